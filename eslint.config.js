@@ -1,0 +1,38 @@
+// Lint for the whole repository, tests included. Layer rules keep data flowing one way:
+// model -> render -> (pulumi | cli | audit); see docs/architecture.md.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import globals from "globals";
+
+const restrict = (patterns) => ({
+  "no-restricted-imports": ["error", { patterns }],
+});
+const pulumiPkgs = { group: ["@pulumi/*"], message: "only src/pulumi/ and src/offline/ may import Pulumi SDKs" };
+const ours = (layer) => ({ group: [`**/${layer}/**`, `../${layer}/*`, `../../${layer}/*`], message: `this layer may not import src/${layer}/` });
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "dist/", "**/node_modules/", ".cache/", "out/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": "error",
+      "no-console": "off",
+    },
+  },
+  { files: ["src/model/**/*.ts"], rules: restrict([pulumiPkgs, ours("render"), ours("pulumi"), ours("cli"), ours("audit"), ours("offline")]) },
+  { files: ["src/render/**/*.ts"], rules: restrict([pulumiPkgs, ours("pulumi"), ours("cli"), ours("audit"), ours("offline"), { group: ["node:fs", "node:fs/*", "node:child_process", "node:net", "node:http", "node:https"], message: "render/ is pure: no I/O" }]) },
+  { files: ["src/audit/**/*.ts"], rules: restrict([pulumiPkgs, ours("pulumi"), ours("cli"), ours("offline")]) },
+  { files: ["src/pulumi/**/*.ts"], rules: restrict([ours("cli"), ours("offline"), ours("audit")]) },
+  { files: ["src/cli/**/*.ts"], rules: restrict([pulumiPkgs, ours("pulumi")]) },
+  { files: ["src/offline/**/*.ts"], rules: restrict([ours("pulumi"), ours("cli")]) },
+  {
+    files: ["**/*.test.ts", "test/**/*.ts"],
+    rules: {
+      "no-restricted-imports": "off",
+      "@typescript-eslint/no-non-null-assertion": "off",
+    },
+  },
+);

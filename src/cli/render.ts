@@ -1,0 +1,84 @@
+/** `runner-fleet render <stack-dir>`: run a stack offline and write what it would create. */
+import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { Command } from "commander";
+import { stringify } from "yaml";
+import { isManifestResource, kubernetesObject, renderStack, type RenderedResource, type RenderedStack } from "../offline/render-stack.ts";
+import { printJson, table } from "./output.ts";
+
+/** Index of what one render wrote, so the next render into the same folder removes stale files. */
+const SUMMARY_FILE = "render-summary.json";
+
+export interface RenderedFile {
+  readonly type: string;
+  readonly name: string;
+  /** File written for the resource, relative to the output folder; absent for components and providers. */
+  readonly file?: string;
+}
+
+function fileNameFor(r: RenderedResource, taken: Set<string>): string {
+  const obj = kubernetesObject(r);
+  const safe = (s: string) => s.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^-+|-+$/g, "");
+  let base: string;
+  if (obj) {
+    const meta = (obj["metadata"] ?? {}) as { name?: string; namespace?: string };
+    base = `${safe(String(obj["kind"]))}-${safe(meta.name ?? r.name)}`;
+    if (taken.has(`${base}.yaml`) && meta.namespace) base = `${safe(meta.namespace)}-${base}`;
+  } else {
+    base = `${safe(r.type.replace(/^.*:/, ""))}-${safe(r.name)}`;
+  }
+  const ext = obj ? ".yaml" : ".json";
+  let candidate = `${base}${ext}`;
+  for (let i = 2; taken.has(candidate); i++) candidate = `${base}-${i}${ext}`;
+  taken.add(candidate);
+  return candidate;
+}
+
+/** apiVersion, kind and metadata first, as people write manifests; the rest as rendered. */
+function conventionalOrder(obj: Record<string, unknown>): Record<string, unknown> {
+  const { apiVersion, kind, metadata, ...rest } = obj;
+  return { apiVersion, kind, ...(metadata === undefined ? {} : { metadata }), ...rest };
+}
+
+/** Writes a rendered stack's manifests into `outDir` and returns what was written. */
+export function writeRendered(rendered: RenderedStack, outDir: string): RenderedFile[] {
+  mkdirSync(outDir, { recursive: true });
+  const summaryPath = join(outDir, SUMMARY_FILE);
+  if (existsSync(summaryPath)) {
+    const previous = JSON.parse(readFileSync(summaryPath, "utf8")) as { resources?: RenderedFile[] };
+    for (const f of previous.resources ?? []) if (f.file) rmSync(join(outDir, f.file), { force: true });
+  }
+  const taken = new Set<string>();
+  const files: RenderedFile[] = rendered.resources.map((r) => {
+    if (!isManifestResource(r)) return { type: r.type, name: r.name };
+    const file = fileNameFor(r, taken);
+    const obj = kubernetesObject(r);
+    const body = obj ? stringify(conventionalOrder(obj), { lineWidth: 0 }) : JSON.stringify({ type: r.type, name: r.name, inputs: r.inputs }, null, 2) + "\n";
+    writeFileSync(join(outDir, file), body);
+    return { type: r.type, name: r.name, file };
+  });
+  writeFileSync(summaryPath, JSON.stringify({ project: rendered.project, stack: rendered.stack, resources: files, outputs: rendered.outputs }, null, 2) + "\n");
+  return files;
+}
+
+export function renderCommand(): Command {
+  return new Command("render")
+    .description("Run a Pulumi stack offline (no Pulumi CLI, no cluster) and write every resource it would create: Kubernetes objects as YAML, others as JSON. Secret values appear only as [secret].")
+    .argument("<stack-dir>", "directory of the Pulumi project (holds Pulumi.yaml)")
+    .option("--stack <name>", "stack whose Pulumi.<name>.yaml settings are used", "dev")
+    .option("--out <dir>", "output directory (default: out/<project>-<stack>)")
+    .option("--json", "print the summary as JSON")
+    .action(async (stackDir: string, opts: { stack: string; out?: string; json?: boolean }) => {
+      const rendered = await renderStack(stackDir, { stack: opts.stack });
+      const outDir = resolve(opts.out ?? join("out", `${rendered.project}-${rendered.stack}`));
+      const files = writeRendered(rendered, outDir);
+      if (opts.json) {
+        printJson({ project: rendered.project, stack: rendered.stack, outDir, resources: files, outputs: rendered.outputs });
+        return;
+      }
+      const rows = files.map((f) => [f.type, f.name, f.file ?? (f.type.startsWith("pulumi:providers:") ? "(provider)" : "(component)")]);
+      process.stdout.write(table(["TYPE", "NAME", "FILE"], rows));
+      const written = files.filter((f) => f.file).length;
+      process.stdout.write(`\n${written} resource${written === 1 ? "" : "s"} of ${rendered.project} (stack ${rendered.stack}) written to ${relative(process.cwd(), outDir) || "."}\n`);
+    });
+}

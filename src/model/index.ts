@@ -1,0 +1,5 @@
+export * from "./issues.ts";
+export * from "./image.ts";
+export * from "./defaults.ts";
+export * from "./gh-runner.ts";
+export { tomlProblem } from "./toml.ts";

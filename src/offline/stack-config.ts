@@ -1,0 +1,145 @@
+/**
+ * Reads a Pulumi project (`Pulumi.yaml`) and one stack's settings (`Pulumi.<stack>.yaml`) the
+ * way the Pulumi CLI does, without the CLI: typed config declarations with defaults, required
+ * keys, `secret: true` declarations, structured (object/array) values and `secure:` values.
+ * Secure values cannot be decrypted offline; they become the placeholder `[secret]`.
+ */
+import { readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { ConfigError, type ConfigIssue } from "../model/index.ts";
+
+/** Placeholder for every secret value in offline renders. */
+export const SECRET_PLACEHOLDER = "[secret]";
+
+export interface ConfigDeclaration {
+  readonly type?: "string" | "integer" | "boolean" | "array" | "object";
+  readonly default?: unknown;
+  readonly secret?: boolean;
+  readonly description?: string;
+}
+
+export interface PulumiProject {
+  readonly name: string;
+  readonly runtime: string;
+  readonly main?: string;
+  readonly declarations: Readonly<Record<string, ConfigDeclaration>>;
+}
+
+export interface StackConfig {
+  /** Full key (`project:key`, `kubernetes:context`) to the string Pulumi hands the program. */
+  readonly values: Readonly<Record<string, string>>;
+  /** Full keys whose values are secret. */
+  readonly secretKeys: readonly string[];
+}
+
+export function readProject(stackDir: string): PulumiProject {
+  const file = join(stackDir, "Pulumi.yaml");
+  if (!existsSync(file)) throw new ConfigError([{ path: file, message: "does not exist", fix: "pass the directory of a Pulumi project (the one holding Pulumi.yaml)" }], "stack directory");
+  const doc = parse(readFileSync(file, "utf8")) as Record<string, unknown> | null;
+  const name = doc?.["name"];
+  if (typeof name !== "string") throw new ConfigError([{ path: `${file}: name`, message: "is missing", fix: "give the project a name in Pulumi.yaml" }], "Pulumi project");
+  const runtime = doc?.["runtime"];
+  const runtimeName = typeof runtime === "string" ? runtime : (runtime as { name?: string } | undefined)?.name ?? "";
+  const declarations: Record<string, ConfigDeclaration> = {};
+  const config = (doc?.["config"] ?? {}) as Record<string, unknown>;
+  for (const [rawKey, decl] of Object.entries(config)) {
+    const key = rawKey.startsWith(`${name}:`) ? rawKey.slice(name.length + 1) : rawKey;
+    declarations[key] = decl !== null && typeof decl === "object" && !Array.isArray(decl) ? (decl as ConfigDeclaration) : { default: decl };
+  }
+  const main = doc?.["main"];
+  return { name, runtime: runtimeName, ...(typeof main === "string" ? { main } : {}), declarations };
+}
+
+const isSecure = (v: unknown): v is { secure: string } =>
+  v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { secure?: unknown }).secure === "string";
+
+/** Replaces nested `{ secure: ... }` values with the placeholder; reports whether any was found. */
+function maskSecure(value: unknown): { value: unknown; secret: boolean } {
+  if (isSecure(value)) return { value: SECRET_PLACEHOLDER, secret: true };
+  if (Array.isArray(value)) {
+    let secret = false;
+    const out = value.map((v) => {
+      const m = maskSecure(v);
+      secret ||= m.secret;
+      return m.value;
+    });
+    return { value: out, secret };
+  }
+  if (value !== null && typeof value === "object") {
+    let secret = false;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const m = maskSecure(v);
+      secret ||= m.secret;
+      out[k] = m.value;
+    }
+    return { value: out, secret };
+  }
+  return { value, secret: false };
+}
+
+function typeOf(v: unknown): ConfigDeclaration["type"] {
+  if (Array.isArray(v)) return "array";
+  if (v === null) return undefined;
+  if (typeof v === "object") return "object";
+  if (typeof v === "boolean") return "boolean";
+  if (typeof v === "number") return Number.isInteger(v) ? "integer" : undefined;
+  return "string";
+}
+
+/**
+ * Reads `Pulumi.<stack>.yaml` against the project's declarations. Reports every problem at once:
+ * a required key that is unset, a value of the wrong type, and a key declared `secret: true` that
+ * is set in plain text (its value is never quoted). Undeclared keys pass through: Pulumi.yaml
+ * cannot declare structured values, so the program itself refuses keys it does not know.
+ */
+export function readStackConfig(stackDir: string, project: PulumiProject, stack: string): StackConfig {
+  const file = join(stackDir, `Pulumi.${stack}.yaml`);
+  if (!existsSync(file)) throw new ConfigError([{ path: file, message: "does not exist", fix: `create it with \`pulumi stack init ${stack}\`, or pass --stack with an existing stack name` }], "stack settings");
+  const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const raw = doc.config ?? {};
+  const issues: ConfigIssue[] = [];
+  const values: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  const declared = project.declarations;
+  const seen = new Set<string>();
+  for (const [fullKey, rawValue] of Object.entries(raw)) {
+    const colon = fullKey.indexOf(":");
+    const ns = colon < 0 ? project.name : fullKey.slice(0, colon);
+    const key = colon < 0 ? fullKey : fullKey.slice(colon + 1);
+    const target = `${ns}:${key}`;
+    const { value, secret } = maskSecure(rawValue);
+    if (ns === project.name) {
+      seen.add(key);
+      const decl = declared[key];
+      // Structured keys (lists, objects) cannot be declared in Pulumi.yaml; the program checks them.
+      if (decl === undefined) {
+        values[target] = typeof value === "string" ? value : JSON.stringify(value);
+        if (secret) secretKeys.push(target);
+        continue;
+      }
+      if (decl.secret && !secret) {
+        issues.push({ path: key, message: "is set in plain text but must be a secret", fix: `remove it from Pulumi.${stack}.yaml and run \`pulumi config set --secret ${key}\`` });
+        continue;
+      }
+      const actual = secret && typeof value === "string" ? "string" : typeOf(value);
+      if (decl.type !== undefined && actual !== decl.type) {
+        issues.push({ path: key, message: `must be of type ${decl.type}, not ${actual ?? "null"}`, fix: `set ${key} to a value of type ${decl.type}` });
+        continue;
+      }
+    }
+    values[target] = typeof value === "string" ? value : JSON.stringify(value);
+    if (secret) secretKeys.push(target);
+  }
+  for (const [key, decl] of Object.entries(declared)) {
+    if (seen.has(key)) continue;
+    if (decl.default === undefined) {
+      issues.push({ path: key, message: "is required and not set", fix: decl.secret ? `run \`pulumi config set --secret ${key} <value>\`` : `run \`pulumi config set ${key} <value>\`` });
+    } else {
+      values[`${project.name}:${key}`] = typeof decl.default === "string" ? decl.default : JSON.stringify(decl.default);
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues, `stack ${stack} (${file})`);
+  return { values, secretKeys };
+}

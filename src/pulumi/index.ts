@@ -1,0 +1,2 @@
+export * from "./kubernetes-runners.ts";
+export * from "./stack-config.ts";

@@ -1,0 +1,2 @@
+export * from "./security-context.ts";
+export * from "./gh-runner.ts";

@@ -1,0 +1,43 @@
+/**
+ * The ONE hardened security-context builder. Every pod the project renders gets its security
+ * settings here: non-root, fixed UID/GID/fsGroup, seccomp RuntimeDefault, no privilege
+ * escalation, all capabilities dropped, a read-only root filesystem. A relaxation is an explicit,
+ * named option; nothing else can weaken these defaults.
+ */
+import type { Capabilities, PodSecurityContext, SecurityContext } from "kubernetes-types/core/v1.js";
+
+export interface HardeningInput {
+  readonly runAsUser: number;
+  readonly runAsGroup: number;
+  readonly fsGroup: number;
+  readonly relax?: {
+    /** Mount the root filesystem read-write. @default false */
+    readonly writableRootFilesystem?: boolean;
+    /** Allow setuid binaries to gain privileges. @default false */
+    readonly allowPrivilegeEscalation?: boolean;
+    /** Capabilities added back after dropping ALL. @default [] */
+    readonly addCapabilities?: readonly string[];
+    /** Run unconfined instead of seccomp RuntimeDefault. @default false */
+    readonly unconfinedSeccomp?: boolean;
+  };
+}
+
+export function hardenedPodSecurityContext(h: HardeningInput): PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: h.runAsUser,
+    runAsGroup: h.runAsGroup,
+    fsGroup: h.fsGroup,
+    seccompProfile: { type: h.relax?.unconfinedSeccomp ? "Unconfined" : "RuntimeDefault" },
+  };
+}
+
+export function hardenedContainerSecurityContext(h: HardeningInput): SecurityContext {
+  const add = h.relax?.addCapabilities ?? [];
+  const capabilities: Capabilities = add.length > 0 ? { add: [...add], drop: ["ALL"] } : { drop: ["ALL"] };
+  return {
+    allowPrivilegeEscalation: h.relax?.allowPrivilegeEscalation ?? false,
+    readOnlyRootFilesystem: !(h.relax?.writableRootFilesystem ?? false),
+    capabilities,
+  };
+}
