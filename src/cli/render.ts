@@ -66,10 +66,11 @@ export function renderCommand(): Command {
     .description("Run a Pulumi stack offline (no Pulumi CLI, no cluster) and write every resource it would create: Kubernetes objects as YAML, others as JSON. Secret values appear only as [secret].")
     .argument("<stack-dir>", "directory of the Pulumi project (holds Pulumi.yaml)")
     .option("--stack <name>", "stack whose Pulumi.<name>.yaml settings are used", "dev")
+    .option("--config-file <file>", "read stack settings from this file instead of Pulumi.<stack>.yaml")
     .option("--out <dir>", "output directory (default: out/<project>-<stack>)")
     .option("--json", "print the summary as JSON")
-    .action(async (stackDir: string, opts: { stack: string; out?: string; json?: boolean }) => {
-      const rendered = await renderStack(stackDir, { stack: opts.stack });
+    .action(async (stackDir: string, opts: { stack: string; configFile?: string; out?: string; json?: boolean }) => {
+      const rendered = await renderStack(stackDir, { stack: opts.stack, ...(opts.configFile === undefined ? {} : { configFile: opts.configFile }) });
       const outDir = resolve(opts.out ?? join("out", `${rendered.project}-${rendered.stack}`));
       const files = writeRendered(rendered, outDir);
       if (opts.json) {

@@ -35,6 +35,8 @@ export interface RenderedStack {
 export interface RenderOptions {
   /** Stack name; settings come from `Pulumi.<stack>.yaml`. @default "dev" */
   readonly stack?: string;
+  /** Read stack settings from this file instead of `Pulumi.<stack>.yaml` (as `pulumi --config-file`). */
+  readonly configFile?: string;
 }
 
 /** True for resources Pulumi creates (not components, not provider instances). */
@@ -76,7 +78,7 @@ export async function renderStack(stackDir: string, opts: RenderOptions = {}): P
   const stack = opts.stack ?? "dev";
   const project = readProject(dir);
   if (project.runtime !== "nodejs") throw new Error(`${dir}: runtime "${project.runtime}" is not supported offline; only nodejs programs can be rendered`);
-  const config = readStackConfig(dir, project, stack);
+  const config = readStackConfig(dir, project, stack, opts.configFile === undefined ? undefined : resolve(opts.configFile));
   const main = programPath(dir, project);
 
   const resources: RenderedResource[] = [];

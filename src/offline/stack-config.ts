@@ -5,7 +5,7 @@
  * Secure values cannot be decrypted offline; they become the placeholder `[secret]`.
  */
 import { readFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { parse } from "yaml";
 import { ConfigError, type ConfigIssue } from "../model/index.ts";
 
@@ -94,8 +94,8 @@ function typeOf(v: unknown): ConfigDeclaration["type"] {
  * is set in plain text (its value is never quoted). Undeclared keys pass through: Pulumi.yaml
  * cannot declare structured values, so the program itself refuses keys it does not know.
  */
-export function readStackConfig(stackDir: string, project: PulumiProject, stack: string): StackConfig {
-  const file = join(stackDir, `Pulumi.${stack}.yaml`);
+export function readStackConfig(stackDir: string, project: PulumiProject, stack: string, configFile?: string): StackConfig {
+  const file = configFile ?? join(stackDir, `Pulumi.${stack}.yaml`);
   if (!existsSync(file)) throw new ConfigError([{ path: file, message: "does not exist", fix: `create it with \`pulumi stack init ${stack}\`, or pass --stack with an existing stack name` }], "stack settings");
   const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   const raw = doc.config ?? {};
@@ -120,7 +120,7 @@ export function readStackConfig(stackDir: string, project: PulumiProject, stack:
         continue;
       }
       if (decl.secret && !secret) {
-        issues.push({ path: key, message: "is set in plain text but must be a secret", fix: `remove it from Pulumi.${stack}.yaml and run \`pulumi config set --secret ${key}\`` });
+        issues.push({ path: key, message: "is set in plain text but must be a secret", fix: `remove it from ${basename(file)} and run \`pulumi config set --secret ${key}\`` });
         continue;
       }
       const actual = secret && typeof value === "string" ? "string" : typeOf(value);

@@ -1,0 +1,136 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { ConfigError, type ConfigIssue } from "./issues.ts";
+import { resolveGhRunnerFleet, type GhRunnerFleetInput } from "./gh-runner.ts";
+import { GH_RUNNER_DEFAULTS } from "./defaults.ts";
+
+const runner = (over: Record<string, unknown> = {}) => ({ name: "codex", image: "ghcr.io/acme/runner:2.329.0", ...over });
+const fleet = (over: Record<string, unknown> = {}): GhRunnerFleetInput => ({ githubRepo: "acme/app", runners: [runner()], ...over }) as GhRunnerFleetInput;
+
+/** Resolves and returns the issues of the ConfigError it must throw. */
+function issuesOf(input: unknown): ConfigIssue[] {
+  try {
+    resolveGhRunnerFleet(input);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
+    return [...e.issues];
+  }
+  assert.fail("configuration was accepted but must be refused");
+}
+
+/** Asserts exactly one issue at `path` whose message and fix match. */
+function expectIssue(input: unknown, path: string, message: RegExp, fix: RegExp): void {
+  const issues = issuesOf(input);
+  const at = issues.filter((i) => i.path === path);
+  assert.equal(at.length, 1, `expected one issue at ${path}, got: ${JSON.stringify(issues)}`);
+  assert.match(at[0]!.message, message);
+  assert.match(at[0]!.fix, fix);
+}
+
+describe("gh-runner model: bad config is refused with key path and fix", () => {
+  it("no runners", () => expectIssue(fleet({ runners: [] }), "runners", /no runners/, /add at least one runner/));
+  it("runners missing entirely", () => expectIssue({ githubRepo: "acme/app" }, "runners", /required/, /set runners/));
+  it("duplicate runner names", () =>
+    expectIssue(fleet({ runners: [runner(), runner()] }), "runners[1].name", /already the name of runners\[0\]/, /unique name/));
+  it("name that is not a DNS-1123 label", () =>
+    expectIssue(fleet({ runners: [runner({ name: "Codex_Runner" })] }), "runners[0].name", /not a DNS-1123 label/, /lower-case letters/));
+  it("name too long for <name>-gh-runner", () =>
+    expectIssue(fleet({ runners: [runner({ name: "a".repeat(54) })] }), "runners[0].name", /at most 53/, /lower-case/));
+  it("negative replicas", () => expectIssue(fleet({ runners: [runner({ replicas: -1 })] }), "runners[0].replicas", /not a whole number of 0 or more/, /set replicas to 0/));
+  it("fractional replicas", () => expectIssue(fleet({ runners: [runner({ replicas: 1.5 })] }), "runners[0].replicas", /1\.5 is not a whole number/, /set replicas/));
+  it("replicas as a string", () => expectIssue(fleet({ runners: [runner({ replicas: "two" })] }), "runners[0].replicas", /must be a number/, /type number/));
+  it("image without tag", () => expectIssue(fleet({ runners: [runner({ image: "ghcr.io/acme/runner" })] }), "runners[0].image", /no tag or digest/, /pin the image/));
+  it("image with :latest", () => expectIssue(fleet({ runners: [runner({ image: "ghcr.io/acme/runner:latest" })] }), "runners[0].image", /floating tag latest/, /pin the image/));
+  it("image pinned by digest is accepted", () => {
+    const r = resolveGhRunnerFleet(fleet({ runners: [runner({ image: `ghcr.io/acme/runner@sha256:${"a".repeat(64)}` })] }));
+    assert.equal(r.runners[0]!.image, `ghcr.io/acme/runner@sha256:${"a".repeat(64)}`);
+  });
+  it("label containing a comma", () => expectIssue(fleet({ runners: [runner({ labels: ["a,b"] })] }), "runners[0].labels[0]", /comma or whitespace/, /own list item/));
+  it("label containing whitespace", () => expectIssue(fleet({ runners: [runner({ labels: ["ok", "two words"] })] }), "runners[0].labels[1]", /comma or whitespace/, /own list item/));
+  it("duplicated label", () => expectIssue(fleet({ runners: [runner({ labels: ["gpu", "gpu"] })] }), "runners[0].labels[1]", /listed twice/, /once/));
+  it("relative mount path", () =>
+    expectIssue(fleet({ runners: [runner({ volumes: [{ claimName: "home", mountPath: "home/runner" }] })] }), "runners[0].volumes[0].mountPath", /not an absolute path/, /from the container root/));
+  it("duplicated mount path", () =>
+    expectIssue(
+      fleet({ runners: [runner({ volumes: [{ claimName: "a", mountPath: "/data" }, { claimName: "b", mountPath: "/data/" }] })] }),
+      "runners[0].volumes[1].mountPath",
+      /already used by runners\[0\]\.volumes\[0\]\.mountPath/,
+      /its own path/,
+    ));
+  it("mount path that collides with the work directory", () =>
+    expectIssue(fleet({ runners: [runner({ volumes: [{ claimName: "a", mountPath: "/home/runner/_work" }] })] }), "runners[0].workDir", /already used by runners\[0\]\.volumes\[0\]/, /its own path/));
+  it("invalid TOML in codexConfig", () =>
+    expectIssue(fleet({ codexConfig: { enabled: true, configToml: 'model = "x"\n[broken' } }), "codexConfig.configToml", /not valid TOML .*line 2/, /correct the TOML/));
+  it("codexConfig enabled without TOML", () => expectIssue(fleet({ codexConfig: { enabled: true } }), "codexConfig.configToml", /empty/, /enabled: false/));
+  it("config file mount of a disabled codexConfig", () =>
+    expectIssue(
+      fleet({ codexConfig: { enabled: false }, runners: [runner({ configFiles: [{ configMap: "codex-config", key: "config.toml", mountPath: "/home/runner/.codex/config.toml" }] })] }),
+      "runners[0].configFiles[0].configMap",
+      /codexConfig is missing or disabled/,
+      /enabled: true/,
+    ));
+  it("literal token where a secret reference is required", () => {
+    const issues = issuesOf(fleet({ runners: [runner({ env: [{ name: "GITHUB_TOKEN", value: "ghp_CANARY0123456789" }] })] }));
+    const issue = issues.find((i) => i.path === "runners[0].env[0].value");
+    assert.ok(issue, JSON.stringify(issues));
+    assert.match(issue.message, /literal value for GITHUB_TOKEN/);
+    assert.match(issue.fix, /secretKeyRef/);
+    assert.ok(!JSON.stringify(issues).includes("CANARY"), "the literal value must never be quoted");
+  });
+  it("env with both value and secretKeyRef", () =>
+    expectIssue(fleet({ runners: [runner({ env: [{ name: "X", value: "1", secretKeyRef: { name: "s", key: "k" } }] })] }), "runners[0].env[0]", /exactly one of value or secretKeyRef/, /secretKeyRef/));
+  it("env that runner-fleet derives itself", () =>
+    expectIssue(fleet({ runners: [runner({ env: [{ name: "ACTIONS_RUNNER_INPUT_LABELS", value: "x" }] })] }), "runners[0].env[0].name", /set by runner-fleet from labels/, /set labels instead/));
+  it("unknown keys at every level", () => {
+    const issues = issuesOf(fleet({ namespce: "x", runners: [runner({ replica: 2, resources: { limits: { gpu: 1 } } })] }));
+    const paths = issues.map((i) => i.path).sort();
+    assert.deepEqual(paths, ["namespce", "runners[0].replica", "runners[0].resources.limits.gpu"]);
+    for (const i of issues) {
+      assert.match(i.message, /not a known key \(known keys: /);
+      assert.match(i.fix, /remove it, or correct its spelling/);
+    }
+  });
+  it("githubRepo that is not owner/repo", () => expectIssue(fleet({ githubRepo: "https://github.com/acme/app" }), "githubRepo", /not "owner\/repo"/, /githubRepo/));
+  it("githubUrl that is not https", () => expectIssue(fleet({ githubUrl: "http://ghes.example.com" }), "githubUrl", /not an https URL/, /Enterprise Server/));
+  it("reports every problem at once", () => {
+    const issues = issuesOf({ githubRepo: "acme/app", runners: [runner({ name: "Bad", replicas: -2, image: "x:latest" }), runner({ labels: ["a b"] })] });
+    assert.deepEqual(issues.map((i) => i.path).sort(), ["runners[0].image", "runners[0].name", "runners[0].replicas", "runners[1].labels[0]"]);
+  });
+  it("the error message lists each issue with its path and fix", () => {
+    assert.throws(() => resolveGhRunnerFleet(fleet({ runners: [runner({ replicas: -1 })] })), (e: Error) => {
+      assert.match(e.message, /runners\[0\]\.replicas: -1 is not a whole number of 0 or more\. Fix: set replicas to 0/);
+      return true;
+    });
+  });
+});
+
+describe("gh-runner model: defaults", () => {
+  const resolved = resolveGhRunnerFleet(fleet()).runners[0]!;
+  it("apply the documented defaults", () => {
+    assert.equal(resolved.replicas, GH_RUNNER_DEFAULTS.replicas);
+    assert.deepEqual(resolved.labels, []);
+    assert.equal(resolved.ephemeral, false);
+    assert.equal(resolved.replace, true);
+    assert.equal(resolved.disableUpdates, true);
+    assert.equal(resolved.workDir, "/home/runner/_work");
+    assert.equal(resolved.imagePullPolicy, "IfNotPresent");
+    assert.deepEqual([resolved.runAsUser, resolved.runAsGroup, resolved.fsGroup], [1000, 1000, 1000]);
+    assert.deepEqual(resolved.scratch.map((s) => s.mountPath), ["/tmp", "/home/runner/_work"]);
+    assert.deepEqual(resolved.relax, { writableRootFilesystem: false, allowPrivilegeEscalation: false, addCapabilities: [], unconfinedSeccomp: false });
+    assert.equal(resolveGhRunnerFleet(fleet()).namespace, "my-reforge-ai");
+    assert.equal(resolveGhRunnerFleet(fleet()).registrationUrl, "https://github.com/acme/app");
+  });
+  it("every @default in the runner schema's docs is the value resolution applies", () => {
+    const source = readFileSync(new URL("./gh-runner.ts", import.meta.url), "utf8");
+    const runnerBlock = source.slice(source.indexOf("export const runnerSchema"), source.indexOf("export type RunnerInput"));
+    const documented = [...runnerBlock.matchAll(/@default (.+?) \*\/\n\s+(\w+):/g)].map((m) => [m[2]!, JSON.parse(m[1]!)] as const);
+    assert.ok(documented.length >= 7, `found only ${documented.length} documented defaults`);
+    const actual: Record<string, unknown> = { ...resolved, writablePaths: resolved.scratch.filter((s) => s.volumeName !== "work").map((s) => s.mountPath) };
+    for (const [key, value] of documented) assert.deepEqual(actual[key], value, `documented default of ${key}`);
+  });
+  it("GitHub Enterprise Server URL and organisation scope", () => {
+    const r = resolveGhRunnerFleet(fleet({ githubUrl: "https://ghes.example.com/", githubRepo: "acme" }));
+    assert.equal(r.registrationUrl, "https://ghes.example.com/acme");
+  });
+});

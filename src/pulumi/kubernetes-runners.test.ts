@@ -1,0 +1,104 @@
+// Component tests: KubernetesRunners under Pulumi mocks, recording what it registers.
+import { before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import type { GhRunnerFleetInput } from "../model/index.ts";
+
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+const registered: Registered[] = [];
+
+before(async () => {
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (a) => {
+        registered.push({ type: a.type, name: a.name, inputs: a.inputs as Record<string, unknown> });
+        return { id: `${a.name}-id`, state: a.inputs };
+      },
+      call: (a) => a.inputs,
+    },
+    "component-test",
+    "test",
+    false,
+  );
+});
+
+const promiseOf = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((res) => o.apply((v) => { res(v); return v; }));
+
+const fleet: GhRunnerFleetInput = {
+  namespace: "ci",
+  githubRepo: "acme/app",
+  codexConfig: { enabled: true, configToml: 'model = "o3"\n' },
+  runners: [
+    {
+      name: "codex",
+      image: "ghcr.io/acme/codex:1.2.3",
+      env: [{ name: "ACTIONS_RUNNER_INPUT_TOKEN", secretKeyRef: { name: "runner-secret", key: "token" } }],
+      volumes: [{ claimName: "codex-home", mountPath: "/home/runner" }],
+      configFiles: [{ configMap: "codex-config", key: "config.toml", mountPath: "/home/runner/.codex/config.toml" }],
+    },
+    { name: "gemini", image: "ghcr.io/acme/gemini:1.2.3", replicas: 2 },
+  ],
+};
+
+describe("KubernetesRunners component", async () => {
+  const { KubernetesRunners } = await import("./kubernetes-runners.ts");
+
+  it("registers one ConfigMap per payload and one Deployment per runner, parented to the component, with stable names", async () => {
+    registered.length = 0;
+    const c = new KubernetesRunners("fleet", { fleet });
+    const urns = await Promise.all([c.urn, ...c.configMaps.map((r) => r.urn), ...c.deployments.map((r) => r.urn)].map(promiseOf));
+    assert.equal(urns[0], "urn:pulumi:test::component-test::runner-fleet:kubernetes:KubernetesRunners::fleet");
+    assert.deepEqual(urns.slice(1), [
+      "urn:pulumi:test::component-test::runner-fleet:kubernetes:KubernetesRunners$kubernetes:core/v1:ConfigMap::codex-config-gh-runner",
+      "urn:pulumi:test::component-test::runner-fleet:kubernetes:KubernetesRunners$kubernetes:apps/v1:Deployment::codex-gh-runner",
+      "urn:pulumi:test::component-test::runner-fleet:kubernetes:KubernetesRunners$kubernetes:apps/v1:Deployment::gemini-gh-runner",
+    ]);
+    assert.deepEqual(await promiseOf(c.deploymentNames), ["codex-gh-runner", "gemini-gh-runner"]);
+    const types = registered.map((r) => r.type).sort();
+    assert.deepEqual(types, ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:ConfigMap", KubernetesRunners.TYPE]);
+  });
+
+  it("never creates a Secret, a PersistentVolumeClaim or a Namespace", async () => {
+    registered.length = 0;
+    const c = new KubernetesRunners("refs-only", { fleet });
+    await Promise.all(c.deployments.map((d) => promiseOf(d.urn)));
+    assert.ok(registered.length > 0);
+    for (const r of registered) assert.doesNotMatch(r.type, /Secret|PersistentVolumeClaim|Namespace/);
+    const codex = registered.find((r) => r.name === "codex-gh-runner")!;
+    const spec = (codex.inputs["spec"] as { template: { spec: { volumes: { persistentVolumeClaim?: { claimName: string } }[] } } }).template.spec;
+    assert.deepEqual(spec.volumes.filter((v) => v.persistentVolumeClaim).map((v) => v.persistentVolumeClaim!.claimName), ["codex-home"]);
+  });
+
+  it("sets metadata.name explicitly so Pulumi adds no random suffix", async () => {
+    registered.length = 0;
+    const c = new KubernetesRunners("named", { fleet });
+    await Promise.all(c.deployments.map((d) => promiseOf(d.urn)));
+    for (const r of registered.filter((x) => x.type.startsWith("kubernetes:"))) {
+      assert.equal((r.inputs["metadata"] as { name: string }).name, r.name);
+      assert.equal((r.inputs["metadata"] as { namespace: string }).namespace, "ci");
+    }
+  });
+
+  it("adoptExisting imports the running objects by namespace/name", async () => {
+    const imports: Record<string, string | undefined> = {};
+    const c = new KubernetesRunners("adopt", { fleet, adoptExisting: true }, {
+      transformations: [(a) => { imports[a.name] = (a.opts as pulumi.CustomResourceOptions).import as string | undefined; return undefined; }],
+    });
+    await Promise.all(c.deployments.map((d) => promiseOf(d.urn)));
+    assert.equal(imports["codex-gh-runner"], "ci/codex-gh-runner");
+    assert.equal(imports["codex-config-gh-runner"], "ci/codex-config-gh-runner");
+  });
+
+  it("refuses bad config before registering anything", () => {
+    registered.length = 0;
+    assert.throws(
+      () => new KubernetesRunners("bad", { fleet: { ...fleet, runners: [{ name: "x", image: "busybox:latest" }] } }),
+      (e: Error) => e.name === "ConfigError" && /runners\[0\]\.image/.test(e.message),
+    );
+    assert.equal(registered.filter((r) => r.name === "bad").length, 0);
+  });
+});

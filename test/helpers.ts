@@ -1,0 +1,30 @@
+// Shared test helpers.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parse, stringify } from "yaml";
+
+export const REPO = resolve(import.meta.dirname, "..");
+export const REFERENCE = resolve(REPO, "../shared/reference");
+export const GH_RUNNER_STACK = join(REPO, "infra/pulumi/gh-runner");
+
+/** Leaf paths whose values differ between two JSON-like values (lists compared by index). */
+export function changedPaths(a: unknown, b: unknown, path = ""): string[] {
+  if (a !== null && b !== null && typeof a === "object" && typeof b === "object") {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].flatMap((k) => {
+      const sub = Array.isArray(a) ? `${path}[${k}]` : path ? `${path}.${k}` : k;
+      return changedPaths((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], sub);
+    });
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [path];
+}
+
+/** Copies a stack settings file to a temp file after applying `edit` to its parsed content. */
+export function editedStackConfig(stackDir: string, stack: string, edit: (config: Record<string, unknown>) => void): string {
+  const doc = parse(readFileSync(join(stackDir, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+  edit(doc.config);
+  const file = join(mkdtempSync(join(tmpdir(), "rf-stack-")), `Pulumi.${stack}.yaml`);
+  writeFileSync(file, stringify(doc));
+  return file;
+}
