@@ -3,3 +3,5 @@ export * from "./image.ts";
 export * from "./defaults.ts";
 export * from "./gh-runner.ts";
 export { tomlProblem } from "./toml.ts";
+export * from "./cidr.ts";
+export * from "./arc-scale-set.ts";

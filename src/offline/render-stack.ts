@@ -59,12 +59,23 @@ export function maskSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskSecrets);
   if (value !== null && typeof value === "object") {
     const obj = value as Record<string, unknown>;
-    if (obj[SPECIAL_SIG_KEY] === SECRET_SIG) return SECRET_PLACEHOLDER;
+    // A secret keeps its shape (keys of a Secret's stringData stay visible); every leaf is masked.
+    if (obj[SPECIAL_SIG_KEY] === SECRET_SIG) return maskLeaves(obj["value"]);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(obj)) out[k] = maskSecrets(v);
     return out;
   }
   return value;
+}
+
+function maskLeaves(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskLeaves);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = maskLeaves(maskSecrets(v));
+    return out;
+  }
+  return SECRET_PLACEHOLDER;
 }
 
 let runs = 0;

@@ -3,7 +3,7 @@
  * are plain data; secrets are read as Pulumi secrets and never enter the model.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, type GhRunnerFleetInput } from "../model/index.ts";
+import { type ArcScaleSetInput, ConfigError, type GhRunnerFleetInput } from "../model/index.ts";
 
 /** Configuration keys of the gh-runner stack (besides the secret `githubToken`). */
 const GH_RUNNER_KEYS = ["namespace", "githubRepo", "githubUrl", "runners", "codexConfig", "adoptExisting"] as const;
@@ -40,7 +40,7 @@ function parseJson(raw: string, key: string): unknown {
   try {
     return JSON.parse(raw);
   } catch {
-    throw new ConfigError([{ path: key, message: "is not structured data", fix: `set it as a YAML list/object in the stack file, or with \`pulumi config set --path '${key}...'\`` }], "gh-runner stack configuration");
+    throw new ConfigError([{ path: key, message: "is not structured data", fix: `set it as a YAML value of the right type in the stack file, or with \`pulumi config set --path '${key}...'\`` }], "stack configuration");
   }
 }
 
@@ -57,4 +57,48 @@ export function refuseUnknownKeys(project: string, known: readonly string[]): vo
       `${project} stack configuration`,
     );
   }
+}
+
+/**
+ * True when the stack setting `key` of this project was given as a secret. (`isConfigSecret` is
+ * part of the SDK's runtime but missing from its type declarations.)
+ */
+function isSecretSetting(config: pulumi.Config, key: string): boolean {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+  return runtime.isConfigSecret?.(`${config.name}:${key}`) ?? true;
+}
+
+/** Reads an optional secret setting, refusing it when it was set in plain text (never quoting it). */
+export function optionalSecret(config: pulumi.Config, key: string, subject: string): pulumi.Output<string> | undefined {
+  if (config.get(key) === undefined) return undefined;
+  if (!isSecretSetting(config, key)) {
+    throw new ConfigError([{ path: key, message: "is set in plain text but must be a secret", fix: `run \`pulumi config rm ${key}\` and then \`pulumi config set --secret ${key} <value>\`` }], subject);
+  }
+  return config.getSecret(key);
+}
+
+const ARC_KEYS = ["githubScope", "githubUrl", "credentials", "minRunners", "maxRunners", "scaleSetName", "runnerGroup", "runnerLabels", "useFirecracker", "runnerImage", "resources", "podCidr", "serviceCidr", "nodeCidrs"] as const;
+const ARC_STRUCTURED = new Set(["credentials", "runnerLabels", "resources", "nodeCidrs", "minRunners", "maxRunners", "useFirecracker"]);
+
+export interface ArcStackConfig {
+  readonly config: ArcScaleSetInput;
+  readonly githubToken: pulumi.Output<string> | undefined;
+  readonly appPrivateKey: pulumi.Output<string> | undefined;
+}
+
+/** Reads the gh-runners-firecracker stack config into the scale-set model plus its secrets. */
+export function readArcStackConfig(config: pulumi.Config = new pulumi.Config()): ArcStackConfig {
+  refuseUnknownKeys(config.name, [...ARC_KEYS, "githubToken", "githubAppPrivateKey", "firecrackerNodes"]);
+  const subject = `${config.name} stack configuration`;
+  const out: Record<string, unknown> = {};
+  for (const key of ARC_KEYS) {
+    const raw = config.get(key);
+    if (raw === undefined || raw === "") continue;
+    out[key] = ARC_STRUCTURED.has(key) ? parseJson(raw, key) : raw;
+  }
+  return {
+    config: out as ArcScaleSetInput,
+    githubToken: optionalSecret(config, "githubToken", subject),
+    appPrivateKey: optionalSecret(config, "githubAppPrivateKey", subject),
+  };
 }

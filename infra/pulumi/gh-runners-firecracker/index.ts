@@ -1,0 +1,12 @@
+// The gh-runners-firecracker stack: an ARC scale set in Firecracker microVMs, all from stack config.
+import { GitHubRunnerScaleSet, readArcStackConfig } from "runner-fleet";
+
+const { config, githubToken, appPrivateKey } = readArcStackConfig();
+const runners = new GitHubRunnerScaleSet("github-runners", {
+  config,
+  ...(githubToken ? { githubToken } : {}),
+  ...(appPrivateKey ? { appPrivateKey } : {}),
+});
+
+export const runsOn = runners.runsOn;
+export const runnerNamespace = runners.settings.runnerNamespace;

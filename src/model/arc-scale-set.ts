@@ -1,0 +1,216 @@
+/**
+ * The ARC scale-set model: GitHub runners as an actions-runner-controller scale set, optionally in
+ * Kata Containers + Firecracker microVMs, fenced by NetworkPolicies. Input, validation (every
+ * problem at once, with key path and fix) and the resolved form with every default applied.
+ */
+import { z } from "zod";
+import { PIN_IMAGE_FIX, parseImage } from "./image.ts";
+import { ConfigError, type ConfigIssue } from "./issues.ts";
+import { strictObject, zodIssues } from "./zod-issues.ts";
+import { type Cidr, isCidr, parseCidr } from "./cidr.ts";
+
+/** Every default of the scale-set model, in one place. */
+export const ARC_DEFAULTS = {
+  /** ARC chart version for both charts. */
+  chartVersion: "0.14.2",
+  githubUrl: "https://github.com",
+  minRunners: 0,
+  maxRunners: 5,
+  scaleSetName: "arc-firecracker",
+  runnerLabels: ["self-hosted", "linux", "x64", "firecracker"] as readonly string[],
+  useFirecracker: true,
+  runnerImage: "ghcr.io/actions/actions-runner:2.329.0",
+  controllerNamespace: "arc-systems",
+  runnerNamespace: "arc-runners",
+  runtimeClassName: "kata-fc",
+  /** kata-deploy chart version (a released version, never latest). */
+  kataDeployVersion: "3.19.1",
+  kataNamespace: "kube-system",
+  /** Node label that marks nodes prepared for Kata + Firecracker (devmapper, /dev/kvm). */
+  kataNodeSelector: { "katacontainers.io/kata-runtime": "true" } as Readonly<Record<string, string>>,
+  /** Fixed per-pod overhead of a Firecracker microVM (VMM + guest kernel + agent). */
+  kataOverhead: { cpu: "250m", memory: "160Mi" } as Readonly<Record<string, string>>,
+  runnerResources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } },
+  dnsNamespace: "kube-system",
+  dnsPodLabels: { "k8s-app": "kube-dns" } as Readonly<Record<string, string>>,
+  runAsUser: 1001,
+  runAsGroup: 123,
+} as const;
+
+/** Address ranges HTTPS egress never reaches, besides the cluster's own CIDRs. */
+export const NON_PUBLIC_RANGES = ["169.254.0.0/16", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8"] as const;
+
+const SCOPE = /^(?:enterprises\/[A-Za-z0-9-]+|[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9._-]{1,100})?)$/;
+const LABEL_OK = /^[^\s,]{1,256}$/;
+
+const cidr = z.string().superRefine((v, ctx) => {
+  const c = parseCidr(v);
+  if (!isCidr(c)) ctx.addIssue({ code: "custom", message: c.problem, params: { fix: c.fix } });
+});
+
+const count = (what: string) =>
+  z.number().superRefine((v, ctx) => {
+    if (!Number.isInteger(v) || v < 0) ctx.addIssue({ code: "custom", message: `${v} is not a whole number of 0 or more`, params: { fix: `set ${what} to 0 or more` } });
+  });
+
+const credentials = z.discriminatedUnion("kind", [
+  strictObject({ kind: z.literal("pat") }),
+  strictObject({ kind: z.literal("app"), appId: z.union([z.string(), z.number()]), installationId: z.union([z.string(), z.number()]) }),
+  strictObject({ kind: z.literal("existingSecret"), secretName: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: "must be the name of an existing Secret" }) }),
+], { error: 'must be { kind: "pat" }, { kind: "app", appId, installationId } or { kind: "existingSecret", secretName }' });
+
+export const arcScaleSetSchema = strictObject({
+  /** `org`, `org/repo` or `enterprises/<name>`. */
+  githubScope: z.string().superRefine((v, ctx) => {
+    if (!SCOPE.test(v)) ctx.addIssue({ code: "custom", message: `"${v}" is neither "org" nor "org/repo"`, params: { fix: 'set githubScope to an organisation ("my-org"), a repository ("my-org/my-repo") or "enterprises/<name>"' } });
+  }),
+  /** @default "https://github.com" */
+  githubUrl: z.string().url().optional(),
+  /** How the scale set authenticates. The PAT or App private key itself is a Pulumi secret passed to the component, never part of this data. */
+  credentials,
+  /** @default 0 */
+  minRunners: count("minRunners").optional(),
+  /** @default 5 */
+  maxRunners: count("maxRunners").optional(),
+  runnerGroup: z.string().min(1).optional(),
+  /** @default "arc-firecracker" */
+  scaleSetName: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,43}[a-z0-9])?$/, { error: "must be a DNS-1123 label of at most 45 characters" }).optional(),
+  /** @default ["self-hosted","linux","x64","firecracker"] */
+  runnerLabels: z.array(z.string()).optional(),
+  /** @default true */
+  useFirecracker: z.boolean().optional(),
+  /** @default "ghcr.io/actions/actions-runner:2.329.0" */
+  runnerImage: z.string().optional(),
+  resources: strictObject({ requests: z.record(z.string(), z.string()).optional(), limits: z.record(z.string(), z.string()).optional() }).optional(),
+  podCidr: cidr,
+  serviceCidr: cidr,
+  nodeCidrs: z.array(cidr),
+  /** @default "arc-systems" */
+  controllerNamespace: z.string().optional(),
+  /** @default "arc-runners" */
+  runnerNamespace: z.string().optional(),
+  kata: strictObject({
+    version: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be a released version such as 3.19.1 (never latest)" }).optional(),
+    nodeSelector: z.record(z.string(), z.string()).optional(),
+    overhead: z.record(z.string(), z.string()).optional(),
+  }).optional(),
+  /** Explicit, named relaxations; refused together with Firecracker. */
+  relax: strictObject({ hostNetwork: z.boolean().optional(), privileged: z.boolean().optional() }).optional(),
+});
+
+export type ArcScaleSetInput = z.input<typeof arcScaleSetSchema>;
+
+export interface ResolvedArcScaleSet {
+  readonly githubConfigUrl: string;
+  readonly credentials: z.output<typeof credentials>;
+  readonly minRunners: number;
+  readonly maxRunners: number;
+  readonly runnerGroup?: string;
+  readonly scaleSetName: string;
+  readonly runnerLabels: readonly string[];
+  readonly useFirecracker: boolean;
+  readonly runnerImage: string;
+  readonly resources: { readonly requests: Readonly<Record<string, string>>; readonly limits: Readonly<Record<string, string>> };
+  readonly podCidr: string;
+  readonly serviceCidr: string;
+  readonly nodeCidrs: readonly string[];
+  readonly controllerNamespace: string;
+  readonly runnerNamespace: string;
+  readonly chartVersion: string;
+  readonly kata: { readonly version: string; readonly namespace: string; readonly runtimeClassName: string; readonly nodeSelector: Readonly<Record<string, string>>; readonly overhead: Readonly<Record<string, string>> };
+  readonly hostNetwork: boolean;
+  readonly privileged: boolean;
+  readonly runAsUser: number;
+  readonly runAsGroup: number;
+  readonly dns: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
+}
+
+/** Validates a scale-set description and applies every default; throws {@link ConfigError} with every problem. */
+export function resolveArcScaleSet(input: unknown): ResolvedArcScaleSet {
+  const { rest, issues } = withoutLiteralSecrets(input);
+  const parsed = arcScaleSetSchema.safeParse(rest, { reportInput: true });
+  if (!parsed.success) throw new ConfigError([...issues, ...zodIssues(parsed.error)], "ARC scale set configuration");
+  const c = parsed.data;
+  const d = ARC_DEFAULTS;
+  const min = c.minRunners ?? d.minRunners;
+  const max = c.maxRunners ?? d.maxRunners;
+  if (min > max) issues.push({ path: "minRunners", message: `${min} is greater than maxRunners (${max})`, fix: "set minRunners to at most maxRunners" });
+  const labels = c.runnerLabels ?? [...d.runnerLabels];
+  if (labels.length === 0) issues.push({ path: "runnerLabels", message: "is empty", fix: `list at least one label, e.g. ${JSON.stringify(d.runnerLabels)}` });
+  labels.forEach((l, i) => {
+    if (!LABEL_OK.test(l)) issues.push({ path: `runnerLabels[${i}]`, message: l.length > 256 ? "is longer than 256 characters" : `"${l}" is empty or contains a comma or whitespace`, fix: "use 1-256 characters without commas or whitespace" });
+    else if (labels.indexOf(l) !== i) issues.push({ path: `runnerLabels[${i}]`, message: `"${l}" is listed twice`, fix: "list each label once" });
+  });
+  const image = c.runnerImage ?? d.runnerImage;
+  const parsedImage = parseImage(image);
+  if (typeof parsedImage === "string") issues.push({ path: "runnerImage", message: `image "${image}" ${parsedImage}`, fix: PIN_IMAGE_FIX });
+  const useFirecracker = c.useFirecracker ?? d.useFirecracker;
+  const hostNetwork = c.relax?.hostNetwork ?? false;
+  const privileged = c.relax?.privileged ?? false;
+  if (useFirecracker && hostNetwork) issues.push({ path: "relax.hostNetwork", message: "cannot be combined with useFirecracker: a host-networked pod bypasses the microVM's network and every NetworkPolicy", fix: "remove relax.hostNetwork, or set useFirecracker: false (and accept container isolation only)" });
+  if (useFirecracker && privileged) issues.push({ path: "relax.privileged", message: "cannot be combined with useFirecracker: under Kata a privileged container gets the host's block devices", fix: "remove relax.privileged; jobs that need docker should use a rootless builder" });
+  const nets = [
+    ["podCidr", c.podCidr] as const,
+    ["serviceCidr", c.serviceCidr] as const,
+    ...c.nodeCidrs.map((n, i) => [`nodeCidrs[${i}]`, n] as const),
+  ];
+  if (c.nodeCidrs.length === 0) issues.push({ path: "nodeCidrs", message: "is empty", fix: 'list the CIDR(s) your nodes live in, e.g. ["192.168.1.0/24"]' });
+  const parsedNets: [string, Cidr][] = [];
+  for (const [p, v] of nets) {
+    const parsedCidr = parseCidr(v);
+    if (isCidr(parsedCidr)) parsedNets.push([p, parsedCidr]);
+  }
+  if (issues.length > 0) throw new ConfigError(issues, "ARC scale set configuration");
+  return {
+    githubConfigUrl: `${(c.githubUrl ?? d.githubUrl).replace(/\/+$/, "")}/${c.githubScope}`,
+    credentials: c.credentials,
+    minRunners: min,
+    maxRunners: max,
+    ...(c.runnerGroup === undefined ? {} : { runnerGroup: c.runnerGroup }),
+    scaleSetName: c.scaleSetName ?? d.scaleSetName,
+    runnerLabels: labels,
+    useFirecracker,
+    runnerImage: image,
+    resources: { requests: c.resources?.requests ?? d.runnerResources.requests, limits: c.resources?.limits ?? d.runnerResources.limits },
+    podCidr: parsedNets.find(([p]) => p === "podCidr")![1].text,
+    serviceCidr: parsedNets.find(([p]) => p === "serviceCidr")![1].text,
+    nodeCidrs: parsedNets.filter(([p]) => p.startsWith("nodeCidrs")).map(([, n]) => n.text),
+    controllerNamespace: c.controllerNamespace ?? d.controllerNamespace,
+    runnerNamespace: c.runnerNamespace ?? d.runnerNamespace,
+    chartVersion: d.chartVersion,
+    kata: {
+      version: c.kata?.version ?? d.kataDeployVersion,
+      namespace: d.kataNamespace,
+      runtimeClassName: d.runtimeClassName,
+      nodeSelector: c.kata?.nodeSelector ?? d.kataNodeSelector,
+      overhead: c.kata?.overhead ?? d.kataOverhead,
+    },
+    hostNetwork,
+    privileged,
+    runAsUser: d.runAsUser,
+    runAsGroup: d.runAsGroup,
+    dns: { namespace: d.dnsNamespace, podLabels: d.dnsPodLabels },
+  };
+}
+
+/** Keys under `credentials` that would hold secret material in plain configuration. */
+const LITERAL_SECRET_KEY = /token|private_?key|secret$|password|pat$/i;
+
+/** Reports secret material written into plain config (never quoting it) and strips it before parsing. */
+function withoutLiteralSecrets(input: unknown): { rest: unknown; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  if (input === null || typeof input !== "object" || Array.isArray(input)) return { rest: input, issues };
+  const creds = (input as Record<string, unknown>)["credentials"];
+  if (creds === null || typeof creds !== "object" || Array.isArray(creds)) return { rest: input, issues };
+  const kept: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(creds)) {
+    if (k !== "secretName" && LITERAL_SECRET_KEY.test(k)) {
+      issues.push({
+        path: `credentials.${k}`,
+        message: "is a literal secret in plain configuration",
+        fix: "remove it and pass the value as a Pulumi secret (`pulumi config set --secret githubToken`, or githubAppPrivateKey), or reference an existing Secret with credentials: { kind: existingSecret, secretName }",
+      });
+    } else kept[k] = v;
+  }
+  return { rest: { ...(input as Record<string, unknown>), credentials: kept }, issues };
+}
