@@ -5,3 +5,4 @@ export * from "./gh-runner.ts";
 export { tomlProblem } from "./toml.ts";
 export * from "./cidr.ts";
 export * from "./arc-scale-set.ts";
+export * from "./aws-runner.ts";

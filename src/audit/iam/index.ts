@@ -1,0 +1,2 @@
+export * from "./policy-checks.ts";
+export * from "./runner-role.ts";

@@ -1,0 +1,149 @@
+/**
+ * Offline audit of the EC2 runner role: the trust and permission policies pass the grammar and
+ * action checks, and `@cloud-copilot/iam-simulate` agrees with what the role is for — it may read
+ * its own parameters, write its logs and pull its images, and it may not read other parameters,
+ * assume roles, touch IAM or push where it was not told to.
+ */
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import type { AwsRunnerProfile, AwsScope } from "../../model/aws-runner.ts";
+import { renderRunnerRolePolicy, renderRunnerTrustPolicy } from "../../render/aws/iam-policy.ts";
+import { checkIamPolicy, type IamFinding } from "./policy-checks.ts";
+
+export type SimulatedDecision = "Allowed" | "Denied";
+
+/** One request the role must (or must not) be able to make. */
+export interface IamExpectation {
+  readonly name: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly context?: Readonly<Record<string, string>>;
+  /** Resource policy of the target (KMS keys need one that delegates to IAM). */
+  readonly resourcePolicy?: unknown;
+  readonly expect: SimulatedDecision;
+}
+
+/** A request sent from an example runner instance. */
+export const EXAMPLE_INSTANCE_ID = "i-0123456789abcdef0";
+
+/** The requests the runner role is checked against, derived from the profile. */
+export function runnerRoleExpectations(profile: AwsRunnerProfile, scope: AwsScope): IamExpectation[] {
+  const { partition: p, region: r, accountId: a } = scope;
+  const param = (name: string, region = r) => `arn:${p}:ssm:${region}:${a}:parameter${name}`;
+  const stream = (group: string) => `arn:${p}:logs:${r}:${a}:log-group:${group}:log-stream:${EXAMPLE_INSTANCE_ID}`;
+  const repo = (name: string) => `arn:${p}:ecr:${r}:${a}:repository/${name}`;
+  const otherRegion = r === "us-east-1" ? "eu-west-1" : "us-east-1";
+  const allow = (name: string, action: string, resource: string, extra: Partial<IamExpectation> = {}): IamExpectation => ({ name, action, resource, expect: "Allowed", ...extra });
+  const deny = (name: string, action: string, resource: string, extra: Partial<IamExpectation> = {}): IamExpectation => ({ name, action, resource, expect: "Denied", ...extra });
+  const listed = new Set([...profile.ecr.pullRepositoryArns, ...profile.ecr.pushRepositoryArns]);
+  const notListed = [...Array(listed.size + 1).keys()].map((i) => repo(`not-listed-${i}`)).find((arn) => !listed.has(arn)) ?? repo("not-listed");
+  const out: IamExpectation[] = [
+    allow("read its registration token", "ssm:GetParameter", param(profile.ssm.registrationToken)),
+    allow("read its Vault role id", "ssm:GetParameter", param(profile.ssm.roleId)),
+    allow("read its wrapped secret id", "ssm:GetParameter", param(`${profile.ssm.wrappedSecretId}/${EXAMPLE_INSTANCE_ID}`)),
+    deny("read another parameter", "ssm:GetParameter", param("/prod/db/password")),
+    deny("read its parameters in another region", "ssm:GetParameter", param(profile.ssm.registrationToken, otherRegion)),
+    deny("overwrite its registration token", "ssm:PutParameter", param(profile.ssm.registrationToken)),
+    allow("create its log stream", "logs:CreateLogStream", stream(profile.logGroupName)),
+    allow("write its logs", "logs:PutLogEvents", stream(profile.logGroupName)),
+    deny("write another log group", "logs:PutLogEvents", stream("/aws/lambda/payments")),
+    allow("publish its metrics", "cloudwatch:PutMetricData", "*", { context: { "cloudwatch:namespace": profile.metricNamespace } }),
+    deny("publish into another namespace", "cloudwatch:PutMetricData", "*", { context: { "cloudwatch:namespace": "AWS/EC2" } }),
+    deny("assume another role", "sts:AssumeRole", `arn:${p}:iam::${a}:role/admin`),
+    deny("create an IAM user", "iam:CreateUser", `arn:${p}:iam::${a}:user/backdoor`),
+    deny("pass a role", "iam:PassRole", `arn:${p}:iam::${a}:role/admin`),
+    deny("attach a policy to a role", "iam:AttachRolePolicy", `arn:${p}:iam::${a}:role/${profile.roleName}`),
+    deny("start instances", "ec2:RunInstances", `arn:${p}:ec2:${r}:${a}:instance/*`),
+    deny("push to a repository not listed for push", "ecr:PutImage", notListed),
+    deny("pull from a repository not listed", "ecr:BatchGetImage", notListed),
+  ];
+  if (listed.size > 0) out.push(allow("get an ECR login token", "ecr:GetAuthorizationToken", "*"));
+  for (const arn of listed) {
+    out.push(allow(`pull ${arn}`, "ecr:BatchGetImage", arn), allow(`download layers of ${arn}`, "ecr:GetDownloadUrlForLayer", arn));
+  }
+  for (const arn of profile.ecr.pushRepositoryArns) out.push(allow(`push ${arn}`, "ecr:PutImage", arn));
+  for (const arn of profile.ecr.pullRepositoryArns.filter((x) => !profile.ecr.pushRepositoryArns.includes(x))) {
+    out.push(deny(`push to pull-only ${arn}`, "ecr:PutImage", arn), deny(`upload layers to pull-only ${arn}`, "ecr:InitiateLayerUpload", arn));
+  }
+  const instance = `arn:${p}:ec2:${r}:${a}:instance/${EXAMPLE_INSTANCE_ID}`;
+  const sm = profile.sessionManager ? allow : deny;
+  out.push(sm("open a Session Manager channel", "ssmmessages:OpenControlChannel", "*"), sm("register with Systems Manager", "ssm:UpdateInstanceInformation", instance));
+  if (profile.ssm.kmsKeyArn !== undefined) {
+    const keyPolicy = { Version: "2012-10-17", Statement: [{ Sid: "DelegateToIam", Effect: "Allow", Principal: { AWS: `arn:${p}:iam::${a}:root` }, Action: "kms:*", Resource: "*" }] };
+    out.push(
+      allow("decrypt a SecureString through SSM", "kms:Decrypt", profile.ssm.kmsKeyArn, { context: { "kms:ViaService": `ssm.${r}.amazonaws.com` }, resourcePolicy: keyPolicy }),
+      deny("decrypt with the key outside SSM", "kms:Decrypt", profile.ssm.kmsKeyArn, { context: { "kms:ViaService": `s3.${r}.amazonaws.com` }, resourcePolicy: keyPolicy }),
+    );
+  }
+  return out;
+}
+
+/** Who may assume the role: the EC2 service only (an administrator of the account included, no one else). */
+export function runnerTrustExpectations(scope: AwsScope): { readonly principal: string; readonly expect: SimulatedDecision }[] {
+  return [
+    { principal: "ec2.amazonaws.com", expect: "Allowed" },
+    { principal: "lambda.amazonaws.com", expect: "Denied" },
+    { principal: `arn:${scope.partition}:iam::${scope.accountId}:user/administrator`, expect: "Denied" },
+    { principal: `arn:${scope.partition}:iam::999999999999:root`, expect: "Denied" },
+  ];
+}
+
+const ALLOW_ALL = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+
+type Outcome = SimulatedDecision | { readonly error: string };
+
+async function simulate(simulation: Parameters<typeof runSimulation>[0]): Promise<Outcome> {
+  const result = await runSimulation(simulation, {});
+  if (result.resultType === "error") return { error: JSON.stringify(result.errors) };
+  return result.overallResult === "Allowed" ? "Allowed" : "Denied";
+}
+
+/** Simulates one request of the runner role against a permission policy. */
+export function simulateRunnerRequest(policy: unknown, scope: AwsScope, roleName: string, e: IamExpectation): Promise<Outcome> {
+  return simulate({
+    request: { principal: `arn:${scope.partition}:iam::${scope.accountId}:role/${roleName}`, action: e.action, resource: { resource: e.resource, accountId: scope.accountId }, contextVariables: { ...e.context } },
+    identityPolicies: [{ name: roleName, policy }],
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(e.resourcePolicy === undefined ? {} : { resourcePolicy: e.resourcePolicy }),
+  });
+}
+
+/** Simulates `sts:AssumeRole` of the runner role by a principal (IAM principals hold an allow-all policy of their own). */
+export function simulateAssumeRunnerRole(trustPolicy: unknown, scope: AwsScope, roleName: string, principal: string): Promise<Outcome> {
+  return simulate({
+    request: { principal, action: "sts:AssumeRole", resource: { resource: `arn:${scope.partition}:iam::${scope.accountId}:role/${roleName}`, accountId: scope.accountId }, contextVariables: {} },
+    identityPolicies: principal.startsWith("arn:") ? [{ name: "allow-all", policy: ALLOW_ALL }] : [],
+    resourcePolicy: trustPolicy,
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+  });
+}
+
+/** The runner role's two documents. */
+export interface RunnerRoleDocuments {
+  readonly trustPolicy: { readonly Version?: string; readonly Statement: readonly object[] };
+  readonly permissionPolicy: { readonly Version?: string; readonly Statement: readonly object[] };
+}
+
+/** Every finding for given runner role documents: grammar, unknown actions, and simulations that disagree with the profile. */
+export async function auditRunnerRoleDocuments(profile: AwsRunnerProfile, scope: AwsScope, docs: RunnerRoleDocuments): Promise<IamFinding[]> {
+  const trustName = `${profile.roleName} trust policy`;
+  const policyName = `${profile.roleName} permission policy`;
+  const findings = [...(await checkIamPolicy(docs.trustPolicy, "trust", trustName)), ...(await checkIamPolicy(docs.permissionPolicy, "identity", policyName))];
+  const disagree = (policy: string, where: string, what: string, expect: SimulatedDecision, got: Outcome) => {
+    if (typeof got !== "string") findings.push({ check: "simulation", policy, path: where, message: `the simulator refused the request (${what}): ${got.error}` });
+    else if (got !== expect) findings.push({ check: "simulation", policy, path: where, message: `${what} must be ${expect.toLowerCase()}, but the simulation says ${got}` });
+  };
+  for (const t of runnerTrustExpectations(scope)) {
+    disagree(trustName, `sts:AssumeRole by ${t.principal}`, `assuming the role as ${t.principal}`, t.expect, await simulateAssumeRunnerRole(docs.trustPolicy, scope, profile.roleName, t.principal));
+  }
+  for (const e of runnerRoleExpectations(profile, scope)) {
+    disagree(policyName, `${e.action} on ${e.resource}`, `the role's request to ${e.name}`, e.expect, await simulateRunnerRequest(docs.permissionPolicy, scope, profile.roleName, e));
+  }
+  return findings;
+}
+
+/** Audits the documents {@link renderRunnerTrustPolicy} and {@link renderRunnerRolePolicy} render for a profile. */
+export function auditRunnerRole(profile: AwsRunnerProfile, scope: AwsScope): Promise<IamFinding[]> {
+  return auditRunnerRoleDocuments(profile, scope, { trustPolicy: renderRunnerTrustPolicy(), permissionPolicy: renderRunnerRolePolicy(profile, scope) });
+}

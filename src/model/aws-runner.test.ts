@@ -1,0 +1,148 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { ConfigError, type ConfigIssue } from "./issues.ts";
+import { AWS_RUNNER_DEFAULTS, type AwsRunnerProfileInput, durationSeconds, kvmSource, parseCidr, resolveAwsRunnerProfile, resolveAwsScope } from "./aws-runner.ts";
+
+const GITHUB = { name: "github", cidrs: ["140.82.112.0/20", "2606:50c0::/32"] };
+const NTP = { name: "ntp", cidrs: ["169.254.169.123/32"], port: 123, protocol: "udp" };
+const profile = (over: Record<string, unknown> = {}): AwsRunnerProfileInput =>
+  ({ githubUrl: "https://github.com/acme", egress: { allow: [GITHUB, NTP] }, vault: { address: "https://vault.internal.example:8200" }, ...over }) as AwsRunnerProfileInput;
+
+function issuesOf(input: unknown): ConfigIssue[] {
+  try {
+    resolveAwsRunnerProfile(input);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
+    return [...e.issues];
+  }
+  assert.fail("profile was accepted but must be refused");
+}
+
+/** Asserts exactly one issue at `path` whose message and fix match. */
+function expectIssue(input: unknown, path: string, message: RegExp, fix: RegExp): void {
+  const issues = issuesOf(input);
+  const at = issues.filter((i) => i.path === path);
+  assert.equal(at.length, 1, `expected one issue at ${path}, got: ${JSON.stringify(issues)}`);
+  assert.match(at[0]!.message, message);
+  assert.match(at[0]!.fix, fix);
+}
+
+describe("AWS runner profile: defaults", () => {
+  const p = resolveAwsRunnerProfile(profile());
+  it("uses the documented network, instance, capacity and label defaults", () => {
+    assert.equal(p.vpcCidr, "10.42.0.0/16");
+    assert.equal(p.subnetCidr, "10.42.10.0/24");
+    assert.equal(p.egress.mode, "endpoints");
+    assert.deepEqual(p.sshAllowedCidrs, []);
+    assert.equal(p.sessionManager, false);
+    assert.deepEqual(p.ecr, { pullRepositoryArns: [], pushRepositoryArns: [] });
+    assert.equal(p.instanceType, "c8i.2xlarge");
+    assert.equal(p.kvm, "nested-virtualization");
+    assert.deepEqual(p.ami, { kind: "lookup", nameFilter: "ci-intel-runner-*", owners: ["self"] });
+    assert.deepEqual(p.capacity, { min: 0, max: 4, desired: 1 });
+    assert.deepEqual(p.labels, ["self-hosted", "build-fips", "linux"]);
+    assert.equal(p.trustLevel, "untrusted");
+    assert.equal(p.roleName, "ci-intel-runner-role");
+  });
+  it("defaults an egress rule to tcp 443 and keeps NTP as udp 123", () => {
+    assert.deepEqual(p.egress.allow[0], { name: "github", protocol: "tcp", port: 443, cidrs: ["140.82.112.0/20", "2606:50c0::/32"] });
+    assert.deepEqual(p.egress.allow[1], { name: "ntp", protocol: "udp", port: 123, cidrs: ["169.254.169.123/32"] });
+  });
+  it("uses the documented SSM parameter names", () => {
+    assert.deepEqual(p.ssm, { path: "/ci-intel/runner", registrationToken: "/ci-intel/runner/registration-token", roleId: "/ci-intel/runner/role-id", wrappedSecretId: "/ci-intel/runner/wrapped-secret-id" });
+  });
+  it("uses the documented Vault paths and AppRole lifetimes, in seconds", () => {
+    assert.equal(p.vault.githubTokenPath, "github/token");
+    assert.equal(p.vault.kvPath, "kv/data/ci/intel/*");
+    assert.equal(p.vault.policyName, "ci-runner");
+    assert.deepEqual(p.vault.approle, { mountPath: "approle", roleName: "ci-intel-runner", secretIdTtlSeconds: 900, secretIdNumUses: 1, tokenTtlSeconds: 900, tokenMaxTtlSeconds: 1800 });
+  });
+  it("every @default in the schema and docs/aws-runners.md quotes AWS_RUNNER_DEFAULTS", () => {
+    const src = readFileSync(new URL("./aws-runner.ts", import.meta.url), "utf8");
+    const docs = readFileSync(new URL("../../docs/aws-runners.md", import.meta.url), "utf8");
+    const d = AWS_RUNNER_DEFAULTS;
+    for (const quoted of [`"${d.instanceType}"`, `"${d.vpcCidr}"`, `"${d.subnetCidr}"`, `"${d.egressMode}"`, `"${d.logGroupName}"`, `"${d.metricNamespace}"`, String(d.rootVolumeGiB)]) {
+      assert.ok(src.includes(`@default ${quoted}`), `schema lacks @default ${quoted}`);
+      assert.ok(docs.includes(quoted.replaceAll('"', "`")), `docs lack ${quoted}`);
+    }
+    assert.ok(src.includes(`@default ${JSON.stringify(d.labels)}`), "schema lacks the labels @default");
+    assert.ok(docs.includes(d.ssm.registrationToken) && docs.includes(d.ssm.roleId) && docs.includes(d.ssm.wrappedSecretId));
+  });
+});
+
+describe("AWS runner profile: bad config is refused with key path and fix", () => {
+  it("invalid CIDR", () => expectIssue(profile({ vpcCidr: "10.42.0.0/33" }), "vpcCidr", /not a CIDR block/, /address and a prefix length/));
+  it("CIDR with host bits set names the network address", () => expectIssue(profile({ subnetCidr: "10.42.10.7/24" }), "subnetCidr", /host bits set/, /"10\.42\.10\.0\/24"/));
+  it("subnet outside the VPC", () => expectIssue(profile({ subnetCidr: "10.50.0.0/24" }), "subnetCidr", /does not lie inside vpcCidr 10\.42\.0\.0\/16/, /choose a subnet inside/));
+  it("subnet outside a default VPC names the default", () => expectIssue(profile({ subnetCidr: "192.168.0.0/24" }), "subnetCidr", /inside vpcCidr/, /widen vpcCidr/));
+  it("VPC larger than AWS allows", () => expectIssue(profile({ vpcCidr: "10.0.0.0/8", subnetCidr: "10.0.0.0/24" }), "vpcCidr", /between \/16 and \/28/, /\/16 to \/28/));
+  it("empty egress allowlist", () => expectIssue(profile({ egress: { allow: [] } }), "egress.allow", /is empty/, /list each destination/));
+  it("0.0.0.0/0 in the allowlist", () => expectIssue(profile({ egress: { allow: [{ name: "all", cidrs: ["0.0.0.0/0"] }] } }), "egress.allow[0].cidrs[0]", /allows every destination/, /own CIDR blocks or a managed prefix list/));
+  it("::/0 in the allowlist", () => expectIssue(profile({ egress: { allow: [GITHUB, { name: "all6", cidrs: ["::/0"], port: 53, protocol: "udp" }] } }), "egress.allow[1].cidrs[0]", /allows every destination/, /never contains/));
+  it("protocol -1 is never allowed", () => expectIssue(profile({ egress: { allow: [{ ...GITHUB, protocol: "-1" }] } }), "egress.allow[0].protocol", /every protocol and port/, /"tcp" or "udp"/));
+  it("unknown protocol", () => expectIssue(profile({ egress: { allow: [{ ...GITHUB, protocol: "icmp" }] } }), "egress.allow[0].protocol", /not tcp or udp/, /"tcp" or "udp"/));
+  it("overlapping CIDRs in one rule", () => expectIssue(profile({ egress: { allow: [{ name: "reg", cidrs: ["10.0.0.0/16", "10.0.4.0/24"] }] } }), "egress.allow[0].cidrs[1]", /overlaps 10\.0\.0\.0\/16/, /drop the narrower block/));
+  it("rule with both cidrs and a prefix list", () => expectIssue(profile({ egress: { allow: [{ ...GITHUB, prefixListId: "pl-0123456789abcdef0" }] } }), "egress.allow[0]", /exactly one of cidrs or prefixListId/, /prefixListId/));
+  it("rule with neither cidrs nor a prefix list", () => expectIssue(profile({ egress: { allow: [{ name: "vault" }] } }), "egress.allow[0]", /exactly one/, /CIDR blocks/));
+  it("duplicate rule names", () => expectIssue(profile({ egress: { allow: [GITHUB, GITHUB] } }), "egress.allow[1].name", /already the name of egress\.allow\[0\]/, /unique name/));
+  it("SSH open to the internet", () => expectIssue(profile({ ssh: { allowedCidrs: ["0.0.0.0/0"] } }), "ssh.allowedCidrs[0]", /whole internet/, /sessionManager/));
+  it("min > max", () => expectIssue(profile({ capacity: { min: 5, max: 2, desired: 2 } }), "capacity.min", /5 is more than capacity\.max 2/, /min <= max/));
+  it("desired outside [min, max]", () => expectIssue(profile({ capacity: { min: 1, max: 3, desired: 7 } }), "capacity.desired", /7 lies outside \[1, 3\]/, /between capacity\.min/));
+  it("max of 0", () => expectIssue(profile({ capacity: { min: 0, max: 0, desired: 0 } }), "capacity.max", /no runner can ever start/, /1 or more/));
+  it("TTL of 0", () => expectIssue(profile({ vault: { address: "https://v.example", approle: { secretIdTtl: "0s" } } }), "vault.approle.secretIdTtl", /more than 0/, /positive duration/));
+  it("negative TTL", () => expectIssue(profile({ vault: { address: "https://v.example", approle: { tokenMaxTtl: -5 } } }), "vault.approle.tokenMaxTtl", /more than 0/, /positive duration/));
+  it("malformed TTL", () => expectIssue(profile({ vault: { address: "https://v.example", approle: { tokenTtl: "15 minutes" } } }), "vault.approle.tokenTtl", /not a duration/, /"15m"/));
+  it("token_ttl > token_max_ttl", () => expectIssue(profile({ vault: { address: "https://v.example", approle: { tokenTtl: "1h", tokenMaxTtl: "30m" } } }), "vault.approle.tokenTtl", /3600s is longer than .*1800s/, /tokenTtl <= tokenMaxTtl/));
+  it("secret_id_num_uses other than 1 for an untrusted profile", () =>
+    expectIssue(profile({ vault: { address: "https://v.example", approle: { secretIdNumUses: 3 } } }), "vault.approle.secretIdNumUses", /untrusted profile's secret id must log in exactly once/, /set vault\.approle\.secretIdNumUses to 1/));
+  it("a trusted profile may allow more secret-id uses", () => {
+    const p = resolveAwsRunnerProfile(profile({ trustLevel: "trusted", vault: { address: "https://v.example", approle: { secretIdNumUses: 3 } } }));
+    assert.equal(p.vault.approle.secretIdNumUses, 3);
+  });
+  it("AMI given neither as id nor as filter", () => expectIssue(profile({ ami: {} }), "ami", /neither an id nor a lookup filter/, /ami: \{ id: "ami-\.\.\." \}/));
+  it("AMI given both as id and as filter", () => expectIssue(profile({ ami: { id: "ami-0123456789abcdef0", nameFilter: "x-*", owners: ["self"] } }), "ami", /both an id and a lookup filter/, /either/));
+  it("AMI filter without owners", () => expectIssue(profile({ ami: { nameFilter: "ci-intel-runner-*", owners: [] } }), "ami.owners", /any account's image could match/, /list the accounts/));
+  it("instance type without KVM", () => expectIssue(profile({ instanceType: "c5.2xlarge" }), "instanceType", /no \/dev\/kvm/, /c8i\.2xlarge.*c5\.metal/));
+  it("push access for an untrusted profile", () =>
+    expectIssue(profile({ ecr: { pushRepositoryArns: ["arn:aws:ecr:eu-west-1:123456789012:repository/ci/base"] } }), "ecr.pushRepositoryArns", /untrusted profile/, /trustLevel: "trusted"/));
+  it("wildcard ECR repository", () => expectIssue(profile({ ecr: { pullRepositoryArns: ["arn:aws:ecr:eu-west-1:123456789012:repository/*"] } }), "ecr.pullRepositoryArns[0]", /not the ARN of one ECR repository/, /no wildcards/));
+  it("SSM parameter outside the readable path", () => expectIssue(profile({ ssm: { roleId: "/prod/role-id" } }), "ssm.roleId", /outside ssm\.path/, /\/ci-intel\/runner\/<name>/));
+  it("plain-http Vault address", () => expectIssue(profile({ vault: { address: "http://vault:8200" } }), "vault.address", /not an https URL/, /https:/));
+  it("missing githubUrl", () => expectIssue({ egress: { allow: [GITHUB] }, vault: { address: "https://v.example" } }, "githubUrl", /required/, /set githubUrl/));
+  it("reports every problem at once", () => {
+    const issues = issuesOf(profile({ subnetCidr: "10.50.0.0/24", egress: { allow: [] }, capacity: { min: 2, max: 1 }, instanceType: "t3.large" }));
+    assert.deepEqual(issues.map((i) => i.path).sort(), ["capacity.min", "egress.allow", "instanceType", "subnetCidr"]);
+  });
+  it("a secret put in the profile is refused without echoing it", () => {
+    const canary = "ghr_CANARY_d7f3a91e";
+    const issues = issuesOf({ ...profile(), registrationToken: canary });
+    assert.deepEqual(issues.map((i) => i.path), ["registrationToken"]);
+    assert.ok(!JSON.stringify(issues).includes(canary));
+  });
+});
+
+describe("AWS runner profile: helpers", () => {
+  it("parseCidr normalises IPv6 and refuses host bits", () => {
+    assert.deepEqual((({ text, prefix }) => ({ text, prefix }))(parseCidr("2001:0db8:0000::/32") as { text: string; prefix: number }), { text: "2001:db8::/32", prefix: 32 });
+    assert.match((parseCidr("2001:db8::1/32") as { problem: string }).problem, /host bits/);
+  });
+  it("kvmSource knows nested-virtualization and metal types", () => {
+    assert.equal(kvmSource("c8i.2xlarge"), "nested-virtualization");
+    assert.equal(kvmSource("m8i-flex.large"), "nested-virtualization");
+    assert.equal(kvmSource("c5.metal"), "bare-metal");
+    assert.equal(kvmSource("c8i.metal-48xl"), "bare-metal");
+    assert.equal(kvmSource("c7i.2xlarge"), undefined);
+  });
+  it("durationSeconds reads Vault durations", () => {
+    assert.equal(durationSeconds("15m"), 900);
+    assert.equal(durationSeconds("1h30m"), 5400);
+    assert.equal(durationSeconds("900"), 900);
+    assert.equal(durationSeconds(900), 900);
+    assert.equal(durationSeconds("15 minutes"), undefined);
+  });
+  it("resolveAwsScope refuses a malformed account id with path and fix", () => {
+    assert.throws(() => resolveAwsScope({ region: "eu-west-1", accountId: "1234" }), (e: unknown) => e instanceof ConfigError && e.issues[0]?.path === "accountId" && /12-digit/.test(e.issues[0].message) && /getCallerIdentity/.test(e.issues[0].fix));
+    assert.deepEqual(resolveAwsScope({ region: "eu-west-1", accountId: "123456789012" }), { partition: "aws", region: "eu-west-1", accountId: "123456789012" });
+  });
+});
