@@ -6,3 +6,4 @@ export { tomlProblem } from "./toml.ts";
 export * from "./cidr.ts";
 export * from "./arc-scale-set.ts";
 export * from "./aws-runner.ts";
+export * from "./forgejo-vm.ts";

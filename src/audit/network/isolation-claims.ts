@@ -1,0 +1,279 @@
+/**
+ * The isolation claims a fenced runner fleet makes, computed from the policies (never written by
+ * hand). For every runner pod: cloud metadata, the API server (Service and node addresses) and the
+ * kubelet are unreachable; pods in other namespaces are unreachable and cannot reach the runner;
+ * DNS (UDP and TCP 53 to the DNS pods) and public HTTPS are reachable.
+ */
+import type { NetworkPolicy } from "kubernetes-types/networking/v1.js";
+import { ConfigError } from "../../model/issues.ts";
+import type { ConfigIssue } from "../../model/issues.ts";
+import { canonicalCidr, firstHost, hostAddress, parseAddress, parseCidr } from "./cidr.ts";
+import type { Cidr } from "./cidr.ts";
+import { describeSelector, selectorMatches } from "./label-selector.ts";
+import { networkPolicyFindings } from "./network-policy-findings.ts";
+import { podsFrom } from "./pods-from.ts";
+import type { WorkloadPod } from "./pods-from.ts";
+import { affects, namespaceLabels, namespacesFrom, networkPoliciesFrom, policyId, policyNamespace, policySelects } from "./policy-model.ts";
+import type { NamespaceLabels } from "./policy-model.ts";
+import { candidateAddresses, candidatePorts, probeNamedPorts } from "./probe-candidates.ts";
+import { connectionVerdict, egressVerdict } from "./verdict.ts";
+import type { Direction, KubeObject, Labels, NetworkPolicyFinding, PodEndpoint, PodRef, Protocol, Verdict } from "./types.ts";
+
+/** The link-local cloud metadata address (AWS, GCP, Azure, OpenStack). */
+export const METADATA_ADDRESS = "169.254.169.254";
+
+export interface IsolationClaimOptions {
+  /** The cluster's Service CIDR; its first host is the `kubernetes` Service ClusterIP. */
+  readonly serviceCidr: string;
+  /** The cluster's pod CIDR; synthetic pods of other namespaces get addresses from it. */
+  readonly podCidr: string;
+  /** CIDRs the nodes live in; the first host of each is probed unless `nodeAddresses` is given. */
+  readonly nodeCidrs: readonly string[];
+  /** Node (and control-plane endpoint) addresses to probe on 6443 and 10250. @default first host of each of `nodeCidrs` */
+  readonly nodeAddresses?: readonly string[];
+  /** Namespace of the DNS pods. @default "kube-system" */
+  readonly dnsNamespace?: string;
+  /** Labels of the DNS pods. @default {"k8s-app": "kube-dns"} */
+  readonly dnsLabels?: Labels;
+  /** A public address that must stay reachable on TCP 443. @default "1.1.1.1" */
+  readonly publicProbe?: string;
+  /** Namespace of the synthetic pod used for lateral-movement claims. @default "other-ns" */
+  readonly probeNamespace?: string;
+  /** Which pods are runner pods. @default isRunnerPod */
+  readonly isRunner?: (pod: WorkloadPod) => boolean;
+}
+
+export type ClaimId =
+  | "metadata-unreachable"
+  | "kubernetes-service-unreachable"
+  | "node-apiserver-unreachable"
+  | "node-kubelet-unreachable"
+  | "other-namespace-pods-unreachable"
+  | "unreachable-from-other-namespaces"
+  | "dns-udp-reachable"
+  | "dns-tcp-reachable"
+  | "public-https-reachable";
+
+export type Reachability = "reachable" | "unreachable";
+
+export interface ClaimResult {
+  readonly claim: ClaimId;
+  /** What was probed, e.g. `169.254.169.254:80/TCP`. */
+  readonly target: string;
+  /** The runner pod, `namespace/Kind/name`. */
+  readonly pod: string;
+  readonly expected: Reachability;
+  readonly actual: Reachability;
+  readonly pass: boolean;
+  /**
+   * What decides the outcome: the rules (`namespace/name egress[i]`) that open a path, the
+   * policies that isolate the pod, or a note such as "no NetworkPolicy isolates … for Egress".
+   */
+  readonly responsible: readonly string[];
+}
+
+export interface IsolationReport {
+  readonly runnerPods: readonly string[];
+  readonly claims: readonly ClaimResult[];
+  /** Problems in the policies themselves (see networkPolicyFindings). */
+  readonly findings: readonly NetworkPolicyFinding[];
+  /** At least one runner pod was found and every claim passes. */
+  readonly pass: boolean;
+}
+
+/** Labels of the synthetic pod in another namespace: chosen so that no real selector targets them. */
+export const PROBE_POD_LABELS: Labels = { "audit.runner-fleet.dev/probe": "q7w3zk9x" };
+
+/** Default runner detection: ARC scale sets, and workloads with a container named `runner`. */
+export function isRunnerPod(pod: WorkloadPod): boolean {
+  return pod.source.kind === "AutoscalingRunnerSet" || (pod.template.spec?.containers ?? []).some((c) => c.name === "runner");
+}
+
+export function checkIsolationClaims(objects: readonly KubeObject[], options: IsolationClaimOptions): IsolationReport {
+  const opts = resolveOptions(options);
+  const policies = networkPoliciesFrom(objects);
+  const namespaces = namespaceLabels(namespacesFrom(objects));
+  const pods = podsFrom(objects);
+  const runners = pods.filter(opts.isRunner);
+  const dns = dnsPod(pods, opts);
+  const ctx: Ctx = { policies, namespaces, opts };
+  const claims = runners.flatMap((runner) => claimsFor(runner, dns, ctx));
+  return {
+    runnerPods: runners.map((r) => r.name),
+    claims,
+    findings: networkPolicyFindings(objects),
+    pass: runners.length > 0 && claims.every((c) => c.pass),
+  };
+}
+
+interface ResolvedOptions {
+  readonly pod: Cidr;
+  readonly serviceIp: string;
+  readonly nodeAddresses: readonly string[];
+  readonly dnsNamespace: string;
+  readonly dnsLabels: Labels;
+  readonly publicProbe: string;
+  readonly probeNamespace: string;
+  readonly isRunner: (pod: WorkloadPod) => boolean;
+}
+
+interface Ctx {
+  readonly policies: readonly NetworkPolicy[];
+  readonly namespaces: NamespaceLabels;
+  readonly opts: ResolvedOptions;
+}
+
+function resolveOptions(o: IsolationClaimOptions): ResolvedOptions {
+  const issues: ConfigIssue[] = [];
+  const cidr = (path: string, text: unknown): Cidr | undefined => {
+    const c = typeof text === "string" ? parseCidr(text) : undefined;
+    if (c === undefined) issues.push({ path, message: `${JSON.stringify(text)} is not a CIDR`, fix: "write an address range such as 10.96.0.0/12" });
+    return c;
+  };
+  const address = (path: string, text: unknown): void => {
+    if (typeof text !== "string" || parseAddress(text) === undefined) issues.push({ path, message: `${JSON.stringify(text)} is not an IP address`, fix: "write an address such as 192.168.1.10" });
+  };
+  const service = cidr("serviceCidr", o.serviceCidr);
+  const pod = cidr("podCidr", o.podCidr);
+  const nodeCidrs = Array.isArray(o.nodeCidrs) ? o.nodeCidrs : [];
+  if (!Array.isArray(o.nodeCidrs)) issues.push({ path: "nodeCidrs", message: "is missing", fix: "list the CIDRs the nodes live in, e.g. [192.168.1.0/24] (or [] with nodeAddresses)" });
+  nodeCidrs.forEach((c, i) => cidr(`nodeCidrs[${i}]`, c));
+  (o.nodeAddresses ?? []).forEach((a, i) => address(`nodeAddresses[${i}]`, a));
+  if (nodeCidrs.length === 0 && (o.nodeAddresses ?? []).length === 0 && Array.isArray(o.nodeCidrs)) {
+    issues.push({ path: "nodeCidrs", message: "no node CIDR and no node address: the API server and kubelet claims would check nothing", fix: "list the node CIDRs, or give nodeAddresses" });
+  }
+  const publicProbe = o.publicProbe ?? "1.1.1.1";
+  address("publicProbe", publicProbe);
+  if (issues.length > 0 || service === undefined || pod === undefined) throw new ConfigError(issues, "isolation claim options");
+  const nodeAddresses = o.nodeAddresses !== undefined && o.nodeAddresses.length > 0
+    ? [...o.nodeAddresses]
+    : nodeCidrs.map((c) => firstHost(c)).filter((a): a is string => a !== undefined);
+  const dnsNamespace = o.dnsNamespace ?? "kube-system";
+  return {
+    pod,
+    serviceIp: hostAddress(service, 1),
+    nodeAddresses,
+    dnsNamespace,
+    dnsLabels: o.dnsLabels ?? { "k8s-app": "kube-dns" },
+    publicProbe,
+    probeNamespace: o.probeNamespace ?? "other-ns",
+    isRunner: o.isRunner ?? isRunnerPod,
+  };
+}
+
+/** The DNS pods from the objects when present, otherwise CoreDNS as kubeadm deploys it. */
+function dnsPod(pods: readonly WorkloadPod[], opts: ResolvedOptions): PodRef {
+  const found = pods.find((p) => p.namespace === opts.dnsNamespace && selectorMatches({ matchLabels: { ...opts.dnsLabels } }, p.labels));
+  if (found !== undefined) return found;
+  return {
+    namespace: opts.dnsNamespace,
+    labels: opts.dnsLabels,
+    name: `DNS pods ${opts.dnsNamespace}/${describeSelector({ matchLabels: { ...opts.dnsLabels } })}`,
+    ports: [
+      { name: "dns", containerPort: 53, protocol: "UDP" },
+      { name: "dns-tcp", containerPort: 53, protocol: "TCP" },
+      { name: "metrics", containerPort: 9153, protocol: "TCP" },
+    ],
+  };
+}
+
+function claimsFor(runner: WorkloadPod, dns: PodRef, ctx: Ctx): ClaimResult[] {
+  const { opts } = ctx;
+  const out: ClaimResult[] = [];
+  const toAddress = (claim: ClaimId, ip: string, port: number, protocol: Protocol, expected: Reachability) => {
+    const v = egressVerdict(runner, { ip, port, protocol }, ctx.policies, ctx.namespaces);
+    out.push(result(claim, `${ip}:${port}/${protocol}`, runner, expected, v.allowed, explain(v, "Egress", runner, ctx)));
+  };
+  toAddress("metadata-unreachable", METADATA_ADDRESS, 80, "TCP", "unreachable");
+  toAddress("kubernetes-service-unreachable", opts.serviceIp, 443, "TCP", "unreachable");
+  for (const node of opts.nodeAddresses) {
+    toAddress("node-apiserver-unreachable", node, 6443, "TCP", "unreachable");
+    toAddress("node-kubelet-unreachable", node, 10250, "TCP", "unreachable");
+  }
+  out.push(...lateralClaims(runner, ctx));
+  for (const protocol of ["UDP", "TCP"] as const) out.push(dnsClaim(runner, dns, protocol, ctx));
+  toAddress("public-https-reachable", opts.publicProbe, 443, "TCP", "reachable");
+  return out;
+}
+
+function lateralClaims(runner: WorkloadPod, ctx: Ctx): ClaimResult[] {
+  let namespace = ctx.opts.probeNamespace;
+  while (namespace === runner.namespace) namespace = `${namespace}-x`;
+  const named = probeNamedPorts(ctx.policies);
+  const ips = candidateAddresses(ctx.policies, ctx.opts.pod);
+  const probe = (ip: string): PodRef => ({ namespace, labels: PROBE_POD_LABELS, name: `a pod in namespace ${namespace} (${ip})`, ip, ports: named });
+  const outPorts = candidatePorts(ctx.policies, named);
+  const inPorts = candidatePorts(ctx.policies, runner.ports ?? []);
+  const podRange = canonicalCidr(ctx.opts.pod);
+  const target = `any port of pods in namespace ${namespace} (addresses in ${podRange})`;
+
+  const outOpen: string[] = [];
+  const inOpen: string[] = [];
+  const outResp = new Set<string>();
+  const inResp = new Set<string>();
+  let outDenied: Verdict | undefined;
+  let inDenied: Verdict | undefined;
+  for (const ip of ips) {
+    for (const port of outPorts) {
+      const c = connectionVerdict(runner, { ...probe(ip), ...port }, ctx.policies, ctx.namespaces);
+      if (c.allowed && c.egress !== undefined) {
+        outOpen.push(`${ip} port ${port.port}/${port.protocol}`);
+        explain(c.egress, "Egress", runner, ctx).forEach((r) => outResp.add(r));
+      } else if (c.egress !== undefined && !c.egress.allowed) outDenied ??= c.egress;
+    }
+    for (const port of inPorts) {
+      const c = connectionVerdict(probe(ip), { ...runner, ...port }, ctx.policies, ctx.namespaces);
+      if (c.allowed && c.ingress !== undefined) {
+        inOpen.push(`port ${port.port}/${port.protocol} from ${ip}`);
+        explain(c.ingress, "Ingress", runner, ctx).forEach((r) => inResp.add(r));
+      } else if (c.ingress !== undefined && !c.ingress.allowed) inDenied ??= c.ingress;
+    }
+  }
+  const sample = (open: string[]) => `reachable, e.g. on ${open.slice(0, 3).join(", ")}${open.length > 3 ? ` and ${open.length - 3} more candidates` : ""}`;
+  return [
+    result("other-namespace-pods-unreachable", target, runner, "unreachable", outOpen.length > 0,
+      outOpen.length > 0 ? [...outResp, sample(outOpen)] : outDenied === undefined ? [] : explain(outDenied, "Egress", runner, ctx)),
+    result("unreachable-from-other-namespaces", `any port of ${runner.name} from pods in namespace ${namespace} (addresses in ${podRange})`, runner, "unreachable", inOpen.length > 0,
+      inOpen.length > 0 ? [...inResp, sample(inOpen)] : inDenied === undefined ? [] : explain(inDenied, "Ingress", runner, ctx)),
+  ];
+}
+
+function dnsClaim(runner: WorkloadPod, dns: PodRef, protocol: "UDP" | "TCP", ctx: Ctx): ClaimResult {
+  const claim: ClaimId = protocol === "UDP" ? "dns-udp-reachable" : "dns-tcp-reachable";
+  // The DNS pod has no address here: only selectors count, because ipBlock on pod addresses is CNI-specific.
+  const destination: PodEndpoint = { namespace: dns.namespace, labels: dns.labels, name: dns.name ?? dns.namespace, ports: dns.ports ?? [], port: 53, protocol };
+  const c = connectionVerdict(runner, destination, ctx.policies, ctx.namespaces);
+  const responsible: string[] = [];
+  if (c.egress !== undefined) responsible.push(...explain(c.egress, "Egress", runner, ctx));
+  if (c.ingress !== undefined && !c.ingress.allowed) responsible.push(...explain(c.ingress, "Ingress", dns, ctx));
+  if (c.egress !== undefined && !c.egress.allowed) {
+    const viaIp = egressVerdict(runner, { ...destination, ip: hostAddress(ctx.opts.pod, 1) }, ctx.policies, ctx.namespaces);
+    if (viaIp.allowed) {
+      responsible.push(`only ipBlock rules (${viaIp.policies.join(", ")}) would allow it, and whether ipBlock matches pod addresses depends on the CNI: select the DNS pods with namespaceSelector + podSelector`);
+    }
+  }
+  return result(claim, `${destination.name} port 53/${protocol}`, runner, "reachable", c.allowed, responsible);
+}
+
+function result(claim: ClaimId, target: string, runner: WorkloadPod, expected: Reachability, reachable: boolean, responsible: readonly string[]): ClaimResult {
+  const actual: Reachability = reachable ? "reachable" : "unreachable";
+  return { claim, target, pod: runner.name, expected, actual, pass: actual === expected, responsible };
+}
+
+/** What decides a verdict, in words a reviewer can act on. */
+function explain(v: Verdict, direction: Direction, pod: PodRef, ctx: Ctx): string[] {
+  const name = pod.name ?? `pods in ${pod.namespace}`;
+  if (pod.hostNetwork === true) return [`${name} uses hostNetwork: NetworkPolicy does not apply to host-network pods`];
+  if (!v.isolated) {
+    const notes = [`no NetworkPolicy isolates ${name} for ${direction}`];
+    for (const p of ctx.policies) {
+      if (policyNamespace(p) !== pod.namespace) continue;
+      const selects = policySelects(p, pod);
+      if (!selects && affects(p, direction)) notes.push(`${policyId(p)} lists ${direction} but its podSelector ${describeSelector(p.spec?.podSelector)} does not select this pod`);
+      if (selects && !affects(p, direction)) notes.push(`${policyId(p)} selects this pod but does not list ${direction} in policyTypes`);
+    }
+    return notes;
+  }
+  if (v.allowed) return [...v.policies];
+  return v.policies.map((id) => `${id} (isolates ${direction}; no rule allows this)`);
+}

@@ -1,0 +1,5 @@
+export * from "./runner-config.ts";
+export * from "./user-data.ts";
+export * from "./network-config.ts";
+export * from "./meta-data.ts";
+export * from "./cloud-init.ts";
