@@ -286,25 +286,17 @@ export const CODEX_PAYLOAD = { name: "codex-config", file: "config.toml" } as co
  */
 export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
   const parsed = ghRunnerFleetSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error), "gh-runner fleet configuration");
-  const cfg = parsed.data;
-  const issues: ConfigIssue[] = [];
-  if (cfg.runners.length === 0) {
-    issues.push({ path: "runners", message: "lists no runners", fix: "add at least one runner description: { name, image, ... }" });
+  if (!parsed.success) {
+    // Report the fleet-wide problems too, so that one run shows every problem at once.
+    throw new ConfigError([...zodIssues(parsed.error), ...fleetIssues(input)], "gh-runner fleet configuration");
   }
+  const cfg = parsed.data;
+  const issues: ConfigIssue[] = fleetIssues(cfg);
   const payloads: ResolvedConfigPayload[] = [];
   if (cfg.codexConfig?.enabled && cfg.codexConfig.configToml !== undefined) {
     payloads.push({ name: CODEX_PAYLOAD.name, objectName: CODEX_PAYLOAD.name + GH_RUNNER_SUFFIX, files: { [CODEX_PAYLOAD.file]: cfg.codexConfig.configToml } });
   }
-  const seen = new Map<string, number>();
-  const runners = cfg.runners.map((r, i) => {
-    const at = `runners[${i}]`;
-    const first = seen.get(r.name);
-    if (first !== undefined) issues.push({ path: `${at}.name`, message: `"${r.name}" is already the name of runners[${first}]`, fix: "give every runner a unique name" });
-    else seen.set(r.name, i);
-    const resolved = resolveRunner(r, at, payloads, issues);
-    return resolved;
-  });
+  const runners = cfg.runners.map((r, i) => resolveRunner(r, `runners[${i}]`, payloads, issues));
   if (issues.length > 0) throw new ConfigError(issues, "gh-runner fleet configuration");
   const base = (cfg.githubUrl ?? GH_RUNNER_DEFAULTS.githubUrl).replace(/\/+$/, "");
   return {
@@ -313,6 +305,23 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
     runners,
     configPayloads: payloads,
   };
+}
+
+/** Problems across runners (no runners, duplicate names), read from raw input so they are found even when fields are malformed. */
+function fleetIssues(input: unknown): ConfigIssue[] {
+  const runners = (input as { runners?: unknown } | null)?.runners;
+  if (!Array.isArray(runners)) return [];
+  if (runners.length === 0) return [{ path: "runners", message: "lists no runners", fix: "add at least one runner description: { name, image, ... }" }];
+  const issues: ConfigIssue[] = [];
+  const seen = new Map<string, number>();
+  runners.forEach((r, i) => {
+    const name = (r as { name?: unknown } | null)?.name;
+    if (typeof name !== "string") return;
+    const first = seen.get(name);
+    if (first !== undefined) issues.push({ path: `runners[${i}].name`, message: `"${name}" is already the name of runners[${first}]`, fix: "give every runner a unique name" });
+    else seen.set(name, i);
+  });
+  return issues;
 }
 
 type ParsedRunner = z.output<typeof runnerSchema>;

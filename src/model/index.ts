@@ -7,3 +7,4 @@ export * from "./cidr.ts";
 export * from "./arc-scale-set.ts";
 export * from "./aws-runner.ts";
 export * from "./forgejo-vm.ts";
+export * from "./profiles.ts";

@@ -10,3 +10,9 @@ const runners = new GitHubRunnerScaleSet("github-runners", {
 
 export const runsOn = runners.runsOn;
 export const runnerNamespace = runners.settings.runnerNamespace;
+// The audit (`runner-fleet audit`) reads these to probe the API server, nodes and other pods.
+export const clusterNetwork = {
+  podCidr: runners.settings.podCidr,
+  serviceCidr: runners.settings.serviceCidr,
+  nodeCidrs: runners.settings.nodeCidrs,
+};

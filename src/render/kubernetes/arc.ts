@@ -216,7 +216,8 @@ export function renderArcScaleSet<T>(s: ResolvedArcScaleSet, secrets: ArcCredent
   const ns = (name: string, labels: Record<string, string>): Namespace => ({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { "kubernetes.io/metadata.name": name, ...labels } } });
   return {
     namespaces: [
-      ns(s.controllerNamespace, podSecurityLabels("restricted")),
+      // The controller creates listener pods here from its own defaults: enforce baseline, warn on restricted.
+      ns(s.controllerNamespace, podSecurityLabels("baseline")),
       ns(s.runnerNamespace, podSecurityLabels(s.privileged || s.hostNetwork ? "privileged" : "restricted")),
     ],
     ...(credentialsSecret ? { credentialsSecret } : {}),

@@ -1,0 +1,55 @@
+/** What the workflow guard reports, and the plain renderings of a finding. */
+
+/** The guard's own rules; actionlint's come as `actionlint:<kind>`. */
+export const GUARD_RULES = {
+  "yaml-syntax": "the workflow file is not valid YAML",
+  "workflow-shape": "the file is not a workflow (no jobs mapping)",
+  "runner-unserved": "a self-hosted runs-on label set that no profile serves",
+  "runs-on-unresolvable": "a runs-on that cannot be resolved statically",
+  "untrusted-trigger": "a job outsiders can trigger that may land on a runner not safe for them",
+  concurrency: "no concurrency block with cancel-in-progress: true",
+  "max-parallel": "a matrix job without strategy.max-parallel, or over its profile's budget",
+  "workflow-budget": "jobs of one workflow that may hold more runners of a profile at once than it allows",
+} as const;
+
+export type GuardRule = keyof typeof GUARD_RULES | `actionlint:${string}`;
+
+export interface GuardFinding {
+  /** Workflow file, as given to the guard. */
+  readonly file: string;
+  /** 1-based line of the offending key. */
+  readonly line: number;
+  /** 1-based column, when known. */
+  readonly column?: number;
+  /**
+   * Job id; several joined by ", " for a finding about jobs together (`workflow-budget`); "" for
+   * problems of the file itself (it could not be read as a workflow).
+   */
+  readonly job: string;
+  readonly rule: GuardRule;
+  /** What is wrong; names the job. */
+  readonly message: string;
+  /** How to fix it. */
+  readonly fix: string;
+  /** Profile the finding is about, when there is one. */
+  readonly profile?: string;
+}
+
+/** `message Fix: fix`, the one-line text of a finding. */
+export function findingText(f: GuardFinding): string {
+  return `${f.message}. Fix: ${f.fix}`;
+}
+
+const escapeData = (s: string) => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+const escapeProperty = (s: string) => escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
+
+/** A GitHub Actions workflow command that shows the finding as an error annotation on the file. */
+export function githubAnnotation(f: GuardFinding): string {
+  const props = [`file=${escapeProperty(f.file)}`, `line=${f.line}`, ...(f.column === undefined ? [] : [`col=${f.column}`]), `title=${escapeProperty(`runner-fleet guard: ${f.rule}`)}`];
+  return `::error ${props.join(",")}::${escapeData(findingText(f))}`;
+}
+
+/** Orders findings by file, line, job and rule, so output is stable. */
+export function sortFindings(findings: readonly GuardFinding[]): GuardFinding[] {
+  return [...findings].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.job.localeCompare(b.job) || a.rule.localeCompare(b.rule) || a.message.localeCompare(b.message));
+}

@@ -1,0 +1,135 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { resolveGhRunnerFleet } from "../../model/index.ts";
+import { renderGhRunnerFleet } from "../../render/index.ts";
+import { profilesFromResources, profilesFromStacks, type RenderedResourceLike } from "./fleet-profiles.ts";
+
+const env = (vars: Record<string, string>) => Object.entries(vars).map(([name, value]) => ({ name, value }));
+
+function deployment(name: string, vars: Record<string, string>, extra: { replicas?: number; runtimeClassName?: string; arch?: string } = {}): RenderedResourceLike {
+  return {
+    type: "kubernetes:apps/v1:Deployment",
+    name,
+    custom: true,
+    inputs: {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name, namespace: "runners" },
+      spec: {
+        ...(extra.replicas === undefined ? {} : { replicas: extra.replicas }),
+        template: {
+          spec: {
+            ...(extra.runtimeClassName === undefined ? {} : { runtimeClassName: extra.runtimeClassName }),
+            ...(extra.arch === undefined ? {} : { nodeSelector: { "kubernetes.io/arch": extra.arch } }),
+            containers: [{ name: "runner", image: "runner:2.329.0", env: [{ name: "ACTIONS_RUNNER_INPUT_URL", value: "https://github.com/o/r" }, ...env(vars)] }],
+          },
+        },
+      },
+    },
+  };
+}
+
+test("a runner Deployment becomes a persistent, trusted profile with the runner's implicit labels", () => {
+  const { profiles, issues } = profilesFromResources([deployment("codex-gh-runner", { ACTIONS_RUNNER_INPUT_LABELS: "codex, agents" }, { replicas: 2 })], "infra/pulumi/gh-runner");
+  assert.deepEqual(issues, []);
+  assert.deepEqual(profiles, [{
+    name: "codex-gh-runner",
+    description: "rendered from infra/pulumi/gh-runner (Deployment codex-gh-runner)",
+    forge: "github",
+    labels: ["self-hosted", "linux", "x64", "codex", "agents"],
+    trust: "trusted",
+    fenced: false,
+    ephemeral: false,
+    substrate: "kubernetes-deployment",
+    runnerGroup: "Default",
+    maxParallelPerJob: 2,
+    maxConcurrentPerWorkflow: 2,
+  }]);
+});
+
+test("ephemeral runners under a Kata RuntimeClass are fenced and untrusted; arm64 nodes give arm64", () => {
+  const [p] = profilesFromResources([deployment("fc", { ACTIONS_RUNNER_INPUT_LABELS: "firecracker", ACTIONS_RUNNER_INPUT_EPHEMERAL: "true", ACTIONS_RUNNER_INPUT_RUNNERGROUP: "forks" }, { runtimeClassName: "kata-fc", arch: "arm64" })], "s").profiles;
+  assert.deepEqual(p!.labels, ["self-hosted", "linux", "arm64", "firecracker"]);
+  assert.equal(p!.ephemeral, true);
+  assert.equal(p!.fenced, true);
+  assert.equal(p!.trust, "untrusted");
+  assert.equal(p!.runnerGroup, "forks");
+  assert.equal(p!.maxParallelPerJob, 1, "a Deployment without replicas runs one pod");
+  const [ephemeralOnly] = profilesFromResources([deployment("e", { ACTIONS_RUNNER_INPUT_EPHEMERAL: "true" })], "s").profiles;
+  assert.equal(ephemeralOnly!.trust, "trusted", "ephemeral containers without a microVM are not for outsiders");
+  assert.deepEqual(ephemeralOnly!.labels, ["self-hosted", "linux", "x64"]);
+});
+
+test("--no-default-labels drops the implicit labels", () => {
+  const [p] = profilesFromResources([deployment("n", { ACTIONS_RUNNER_INPUT_LABELS: "only", ACTIONS_RUNNER_INPUT_NO_DEFAULT_LABELS: "true" })], "s").profiles;
+  assert.deepEqual(p!.labels, ["only"]);
+});
+
+test("other resources, stopped runners and component resources serve no jobs", () => {
+  const web = deployment("web", {});
+  (web.inputs["spec"] as { template: { spec: { containers: { env: unknown[] }[] } } }).template.spec.containers[0]!.env = [{ name: "PORT", value: "80" }];
+  const { profiles, issues } = profilesFromResources(
+    [
+      web,
+      deployment("stopped", { ACTIONS_RUNNER_INPUT_LABELS: "x" }, { replicas: 0 }),
+      { type: "kubernetes:core/v1:ConfigMap", name: "c", inputs: { data: { ACTIONS_RUNNER_INPUT_LABELS: "x" } } },
+      { type: "runner-fleet:index:KubernetesRunners", name: "k", custom: false, inputs: {} },
+    ],
+    "s",
+  );
+  assert.deepEqual(profiles, []);
+  assert.deepEqual(issues, []);
+});
+
+test("labels that are not rendered as a literal are an issue naming the resource and the fix", () => {
+  const r = deployment("hidden", {});
+  const containers = (r.inputs["spec"] as { template: { spec: { containers: { env: unknown[] }[] } } }).template.spec.containers;
+  containers[0]!.env.push({ name: "ACTIONS_RUNNER_INPUT_LABELS", valueFrom: { configMapKeyRef: { name: "x", key: "labels" } } });
+  const { profiles, issues } = profilesFromResources([r], "stack-a");
+  assert.deepEqual(profiles, []);
+  assert.equal(issues.length, 1);
+  assert.equal(issues[0]!.path, "stack-a: Deployment hidden, container runner, env ACTIONS_RUNNER_INPUT_LABELS");
+  assert.match(issues[0]!.fix, /runners\[\]\.labels/);
+});
+
+test("an ARC scale set's labels are its name and scaleSetLabels; its budget is maxRunners", () => {
+  const release = (values: Record<string, unknown>): RenderedResourceLike => ({
+    type: "kubernetes:helm.sh/v3:Release",
+    name: "arc",
+    inputs: { chart: "oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set", name: "arc-firecracker", values },
+  });
+  const { profiles } = profilesFromResources([release({ scaleSetLabels: ["firecracker"], maxRunners: 6, template: { spec: { runtimeClassName: "kata-fc" } } })], "s");
+  assert.deepEqual(profiles.map((p) => [p.name, p.labels, p.ephemeral, p.fenced, p.trust, p.substrate, p.maxParallelPerJob]), [
+    ["arc-firecracker", ["arc-firecracker", "firecracker"], true, true, "untrusted", "arc-scale-set", 6],
+  ]);
+  const { issues } = profilesFromResources([release({})], "s");
+  assert.equal(issues[0]!.path, "s: runner scale set arc-firecracker: maxRunners");
+  assert.equal(issues[0]!.fix, "set maxRunners on the scale set");
+  const controller = { ...release({ maxRunners: 1 }), inputs: { chart: "oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set-controller" } };
+  assert.deepEqual(profilesFromResources([controller], "s").profiles, []);
+});
+
+test("profiles of several stacks are checked as one fleet", () => {
+  const trusted = deployment("persistent", { ACTIONS_RUNNER_INPUT_LABELS: "build" });
+  const untrusted = deployment("forks", { ACTIONS_RUNNER_INPUT_LABELS: "build", ACTIONS_RUNNER_INPUT_EPHEMERAL: "true" }, { runtimeClassName: "kata-fc" });
+  const { issues } = profilesFromStacks([{ source: "a", resources: [trusted] }, { source: "b", resources: [untrusted, deployment("persistent", {})] }]);
+  assert.ok(issues.some((i) => /already the name of profile "persistent"/.test(i.message)), JSON.stringify(issues));
+  assert.ok(issues.some((i) => /job aimed at "forks" can land on a trusted runner/.test(i.message)), JSON.stringify(issues));
+});
+
+test("the Deployments the gh-runner renderer produces read back as the runners' labels and budgets", () => {
+  const fleet = resolveGhRunnerFleet({
+    githubRepo: "my-org/my-repo",
+    runners: [
+      { name: "codex", image: "ghcr.io/my-org/gh-runner-codex:2.329.0", labels: ["codex"], replicas: 2 },
+      { name: "gemini", image: "ghcr.io/my-org/gh-runner-gemini:2.329.0", labels: ["gemini"], ephemeral: true },
+    ],
+  });
+  const resources = renderGhRunnerFleet(fleet).deployments.map((d): RenderedResourceLike => ({ type: "kubernetes:apps/v1:Deployment", name: d.metadata!.name!, inputs: d as unknown as Record<string, unknown> }));
+  const { profiles, issues } = profilesFromStacks([{ source: "gh-runner", resources }]);
+  assert.deepEqual(issues, []);
+  assert.deepEqual(profiles.map((p) => [p.name, p.labels, p.ephemeral, p.maxParallelPerJob]), [
+    ["codex-gh-runner", ["self-hosted", "linux", "x64", "codex"], false, 2],
+    ["gemini-gh-runner", ["self-hosted", "linux", "x64", "gemini"], true, 1],
+  ]);
+});

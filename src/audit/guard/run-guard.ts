@@ -1,0 +1,17 @@
+/** The whole guard: the fleet-aware checks and actionlint, as one sorted list of findings. */
+import type { RunnerProfile } from "../../model/profiles.ts";
+import { actionlintFindings } from "./actionlint.ts";
+import { checkWorkflows, type GuardOptions } from "./check-workflows.ts";
+import { sortFindings, type GuardFinding } from "./finding.ts";
+import type { WorkflowFile } from "./workflow.ts";
+
+export interface RunGuardOptions extends GuardOptions {
+  /** Also run actionlint. @default true */
+  readonly actionlint?: boolean;
+}
+
+export async function runGuard(files: readonly WorkflowFile[], profiles: readonly RunnerProfile[], opts: RunGuardOptions = {}): Promise<GuardFinding[]> {
+  const own = checkWorkflows(files, profiles, opts);
+  const lint = opts.actionlint === false ? [] : await actionlintFindings(files, profiles);
+  return sortFindings([...own, ...lint]);
+}

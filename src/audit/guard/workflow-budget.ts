@@ -1,0 +1,86 @@
+/**
+ * Per-workflow budget: the jobs of one run that may hold runners of a profile at the same time
+ * (jobs not ordered by `needs`) must fit the profile's `maxConcurrentPerWorkflow`.
+ */
+import type { RunnerProfile } from "../../model/profiles.ts";
+import { raiseBudget, type ProfilesFrom } from "./check-job.ts";
+import type { GuardFinding } from "./finding.ts";
+import type { ParsedWorkflow } from "./workflow.ts";
+
+/** Above this many jobs on one profile the guard adds up all of them instead of searching. */
+const EXACT_LIMIT = 20;
+
+/** job id -> every job it waits for, directly or not. */
+export function transitiveNeeds(jobs: ParsedWorkflow["jobs"]): Map<string, Set<string>> {
+  const direct = new Map(jobs.map((j) => {
+    const n = j.body["needs"];
+    return [j.id, typeof n === "string" ? [n] : Array.isArray(n) ? n.filter((x): x is string => typeof x === "string") : []] as const;
+  }));
+  const memo = new Map<string, Set<string>>();
+  const visit = (id: string, path: Set<string>): Set<string> => {
+    const known = memo.get(id);
+    if (known) return known;
+    const out = new Set<string>();
+    for (const d of direct.get(id) ?? []) {
+      if (path.has(d)) continue; // a cycle: actionlint reports it
+      out.add(d);
+      for (const x of visit(d, new Set([...path, d]))) out.add(x);
+    }
+    memo.set(id, out);
+    return out;
+  };
+  for (const j of jobs) visit(j.id, new Set([j.id]));
+  return memo;
+}
+
+/**
+ * The largest total demand of jobs that are pairwise unordered (may run at once), and those jobs.
+ * Exact for up to {@link EXACT_LIMIT} jobs; beyond that, the sum of all (an upper bound).
+ */
+export function peakDemand(items: readonly { id: string; demand: number }[], needs: ReadonlyMap<string, ReadonlySet<string>>): { total: number; jobs: string[] } {
+  const ordered = (a: string, b: string) => (needs.get(a)?.has(b) ?? false) || (needs.get(b)?.has(a) ?? false);
+  const sorted = [...items].sort((a, b) => b.demand - a.demand);
+  if (sorted.length > EXACT_LIMIT) return { total: sorted.reduce((s, i) => s + i.demand, 0), jobs: sorted.map((i) => i.id) };
+  const rest = sorted.map((_, i) => sorted.slice(i).reduce((s, x) => s + x.demand, 0));
+  let best = { total: 0, jobs: [] as string[] };
+  const search = (i: number, chosen: string[], total: number) => {
+    if (total > best.total) best = { total, jobs: [...chosen] };
+    if (i >= sorted.length || total + (rest[i] ?? 0) <= best.total) return;
+    const item = sorted[i]!;
+    if (chosen.every((c) => !ordered(c, item.id))) search(i + 1, [...chosen, item.id], total + item.demand);
+    search(i + 1, chosen, total);
+  };
+  search(0, [], 0);
+  return best;
+}
+
+export function checkWorkflowBudget(
+  workflow: ParsedWorkflow,
+  profiles: readonly RunnerProfile[],
+  demands: ReadonlyMap<string, ReadonlyMap<string, number | undefined>>,
+  profilesSource: string,
+  profilesFrom: ProfilesFrom = "file",
+): GuardFinding[] {
+  const needs = transitiveNeeds(workflow.jobs);
+  const findings: GuardFinding[] = [];
+  for (const p of profiles) {
+    const items = workflow.jobs.flatMap((j) => {
+      const d = demands.get(j.id)?.get(p.name);
+      return d === undefined ? [] : [{ id: j.id, demand: d }];
+    });
+    const peak = peakDemand(items, needs);
+    if (peak.total <= p.maxConcurrentPerWorkflow) continue;
+    const jobs = peak.jobs.map((j) => `"${j}"`).join(", ");
+    const first = workflow.jobs.find((j) => j.id === peak.jobs[0]);
+    findings.push({
+      file: workflow.file,
+      line: first?.line ?? workflow.lineOf(["jobs"]),
+      job: peak.jobs.join(", "),
+      rule: "workflow-budget",
+      message: `jobs ${jobs} may run at the same time and hold ${peak.total} runners of profile "${p.name}", over its budget of ${p.maxConcurrentPerWorkflow} per workflow (maxConcurrentPerWorkflow)`,
+      fix: `order these jobs with needs:, lower their strategy.max-parallel, or ${raiseBudget(profilesFrom, profilesSource, p, "maxConcurrentPerWorkflow")}`,
+      profile: p.name,
+    });
+  }
+  return findings;
+}

@@ -1,0 +1,155 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parse } from "yaml";
+import { PROFILE_DEFAULTS } from "../model/profiles.ts";
+import { ACTIONLINT_CONFIG_PATH, GITHUB_HOSTED_LABELS, UNTRUSTED_EVENTS, GUARD_RULES } from "../audit/guard/index.ts";
+import { DEFAULT_WORKFLOW_DIRS, guardCommand } from "./guard.ts";
+
+const repoRoot = resolve(import.meta.dirname, "../..");
+const fixtures = resolve(repoRoot, "test/fixtures/guard");
+const fixtureProfiles = join(fixtures, "profiles.yaml");
+const guardUrl = pathToFileURL(resolve(import.meta.dirname, "guard.ts")).href;
+
+// Runs `runner-fleet guard ARGS` in `cwd` the way main.ts does: usage errors exit 2, findings 1.
+const harness = `
+const { guardCommand } = await import(${JSON.stringify(guardUrl)});
+try {
+  await guardCommand().parseAsync(process.argv.slice(1), { from: "user" });
+} catch (e) {
+  if (typeof e?.code === "string" && e.code.startsWith("commander.")) process.exitCode = e.exitCode === 0 ? 0 : 2;
+  else if (e?.name === "CliError" || e?.name === "ConfigError") { process.stderr.write("runner-fleet: " + e.message + "\\n"); process.exitCode = e.exitCode ?? 2; }
+  else throw e;
+}`;
+
+function guard(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", harness, "--", ...args], { cwd, encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function repoWith(...cases: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), "guard-repo-"));
+  for (const c of cases) cpSync(join(fixtures, c), dir, { recursive: true });
+  return dir;
+}
+
+test("a clean repository exits 0 and says so", () => {
+  const r = guard(join(fixtures, "label-served"), "--profiles", fixtureProfiles);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^1 workflow file checked against 4 profiles from .*profiles\.yaml: no findings\n$/);
+});
+
+test("findings print as a table (file:line, job, rule, message with fix) and exit 1", () => {
+  const r = guard(join(fixtures, "untrusted-trigger"), "--profiles", fixtureProfiles);
+  assert.equal(r.code, 1, r.stderr);
+  const lines = r.stdout.split("\n");
+  assert.match(lines[0]!, /^FILE\s+JOB\s+RULE\s+MESSAGE$/);
+  assert.match(lines[2]!, /^\.github\/workflows\/untrusted-trigger\.yml:10\s+persistent\s+untrusted-trigger\s+job "persistent" can be started by outsiders.*\. Fix: run the job on/);
+  assert.match(r.stdout, /: 2 findings\n$/);
+});
+
+test("--format github prints one error annotation per finding", () => {
+  const r = guard(join(fixtures, "untrusted-trigger"), "--profiles", fixtureProfiles, "--format", "github");
+  assert.equal(r.code, 1);
+  const lines = r.stdout.trimEnd().split("\n");
+  assert.equal(lines.length, 2);
+  assert.match(lines[0]!, /^::error file=\.github\/workflows\/untrusted-trigger\.yml,line=10,title=runner-fleet guard%3A untrusted-trigger::job "persistent" /);
+});
+
+test("--json prints the profiles, the workflows and the findings", () => {
+  const r = guard(join(fixtures, "matrix-over-budget"), "--profiles", fixtureProfiles, "--json");
+  assert.equal(r.code, 1);
+  const out = JSON.parse(r.stdout) as { profiles: { names: string[] }; workflows: string[]; findings: { rule: string; job: string; line: number; fix: string }[] };
+  assert.deepEqual(out.profiles.names, ["gh-runner-codex", "arc-firecracker", "aws-fips", "forgejo-fenced"]);
+  assert.deepEqual(out.workflows, [".github/workflows/matrix-over-budget.yml"]);
+  assert.deepEqual(out.findings.map((f) => [f.job, f.rule, f.line]), [["test", "max-parallel", 10]]);
+});
+
+test("invalid YAML is reported with file and line, and the run goes on", () => {
+  const r = guard(repoWith("invalid-yaml", "label-served"), "--profiles", fixtureProfiles, "--json");
+  assert.equal(r.code, 1, r.stderr);
+  const out = JSON.parse(r.stdout) as { workflows: string[]; findings: { file: string; rule: string; line: number }[] };
+  assert.equal(out.workflows.length, 2);
+  assert.deepEqual(out.findings.map((f) => [f.file, f.rule, f.line]), [[".github/workflows/invalid-yaml.yml", "yaml-syntax", 6]]);
+});
+
+test("by default both .github/workflows and .forgejo/workflows are read; --workflows picks directories", () => {
+  const dir = repoWith("label-served", "forgejo");
+  const all = JSON.parse(guard(dir, "--profiles", fixtureProfiles, "--json").stdout) as { workflows: string[] };
+  assert.deepEqual(all.workflows, [".github/workflows/label-served.yml", ".forgejo/workflows/fenced.yml"]);
+  const one = JSON.parse(guard(dir, "--profiles", fixtureProfiles, "--json", "--workflows", ".forgejo/workflows").stdout) as { workflows: string[] };
+  assert.deepEqual(one.workflows, [".forgejo/workflows/fenced.yml"]);
+});
+
+test("the shipped profiles serve the Forgejo fixture", () => {
+  const r = guard(join(fixtures, "forgejo"), "--profiles", resolve(repoRoot, "config/runner-isolation.yaml"));
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+});
+
+test("--emit-actionlint-config writes .github/actionlint.yaml (or the given path) and exits 0", () => {
+  const dir = mkdtempSync(join(tmpdir(), "guard-emit-"));
+  const r = guard(dir, "--profiles", resolve(repoRoot, "config/runner-isolation.yaml"), "--emit-actionlint-config");
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /wrote \.github\/actionlint\.yaml/);
+  const doc = parse(readFileSync(join(dir, ".github/actionlint.yaml"), "utf8")) as unknown;
+  assert.deepEqual(doc, { "self-hosted-runner": { labels: ["build-fips", "codex", "firecracker", "gemini"] } });
+  const custom = guard(dir, "--profiles", fixtureProfiles, "--emit-actionlint-config", "lint/actionlint.yaml");
+  assert.equal(custom.code, 0, custom.stderr);
+  assert.ok(existsSync(join(dir, "lint/actionlint.yaml")));
+});
+
+test("usage errors exit 2 with a message that says what to do", () => {
+  const served = join(fixtures, "label-served");
+  const cases: [string[], RegExp][] = [
+    [[], /pass --profiles <file> .* or --fleet <stack-dir>/],
+    [["--profiles", "nope.yaml"], /profiles file nope\.yaml does not exist/],
+    [["--profiles", fixtureProfiles, "--workflows", "missing"], /workflow directory missing does not exist/],
+    [["--profiles", fixtureProfiles, "--json", "--format", "table"], /give one of them/],
+    [["--profiles", fixtureProfiles, "--fleet", "x"], /cannot be used with option/],
+    [["--profiles", fixtureProfiles, "--format", "xml"], /Allowed choices are table, json, github/],
+    [["--bogus"], /unknown option '--bogus'/],
+  ];
+  for (const [args, message] of cases) {
+    const r = guard(served, ...args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, message, args.join(" "));
+  }
+  const empty = mkdtempSync(join(tmpdir(), "guard-empty-"));
+  const none = guard(empty, "--profiles", fixtureProfiles);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /no workflow directory found .* pass --workflows <dir>/);
+  mkdirSync(join(empty, ".github/workflows"), { recursive: true });
+  assert.match(guard(empty, "--profiles", fixtureProfiles).stderr, /no workflow files \(\*\.yml, \*\.yaml\) in \.github\/workflows/);
+});
+
+test("an invalid profiles file exits 2 naming the key path, line and fix", () => {
+  const dir = repoWith("label-served");
+  const bad = join(dir, "bad.yaml");
+  writeFileSync(bad, readFileSync(fixtureProfiles, "utf8").replace("trust: untrusted", "trust: sometimes"));
+  const r = guard(dir, "--profiles", "bad.yaml");
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /profiles\[1\]\.trust: must be one of: trusted, untrusted \(bad\.yaml:\d+\)\. Fix: use one of: trusted, untrusted/);
+});
+
+const doc = readFileSync(resolve(repoRoot, "docs/guard.md"), "utf8");
+
+test("docs/guard.md states the defaults the code applies", () => {
+  assert.ok(doc.includes(`@default ${DEFAULT_WORKFLOW_DIRS.map((d) => `\`${d}\``).join(" and ")} under the current directory`));
+  const stack = guardCommand().options.find((o) => o.long === "--stack");
+  assert.equal(stack?.defaultValue, "dev");
+  assert.ok(doc.includes("@default `dev`"));
+  assert.ok(doc.includes(`@default path \`${ACTIONLINT_CONFIG_PATH}\``));
+  assert.ok(doc.includes(`@default \`${PROFILE_DEFAULTS.forge}\``));
+  assert.ok(doc.includes(`@default \`${PROFILE_DEFAULTS.runnerGroup}\``));
+});
+
+test("docs/guard.md lists the events, rules and options the code has", () => {
+  assert.ok(doc.includes(UNTRUSTED_EVENTS.slice(0, -1).map((e) => `\`${e}\``).join(", ") + ` or \`${UNTRUSTED_EVENTS.at(-1)}\``));
+  for (const rule of Object.keys(GUARD_RULES)) assert.ok(doc.includes(`\`${rule}\``), `rule ${rule} is not documented`);
+  for (const o of guardCommand().options) assert.ok(doc.includes(`\`${o.long}`), `option ${o.long} is not documented`);
+  for (const label of ["ubuntu-latest", "ubuntu-24.04", "windows-2022", "macos-15"]) assert.ok(GITHUB_HOSTED_LABELS.includes(label), label);
+});

@@ -1,0 +1,116 @@
+// CLI end-to-end: `runner-fleet` run as a subprocess, as a user runs it (needs `npm run build`).
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { editedStackConfig, GH_RUNNER_STACK, REFERENCE, REPO } from "./helpers.ts";
+
+const SCHEMAS = join(REFERENCE, "kubernetes-json-schema");
+
+function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(REPO, "bin/runner-fleet.js"), ...args], { cwd: REPO, encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const tmp = () => mkdtempSync(join(tmpdir(), "rf-cli-"));
+const readAll = (dir: string) => readdirSync(dir).map((f) => readFileSync(join(dir, f), "utf8")).join("\n");
+
+describe("runner-fleet CLI", () => {
+  it("--help lists the commands and exits 0", () => {
+    const r = cli("--help");
+    assert.equal(r.code, 0);
+    for (const c of ["render", "validate", "diff"]) assert.match(r.stdout, new RegExp(`\\b${c}\\b`));
+  });
+
+  it("an unknown command exits 2", () => {
+    const r = cli("deploy");
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown command/);
+  });
+
+  it("render writes exactly the ConfigMap and the two Deployments, and a summary", () => {
+    const out = tmp();
+    const r = cli("render", "infra/pulumi/gh-runner", "--out", out);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(out).sort(), ["configmap-codex-config-gh-runner.yaml", "deployment-codex-gh-runner.yaml", "deployment-gemini-gh-runner.yaml", "render-summary.json"]);
+    assert.match(r.stdout, /kubernetes:apps\/v1:Deployment\s+codex-gh-runner\s+deployment-codex-gh-runner\.yaml/);
+    assert.match(r.stdout, /3 resources of gh-runner \(stack dev\) written/);
+  });
+
+  it("render --json prints the summary as data", () => {
+    const r = cli("render", "infra/pulumi/gh-runner", "--out", tmp(), "--json");
+    assert.equal(r.code, 0, r.stderr);
+    const data = JSON.parse(r.stdout) as { resources: { name: string; file?: string }[] };
+    assert.deepEqual(data.resources.filter((x) => x.file).map((x) => x.name).sort(), ["codex-config-gh-runner", "codex-gh-runner", "gemini-gh-runner"]);
+  });
+
+  it("everything the stack renders passes strict schema validation", () => {
+    const out = tmp();
+    assert.equal(cli("render", "infra/pulumi/gh-runner", "--out", out).code, 0);
+    const r = cli("validate", out, "--schema-location", SCHEMAS, "--kubernetes-version", "1.32.2");
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /3 valid, 0 invalid/);
+  });
+
+  it("a manifest with a misspelled field fails validation, naming the field", () => {
+    const dir = tmp();
+    const manifest = readFileSync(join(REPO, "deploy/gh-runner/deployment.yaml"), "utf8").replace("imagePullPolicy: IfNotPresent", "imagePullPolicyy: IfNotPresent");
+    writeFileSync(join(dir, "bad.yaml"), manifest);
+    const r = cli("validate", join(dir, "bad.yaml"), "--schema-location", SCHEMAS);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /spec\.template\.spec\.containers\[0\]\.imagePullPolicyy: unknown field/);
+    assert.match(r.stdout, /2 valid, 1 invalid/);
+  });
+
+  it("diff against deploy/gh-runner/deployment.yaml reports no drift", () => {
+    const r = cli("diff", "infra/pulumi/gh-runner", "--against", "deploy/gh-runner/deployment.yaml");
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /no drift/i);
+  });
+
+  it("diff exits 1 on drift and names the field", () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "live.yaml"), readFileSync(join(REPO, "deploy/gh-runner/deployment.yaml"), "utf8").replace("gh-runner-gemini:2.329.0", "gh-runner-gemini:2.328.0"));
+    const r = cli("diff", "infra/pulumi/gh-runner", "--against", join(dir, "live.yaml"));
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /gemini-gh-runner/);
+    assert.match(r.stdout, /containers\[name=runner\]\.image/);
+  });
+
+  it("bad config: exit 2, the key and the fix named, nothing rendered", () => {
+    const out = tmp();
+    const file = editedStackConfig(GH_RUNNER_STACK, "dev", (c) => {
+      const runners = c["gh-runner:runners"] as Record<string, unknown>[];
+      runners[0]!["image"] = "ghcr.io/my-reforge-ai/gh-runner-codex:latest";
+      runners[1]!["name"] = "codex";
+    });
+    const r = cli("render", "infra/pulumi/gh-runner", "--config-file", file, "--out", out);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /runners\[0\]\.image: image "ghcr\.io\/my-reforge-ai\/gh-runner-codex:latest" uses the floating tag latest\. Fix: pin the image/);
+    assert.match(r.stderr, /runners\[1\]\.name: "codex" is already the name of runners\[0\]\. Fix: give every runner a unique name/);
+    assert.deepEqual(readdirSync(out), []);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  });
+
+  it("a missing stack directory is a usage error", () => {
+    const r = cli("render", "infra/pulumi/does-not-exist");
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /Pulumi\.yaml: does not exist\. Fix: pass the directory of a Pulumi project/);
+  });
+
+  it("a canary secret never appears in rendered files, output or errors", () => {
+    const canary = "CANARY-7f3a9c1e-secret";
+    const out = tmp();
+    const secure = editedStackConfig(GH_RUNNER_STACK, "dev", (c) => { c["gh-runner:githubToken"] = { secure: `v1:${canary}` }; });
+    const r = cli("render", "infra/pulumi/gh-runner", "--config-file", secure, "--out", out);
+    assert.equal(r.code, 0, r.stderr);
+    const d = cli("diff", "infra/pulumi/gh-runner", "--config-file", secure, "--against", "deploy/gh-runner/deployment.yaml");
+    for (const text of [r.stdout, r.stderr, readAll(out), d.stdout, d.stderr]) assert.ok(!text.includes(canary));
+    const plain = editedStackConfig(GH_RUNNER_STACK, "dev", (c) => { c["gh-runner:githubToken"] = canary; });
+    const p = cli("render", "infra/pulumi/gh-runner", "--config-file", plain, "--out", tmp());
+    assert.equal(p.code, 2);
+    assert.match(p.stderr, /githubToken: is set in plain text but must be a secret/);
+    assert.ok(!(p.stdout + p.stderr).includes(canary));
+  });
+});
