@@ -42,7 +42,7 @@ const perSize: { n: number; render: number; floor: number }[] = [];
 for (const n of sizes) {
   const config = stackConfigWith(n);
   const configFile = join(work, `Pulumi.bench-${n}.yaml`);
-  writeFileSync(configFile, stringify({ config }));
+  writeFileSync(configFile, stringify({ config }, { aliasDuplicateObjects: false }));
   // The floor registers exactly the objects the stack renders (computed once, outside the timing).
   const fleet = { githubRepo: config["gh-runner:githubRepo"], namespace: config["gh-runner:namespace"], runners: config["gh-runner:runners"], codexConfig: config["gh-runner:codexConfig"] };
   const docs = renderGhRunnerFleet(resolveGhRunnerFleet(fleet));

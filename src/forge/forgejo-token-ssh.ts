@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { type ConfigIssue, ConfigError } from "../model/issues.ts";
 import { ForgeError, type ForgeErrorReason, quoteForgeText } from "./forge-error.ts";
-import { type ForgejoRunnerScope, forgejoRunnerScopeIssues, formatForgejoRunnerScope } from "./forgejo-scope.ts";
+import { type ForgejoRunnerScope, forgejoRunnerScopeIssues, formatForgejoRunnerScope } from "../model/forgejo-scope.ts";
 
 /** Defaults of {@link MintForgejoTokenOverSshOptions} and {@link ForgejoRunnerTokenCommandOptions}. */
 export const FORGEJO_SSH_DEFAULTS = {

@@ -8,7 +8,7 @@ import { inspect } from "node:util";
 import { ConfigError } from "../model/issues.ts";
 import { ForgeError } from "./forge-error.ts";
 import { FORGEJO_TOKEN_DEFAULTS, forgejoRegistrationTokenPath, mintForgejoRegistrationToken } from "./forgejo-token.ts";
-import type { ForgejoRunnerScope } from "./forgejo-scope.ts";
+import type { ForgejoRunnerScope } from "../model/forgejo-scope.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const swaggerFile = path.join(path.resolve(repoRoot, "../shared/reference"), "forgejo/v1_json.tmpl");

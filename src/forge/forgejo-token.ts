@@ -6,7 +6,7 @@
 import { type ConfigIssue, ConfigError } from "../model/issues.ts";
 import { ForgeError, type ForgeErrorReason, quoteForgeText } from "./forge-error.ts";
 import { forgeApiUrl, parseForgeBaseUrl } from "./forge-url.ts";
-import { type ForgejoRunnerScope, forgejoRunnerScopeIssues, formatForgejoRunnerScope } from "./forgejo-scope.ts";
+import { type ForgejoRunnerScope, forgejoRunnerScopeIssues, formatForgejoRunnerScope } from "../model/forgejo-scope.ts";
 
 /** Defaults of {@link MintForgejoRegistrationTokenOptions}. */
 export const FORGEJO_TOKEN_DEFAULTS = {

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import {
-  FORGEJO_VM_DEFAULTS, checkSshKeyPath, formatRunnerLabel, forgejoRunnerUrl, parseRunnerLabel, resolveForgejoVm,
+  FORGEJO_VM_DEFAULTS, checkSshKeyPath, formatForgejoRunnerScope, formatRunnerLabel, forgejoRunnerUrl, parseForgejoRunnerScope, parseRunnerLabel, resolveForgejoVm,
 } from "./forgejo-vm.ts";
 import { ConfigError, type ConfigIssue } from "./issues.ts";
 
@@ -40,8 +40,7 @@ test("a full configuration resolves with its values and derived paths", () => {
   assert.equal(vm.vm.name, "fj-runner-1");
   assert.deepEqual(vm.vm.network, { kind: "static", cidr: "192.168.1.15/24", address: "192.168.1.15", prefixLength: 24, gateway: "192.168.1.1", dns: ["192.168.1.1", "9.9.9.9"] });
   assert.deepEqual(vm.forge.scope, { kind: "org", org: "acme" });
-  assert.equal(vm.forge.registrationTokenApiPath, "/api/v1/orgs/acme/actions/runners/registration-token");
-  assert.equal(vm.forge.generateTokenCliScope, "acme");
+  assert.equal(vm.forge.ssh, undefined);
   assert.deepEqual(vm.runner.labels.map((l) => l.name), ["fenced", "fenced-slim"]);
   assert.equal(vm.vm.paths.overlay, "/var/lib/libvirt/images/fj-runner-1.qcow2");
   assert.equal(vm.vm.paths.seedIso, "/var/lib/libvirt/images/fj-runner-1-seed.iso");
@@ -123,21 +122,37 @@ test("forge addresses must be http(s) URLs without credentials", () => {
   assert.equal(resolveForgejoVm(ok).forge.address, "http://forgejo.lan:3000");
 });
 
-test("scopes are instance, org/<name> or repo/<owner>/<name>", () => {
+test("scopes are read by the one scope parser: instance, user, org/<name> or repo/<owner>/<name>", () => {
   const scopeOf = (s: string) => {
     const input = minimal();
     input.forge.scope = s;
-    return resolveForgejoVm(input).forge;
+    return resolveForgejoVm(input).forge.scope;
   };
-  assert.equal(scopeOf("instance").registrationTokenApiPath, "/api/v1/admin/runners/registration-token");
-  assert.equal(scopeOf("instance").generateTokenCliScope, "");
-  assert.equal(scopeOf("repo/acme/site").registrationTokenApiPath, "/api/v1/repos/acme/site/actions/runners/registration-token");
-  assert.equal(scopeOf("repo/acme/site").generateTokenCliScope, "acme/site");
-  for (const bad of ["org", "org/", "acme", "repo/acme", "repo/acme/site/x", "user/acme"]) {
+  for (const text of ["instance", "user", "org/acme", "repo/acme/site"]) {
+    assert.deepEqual(scopeOf(text), parseForgejoRunnerScope(text));
+    assert.equal(formatForgejoRunnerScope(scopeOf(text)), text);
+  }
+  for (const bad of ["org", "acme", "repo/acme", "repo/acme/site/x", "user/acme"]) {
     const input = minimal();
     input.forge.scope = bad;
     expectIssue(issuesOf(input), "forge.scope", /not a runner scope/, /org\/<organisation>/);
   }
+  const emptyName = minimal();
+  emptyName.forge.scope = "org/";
+  expectIssue(issuesOf(emptyName), "forge.scope", /organisation name is empty/, /letters, digits/);
+  const twoBadNames = minimal();
+  twoBadNames.forge.scope = "repo/bad owner/bad repo";
+  assert.equal(issuesOf(twoBadNames).filter((i) => i.path === "forge.scope").length, 2, "both names are reported at once");
+});
+
+test("tokenSource ssh needs forge.ssh, whose key defaults to the libvirt host's; api refuses it", () => {
+  const ssh = { ...minimal(), forge: { address: "https://forgejo.example.com", scope: "repo/acme/app", tokenSource: "ssh", ssh: { host: "forge.lan", user: "deploy", forgejoUser: "git" } } };
+  assert.deepEqual(resolveForgejoVm(ssh).forge.ssh, { host: "forge.lan", user: "deploy", forgejoUser: "git", keyPath: "/k" });
+  const own = { ...ssh, forge: { ...ssh.forge, ssh: { ...ssh.forge.ssh, keyPath: "/forge-key" } } };
+  assert.equal(resolveForgejoVm(own).forge.ssh?.keyPath, "/forge-key");
+  expectIssue(issuesOf({ ...minimal(), forge: { ...minimal().forge, tokenSource: "ssh" } }), "forge.ssh", /missing/, /forge\.ssh\.host/);
+  expectIssue(issuesOf({ ...minimal(), forge: { ...minimal().forge, ssh: { host: "forge.lan", user: "deploy" } } }), "forge.ssh", /only applies/, /tokenSource/);
+  expectIssue(issuesOf({ ...ssh, forge: { ...ssh.forge, ssh: { host: "forge.lan", user: "deploy", password: "x" } } }), "forge.ssh.password", /not a known key/, /spelling/);
 });
 
 test("vm.ipCidr needs a valid IPv4 address and a prefix of 1-32; host bits are allowed", () => {
@@ -230,4 +245,20 @@ test("checkSshKeyPath reports unreadable files, public keys and non-keys without
   assert.match(checkSshKeyPath("", () => "")[0]?.message ?? "", /empty/);
   const ok = checkSshKeyPath("/k", () => new TextEncoder().encode("-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbg==\n-----END OPENSSH PRIVATE KEY-----\n"));
   assert.deepEqual(ok, []);
+});
+
+test("the split files are re-exported through forgejo-vm.ts and the model index, with one scope parser", async () => {
+  const viaVm = await import("./forgejo-vm.ts");
+  const viaIndex = await import("./index.ts");
+  const names = [
+    "FORGEJO_VM_DEFAULTS", "FORGEJO_VM_MINIMUMS", "FORGEJO_VM_STAGING_ROOT", "forgejoRunnerUrl", "forgejoVmSchema", "resolveForgejoVm",
+    "parseRunnerLabel", "formatRunnerLabel", "forgejoVmPaths", "checkSshKeyPath", "parseForgejoRunnerScope", "formatForgejoRunnerScope", "forgejoRunnerScopeIssues",
+  ];
+  for (const name of names) {
+    assert.equal(typeof (viaVm as Record<string, unknown>)[name], typeof (viaIndex as Record<string, unknown>)[name], name);
+    assert.notEqual((viaIndex as Record<string, unknown>)[name], undefined, `${name} is exported by the model index`);
+  }
+  for (const gone of ["parseScope", "registrationTokenApiPath", "generateTokenCliScope"]) {
+    assert.equal((viaIndex as Record<string, unknown>)[gone], undefined, `${gone} was a second scope implementation`);
+  }
 });

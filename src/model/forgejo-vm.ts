@@ -4,68 +4,33 @@
  * is validated (every problem at once, each with its key path and fix), and the resolved form with
  * every default applied and every derived path computed once. Secrets never enter the model: the
  * registration token is handed to the cloud-init renderer separately.
+ *
+ * The pieces live in their own files and are re-exported here: defaults (`forgejo-vm-defaults.ts`),
+ * the scope (`forgejo-scope.ts`), labels (`runner-label.ts`), the guest network (`vm-network.ts`),
+ * host paths (`forgejo-vm-paths.ts`) and the SSH key check (`ssh-key-path.ts`).
  */
 import { z } from "zod";
 import ipaddr from "ipaddr.js";
-import { PIN_IMAGE_FIX, parseImage } from "./image.ts";
+import { FORGEJO_VM_DEFAULTS, FORGEJO_VM_MINIMUMS, forgejoRunnerUrl } from "./forgejo-vm-defaults.ts";
+import { type ForgejoVmPaths, forgejoVmPaths } from "./forgejo-vm-paths.ts";
+import { type ForgejoRunnerScope, parseForgejoRunnerScope } from "./forgejo-scope.ts";
 import { type ConfigIssue, ConfigError } from "./issues.ts";
+import { RUNNER_LABEL_FIX, type RunnerLabel, parseRunnerLabel } from "./runner-label.ts";
+import { VM_IP_CIDR_FIX, type VmNetwork, interfaceCidrProblem, isIpAddress, resolveVmNetwork, vmNetworkIssues } from "./vm-network.ts";
 import { strictObject, zodIssues } from "./zod-issues.ts";
 
-/** Every default of the Forgejo VM model. The docs quote these values; a test checks that they agree. */
-export const FORGEJO_VM_DEFAULTS = {
-  /** SSH user on the libvirt host. Every host command needs root; for another user they run under `sudo -n`. */
-  hostUser: "root",
-  /** libvirt storage pool that holds the base image, the overlay disk and the seed ISO. */
-  pool: "default",
-  /** Target directory of that pool (the `default` pool's directory on Debian and Ubuntu). */
-  poolPath: "/var/lib/libvirt/images",
-  /** Host bridge the VM's virtio NIC is plugged into. */
-  bridge: "br0",
-  /** Install the k3s FORWARD fix (a systemd timer that keeps bridged traffic accepted). */
-  firewallFix: true,
-  /** How the stack obtains the registration token: the Forgejo HTTP API. */
-  tokenSource: "api",
-  /** Interface address in CIDR form; empty means DHCP. */
-  ipCidr: "",
-  /** Extra DNS servers (required when the address is static). */
-  dns: [] as readonly string[],
-  /** Virtual CPUs. */
-  cpus: 2,
-  /** Guest memory in MiB. */
-  memoryMiB: 4096,
-  /** Size of the VM's overlay disk in GiB. */
-  diskGiB: 40,
-  /** Ubuntu 24.04 (noble) server cloud image, release 20250704, pinned by its SHA-256 from the release's SHA256SUMS. */
-  baseImage: {
-    url: "https://cloud-images-archive.ubuntu.com/releases/noble/release-20250704/ubuntu-24.04-server-cloudimg-amd64.img",
-    sha256: "f1652d29d497fb7c623433705c9fca6525d1311b11294a0f495eed55c7639d1f",
-  },
-  /** Runner labels: one Docker label on a pinned image. */
-  labels: ["fenced:docker://node:22.12.0-bookworm"] as readonly string[],
-  /** Jobs the runner runs at once. */
-  capacity: 1,
-  /** forgejo-runner release and the SHA-256 of its `linux-amd64` binary. */
-  runnerVersion: "12.6.4",
-  runnerSha256: "fe83c5d5fffbbb81f2f8d93f4638d098ad9c08b77aa6b5035856ae9643d25684",
-} as const;
-
-/** Minimums below which Ubuntu 24.04 plus Docker does not boot or run jobs reliably. */
-export const FORGEJO_VM_MINIMUMS = { memoryMiB: 1024, diskGiB: 10, cpus: 1, capacity: 1 } as const;
-
-/** Host directory where the cloud-init sources and the domain XML of a VM are staged. */
-export const FORGEJO_VM_STAGING_ROOT = "/var/lib/runner-fleet";
-
-/** Download URL of a forgejo-runner release binary for linux-amd64. */
-export function forgejoRunnerUrl(version: string): string {
-  return `https://code.forgejo.org/forgejo/runner/releases/download/v${version}/forgejo-runner-${version}-linux-amd64`;
-}
+export * from "./forgejo-vm-defaults.ts";
+export * from "./forgejo-vm-paths.ts";
+export * from "./forgejo-scope.ts";
+export * from "./runner-label.ts";
+export * from "./vm-network.ts";
+export * from "./ssh-key-path.ts";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*$/;
 const SHA256 = /^[a-f0-9]{64}$/;
 const VERSION = /^\d+\.\d+\.\d+$/;
-const FORGE_NAME = /^[A-Za-z0-9_][-A-Za-z0-9_.]{0,99}$/;
-const LABEL_NAME = /^[^\s,:]{1,256}$/;
+const SUBJECT = "Forgejo VM configuration";
 
 const custom = (message: string, fix: string) => ({ code: "custom" as const, message, params: { fix } });
 
@@ -80,8 +45,6 @@ const wholeAtLeast = (min: number, fix: string) =>
   z.number({ error: "must be a number" }).superRefine((v, ctx) => {
     if (!Number.isInteger(v) || v < min) ctx.addIssue(custom(`${v} is not a whole number of ${min} or more`, fix));
   });
-
-const isIpAddress = (v: string): boolean => ipaddr.IPv4.isValidFourPartDecimal(v) || (v.includes(":") && ipaddr.IPv6.isValid(v));
 
 const hostAddress = checked((v) =>
   isIpAddress(v) || HOSTNAME.test(v)
@@ -107,20 +70,27 @@ const forgeAddress = checked((v) => {
   return p ? [p, 'give the base URL of the Forgejo instance, e.g. "https://forgejo.example.com" (no credentials, query or fragment)'] : undefined;
 });
 
-const SCOPE_FIX = 'write "instance" (site-wide runner, needs an admin token), "org/<organisation>" or "repo/<owner>/<repository>"';
-const scope = checked((v) => (parseScope(v) ? undefined : [`"${v}" is not a runner scope`, SCOPE_FIX]));
+/** `forge.scope`, checked by the one scope parser (`forgejo-scope.ts`); every problem it finds is reported. */
+const scope = z.string({ error: "must be a string" }).superRefine((v, ctx) => {
+  try {
+    parseForgejoRunnerScope(v);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    for (const issue of e.issues) ctx.addIssue(custom(issue.message, issue.fix));
+  }
+});
 
 const sha256 = (what: string) => checked((v) => (SHA256.test(v) ? undefined : ["is not a SHA-256 digest (64 lower-case hex digits)", `copy the SHA-256 of ${what} from its publisher's checksum file`]));
 
 const label = checked((v) => {
   const p = parseRunnerLabel(v);
-  return typeof p === "string" ? [`"${v}" ${p}`, 'write each label as "<name>:docker://<image:tag>" or "<name>:host"; names have no commas, colons or whitespace, and images are pinned by tag or digest'] : undefined;
+  return typeof p === "string" ? [`"${v}" ${p}`, RUNNER_LABEL_FIX] : undefined;
 });
 
 const ipv4Cidr = checked((v) => {
   if (v === "") return undefined;
-  const p = cidrProblem(v);
-  return p ? [`"${v}" ${p}`, 'write the VM\'s address and prefix length, e.g. "192.168.1.15/24", or "" for DHCP'] : undefined;
+  const p = interfaceCidrProblem(v);
+  return p ? [`"${v}" ${p}`, VM_IP_CIDR_FIX] : undefined;
 });
 
 const ipv4 = (what: string) => checked((v) => (ipaddr.IPv4.isValidFourPartDecimal(v) ? undefined : [`"${v}" is not an IPv4 address`, `give ${what} as a dotted IPv4 address, e.g. "192.168.1.1"`]));
@@ -134,6 +104,34 @@ const baseImage = strictObject({
   }).optional(),
   /** SHA-256 of the image; a URL without it is refused. */
   sha256: sha256("the image (the release's SHA256SUMS)").optional(),
+});
+
+const text = z.string({ error: "must be a string" });
+
+/**
+ * How to reach the forge host when `forge.tokenSource` is `ssh`. Only the shapes are checked here;
+ * the values are checked by the SSH minting code (`src/forge/forgejo-token-ssh.ts`), which reports
+ * its problems under the same keys. See docs/forgejo-token.md for every option and its default.
+ */
+const forgeSsh = strictObject({
+  /** The forge host. Required. */
+  host: text,
+  /** The SSH login on the forge host. Required. */
+  user: text,
+  /** Private key for that login. @default host.sshKeyPath (RUNNER_SSH_KEY_PATH) */
+  keyPath: text.optional(),
+  /** @default 22 */
+  port: z.number({ error: "must be a number" }).optional(),
+  /** A known_hosts file holding the forge host's key. @default ssh's own */
+  knownHostsPath: text.optional(),
+  /** The account Forgejo runs as (adds `sudo -n -u <it> --`). @default unset */
+  forgejoUser: text.optional(),
+  /** Forgejo's app.ini on the forge host. @default Forgejo's own */
+  configPath: text.optional(),
+  /** The forgejo executable. @default "forgejo" */
+  forgejoBinary: text.optional(),
+  /** The Forgejo account for the `user` scope. */
+  scopeUser: text.optional(),
 });
 
 export const forgejoVmSchema = strictObject({
@@ -156,10 +154,12 @@ export const forgejoVmSchema = strictObject({
   forge: strictObject({
     /** Base URL of the Forgejo instance. Required. */
     address: forgeAddress,
-    /** `instance`, `org/<name>` or `repo/<owner>/<name>`. Required. */
+    /** `instance`, `user`, `org/<name>` or `repo/<owner>/<name>`. Required. */
     scope,
     /** Where the stack gets the registration token: `api` (HTTP API) or `ssh` (`forgejo actions generate-runner-token` on the forge host). @default "api" */
     tokenSource: z.enum(["api", "ssh"]).optional(),
+    /** The forge host's SSH access; required with `tokenSource: ssh`, refused otherwise. */
+    ssh: forgeSsh.optional(),
   }),
   vm: strictObject({
     /** Domain name, guest hostname and runner name: a DNS label. Required. */
@@ -193,101 +193,18 @@ export const forgejoVmSchema = strictObject({
 
 export type ForgejoVmInput = z.input<typeof forgejoVmSchema>;
 
-export type ForgejoScope =
-  | { readonly kind: "instance" }
-  | { readonly kind: "org"; readonly org: string }
-  | { readonly kind: "repo"; readonly owner: string; readonly repo: string };
-
-/** Parses `instance`, `org/<name>` or `repo/<owner>/<name>`. */
-export function parseScope(v: string): ForgejoScope | undefined {
-  if (v === "instance") return { kind: "instance" };
-  const parts = v.split("/");
-  if (parts.length === 2 && parts[0] === "org" && FORGE_NAME.test(parts[1] ?? "")) return { kind: "org", org: parts[1] ?? "" };
-  if (parts.length === 3 && parts[0] === "repo" && FORGE_NAME.test(parts[1] ?? "") && FORGE_NAME.test(parts[2] ?? "")) {
-    return { kind: "repo", owner: parts[1] ?? "", repo: parts[2] ?? "" };
-  }
-  return undefined;
-}
-
-/** Forgejo API path (below `/api/v1`) that hands out a registration token for a scope (GET; token in the `token` header). */
-export function registrationTokenApiPath(s: ForgejoScope): string {
-  switch (s.kind) {
-    case "instance":
-      return "/api/v1/admin/runners/registration-token";
-    case "org":
-      return `/api/v1/orgs/${encodeURIComponent(s.org)}/actions/runners/registration-token`;
-    case "repo":
-      return `/api/v1/repos/${encodeURIComponent(s.owner)}/${encodeURIComponent(s.repo)}/actions/runners/registration-token`;
-  }
-}
-
-/** `--scope` value of the server CLI `forgejo actions generate-runner-token` ("" for the instance). */
-export function generateTokenCliScope(s: ForgejoScope): string {
-  switch (s.kind) {
-    case "instance":
-      return "";
-    case "org":
-      return s.org;
-    case "repo":
-      return `${s.owner}/${s.repo}`;
-  }
-}
-
-export type RunnerLabel =
-  | { readonly name: string; readonly kind: "docker"; readonly image: string }
-  | { readonly name: string; readonly kind: "host" };
-
-/** Parses a runner label; returns the reason when it is malformed. */
-export function parseRunnerLabel(v: string): RunnerLabel | string {
-  const colon = v.indexOf(":");
-  const name = colon < 0 ? v : v.slice(0, colon);
-  if (!LABEL_NAME.test(name)) return "has an empty name or one with a comma, colon or whitespace";
-  if (colon < 0) return 'has no execution kind (":docker://<image>" or ":host")';
-  const rest = v.slice(colon + 1);
-  if (rest === "host") return { name, kind: "host" };
-  if (!rest.startsWith("docker://")) return `uses "${rest.split(":")[0] ?? rest}" instead of docker:// or host`;
-  const image = rest.slice("docker://".length);
-  const parsed = parseImage(image);
-  if (typeof parsed === "string") return `has an image that ${parsed} (${PIN_IMAGE_FIX})`;
-  return { name, kind: "docker", image };
-}
-
-/** Formats a label back the way forgejo-runner reads it. */
-export const formatRunnerLabel = (l: RunnerLabel): string => (l.kind === "host" ? `${l.name}:host` : `${l.name}:docker://${l.image}`);
-
-function cidrProblem(v: string): string | undefined {
-  const slash = v.indexOf("/");
-  if (slash < 0) return "has no prefix length (/1 to /32)";
-  const addr = v.slice(0, slash);
-  const prefix = v.slice(slash + 1);
-  if (!ipaddr.IPv4.isValidFourPartDecimal(addr)) return "does not start with a dotted IPv4 address";
-  if (!/^\d{1,2}$/.test(prefix) || Number(prefix) < 1 || Number(prefix) > 32) return "has a prefix length outside 1-32";
-  const n = Number(prefix);
-  if (n <= 30) {
-    if (ipaddr.IPv4.networkAddressFromCIDR(v).toString() === addr) return "is the network address of its subnet, not a host address";
-    if (ipaddr.IPv4.broadcastAddressFromCIDR(v).toString() === addr) return "is the broadcast address of its subnet, not a host address";
-  }
-  return undefined;
-}
-
-export type VmNetwork =
-  | { readonly kind: "dhcp"; readonly dns: readonly string[] }
-  | { readonly kind: "static"; readonly cidr: string; readonly address: string; readonly prefixLength: number; readonly gateway: string; readonly dns: readonly string[] };
-
-/** Files on the libvirt host that belong to one VM. The base image is shared and never deleted. */
-export interface ForgejoVmPaths {
-  /** Verified base image in the pool, named after its URL and digest so that versions never collide. */
-  readonly baseImage: string;
-  /** The VM's qcow2 overlay, backed by the base image. */
-  readonly overlay: string;
-  /** The NoCloud seed ISO (volume label `cidata`). */
-  readonly seedIso: string;
-  /** Directory holding the staged cloud-init sources and domain XML. */
-  readonly stagingDir: string;
-  readonly userData: string;
-  readonly networkConfig: string;
-  readonly metaData: string;
-  readonly domainXml: string;
+/** SSH access to the forge host for `tokenSource: ssh`, as the SSH minting code takes it. */
+export interface ResolvedForgejoSsh {
+  readonly host: string;
+  readonly user: string;
+  /** `forge.ssh.keyPath`, or the libvirt host's key when unset. */
+  readonly keyPath: string;
+  readonly port?: number;
+  readonly knownHostsPath?: string;
+  readonly forgejoUser?: string;
+  readonly configPath?: string;
+  readonly forgejoBinary?: string;
+  readonly scopeUser?: string;
 }
 
 export interface ResolvedForgejoVm {
@@ -303,12 +220,10 @@ export interface ResolvedForgejoVm {
   readonly forge: {
     /** Base URL without a trailing slash. */
     readonly address: string;
-    readonly scope: ForgejoScope;
+    readonly scope: ForgejoRunnerScope;
     readonly tokenSource: "api" | "ssh";
-    /** API path of the registration-token endpoint for the scope. */
-    readonly registrationTokenApiPath: string;
-    /** `--scope` of `forgejo actions generate-runner-token`. */
-    readonly generateTokenCliScope: string;
+    /** Present exactly when `tokenSource` is `ssh`. */
+    readonly ssh?: ResolvedForgejoSsh;
   };
   readonly vm: {
     readonly name: string;
@@ -330,12 +245,11 @@ export interface ResolvedForgejoVm {
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
-const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 /**
- * Checks that span keys: pins that come in pairs, and the parts of a static address. They run on
- * the raw input next to the per-key schema, so that every problem is reported at once; each only
- * fires when the keys it compares are individually well-formed (those are reported by the schema).
+ * Checks that span keys: pins that come in pairs, the token source and its settings, and the parts
+ * of a static address. They run on the raw input next to the per-key schema, so that every problem
+ * is reported at once; each only fires when the keys it compares are individually well-formed.
  */
 function crossKeyIssues(input: unknown): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -356,26 +270,31 @@ function crossKeyIssues(input: unknown): ConfigIssue[] {
   if (runner["version"] === undefined && runner["sha256"] !== undefined) {
     issues.push({ path: "runner.version", message: "is missing while runner.sha256 is set", fix: "give the release version the checksum belongs to" });
   }
-  const cidr = str(vm["ipCidr"]);
-  if (cidr !== undefined && cidr !== "" && cidrProblem(cidr) === undefined) {
-    const gateway = vm["gateway"];
-    if (gateway === undefined) {
-      issues.push({ path: "vm.gateway", message: "is missing while vm.ipCidr sets a static address", fix: 'give the default gateway of the subnet, e.g. "192.168.1.1", or set vm.ipCidr to "" for DHCP' });
-    } else if (typeof gateway === "string" && ipaddr.IPv4.isValidFourPartDecimal(gateway)) {
-      const [net, len] = ipaddr.IPv4.parseCIDR(cidr);
-      if (!ipaddr.IPv4.parse(gateway).match(net, len)) {
-        issues.push({ path: "vm.gateway", message: `${gateway} is outside the subnet of vm.ipCidr (${ipaddr.IPv4.networkAddressFromCIDR(cidr).toString()}/${len})`, fix: "give a gateway inside the VM's subnet, or correct the prefix length of vm.ipCidr" });
-      } else if (gateway === cidr.slice(0, cidr.indexOf("/"))) {
-        issues.push({ path: "vm.gateway", message: "is the VM's own address", fix: "give the router's address as the gateway" });
-      }
-    }
-    if (!Array.isArray(vm["dns"]) || vm["dns"].length === 0) {
-      issues.push({ path: "vm.dns", message: "is empty while vm.ipCidr sets a static address", fix: 'list at least one DNS server, e.g. ["192.168.1.1"]' });
-    }
-  } else if ((cidr === undefined || cidr === "") && vm["gateway"] !== undefined) {
-    issues.push({ path: "vm.gateway", message: "is set while the VM uses DHCP (vm.ipCidr is empty)", fix: "remove vm.gateway, or set vm.ipCidr to a static address" });
+  const forge = obj(obj(input)["forge"]);
+  if (forge["tokenSource"] === "ssh" && forge["ssh"] === undefined) {
+    issues.push({ path: "forge.ssh", message: 'is missing while forge.tokenSource is "ssh"', fix: "give forge.ssh.host and forge.ssh.user (the login that may run forgejo on the forge host), or use tokenSource api" });
   }
+  if (forge["tokenSource"] !== "ssh" && forge["ssh"] !== undefined) {
+    issues.push({ path: "forge.ssh", message: 'only applies when forge.tokenSource is "ssh"', fix: 'set forge.tokenSource to "ssh", or remove forge.ssh' });
+  }
+  return [...issues, ...vmNetworkIssues(vm)];
+}
+
+function duplicateLabelIssues(labels: readonly RunnerLabel[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const seen = new Map<string, number>();
+  labels.forEach((l, i) => {
+    const prev = seen.get(l.name);
+    if (prev !== undefined) issues.push({ path: `runner.labels[${i}]`, message: `repeats the label name "${l.name}" of runner.labels[${prev}]`, fix: "give every label its own name" });
+    else seen.set(l.name, i);
+  });
+  if (labels.length === 0) issues.push({ path: "runner.labels", message: "is empty", fix: 'list at least one label, e.g. ["fenced:docker://node:22.12.0-bookworm"], or remove the key for the default' });
   return issues;
+}
+
+/** Copies the keys of `from` that are set, so that optional properties stay absent rather than undefined. */
+function defined<T extends object>(from: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(from).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 }
 
 /**
@@ -385,32 +304,19 @@ function crossKeyIssues(input: unknown): ConfigIssue[] {
 export function resolveForgejoVm(input: unknown): ResolvedForgejoVm {
   const parsed = forgejoVmSchema.safeParse(input, { reportInput: true });
   const issues = [...(parsed.success ? [] : zodIssues(parsed.error)), ...crossKeyIssues(input)];
-  if (!parsed.success || issues.length > 0) throw new ConfigError(issues, "Forgejo VM configuration");
+  if (!parsed.success || issues.length > 0) throw new ConfigError(issues, SUBJECT);
   const { host, forge, vm } = parsed.data;
   const runner = parsed.data.runner ?? {};
   const d = FORGEJO_VM_DEFAULTS;
-  const scopeValue = parseScope(forge.scope);
-  if (!scopeValue) throw new ConfigError([{ path: "forge.scope", message: "is not a runner scope", fix: SCOPE_FIX }], "Forgejo VM configuration");
 
   const labels = (runner.labels ?? d.labels).map((l) => parseRunnerLabel(l)).filter((l): l is RunnerLabel => typeof l !== "string");
-  const dup = new Map<string, number>();
-  labels.forEach((l, i) => {
-    const prev = dup.get(l.name);
-    if (prev !== undefined) issues.push({ path: `runner.labels[${i}]`, message: `repeats the label name "${l.name}" of runner.labels[${prev}]`, fix: "give every label its own name" });
-    else dup.set(l.name, i);
-  });
-  if (labels.length === 0) issues.push({ path: "runner.labels", message: "is empty", fix: 'list at least one label, e.g. ["fenced:docker://node:22.12.0-bookworm"], or remove the key for the default' });
-  if (issues.length > 0) throw new ConfigError(issues, "Forgejo VM configuration");
+  issues.push(...duplicateLabelIssues(labels));
+  if (issues.length > 0) throw new ConfigError(issues, SUBJECT);
 
-  const dns = vm.dns ?? [...d.dns];
-  const cidr = vm.ipCidr ?? d.ipCidr;
-  const network: VmNetwork =
-    cidr === ""
-      ? { kind: "dhcp", dns }
-      : { kind: "static", cidr, address: cidr.slice(0, cidr.indexOf("/")), prefixLength: Number(cidr.slice(cidr.indexOf("/") + 1)), gateway: vm.gateway ?? "", dns };
   const image = vm.baseImage?.url !== undefined && vm.baseImage.sha256 !== undefined ? { url: vm.baseImage.url, sha256: vm.baseImage.sha256 } : { ...d.baseImage };
   const version = runner.version ?? d.runnerVersion;
   const poolPath = (host.poolPath ?? d.poolPath).replace(/\/+$/, "") || "/";
+  const tokenSource = forge.tokenSource ?? d.tokenSource;
   return {
     host: {
       address: host.address,
@@ -423,14 +329,13 @@ export function resolveForgejoVm(input: unknown): ResolvedForgejoVm {
     },
     forge: {
       address: forge.address.replace(/\/+$/, ""),
-      scope: scopeValue,
-      tokenSource: forge.tokenSource ?? d.tokenSource,
-      registrationTokenApiPath: registrationTokenApiPath(scopeValue),
-      generateTokenCliScope: generateTokenCliScope(scopeValue),
+      scope: parseForgejoRunnerScope(forge.scope),
+      tokenSource,
+      ...(forge.ssh === undefined ? {} : { ssh: { ...defined(forge.ssh), keyPath: forge.ssh.keyPath ?? host.sshKeyPath } }),
     },
     vm: {
       name: vm.name,
-      network,
+      network: resolveVmNetwork(vm.ipCidr ?? d.ipCidr, vm.gateway, vm.dns ?? [...d.dns]),
       cpus: vm.cpus ?? d.cpus,
       memoryMiB: vm.memoryMiB ?? d.memoryMiB,
       diskGiB: vm.diskGiB ?? d.diskGiB,
@@ -445,50 +350,4 @@ export function resolveForgejoVm(input: unknown): ResolvedForgejoVm {
       downloadUrl: forgejoRunnerUrl(version),
     },
   };
-}
-
-/** The host paths of a VM (see {@link ForgejoVmPaths}). */
-export function forgejoVmPaths(
-  name: string,
-  poolPath: string,
-  image: { readonly url: string; readonly sha256: string },
-  stagingRoot: string = FORGEJO_VM_STAGING_ROOT,
-): ForgejoVmPaths {
-  const file = new URL(image.url).pathname.split("/").pop() ?? "";
-  const stem = file.replace(/\.(img|qcow2)$/, "").replace(/[^A-Za-z0-9._-]/g, "-") || "base";
-  const stagingDir = `${stagingRoot}/${name}`;
-  return {
-    baseImage: `${poolPath}/${stem}-${image.sha256.slice(0, 12)}.qcow2`,
-    overlay: `${poolPath}/${name}.qcow2`,
-    seedIso: `${poolPath}/${name}-seed.iso`,
-    stagingDir,
-    userData: `${stagingDir}/user-data`,
-    networkConfig: `${stagingDir}/network-config`,
-    metaData: `${stagingDir}/meta-data`,
-    domainXml: `${stagingDir}/domain.xml`,
-  };
-}
-
-/**
- * Checks that `host.sshKeyPath` names a readable private key. The read function is injected so
- * that the model stays free of I/O: pass `(p) => readFileSync(p, "utf8")`. The key is never quoted.
- */
-export function checkSshKeyPath(path: string, read: (path: string) => string | Uint8Array): ConfigIssue[] {
-  const at = "host.sshKeyPath";
-  if (path.trim() === "") return [{ path: at, message: "is empty", fix: "set RUNNER_SSH_KEY_PATH to the private key that logs in to the libvirt host" }];
-  let text: string;
-  try {
-    const raw = read(path);
-    text = typeof raw === "string" ? raw : new TextDecoder().decode(raw);
-  } catch (e) {
-    const code = (e as { code?: unknown }).code;
-    return [{ path: at, message: `${path} cannot be read${typeof code === "string" ? ` (${code})` : ""}`, fix: "point RUNNER_SSH_KEY_PATH at an existing private key file readable by the user running Pulumi" }];
-  }
-  if (/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-\S+|sk-\S+) AAAA/.test(text.trimStart())) {
-    return [{ path: at, message: `${path} holds a public key`, fix: "point RUNNER_SSH_KEY_PATH at the private half (the file without .pub)" }];
-  }
-  if (!/^-----BEGIN [A-Z ]*PRIVATE KEY-----/m.test(text)) {
-    return [{ path: at, message: `${path} is not an OpenSSH or PEM private key`, fix: "point RUNNER_SSH_KEY_PATH at a private key file (it starts with -----BEGIN ... PRIVATE KEY-----)" }];
-  }
-  return [];
 }

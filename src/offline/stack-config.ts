@@ -97,7 +97,8 @@ function typeOf(v: unknown): ConfigDeclaration["type"] {
 export function readStackConfig(stackDir: string, project: PulumiProject, stack: string, configFile?: string): StackConfig {
   const file = configFile ?? join(stackDir, `Pulumi.${stack}.yaml`);
   if (!existsSync(file)) throw new ConfigError([{ path: file, message: "does not exist", fix: `create it with \`pulumi stack init ${stack}\`, or pass --stack with an existing stack name` }], "stack settings");
-  const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  // Anchors and aliases are fine in a stack file of one's own; keep a bound against alias bombs.
+  const doc = (parse(readFileSync(file, "utf8"), { maxAliasCount: 100_000 }) ?? {}) as { config?: Record<string, unknown> };
   const raw = doc.config ?? {};
   const issues: ConfigIssue[] = [];
   const values: Record<string, string> = {};

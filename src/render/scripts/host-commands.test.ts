@@ -196,12 +196,38 @@ test("delete removes the domain, overlay, seed and staged files but never the ba
   assert.equal(host.sh(cmds.delete).status, 0, "deleting twice is fine");
 });
 
+test("a replacement stages first, deletes the old VM keeping the staged files, then applies a fresh VM", () => {
+  const host = fakeHost();
+  const p = host.vm.vm.paths;
+  const cmds = forgejoVmHostCommands(host.vm);
+  stage(host, host.vm);
+  assert.equal(host.sh(cmds.create).status, 0);
+  host.calls();
+  const r = host.sh(cmds.deleteKeepingStaged);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(host.calls().includes("virsh --connect qemu:///system undefine --nvram fj-runner-1"));
+  for (const gone of [p.overlay, p.seedIso]) assert.equal(existsSync(gone), false, `${gone} is removed`);
+  for (const kept of [p.userData, p.networkConfig, p.metaData, p.domainXml, p.baseImage]) assert.equal(existsSync(kept), true, `${kept} stays`);
+  const again = host.sh(cmds.create);
+  assert.equal(again.status, 0, again.stderr);
+  const calls = host.calls();
+  assert.ok(has(calls, /^qemu-img create /), "a fresh overlay");
+  assert.ok(has(calls, /^cloud-localds /), "a fresh seed");
+  assert.ok(calls.includes("virsh --connect qemu:///system start fj-runner-1"));
+  assert.equal(host.sh(cmds.deleteKeepingStaged).status, 0);
+  assert.equal(host.sh(cmds.deleteStaged).status, 0);
+  assert.equal(existsSync(p.stagingDir), false, "the staging directory goes last");
+  assert.equal(existsSync(p.baseImage), true, "the shared base image stays");
+});
+
 test("host scripts are shellcheck-clean, wrapped or not", () => {
   const host = fakeHost();
   const nonRoot = { ...host.vm, host: { ...host.vm.host, user: "ubuntu" } };
   const texts: [string, string][] = [
     ["apply.sh", renderShellScript(applyScript(host.vm))],
     ["delete.sh", renderShellScript(deleteScript(host.vm))],
+    ["delete-keep.sh", renderShellScript(deleteScript(host.vm, { staged: "keep" }))],
+    ["delete-staged-wrapped.sh", `#!/bin/sh\n${forgejoVmHostCommands(nonRoot).deleteStaged}\n`],
     ["stage.sh", renderShellScript(stageFileScript({ path: host.vm.vm.paths.userData, mode: "0600" }))],
     ["create-wrapped.sh", `#!/bin/sh\n${forgejoVmHostCommands(nonRoot).create}\n`],
     ["fix-wrapped.sh", `#!/bin/sh\n${forgejoVmHostCommands(nonRoot).firewallFix?.create ?? ""}\n`],

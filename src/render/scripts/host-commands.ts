@@ -123,12 +123,22 @@ export function applyScript(vm: ResolvedForgejoVm): ShellScript {
   };
 }
 
+export interface DeleteScriptOptions {
+  /**
+   * What happens to the staged files (cloud-init sources, domain XML, stamps). `keep` is for a
+   * deployment that stages the next version before it deletes the old VM (a Pulumi replacement):
+   * the files it just wrote must survive the delete. @default "remove"
+   */
+  readonly staged?: "remove" | "keep";
+}
+
 /** The delete script: the VM and its own files go, the shared base image stays. */
-export function deleteScript(vm: ResolvedForgejoVm): ShellScript {
+export function deleteScript(vm: ResolvedForgejoVm, options: DeleteScriptOptions = {}): ShellScript {
   const p = vm.vm.paths;
   const v = virshCommands(vm);
+  const keep = options.staged === "keep";
   return {
-    description: `Deletes Forgejo runner VM ${vm.vm.name}: domain, overlay, seed ISO and staged files.\nThe base image is shared with other VMs and is never deleted.`,
+    description: `Deletes Forgejo runner VM ${vm.vm.name}: domain, overlay${keep ? " and seed ISO (the staged files stay)" : ", seed ISO and staged files"}.\nThe base image is shared with other VMs and is never deleted.`,
     body: [
       ifThen(quiet(argv(v.state)), [
         capture("state", argv(v.state)),
@@ -136,9 +146,17 @@ export function deleteScript(vm: ResolvedForgejoVm): ShellScript {
         argv(v.undefine),
       ]),
       cmd("rm", "-f", p.overlay, p.seedIso, `${p.seedIso}.part`),
-      cmd("rm", "-rf", p.stagingDir),
+      ...(keep ? [] : [cmd("rm", "-rf", p.stagingDir)]),
       or(quiet(argv(v.poolRefresh)), cmd("true")),
     ],
+  };
+}
+
+/** Removes the VM's staging directory (the staged user-data holds the registration token). */
+export function removeStagedScript(vm: ResolvedForgejoVm): ShellScript {
+  return {
+    description: `Removes the staged cloud-init sources and domain XML of Forgejo runner VM ${vm.vm.name}.`,
+    body: [cmd("rm", "-rf", vm.vm.paths.stagingDir)],
   };
 }
 
@@ -169,7 +187,15 @@ export interface ForgejoVmHostCommands {
   readonly create: string;
   /** Applies changes (the same idempotent apply script). */
   readonly update: string;
+  /** Deletes the VM, its overlay, seed ISO and staged files. */
   readonly delete: string;
+  /**
+   * Deletes the VM, its overlay and seed ISO but leaves the staged files: for a deployment that
+   * replaces the VM after staging the new files, paired with {@link ForgejoVmHostCommands.deleteStaged}.
+   */
+  readonly deleteKeepingStaged: string;
+  /** Removes the staged files (run when the staging itself is torn down, after the VM is gone). */
+  readonly deleteStaged: string;
   /** The k3s FORWARD fix, present when `host.firewallFix` is true. */
   readonly firewallFix?: { readonly create: string; readonly delete: string };
 }
@@ -180,6 +206,8 @@ export function forgejoVmHostCommands(vm: ResolvedForgejoVm): ForgejoVmHostComma
     create: apply,
     update: apply,
     delete: asHostUser(vm, deleteScript(vm)),
+    deleteKeepingStaged: asHostUser(vm, deleteScript(vm, { staged: "keep" })),
+    deleteStaged: asHostUser(vm, removeStagedScript(vm)),
     ...(vm.host.firewallFix ? { firewallFix: { create: asHostUser(vm, forwardFixInstallScript()), delete: asHostUser(vm, forwardFixUninstallScript()) } } : {}),
   };
 }

@@ -4,7 +4,7 @@
  * `render/cloud-init/user-data.ts`).
  */
 import type { ResolvedForgejoVm } from "../../model/forgejo-vm.ts";
-import { formatRunnerLabel } from "../../model/forgejo-vm.ts";
+import { formatForgejoRunnerScope, formatRunnerLabel } from "../../model/forgejo-vm.ts";
 import {
   type ShellScript, and, assign, blank, capture, cmd, comment, exit, fail, ifThen, not, onExit, pipe, ref, test,
 } from "./shell.ts";
@@ -70,7 +70,7 @@ export function installRunnerScript(vm: ResolvedForgejoVm): ShellScript {
  */
 export function registerRunnerScript(vm: ResolvedForgejoVm): ShellScript {
   return {
-    description: `Registers forgejo-runner "${vm.vm.name}" with ${vm.forge.address} (scope ${scopeText(vm)}).\nReads the registration token from a root-only file and deletes that file on exit.`,
+    description: `Registers forgejo-runner "${vm.vm.name}" with ${vm.forge.address} (scope ${formatForgejoRunnerScope(vm.forge.scope)}).\nReads the registration token from a root-only file and deletes that file on exit.`,
     body: [
       assign("token_file", GUEST.tokenFile),
       onExit(cmd("rm", "-f", ref("token_file"))),
@@ -93,11 +93,6 @@ export function registerRunnerScript(vm: ResolvedForgejoVm): ShellScript {
       cmd("chmod", "0600", GUEST.registration),
     ],
   };
-}
-
-function scopeText(vm: ResolvedForgejoVm): string {
-  const s = vm.forge.scope;
-  return s.kind === "instance" ? "instance" : s.kind === "org" ? `org/${s.org}` : `repo/${s.owner}/${s.repo}`;
 }
 
 /**

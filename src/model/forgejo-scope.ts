@@ -3,7 +3,7 @@
  * account that owns the API token. The config form is a short string (`forge.scope`):
  * `"instance"`, `"org/<name>"`, `"repo/<owner>/<name>"` or `"user"`.
  */
-import { type ConfigIssue, ConfigError } from "../model/issues.ts";
+import { type ConfigIssue, ConfigError } from "./issues.ts";
 
 /** A runner registration scope on a Forgejo forge. */
 export type ForgejoRunnerScope =

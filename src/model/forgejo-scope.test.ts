@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ConfigError } from "../model/issues.ts";
+import { ConfigError } from "./issues.ts";
 import { type ForgejoRunnerScope, formatForgejoRunnerScope, forgejoRunnerScopeIssues, parseForgejoRunnerScope } from "./forgejo-scope.ts";
 
 describe("parseForgejoRunnerScope", () => {

@@ -1,0 +1,17 @@
+// The foundation-runners stack: fenced Forgejo runner VMs on a libvirt host. Everything comes from
+// stack config; the SSH key path comes from RUNNER_SSH_KEY_PATH. This program dials only the
+// libvirt host and the forge's public API (or SSH): it reads no other stack and uses none of the
+// forge's own providers, so the forge's stack never depends on the runner host being up.
+import { LibvirtRunnerVm, readFoundationRunnersStackConfig } from "runner-fleet";
+
+const { vm, forgeApiToken, hostKey } = readFoundationRunnersStackConfig({ sshKeyPath: process.env["RUNNER_SSH_KEY_PATH"] });
+const runner = new LibvirtRunnerVm("runner", {
+  vm,
+  ...(forgeApiToken === undefined ? {} : { forgeApiToken }),
+  ...(hostKey === undefined ? {} : { hostKey }),
+});
+
+export const vmName = runner.vmName;
+export const libvirtHost = runner.resolved.host.address;
+export const labels = runner.resolved.runner.labels.map((l) => l.name);
+export const instanceId = runner.cloudInitRedacted.instanceId;

@@ -1,0 +1,80 @@
+/**
+ * `AwsRunnerIam`: the runner instance role (`<name>-role`, assumable by EC2 only), its instance
+ * profile, and one inline permission policy holding the named least-privilege statements of
+ * `renderRunnerRolePolicy` — the same documents `runner-fleet audit` simulates. Nothing else is
+ * attached: no managed policy, no wildcard grant beyond the statements' own.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { type AwsRunnerProfile, type AwsScope, ConfigError, type ConfigIssue } from "../model/index.ts";
+import { type IamPolicyDocument, renderRunnerRolePolicy, renderRunnerTrustPolicy, runnerIamNames, runnerTags } from "../render/index.ts";
+
+export interface AwsRunnerIamArgs {
+  /** The resolved runner profile (`resolveAwsRunnerProfile`). */
+  readonly profile: AwsRunnerProfile;
+  /** Account, region and partition the ARNs in the policy are built for (`resolveAwsScope`). */
+  readonly scope: AwsScope;
+  /**
+   * Permissions boundary of the role, when the account requires one.
+   * @default none
+   */
+  readonly permissionsBoundaryArn?: string;
+  /** Extra tags on the role and instance profile (the profile's tags are always added). @default {} */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+const POLICY_ARN = /^arn:aws(-cn|-us-gov)?:iam::(\d{12}|aws):policy\/[\w+=,.@\-/]+$/;
+
+/** Problems of the IAM options besides the profile (key paths relative to the args). */
+export function awsRunnerIamIssues(args: Pick<AwsRunnerIamArgs, "permissionsBoundaryArn">): ConfigIssue[] {
+  return args.permissionsBoundaryArn !== undefined && !POLICY_ARN.test(args.permissionsBoundaryArn)
+    ? [{ path: "permissionsBoundaryArn", message: "is not an IAM policy ARN", fix: 'give the ARN of the boundary policy, e.g. "arn:aws:iam::123456789012:policy/ci-boundary", or leave it unset' }]
+    : [];
+}
+
+export class AwsRunnerIam extends pulumi.ComponentResource {
+  static readonly TYPE = "runner-fleet:aws:AwsRunnerIam";
+
+  /** The documents the role is created with. */
+  readonly trustPolicy: IamPolicyDocument;
+  readonly permissionPolicy: IamPolicyDocument;
+  readonly role: aws.iam.Role;
+  readonly rolePolicy: aws.iam.RolePolicy;
+  readonly instanceProfile: aws.iam.InstanceProfile;
+
+  readonly roleArn: pulumi.Output<string>;
+  readonly instanceProfileArn: pulumi.Output<string>;
+
+  constructor(name: string, args: AwsRunnerIamArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { profile, scope } = args;
+    const issues = awsRunnerIamIssues(args);
+    if (issues.length > 0) throw new ConfigError(issues, "AWS runner IAM");
+    const trustPolicy = renderRunnerTrustPolicy();
+    const permissionPolicy = renderRunnerRolePolicy(profile, scope);
+    super(AwsRunnerIam.TYPE, name, {}, opts);
+    this.trustPolicy = trustPolicy;
+    this.permissionPolicy = permissionPolicy;
+
+    const names = runnerIamNames(profile);
+    const child = { parent: this };
+    const tags = { ...runnerTags(profile), ...args.tags };
+    this.role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        name: names.roleName,
+        description: `${profile.name} runner instances: own SSM parameters, logs, metrics and listed ECR repositories only`,
+        assumeRolePolicy: JSON.stringify(trustPolicy),
+        maxSessionDuration: 3600,
+        ...(args.permissionsBoundaryArn === undefined ? {} : { permissionsBoundary: args.permissionsBoundaryArn }),
+        tags,
+      },
+      child,
+    );
+    this.rolePolicy = new aws.iam.RolePolicy(`${name}-policy`, { name: names.policyName, role: this.role.name, policy: JSON.stringify(permissionPolicy) }, child);
+    // The instance profile depends on the policy so that no instance starts with a role that cannot yet read its parameters.
+    this.instanceProfile = new aws.iam.InstanceProfile(`${name}-instance-profile`, { name: names.instanceProfileName, role: this.role.name, tags }, { ...child, dependsOn: [this.rolePolicy] });
+    this.roleArn = this.role.arn;
+    this.instanceProfileArn = this.instanceProfile.arn;
+    this.registerOutputs({ roleArn: this.roleArn, instanceProfileArn: this.instanceProfileArn });
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * `LibvirtRunnerVm`: one fenced Forgejo runner VM on a libvirt host, driven over SSH with
+ * `@pulumi/command` (`remote.Command`). Renders everything with the same pure renderers the CLI
+ * uses and runs, in this order:
+ *
+ * 1. `registration-token`: mints the runner registration token (API or SSH). Every host command
+ *    depends on it, so a forge failure stops the deployment before the host is touched.
+ * 2. `host-prep`: the k3s FORWARD fix (when `host.firewallFix`); installed once, removed on destroy.
+ * 3. `staging-dir` and `stage-*`: the cloud-init sources and the domain XML, each written from
+ *    stdin (the user-data as a secret). `staging-dir` only acts on destroy: it removes the staged
+ *    files after the VM is gone.
+ * 4. `vm`: the idempotent apply script. Its triggers are the hashes of the staged files, so a
+ *    changed cloud-init or domain definition replaces the VM: the old one (domain, overlay, seed) is
+ *    deleted first, then a fresh one is created from the files already staged. The shared base
+ *    image is never deleted. A larger `vm.diskGiB` alone is applied in place.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import { remote } from "@pulumi/command";
+import {
+  ConfigError, type ConfigIssue, type ResolvedForgejoVm, checkSshKeyPath, formatForgejoRunnerScope, formatRunnerLabel, resolveForgejoVm,
+} from "../model/index.ts";
+import {
+  type CloudInitDocuments, type HostFileKey, forgejoVmHostCommands, hostFiles, renderCloudInit, renderCloudInitRedacted, renderDomainXml, stagingCommands,
+} from "../render/index.ts";
+import { ForgejoRegistrationToken, type ForgejoRegistrationTokenArgs, forgejoRegistrationTokenIssues } from "./forgejo-registration-token.ts";
+
+export interface LibvirtRunnerVmArgs {
+  /**
+   * The VM description (`host`, `forge`, `vm`, `runner`; see docs/forgejo-libvirt.md). It is
+   * validated, and `host.sshKeyPath` read, before anything is registered.
+   */
+  readonly vm: unknown;
+  /** Forgejo access token to mint the registration token through the API (`forge.tokenSource: api`). Stored as a secret. */
+  readonly forgeApiToken?: pulumi.Input<string>;
+  /**
+   * The libvirt host's SSH public key (`ssh-ed25519 AAAA...`), checked on every connection.
+   * @default unset: the host key is not checked
+   */
+  readonly hostKey?: pulumi.Input<string>;
+  /** Reads the SSH private key. @default readFileSync(path, "utf8") */
+  readonly readKey?: (path: string) => string;
+}
+
+/** The text whose change mints a new registration token: the runner's name, labels and release. */
+export function registrationTriggerOf(vm: ResolvedForgejoVm): string {
+  return JSON.stringify({ name: vm.vm.name, labels: vm.runner.labels.map(formatRunnerLabel), version: vm.runner.version });
+}
+
+const sha256 = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
+const kebab = (key: HostFileKey): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+function tokenArgs(vm: ResolvedForgejoVm, forgeApiToken: pulumi.Input<string> | undefined): ForgejoRegistrationTokenArgs {
+  return {
+    forgeUrl: vm.forge.address,
+    scope: formatForgejoRunnerScope(vm.forge.scope),
+    registrationTrigger: registrationTriggerOf(vm),
+    // forge.address accepts http:// for a forge on a trusted network; writing it is the opt-in.
+    allowInsecureHttp: vm.forge.address.startsWith("http://"),
+    ...(vm.forge.ssh === undefined ? {} : { ssh: vm.forge.ssh }),
+    ...(forgeApiToken === undefined ? {} : { apiToken: forgeApiToken }),
+  };
+}
+
+/** Validates everything before `super()`: the model, the SSH key and the token settings, every problem at once. */
+function validate(args: LibvirtRunnerVmArgs, readKey: (path: string) => string): { vm: ResolvedForgejoVm; privateKey: string } {
+  const issues: ConfigIssue[] = [];
+  let vm: ResolvedForgejoVm | undefined;
+  try {
+    vm = resolveForgejoVm(args.vm);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    issues.push(...e.issues);
+  }
+  const keyPath = (args.vm as { host?: { sshKeyPath?: unknown } } | undefined)?.host?.sshKeyPath;
+  let privateKey = "";
+  if (typeof keyPath === "string" && keyPath.trim() !== "") {
+    issues.push(...checkSshKeyPath(keyPath, (p) => (privateKey = readKey(p))));
+  }
+  if (vm !== undefined) issues.push(...forgejoRegistrationTokenIssues(tokenArgs(vm, args.forgeApiToken)));
+  if (issues.length > 0 || vm === undefined) throw new ConfigError(issues, "Forgejo runner VM");
+  return { vm, privateKey };
+}
+
+export class LibvirtRunnerVm extends pulumi.ComponentResource {
+  /** Stable type token of this component. */
+  static readonly TYPE = "runner-fleet:libvirt:LibvirtRunnerVm";
+
+  /** The validated VM with every default applied. */
+  readonly resolved: ResolvedForgejoVm;
+  /** The domain, guest hostname and runner name. */
+  readonly vmName: string;
+  /** The cloud-init documents with the token replaced by `[secret]`: what the VM gets, minus the secret. */
+  readonly cloudInitRedacted: CloudInitDocuments;
+  readonly registrationToken: ForgejoRegistrationToken;
+  /** The k3s FORWARD fix; absent when `host.firewallFix` is false. */
+  readonly hostPreparation: remote.Command | undefined;
+  /** Removes the staged files on destroy, after the VM. */
+  readonly stagingDir: remote.Command;
+  /** One command per staged file, in staging order (user-data, network-config, meta-data, domain XML). */
+  readonly stagedFiles: readonly remote.Command[];
+  /** The VM itself: apply on create and update, delete on destroy or replacement. */
+  readonly vm: remote.Command;
+
+  constructor(name: string, args: LibvirtRunnerVmArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { vm, privateKey } = validate(args, args.readKey ?? ((p) => readFileSync(p, "utf8")));
+    super(LibvirtRunnerVm.TYPE, name, {}, opts);
+    this.resolved = vm;
+    this.vmName = vm.vm.name;
+    this.cloudInitRedacted = renderCloudInitRedacted(vm);
+
+    const connection: remote.CommandArgs["connection"] = {
+      host: vm.host.address,
+      user: vm.host.user,
+      privateKey: pulumi.secret(privateKey),
+      ...(args.hostKey === undefined ? {} : { hostKey: args.hostKey }),
+    };
+    const cmds = forgejoVmHostCommands(vm);
+
+    this.registrationToken = new ForgejoRegistrationToken(`${name}-registration-token`, tokenArgs(vm, args.forgeApiToken), { parent: this });
+
+    this.hostPreparation = cmds.firewallFix === undefined
+      ? undefined
+      : new remote.Command(`${name}-host-prep`, { connection, create: cmds.firewallFix.create, delete: cmds.firewallFix.delete }, { parent: this, dependsOn: [this.registrationToken] });
+    const prepared = [this.registrationToken, ...(this.hostPreparation ? [this.hostPreparation] : [])];
+
+    this.stagingDir = new remote.Command(`${name}-staging-dir`, { connection, delete: cmds.deleteStaged, triggers: [vm.vm.paths.stagingDir] }, { parent: this, dependsOn: prepared });
+
+    // The only secret is the token; under mocks (offline renders) it has no value, and the
+    // redacted user-data stands in for it.
+    const files = this.registrationToken.token.apply((token) => {
+      const cloudInit = typeof token === "string" && token !== "" ? renderCloudInit(vm, { registrationToken: token }) : renderCloudInitRedacted(vm);
+      return hostFiles(vm, { cloudInit, domainXml: renderDomainXml(vm) }).map((f) => ({ key: f.key, content: f.content }));
+    });
+    const contentOf = (key: HostFileKey): pulumi.Output<string> => files.apply((all) => all.find((f) => f.key === key)?.content ?? "");
+
+    this.stagedFiles = stagingCommands(vm).map((s) => {
+      const content = contentOf(s.key);
+      return new remote.Command(
+        `${name}-stage-${kebab(s.key)}`,
+        { connection, create: s.command, stdin: s.secret ? pulumi.secret(content) : content, logging: "stderr" },
+        { parent: this, dependsOn: [...prepared, this.stagingDir] },
+      );
+    });
+
+    // A digest of the user-data reveals nothing of the token in it, and lets a preview show
+    // which staged file changed.
+    const triggers = stagingCommands(vm).map((s) => pulumi.unsecret(contentOf(s.key).apply(sha256)));
+    this.vm = new remote.Command(
+      `${name}-vm`,
+      { connection, create: cmds.create, update: cmds.update, delete: cmds.deleteKeepingStaged, triggers },
+      { parent: this, dependsOn: [...prepared, this.stagingDir, ...this.stagedFiles], deleteBeforeReplace: true },
+    );
+
+    this.registerOutputs({
+      vmName: this.vmName,
+      scope: formatForgejoRunnerScope(vm.forge.scope),
+      labels: vm.runner.labels.map(formatRunnerLabel),
+      instanceId: this.cloudInitRedacted.instanceId,
+    });
+  }
+}

@@ -1,0 +1,169 @@
+// Stack tests: the infra/pulumi/aws-firecracker-runners program run offline with its Pulumi.dev.yaml.
+// The program imports the built package: run `npx tsc -p tsconfig.build.json` first (`npm test` does).
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { renderStack, type RenderedResource, type RenderedStack } from "../src/offline/render-stack.ts";
+import { parseProfiles } from "../src/model/profiles.ts";
+import { editedStackConfig, REPO } from "./helpers.ts";
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const STACK = join(REPO, "infra/pulumi/aws-firecracker-runners");
+const P = "aws-firecracker-runners";
+const render = (configFile?: string) => renderStack(STACK, configFile ? { stack: "dev", configFile } : { stack: "dev" });
+const edited = (edit: (c: Obj) => void) => editedStackConfig(STACK, "dev", edit);
+const ofType = (r: RenderedStack, type: string) => r.resources.filter((x) => x.type === type);
+const one = (r: RenderedStack, type: string): Obj => {
+  const found = ofType(r, type);
+  assert.equal(found.length, 1, type);
+  return found[0]!.inputs;
+};
+const awsFips = parseProfiles(readFileSync(join(REPO, "config/runner-isolation.yaml"), "utf8"), "config/runner-isolation.yaml").find((p) => p.name === "aws-fips")!;
+
+describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () => {
+  const base = await render();
+
+  it("creates the network, IAM, Vault and fleet resources inside their four components", () => {
+    const count = (types: readonly RenderedResource[]) => types.reduce<Record<string, number>>((m, r) => ({ ...m, [r.type]: (m[r.type] ?? 0) + 1 }), {});
+    assert.deepEqual(count(base.resources), {
+      "runner-fleet:aws:AwsRunnerFleet": 1,
+      "runner-fleet:aws:AwsRunnerIam": 1,
+      "runner-fleet:aws:AwsRunnerNetwork": 1,
+      "runner-fleet:vault:VaultRunnerAppRole": 1,
+      "aws:autoscaling/group:Group": 1,
+      "aws:cloudwatch/logGroup:LogGroup": 1,
+      "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
+      "aws:ec2/eip:Eip": 1,
+      "aws:ec2/internetGateway:InternetGateway": 1,
+      "aws:ec2/launchTemplate:LaunchTemplate": 1,
+      "aws:ec2/natGateway:NatGateway": 1,
+      "aws:ec2/route:Route": 3,
+      "aws:ec2/routeTable:RouteTable": 2,
+      "aws:ec2/routeTableAssociation:RouteTableAssociation": 2,
+      "aws:ec2/securityGroup:SecurityGroup": 2,
+      "aws:ec2/subnet:Subnet": 2,
+      "aws:ec2/vpc:Vpc": 1,
+      "aws:ec2/vpcEndpoint:VpcEndpoint": 7,
+      "aws:iam/instanceProfile:InstanceProfile": 1,
+      "aws:iam/role:Role": 1,
+      "aws:iam/rolePolicy:RolePolicy": 1,
+      "aws:ssm/parameter:Parameter": 1,
+      "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 9,
+      "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 1,
+      "vault:appRole/authBackendRole:AuthBackendRole": 1,
+      "vault:index/policy:Policy": 1,
+    });
+  });
+
+  it("registers the runners with the labels and trust of profile aws-fips from config/runner-isolation.yaml", () => {
+    assert.deepEqual(base.outputs["runsOn"], awsFips.labels);
+    assert.equal(base.outputs["trustLevel"], awsFips.trust);
+    const userData = Buffer.from(one(base, "aws:ec2/launchTemplate:LaunchTemplate")["userData"] as string, "base64").toString("utf8");
+    assert.ok(userData.includes(`readonly RUNNER_LABELS='${awsFips.labels.join(",")}'`), userData.slice(0, 800));
+    assert.ok(userData.includes("--ephemeral"));
+    const tags = one(base, "aws:autoscaling/group:Group")["tags"] as Obj[];
+    assert.deepEqual(tags.filter((t) => t["key"].startsWith("runner-fleet/")).map((t) => [t["key"], t["value"]]), [
+      ["runner-fleet/profile", "ci-intel-runner"],
+      ["runner-fleet/trust-level", awsFips.trust],
+      ["runner-fleet/labels", awsFips.labels.join(",")],
+    ]);
+  });
+
+  it("takes labels from whichever profiles file the stack names", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rf-profiles-"));
+    const file = join(dir, "profiles.yaml");
+    writeFileSync(file, "profiles:\n  - { name: ec2-large, labels: [self-hosted, linux, ec2-large], trust: untrusted, fenced: true, ephemeral: true, substrate: ec2, maxParallelPerJob: 2, maxConcurrentPerWorkflow: 4 }\n");
+    const r = await render(edited((c) => { c[`${P}:profilesFile`] = file; c[`${P}:profile`] = "ec2-large"; }));
+    assert.deepEqual(r.outputs["runsOn"], ["self-hosted", "linux", "ec2-large"]);
+    assert.equal(r.outputs["trustLevel"], "untrusted");
+  });
+
+  it("keeps the fence: private subnets, IMDSv2 with hop limit 1, encrypted volumes, no ingress, egress only to the allowlist", () => {
+    for (const s of ofType(base, "aws:ec2/subnet:Subnet")) assert.equal(s.inputs["mapPublicIpOnLaunch"], false, s.name);
+    const lt = one(base, "aws:ec2/launchTemplate:LaunchTemplate");
+    assert.deepEqual([lt["metadataOptions"].httpTokens, lt["metadataOptions"].httpPutResponseHopLimit], ["required", 1]);
+    assert.deepEqual([lt["blockDeviceMappings"][0].ebs.encrypted, lt["blockDeviceMappings"][0].ebs.deleteOnTermination], ["true", "true"]);
+    assert.equal(lt["networkInterfaces"][0].associatePublicIpAddress, "false");
+    for (const g of ofType(base, "aws:ec2/securityGroup:SecurityGroup")) assert.deepEqual([g.inputs["ingress"], g.inputs["egress"]], [undefined, undefined], g.name);
+    assert.deepEqual(ofType(base, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((r) => r.inputs["securityGroupId"]), ["network-vpc-endpoints-id"]);
+    const egress = ofType(base, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule");
+    for (const r of egress) {
+      assert.ok(["tcp", "udp"].includes(r.inputs["ipProtocol"] as string), r.name);
+      assert.ok(!["0.0.0.0/0", "::/0"].includes((r.inputs["cidrIpv4"] ?? r.inputs["cidrIpv6"]) as string), r.name);
+    }
+    assert.deepEqual(egress.map((r) => r.inputs["cidrIpv4"]).filter(Boolean).sort(), ["10.20.0.10/32", "140.82.112.0/20", "143.55.64.0/20", "169.254.169.123/32", "185.199.108.0/22", "192.30.252.0/22"]);
+  });
+
+  it("grants the role its own account's and region's parameters and the listed repository only", () => {
+    const policy = JSON.parse(one(base, "aws:iam/rolePolicy:RolePolicy")["policy"] as string) as { Statement: Obj[] };
+    const bySid = new Map(policy.Statement.map((s) => [s["Sid"], s]));
+    assert.deepEqual(bySid.get("ReadOwnSsmParameters")!["Resource"], ["arn:aws:ssm:eu-west-1:123456789012:parameter/ci-intel/runner/*"]);
+    assert.deepEqual(bySid.get("PullListedEcrRepositories")!["Resource"], ["arn:aws:ecr:eu-west-1:123456789012:repository/ci/base"]);
+    assert.equal(one(base, "aws:iam/role:Role")["name"], "ci-intel-runner-role");
+  });
+
+  it("binds the AppRole to the runner subnet, and routes Vault's network through the transit gateway", () => {
+    const role = one(base, "vault:appRole/authBackendRole:AuthBackendRole");
+    assert.deepEqual([role["secretIdTtl"], role["secretIdNumUses"], role["tokenTtl"], role["tokenMaxTtl"], role["secretIdBoundCidrs"], role["tokenBoundCidrs"]], [900, 1, 900, 1800, ["10.42.10.0/24"], ["10.42.10.0/24"]]);
+    const ssm = one(base, "aws:ssm/parameter:Parameter");
+    assert.deepEqual([ssm["name"], ssm["type"]], ["/ci-intel/runner/role-id", "SecureString"]);
+    const route = ofType(base, "aws:ec2/route:Route").find((r) => r.inputs["destinationCidrBlock"] === "10.20.0.0/16")!;
+    assert.equal(route.inputs["transitGatewayId"], "tgw-0123456789abcdef0");
+  });
+
+  it("exports the PrometheusRule document with the runner alerts", () => {
+    const rule = base.outputs["prometheusRule"] as Obj;
+    assert.deepEqual([rule["apiVersion"], rule["kind"]], ["monitoring.coreos.com/v1", "PrometheusRule"]);
+    assert.deepEqual((rule["spec"].groups[0].rules as Obj[]).map((r) => r["alert"]), ["RunnerJobQueueLatencyHigh", "RunnerJobFailureRateHigh", "RunnersNotRegistering", "EphemeralRunnersFailing"]);
+  });
+
+  it("reports every problem of a bad configuration at once, each under its stack key, before creating anything", async () => {
+    const file = edited((c) => {
+      c[`${P}:runnerz`] = {};
+      c[`${P}:accountId`] = "12345";
+      c[`${P}:runner`].egress.allow[0].cidrs[0] = "0.0.0.0/0";
+      c[`${P}:runner`].capacity = { min: 3, max: 2 };
+      c[`${P}:runner`].labels = ["self-hosted"];
+      c[`${P}:privateRoutes`] = [{ destinationCidrBlock: "10.20.0.0/16" }];
+    });
+    await assert.rejects(render(file), (e: Error) => {
+      assert.equal(e.name, "ConfigError");
+      for (const re of [
+        /runnerz: is not a configuration key of project aws-firecracker-runners\. Fix: remove it/,
+        /accountId: is not a 12-digit AWS account id\. Fix:/,
+        /runner\.egress\.allow\[0\]\.cidrs\[0\]: 0\.0\.0\.0\/0 allows every destination.*Fix: list the destination's own CIDR blocks/,
+        /runner\.capacity\.min: 3 is more than capacity\.max 2\. Fix:/,
+        /runner\.labels: comes from profile "aws-fips" of the runner profiles file \(its labels\), not from the stack\. Fix: remove runner\.labels/,
+        /privateRoutes\[0\]: names no target\. Fix: give exactly one of transitGatewayId/,
+      ]) assert.match(e.message, re);
+      return true;
+    });
+  });
+
+  it("refuses a profile that is not an ephemeral EC2 profile, and names the EC2 profiles when the name is unknown", async () => {
+    await assert.rejects(render(edited((c) => { c[`${P}:profile`] = "gh-runner-codex"; })), /profile: "gh-runner-codex" runs on substrate kubernetes-deployment, not ec2\. Fix: name a profile whose substrate is ec2/);
+    await assert.rejects(render(edited((c) => { c[`${P}:profile`] = "aws-fipz"; })), /profile: "aws-fipz" is not a profile of .*runner-isolation\.yaml\. Fix: use one of its ec2 profiles: aws-fips/);
+  });
+
+  it("refuses a missing region and an account the provider would not deploy to", async () => {
+    await assert.rejects(render(edited((c) => { delete c["aws:region"]; })), /aws:region: is required and not set\. Fix: run `pulumi config set aws:region/);
+    await assert.rejects(render(edited((c) => { c["aws:allowedAccountIds"] = ["210987654321"]; })), /aws:allowedAccountIds: does not include accountId 123456789012/);
+  });
+
+  it("never quotes a secret: a registration token in the profile and a plain-text Vault token are refused without their values", async () => {
+    const token = "ghp_CANARY0123456789abcdefghijklmnopqrstuv";
+    await assert.rejects(render(edited((c) => { c[`${P}:runner`].registrationToken = token; })), (e: Error) => /runner\.registrationToken: is not a known key .*Fix: remove it/.test(e.message) && !e.message.includes("CANARY"));
+    const vaultToken = "hvs.CANARYvaulttoken0123456789";
+    await assert.rejects(render(edited((c) => { c["vault:token"] = vaultToken; })), (e: Error) => /vault:token: is set in plain text but must be a secret\. Fix: run `pulumi config rm vault:token`/.test(e.message) && !e.message.includes("CANARY"));
+  });
+
+  it("renders a Vault token given as a secret without it appearing anywhere in the output", async () => {
+    const r = await render(edited((c) => { c["vault:token"] = { secure: "v1:CANARYciphertextOfTheVaultToken" }; }));
+    assert.ok(r.resources.length > 0);
+    assert.ok(!JSON.stringify(r).includes("CANARY"));
+    assert.ok(!JSON.stringify(base).includes("CANARY"));
+  });
+});
