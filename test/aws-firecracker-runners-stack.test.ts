@@ -21,20 +21,30 @@ const one = (r: RenderedStack, type: string): Obj => {
   assert.equal(found.length, 1, type);
   return found[0]!.inputs;
 };
+/** The mocks' id of the runner security group (logical name network-runners, like the subnet). */
+const RUNNER_SG = "network-runners-id";
+const named = (r: RenderedStack, name: string): Obj => {
+  const found = r.resources.filter((x) => x.name === name);
+  assert.equal(found.length, 1, name);
+  return found[0]!.inputs;
+};
 const awsFips = parseProfiles(readFileSync(join(REPO, "config/runner-isolation.yaml"), "utf8"), "config/runner-isolation.yaml").find((p) => p.name === "aws-fips")!;
 
 describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () => {
   const base = await render();
 
-  it("creates the network, IAM, Vault and fleet resources inside their four components", () => {
+  it("creates the network, IAM, Vault, secret-id broker and fleet resources inside their five components", () => {
     const count = (types: readonly RenderedResource[]) => types.reduce<Record<string, number>>((m, r) => ({ ...m, [r.type]: (m[r.type] ?? 0) + 1 }), {});
     assert.deepEqual(count(base.resources), {
       "runner-fleet:aws:AwsRunnerFleet": 1,
       "runner-fleet:aws:AwsRunnerIam": 1,
       "runner-fleet:aws:AwsRunnerNetwork": 1,
+      "runner-fleet:aws:SecretIdBroker": 1,
       "runner-fleet:vault:VaultRunnerAppRole": 1,
       "aws:autoscaling/group:Group": 1,
-      "aws:cloudwatch/logGroup:LogGroup": 1,
+      "aws:cloudwatch/eventRule:EventRule": 1,
+      "aws:cloudwatch/eventTarget:EventTarget": 1,
+      "aws:cloudwatch/logGroup:LogGroup": 2,
       "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
       "aws:ec2/eip:Eip": 1,
       "aws:ec2/internetGateway:InternetGateway": 1,
@@ -46,15 +56,19 @@ describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () =>
       "aws:ec2/securityGroup:SecurityGroup": 2,
       "aws:ec2/subnet:Subnet": 2,
       "aws:ec2/vpc:Vpc": 1,
-      "aws:ec2/vpcEndpoint:VpcEndpoint": 7,
+      "aws:ec2/vpcEndpoint:VpcEndpoint": 8,
       "aws:iam/instanceProfile:InstanceProfile": 1,
-      "aws:iam/role:Role": 1,
-      "aws:iam/rolePolicy:RolePolicy": 1,
+      "aws:iam/role:Role": 2,
+      "aws:iam/rolePolicy:RolePolicy": 2,
+      "aws:lambda/function:Function": 1,
+      "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 1,
+      "aws:lambda/permission:Permission": 1,
       "aws:ssm/parameter:Parameter": 1,
       "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 9,
       "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 1,
       "vault:appRole/authBackendRole:AuthBackendRole": 1,
-      "vault:index/policy:Policy": 1,
+      "vault:aws/authBackendRole:AuthBackendRole": 1,
+      "vault:index/policy:Policy": 2,
     });
   });
 
@@ -98,11 +112,11 @@ describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () =>
   });
 
   it("grants the role its own account's and region's parameters and the listed repository only", () => {
-    const policy = JSON.parse(one(base, "aws:iam/rolePolicy:RolePolicy")["policy"] as string) as { Statement: Obj[] };
+    const policy = JSON.parse(named(base, "iam-policy")["policy"] as string) as { Statement: Obj[] };
     const bySid = new Map(policy.Statement.map((s) => [s["Sid"], s]));
     assert.deepEqual(bySid.get("ReadOwnSsmParameters")!["Resource"], ["arn:aws:ssm:eu-west-1:123456789012:parameter/ci-intel/runner/*"]);
     assert.deepEqual(bySid.get("PullListedEcrRepositories")!["Resource"], ["arn:aws:ecr:eu-west-1:123456789012:repository/ci/base"]);
-    assert.equal(one(base, "aws:iam/role:Role")["name"], "ci-intel-runner-role");
+    assert.equal(named(base, "iam-role")["name"], "ci-intel-runner-role");
   });
 
   it("binds the AppRole to the runner subnet, and routes Vault's network through the transit gateway", () => {
@@ -112,6 +126,42 @@ describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () =>
     assert.deepEqual([ssm["name"], ssm["type"]], ["/ci-intel/runner/role-id", "SecureString"]);
     const route = ofType(base, "aws:ec2/route:Route").find((r) => r.inputs["destinationCidrBlock"] === "10.20.0.0/16")!;
     assert.equal(route.inputs["transitGatewayId"], "tgw-0123456789abcdef0");
+  });
+
+  it("answers the lifecycle hooks with the secret-id broker: in the runner subnet, on the group's hooks, least privilege in AWS and Vault", () => {
+    const hooks = (one(base, "aws:autoscaling/group:Group")["initialLifecycleHooks"] as Obj[]).map((h) => h["name"]);
+    const pattern = JSON.parse(one(base, "aws:cloudwatch/eventRule:EventRule")["eventPattern"] as string) as Obj;
+    assert.deepEqual(pattern["detail"], { AutoScalingGroupName: [one(base, "aws:autoscaling/group:Group")["name"]], LifecycleHookName: hooks });
+    const fn = one(base, "aws:lambda/function:Function");
+    assert.deepEqual([fn["runtime"], fn["handler"]], ["nodejs22.x", "index.handler"]);
+    assert.deepEqual(fn["vpcConfig"], { subnetIds: ["network-runners-id"], securityGroupIds: [RUNNER_SG] });
+    const policy = JSON.parse(named(base, "broker-policy")["policy"] as string) as { Statement: Obj[] };
+    assert.deepEqual(policy.Statement.find((s) => s["Sid"] === "WriteWrappedSecretIds")!["Resource"], ["arn:aws:ssm:eu-west-1:123456789012:parameter/ci-intel/runner/wrapped-secret-id/*"]);
+    assert.deepEqual(policy.Statement.find((s) => s["Sid"] === "CompleteRunnerLifecycleActions")!["Resource"], ["arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/ci-intel-runner"]);
+    const vaultRole = one(base, "vault:aws/authBackendRole:AuthBackendRole");
+    assert.deepEqual([vaultRole["authType"], vaultRole["boundIamPrincipalArns"], vaultRole["tokenBoundCidrs"]], ["iam", ["arn:aws:iam::123456789012:role/ci-intel-runner-sid-broker"], ["10.42.10.0/24"]]);
+    assert.match(named(base, "broker-vault-policy")["policy"] as string, /path "auth\/approle\/role\/ci-intel-runner\/secret-id" \{\n {2}capabilities = \["update"\]\n\}/);
+    // The broker completes lifecycle actions through the Auto Scaling endpoint.
+    assert.ok(ofType(base, "aws:ec2/vpcEndpoint:VpcEndpoint").some((e) => e.inputs["serviceName"] === "com.amazonaws.eu-west-1.autoscaling"));
+    assert.equal(base.outputs["secretIdBrokerFunction"], "ci-intel-runner-sid-broker");
+  });
+
+  it("without lifecycle hooks creates no broker and no Auto Scaling endpoint", async () => {
+    const r = await render(edited((c) => { c[`${P}:lifecycleHooks`] = false; }));
+    assert.deepEqual(r.resources.filter((x) => /SecretIdBroker|lambda|eventRule|vault:aws/.test(x.type)), []);
+    assert.ok(!ofType(r, "aws:ec2/vpcEndpoint:VpcEndpoint").some((e) => String(e.inputs["serviceName"]).endsWith(".autoscaling")));
+    assert.equal(one(r, "aws:autoscaling/group:Group")["initialLifecycleHooks"], undefined);
+  });
+
+  it("takes the broker's options from secretIdBroker, and refuses bad ones under their keys", async () => {
+    const r = await render(edited((c) => { c[`${P}:secretIdBroker`] = { wrapTtlSeconds: 240, vaultAwsAuthMount: "aws-ci", stsRegion: "eu-west-1", stsEndpoint: "https://sts.eu-west-1.amazonaws.com/" }; }));
+    assert.equal(one(r, "vault:aws/authBackendRole:AuthBackendRole")["backend"], "aws-ci");
+    await assert.rejects(render(edited((c) => { c[`${P}:secretIdBroker`] = { wrapTtlSeconds: 3600, vaultAwsAuthMout: "aws", stsRegion: 1 }; })), (e: Error) => {
+      assert.match(e.message, /secretIdBroker\.wrapTtlSeconds: 3600 is not a whole number of seconds between 30 and the secret id lifetime \(900 s\)\. Fix:/);
+      assert.match(e.message, /secretIdBroker\.vaultAwsAuthMout: is not a key of the secret-id broker\. Fix: remove it; known keys: wrapTtlSeconds, vaultAwsAuthMount/);
+      assert.match(e.message, /secretIdBroker\.stsRegion: is not a string\. Fix:/);
+      return true;
+    });
   });
 
   it("exports the PrometheusRule document with the runner alerts", () => {

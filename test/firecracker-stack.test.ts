@@ -84,6 +84,16 @@ describe("gh-runners-firecracker stack (offline, Pulumi.dev.yaml)", async () => 
     assert.equal(section[1], formatAuditChecklist(auditFleet(objects, NETWORK)), "regenerate it with `npm run docs:checklist`");
   });
 
+  it("a decrypted PAT reaches only the credentials Secret, as a secret, and is masked", async () => {
+    const canary = "ghp_CANARYdecryptedFirecracker0123";
+    const r = await renderStack(STACK, { stack: "dev", secretValues: { githubToken: canary } });
+    assert.ok(!JSON.stringify(r).includes(canary));
+    const secret = r.resources.find((x) => x.type === "kubernetes:core/v1:Secret")!;
+    assert.deepEqual(secret.inputs["stringData"], { github_token: "[secret]" });
+    const values = r.resources.find((x) => x.name === "arc-firecracker")!.inputs["values"] as Record<string, unknown>;
+    assert.equal(values["githubConfigSecret"], "arc-firecracker-github-config", "chart values carry only the Secret's name");
+  });
+
   it("refuses bad config naming the key, and never prints the token", async () => {
     const canary = "ghp_CANARYfc0123456789";
     const file = editedStackConfig(STACK, "dev", (c) => {
@@ -116,6 +126,17 @@ describe("Firecracker node bootstrap", () => {
     writeFileSync(join(dir, "attach.sh"), body);
     const a = spawnSync("shellcheck", ["-s", "bash", join(dir, "attach.sh")], { encoding: "utf8" });
     assert.equal(a.status, 0, a.stdout);
+  });
+  it("passes the pool settings set locally on to each node, and explains itself with --help", () => {
+    const r = spawnSync(process.execPath, [join(STACK, "scripts/bootstrap-firecracker-nodes.ts"), "--dry-run"], { cwd: REPO, encoding: "utf8", env: { ...process.env, POOL_DATA_GIB: "200" } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /sudo env POOL_DATA_GIB=200 bash -s/);
+    const h = spawnSync(process.execPath, [join(STACK, "scripts/bootstrap-firecracker-nodes.ts"), "--help"], { cwd: REPO, encoding: "utf8" });
+    assert.equal(h.status, 0);
+    assert.match(h.stdout, /usage: npm run bootstrap:firecracker-nodes/);
+    const bad = spawnSync(process.execPath, [join(STACK, "scripts/bootstrap-firecracker-nodes.ts"), "--bogus"], { cwd: REPO, encoding: "utf8" });
+    assert.equal(bad.status, 2);
+    assert.doesNotMatch(bad.stderr, /\n\s+at /, "no stack trace");
   });
   it("`npm run bootstrap:firecracker-nodes -- --dry-run` targets the hosts named in config", () => {
     const r = spawnSync(process.execPath, [join(STACK, "scripts/bootstrap-firecracker-nodes.ts"), "--dry-run"], { cwd: REPO, encoding: "utf8" });

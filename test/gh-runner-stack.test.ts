@@ -82,6 +82,21 @@ describe("gh-runner stack (offline, Pulumi.dev.yaml)", async () => {
     await assert.rejects(render(file), (e: Error) => /githubToken: is set in plain text but must be a secret\. Fix: .*pulumi config set --secret githubToken/.test(e.message) && !e.message.includes("CANARY"));
   });
 
+  it("reports unknown keys together with the fleet's own problems", async () => {
+    const file = editedStackConfig(GH_RUNNER_STACK, "dev", (c) => {
+      c["gh-runner:namspace"] = "x";
+      (c["gh-runner:runners"] as Runners)[0]!["replcias"] = 2;
+    });
+    await assert.rejects(render(file), (e: Error) => /namspace: is not a configuration key/.test(e.message) && /runners\[0\]\.replcias: is not a known key/.test(e.message));
+  });
+
+  it("a secret githubToken, handed over decrypted as the Pulumi CLI does, appears nowhere in the render", async () => {
+    const canary = "ghp_CANARYdecrypted0123456789abcdef";
+    const r = await renderStack(GH_RUNNER_STACK, { stack: "dev", secretValues: { githubToken: canary } });
+    assert.ok(r.resources.length > 0);
+    assert.ok(!JSON.stringify(r).includes(canary));
+  });
+
   it("refuses a missing githubRepo and bad runner config before rendering anything", async () => {
     const file = editedStackConfig(GH_RUNNER_STACK, "dev", (c) => {
       delete c["gh-runner:githubRepo"];

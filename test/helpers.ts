@@ -1,11 +1,18 @@
 // Shared test helpers.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 
 export const REPO = resolve(import.meta.dirname, "..");
-export const REFERENCE = resolve(REPO, "../shared/reference");
+/**
+ * Upstream specs the tests check against (read-only, never copied into the repository): the
+ * `shared/reference` folder beside the checkout, or RUNNER_FLEET_REFERENCE.
+ */
+export const REFERENCE = resolve(process.env["RUNNER_FLEET_REFERENCE"] ?? resolve(REPO, "../shared/reference"));
+if (!existsSync(REFERENCE)) {
+  throw new Error(`upstream reference specs not found at ${REFERENCE}. Fix: put the shared/ folder beside the checkout, or set RUNNER_FLEET_REFERENCE to its reference/ folder`);
+}
 export const GH_RUNNER_STACK = join(REPO, "infra/pulumi/gh-runner");
 
 /** Leaf paths whose values differ between two JSON-like values (lists compared by index). */

@@ -5,8 +5,8 @@ import { Command } from "commander";
 import { auditFleet, type FleetAudit } from "../audit/fleet-audit.ts";
 import type { KubeObject } from "../audit/network/types.ts";
 import { readDocuments } from "../audit/schema/read-documents.ts";
-import { autoscalingRunnerSetFromValues } from "../render/index.ts";
-import { kubernetesObject, renderStack, type RenderedStack } from "../offline/render-stack.ts";
+import { kubernetesObject, type RenderedStack } from "../offline/rendered.ts";
+import { derivedObject } from "../offline/derived-objects.ts";
 import { CliError, EXIT, printJson, table } from "./output.ts";
 
 /** Stack output a stack may export so the audit knows its cluster's CIDRs. */
@@ -19,8 +19,6 @@ export interface ClusterNetwork {
   readonly nodeAddresses?: readonly string[];
 }
 
-const SCALE_SET_CHART = /\/gha-runner-scale-set$/;
-
 /**
  * Kubernetes objects of a rendered stack, with each gha-runner-scale-set Helm release expanded to
  * the AutoscalingRunnerSet the chart creates (so its runner pod template is audited).
@@ -29,11 +27,15 @@ export function auditableObjects(rendered: RenderedStack): KubeObject[] {
   const out: KubeObject[] = [];
   for (const r of rendered.resources) {
     const obj = kubernetesObject(r);
-    if (obj) out.push(obj as KubeObject);
-    else if (r.type === "kubernetes:helm.sh/v3:Release" && SCALE_SET_CHART.test(String(r.inputs["chart"] ?? ""))) {
-      const values = r.inputs["values"];
-      if (values === null || typeof values !== "object") throw new CliError(`helm release ${r.name}: its values are secret or missing, so its runner pods cannot be audited. Fix: keep credentials out of the chart values (reference a Secret by name)`, EXIT.usage);
-      out.push(autoscalingRunnerSetFromValues(values as Record<string, unknown>, { name: String(r.inputs["name"] ?? r.name), namespace: String(r.inputs["namespace"] ?? "default"), version: String(r.inputs["version"] ?? "") }) as KubeObject);
+    if (obj) {
+      out.push(obj as KubeObject);
+      continue;
+    }
+    try {
+      const derived = derivedObject(r);
+      if (derived) out.push(derived.object as KubeObject);
+    } catch (e) {
+      throw new CliError((e as Error).message, EXIT.usage);
     }
   }
   return out;
@@ -115,6 +117,7 @@ export async function runAudit(target: string, flags: AuditFlags): Promise<Fleet
   let objects: KubeObject[];
   let outputs: Record<string, unknown> | undefined;
   if (statSync(target).isDirectory() && existsSync(join(target, "Pulumi.yaml"))) {
+    const { renderStack } = await import("../offline/render-stack.ts");
     const rendered = await renderStack(target, { stack: flags.stack, ...(flags.configFile === undefined ? {} : { configFile: flags.configFile }) });
     objects = auditableObjects(rendered);
     outputs = rendered.outputs;

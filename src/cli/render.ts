@@ -3,8 +3,9 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node
 import { join, relative, resolve } from "node:path";
 import { Command } from "commander";
 import { stringify } from "yaml";
-import { isManifestResource, kubernetesObject, renderStack, type RenderedResource, type RenderedStack } from "../offline/render-stack.ts";
-import { printJson, table } from "./output.ts";
+import { isManifestResource, kubernetesObject, type RenderedResource, type RenderedStack } from "../offline/rendered.ts";
+import { derivedObject } from "../offline/derived-objects.ts";
+import { CliError, EXIT, printJson, table } from "./output.ts";
 
 /** Index of what one render wrote, so the next render into the same folder removes stale files. */
 const SUMMARY_FILE = "render-summary.json";
@@ -12,6 +13,8 @@ const SUMMARY_FILE = "render-summary.json";
 export interface RenderedFile {
   readonly type: string;
   readonly name: string;
+  /** For objects a chart creates from a release's values: the release. Not a Pulumi resource. */
+  readonly derivedFrom?: string;
   /** File written for the resource, relative to the output folder; absent for components and providers. */
   readonly file?: string;
 }
@@ -57,6 +60,20 @@ export function writeRendered(rendered: RenderedStack, outDir: string): Rendered
     writeFileSync(join(outDir, file), body);
     return { type: r.type, name: r.name, file };
   });
+  for (const r of rendered.resources) {
+    let derived;
+    try {
+      derived = derivedObject(r);
+    } catch (e) {
+      throw new CliError((e as Error).message, EXIT.usage);
+    }
+    if (!derived) continue;
+    const meta = derived.object["metadata"] as { name: string };
+    const file = `${String(derived.object["kind"]).toLowerCase()}-${meta.name}.derived.yaml`;
+    const header = `# Derived, not a Pulumi resource: what chart release "${derived.from}" creates from its values.\n`;
+    writeFileSync(join(outDir, file), header + stringify(conventionalOrder(derived.object), { lineWidth: 0 }));
+    files.push({ type: `derived:${String(derived.object["kind"])}`, name: meta.name, derivedFrom: derived.from, file });
+  }
   writeFileSync(summaryPath, JSON.stringify({ project: rendered.project, stack: rendered.stack, resources: files, outputs: rendered.outputs }, null, 2) + "\n");
   return files;
 }
@@ -70,6 +87,7 @@ export function renderCommand(): Command {
     .option("--out <dir>", "output directory (default: out/<project>-<stack>)")
     .option("--json", "print the summary as JSON")
     .action(async (stackDir: string, opts: { stack: string; configFile?: string; out?: string; json?: boolean }) => {
+      const { renderStack } = await import("../offline/render-stack.ts");
       const rendered = await renderStack(stackDir, { stack: opts.stack, ...(opts.configFile === undefined ? {} : { configFile: opts.configFile }) });
       const outDir = resolve(opts.out ?? join("out", `${rendered.project}-${rendered.stack}`));
       const files = writeRendered(rendered, outDir);
@@ -79,7 +97,7 @@ export function renderCommand(): Command {
       }
       const rows = files.map((f) => [f.type, f.name, f.file ?? (f.type.startsWith("pulumi:providers:") ? "(provider)" : "(component)")]);
       process.stdout.write(table(["TYPE", "NAME", "FILE"], rows));
-      const written = files.filter((f) => f.file).length;
+      const written = files.filter((f) => f.file && !f.derivedFrom).length;
       process.stdout.write(`\n${written} resource${written === 1 ? "" : "s"} of ${rendered.project} (stack ${rendered.stack}) written to ${relative(process.cwd(), outDir) || "."}\n`);
     });
 }

@@ -41,7 +41,8 @@ export const ARC_DEFAULTS = {
 export const NON_PUBLIC_RANGES = ["169.254.0.0/16", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8"] as const;
 
 const SCOPE = /^(?:enterprises\/[A-Za-z0-9-]+|[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9._-]{1,100})?)$/;
-const LABEL_OK = /^[^\s,]{1,256}$/;
+/** ARC refuses labels of 256 characters or more (chart template and API). */
+const LABEL_OK = /^[^\s,]{1,255}$/;
 
 const cidr = z.string().superRefine((v, ctx) => {
   const c = parseCidr(v);
@@ -138,7 +139,7 @@ export function resolveArcScaleSet(input: unknown): ResolvedArcScaleSet {
   const labels = c.runnerLabels ?? [...d.runnerLabels];
   if (labels.length === 0) issues.push({ path: "runnerLabels", message: "is empty", fix: `list at least one label, e.g. ${JSON.stringify(d.runnerLabels)}` });
   labels.forEach((l, i) => {
-    if (!LABEL_OK.test(l)) issues.push({ path: `runnerLabels[${i}]`, message: l.length > 256 ? "is longer than 256 characters" : `"${l}" is empty or contains a comma or whitespace`, fix: "use 1-256 characters without commas or whitespace" });
+    if (!LABEL_OK.test(l)) issues.push({ path: `runnerLabels[${i}]`, message: l.length > 255 ? "is 256 characters or longer" : `"${l}" is empty or contains a comma or whitespace`, fix: "use 1-255 characters without commas or whitespace" });
     else if (labels.indexOf(l) !== i) issues.push({ path: `runnerLabels[${i}]`, message: `"${l}" is listed twice`, fix: "list each label once" });
   });
   const image = c.runnerImage ?? d.runnerImage;

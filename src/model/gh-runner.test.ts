@@ -78,6 +78,14 @@ describe("gh-runner model: bad config is refused with key path and fix", () => {
     assert.match(issue.fix, /secretKeyRef/);
     assert.ok(!JSON.stringify(issues).includes("CANARY"), "the literal value must never be quoted");
   });
+  it("a literal token under an innocent-looking name, recognised by its shape and never quoted", () => {
+    const issues = issuesOf(fleet({ runners: [runner({ env: [{ name: "RUNNER_REG", value: `ghp_${"CANARY".repeat(6)}` }] })] }));
+    const issue = issues.find((i) => i.path === "runners[0].env[0].value");
+    assert.ok(issue, JSON.stringify(issues));
+    assert.match(issue.message, /literal credential \(it has the shape of a GitHub token/);
+    assert.match(issue.fix, /secretKeyRef/);
+    assert.ok(!JSON.stringify(issues).includes("CANARY"));
+  });
   it("env with both value and secretKeyRef", () =>
     expectIssue(fleet({ runners: [runner({ env: [{ name: "X", value: "1", secretKeyRef: { name: "s", key: "k" } }] })] }), "runners[0].env[0]", /exactly one of value or secretKeyRef/, /secretKeyRef/));
   it("env that runner-fleet derives itself", () =>

@@ -15,6 +15,8 @@ const MAX_RUNNER_NAME = 63 - GH_RUNNER_SUFFIX.length;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Env names that look like they carry a credential; a literal value for one is refused. */
 const SECRET_LOOKING_ENV = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIAL|PAT)(_|$)/i;
+/** Values that are credentials whatever the variable is called: GitHub tokens, PEM private keys. */
+const SECRET_LOOKING_VALUE = /^(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})|-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 /** Env names runner-fleet sets itself from the runner description. */
 export const DERIVED_ENV: Readonly<Record<string, string>> = {
   ACTIONS_RUNNER_INPUT_URL: "githubRepo / githubUrl",
@@ -74,11 +76,11 @@ const envVar = strictObject({
 }).superRefine((e, ctx) => {
   if ((e.value === undefined) === (e.secretKeyRef === undefined)) {
     ctx.addIssue({ code: "custom", message: "needs exactly one of value or secretKeyRef", params: { fix: "reference an existing Secret with secretKeyRef: { name, key }, or give a plain value" } });
-  } else if (e.value !== undefined && SECRET_LOOKING_ENV.test(e.name)) {
+  } else if (e.value !== undefined && (SECRET_LOOKING_ENV.test(e.name) || SECRET_LOOKING_VALUE.test(e.value))) {
     ctx.addIssue({
       code: "custom",
       path: ["value"],
-      message: `is a literal value for ${e.name}, which holds a credential`,
+      message: SECRET_LOOKING_ENV.test(e.name) ? `is a literal value for ${e.name}, which holds a credential` : "is a literal credential (it has the shape of a GitHub token or a private key)",
       params: { fix: `put the value in a Kubernetes Secret and reference it: secretKeyRef: { name: <secret>, key: <key> }` },
     });
   }

@@ -13,46 +13,8 @@ import { readProject, readStackConfig, SECRET_PLACEHOLDER } from "./stack-config
 const SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
-export interface RenderedResource {
-  /** Pulumi type token, e.g. `kubernetes:apps/v1:Deployment`. */
-  readonly type: string;
-  /** Logical name. */
-  readonly name: string;
-  /** False for component resources (logical groupings that create nothing themselves). */
-  readonly custom: boolean;
-  /** Inputs with secrets replaced by `[secret]`; for `kubernetes:*` types, the Kubernetes object. */
-  readonly inputs: Record<string, unknown>;
-}
-
-export interface RenderedStack {
-  readonly project: string;
-  readonly stack: string;
-  readonly resources: readonly RenderedResource[];
-  /** Stack outputs exported by the program, secrets masked. */
-  readonly outputs: Record<string, unknown>;
-}
-
-export interface RenderOptions {
-  /** Stack name; settings come from `Pulumi.<stack>.yaml`. @default "dev" */
-  readonly stack?: string;
-  /** Read stack settings from this file instead of `Pulumi.<stack>.yaml` (as `pulumi --config-file`). */
-  readonly configFile?: string;
-}
-
-/** True for resources Pulumi creates (not components, not provider instances). */
-export function isManifestResource(r: RenderedResource): boolean {
-  return r.custom && !r.type.startsWith("pulumi:providers:");
-}
-
-/** A Kubernetes object (apiVersion + kind) among a stack's rendered resources, or undefined. */
-export function kubernetesObject(r: RenderedResource): Record<string, unknown> | undefined {
-  return isManifestResource(r) && typeof r.inputs["apiVersion"] === "string" && typeof r.inputs["kind"] === "string" ? r.inputs : undefined;
-}
-
-/** Every Kubernetes object among a stack's rendered resources, in registration order. */
-export function kubernetesObjects(rendered: RenderedStack): Record<string, unknown>[] {
-  return rendered.resources.map(kubernetesObject).filter((o): o is Record<string, unknown> => o !== undefined);
-}
+import type { RenderedResource, RenderedStack, RenderOptions } from "./rendered.ts";
+export * from "./rendered.ts";
 
 /** Replaces Pulumi secret envelopes (and config placeholders) with `[secret]`. */
 export function maskSecrets(value: unknown): unknown {
@@ -89,7 +51,12 @@ export async function renderStack(stackDir: string, opts: RenderOptions = {}): P
   const stack = opts.stack ?? "dev";
   const project = readProject(dir);
   if (project.runtime !== "nodejs") throw new Error(`${dir}: runtime "${project.runtime}" is not supported offline; only nodejs programs can be rendered`);
-  const config = readStackConfig(dir, project, stack, opts.configFile === undefined ? undefined : resolve(opts.configFile));
+  const read = readStackConfig(dir, project, stack, opts.configFile === undefined ? undefined : resolve(opts.configFile));
+  const secretEntries = Object.entries(opts.secretValues ?? {}).map(([k, v]): [string, string] => [`${project.name}:${k}`, v]);
+  const config = {
+    values: { ...read.values, ...Object.fromEntries(secretEntries) } as Record<string, string>,
+    secretKeys: [...new Set([...read.secretKeys, ...secretEntries.map(([k]) => k)])],
+  };
   const main = programPath(dir, project);
 
   const resources: RenderedResource[] = [];

@@ -11,7 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { type AwsRunnerProfile, ConfigError, type ConfigIssue } from "../model/index.ts";
-import { type AmiSource, type AutoScalingSettings, type LaunchTemplateSettings, renderRunnerAmiSource, renderRunnerAutoScaling, renderRunnerLaunchTemplate, runnerTags } from "../render/index.ts";
+import { type AmiSource, type AutoScalingSettings, type LaunchTemplateSettings, renderRunnerAmiSource, renderRunnerAutoScaling, renderRunnerLaunchTemplate, runnerLifecycleHookNames, runnerTags } from "../render/index.ts";
 
 /** Retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -44,9 +44,10 @@ export interface AwsRunnerFleetArgs {
   /** Start a rolling instance refresh when the launch template changes. @default true */
   readonly instanceRefresh?: boolean;
   /**
-   * Lifecycle hooks the secret-id broker answers: a launch hook (`ABANDON` unless the broker
-   * completes it, so no instance runs without its wrapped secret id) and a termination hook
-   * (`CONTINUE`), both delivered through EventBridge.
+   * Lifecycle hooks the secret-id broker (`SecretIdBroker`) answers: a launch hook (`ABANDON`
+   * unless the broker completes it, so no instance runs without its wrapped secret id) and a
+   * termination hook (`CONTINUE`; the broker deletes the parameter first), both delivered through
+   * EventBridge. Without a broker every launch is abandoned after the timeout.
    * @default true
    */
   readonly lifecycleHooks?: boolean;
@@ -131,6 +132,8 @@ export class AwsRunnerFleet extends pulumi.ComponentResource {
     );
 
     const hookTimeout = d.lifecycleHookTimeoutSeconds;
+    // The names the secret-id broker's rule and function match (SecretIdBroker).
+    const hooks = runnerLifecycleHookNames(profile);
     this.autoScalingGroup = new aws.autoscaling.Group(
       `${name}-group`,
       {
@@ -149,8 +152,8 @@ export class AwsRunnerFleet extends pulumi.ComponentResource {
         ...((args.lifecycleHooks ?? d.lifecycleHooks)
           ? {
               initialLifecycleHooks: [
-                { name: `${profile.name}-deliver-secret-id`, lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING", defaultResult: "ABANDON", heartbeatTimeout: hookTimeout },
-                { name: `${profile.name}-revoke-secret-id`, lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING", defaultResult: "CONTINUE", heartbeatTimeout: hookTimeout },
+                { name: hooks.launch, lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING", defaultResult: "ABANDON", heartbeatTimeout: hookTimeout },
+                { name: hooks.terminate, lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING", defaultResult: "CONTINUE", heartbeatTimeout: hookTimeout },
               ],
             }
           : {}),

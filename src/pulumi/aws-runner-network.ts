@@ -136,6 +136,12 @@ export interface AwsRunnerNetworkArgs extends AwsRunnerNetworkOptions {
   readonly profile: AwsRunnerProfile;
   /** Account and region (`resolveAwsScope`); the region names the endpoint services. */
   readonly scope: AwsScope;
+  /**
+   * The secret-id broker runs in the runner subnet: in `endpoints` mode, add the Auto Scaling
+   * interface endpoint it completes lifecycle actions through.
+   * @default false
+   */
+  readonly secretIdBroker?: boolean;
   /** Extra tags on every resource (the profile's tags are always added). @default {} */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -177,7 +183,7 @@ export class AwsRunnerNetwork extends pulumi.ComponentResource {
   constructor(name: string, args: AwsRunnerNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     const { profile, scope } = args;
     const options = resolveAwsRunnerNetworkOptions(profile, args);
-    const network = renderRunnerNetwork(profile, scope);
+    const network = renderRunnerNetwork(profile, scope, { secretIdBroker: args.secretIdBroker ?? false });
     const rules = renderRunnerSecurityGroupRules(profile, scope);
     checkRules(rules);
     super(AwsRunnerNetwork.TYPE, name, {}, opts);

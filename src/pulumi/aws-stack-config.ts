@@ -13,11 +13,15 @@ import { parseProfiles, type RunnerProfile } from "../model/profiles.ts";
 import { type AwsPrivateRoute, type ResolvedAwsRunnerNetworkOptions, resolveAwsRunnerNetworkOptions } from "./aws-runner-network.ts";
 import { awsRunnerFleetIssues } from "./aws-runner-fleet.ts";
 import { awsRunnerIamIssues } from "./aws-runner-iam.ts";
+import { type SecretIdBrokerArgs, secretIdBrokerIssues } from "./aws-secret-id-broker.ts";
 import { refuseUnknownKeys } from "./stack-config.ts";
 
 /** Scalar keys (typed in Pulumi.yaml) and structured keys (validated here) of the stack. */
 const AWS_STACK_SCALAR_KEYS = ["accountId", "profile", "profilesFile", "natSubnetCidr", "availabilityZone", "logRetentionDays", "instanceRefresh", "lifecycleHooks", "ebsKmsKeyId", "permissionsBoundaryArn"] as const;
-const AWS_STACK_STRUCTURED_KEYS = ["runner", "privateRoutes", "tags"] as const;
+const AWS_STACK_STRUCTURED_KEYS = ["runner", "privateRoutes", "secretIdBroker", "tags"] as const;
+
+/** Keys of `secretIdBroker` (the rest of the broker follows from the profile). */
+const BROKER_KEYS = { wrapTtlSeconds: "number", vaultAwsAuthMount: "string", vaultIamServerId: "string", stsEndpoint: "string", stsRegion: "string" } as const;
 
 /** Profile keys that come from the runner profiles file, never from the stack's `runner`. */
 const FROM_PROFILES_FILE = { labels: "labels", trustLevel: "trust", runnerGroup: "runnerGroup" } as const;
@@ -42,6 +46,8 @@ export interface AwsRunnerStackConfig {
   readonly network: ResolvedAwsRunnerNetworkOptions;
   readonly iam: { readonly permissionsBoundaryArn?: string };
   readonly fleet: { readonly logRetentionDays?: number; readonly instanceRefresh: boolean; readonly lifecycleHooks: boolean; readonly ebsKmsKeyId?: string };
+  /** Options of the secret-id broker (created when `fleet.lifecycleHooks` is on). */
+  readonly broker: Pick<SecretIdBrokerArgs, keyof typeof BROKER_KEYS>;
   /** Extra tags on every resource. */
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -200,6 +206,19 @@ export function readAwsRunnerStackConfig(config: pulumi.Config = new pulumi.Conf
   issues.push(...awsRunnerIamIssues({ ...(permissionsBoundaryArn === undefined ? {} : { permissionsBoundaryArn }) }));
   issues.push(...awsRunnerFleetIssues({ ...(ebsKmsKeyId === undefined ? {} : { ebsKmsKeyId }), ...(logRetentionDays === undefined ? {} : { logRetentionDays }) }));
 
+  const brokerInput = structured(config, "secretIdBroker", issues) ?? {};
+  const broker: Record<string, unknown> = {};
+  if (!isObject(brokerInput)) issues.push({ path: "secretIdBroker", message: "is not a mapping", fix: `write secretIdBroker as a mapping of ${Object.keys(BROKER_KEYS).join(", ")}` });
+  else {
+    for (const [k, v] of Object.entries(brokerInput)) {
+      const type = (BROKER_KEYS as Record<string, string>)[k];
+      if (type === undefined) issues.push({ path: `secretIdBroker.${k}`, message: "is not a key of the secret-id broker", fix: `remove it; known keys: ${Object.keys(BROKER_KEYS).join(", ")}` });
+      else if (typeof v !== type) issues.push({ path: `secretIdBroker.${k}`, message: `is not a ${type}`, fix: type === "number" ? "write a number of seconds, e.g. 300" : "quote the value" });
+      else broker[k] = v;
+    }
+    if (profile !== undefined) issues.push(...secretIdBrokerIssues({ profile, ...broker }).map((i) => ({ ...i, path: `secretIdBroker.${i.path}` })));
+  }
+
   const tags = structured(config, "tags", issues) ?? {};
   if (!isObject(tags)) issues.push({ path: "tags", message: "is not a mapping", fix: "write tags as key: value pairs" });
   else for (const [k, v] of Object.entries(tags)) {
@@ -222,6 +241,7 @@ export function readAwsRunnerStackConfig(config: pulumi.Config = new pulumi.Conf
       lifecycleHooks: config.getBoolean("lifecycleHooks") ?? true,
       ...(ebsKmsKeyId === undefined ? {} : { ebsKmsKeyId }),
     },
+    broker: broker as AwsRunnerStackConfig["broker"],
     tags: tags as Record<string, string>,
   };
 }

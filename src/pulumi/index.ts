@@ -4,6 +4,7 @@ export * from "./github-runner-scale-set.ts";
 export * from "./aws-runner-network.ts";
 export * from "./aws-runner-iam.ts";
 export * from "./aws-runner-fleet.ts";
+export * from "./aws-secret-id-broker.ts";
 export * from "./vault-runner-approle.ts";
 export * from "./aws-stack-config.ts";
 export * from "./forgejo-registration-token.ts";

@@ -3,7 +3,7 @@
  * are plain data; secrets are read as Pulumi secrets and never enter the model.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type ArcScaleSetInput, ConfigError, type GhRunnerFleetInput } from "../model/index.ts";
+import { type ArcScaleSetInput, ConfigError, type ConfigIssue, type GhRunnerFleetInput, resolveGhRunnerFleet } from "../model/index.ts";
 
 /** Configuration keys of the gh-runner stack (besides the secret `githubToken`). */
 const GH_RUNNER_KEYS = ["namespace", "githubRepo", "githubUrl", "runners", "codexConfig", "adoptExisting"] as const;
@@ -17,11 +17,12 @@ export interface GhRunnerStackConfig {
 }
 
 /**
- * Reads the gh-runner stack config. `githubToken` is declared `secret: true` in Pulumi.yaml, so
- * both the Pulumi CLI and the offline render refuse it in plain text.
+ * Reads the gh-runner stack config. The optional `githubToken` is refused in plain text (never
+ * quoted); unknown keys are reported together with every problem of the fleet.
  */
 export function readGhRunnerStackConfig(config: pulumi.Config = new pulumi.Config()): GhRunnerStackConfig {
-  refuseUnknownKeys(config.name, [...GH_RUNNER_KEYS, ...GH_RUNNER_SECRET_KEYS]);
+  const subject = "gh-runner stack configuration";
+  const unknown = unknownKeyIssues(config.name, [...GH_RUNNER_KEYS, ...GH_RUNNER_SECRET_KEYS]);
   const fleet: Record<string, unknown> = {};
   for (const key of GH_RUNNER_KEYS) {
     if (key === "adoptExisting") continue;
@@ -29,10 +30,21 @@ export function readGhRunnerStackConfig(config: pulumi.Config = new pulumi.Confi
     if (raw === undefined) continue;
     fleet[key] = key === "runners" || key === "codexConfig" ? parseJson(raw, key) : raw;
   }
+  if (unknown.length > 0) {
+    // Report unknown keys together with every problem of the fleet itself.
+    let modelIssues: readonly ConfigIssue[] = [];
+    try {
+      resolveGhRunnerFleet(fleet);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      modelIssues = e.issues;
+    }
+    throw new ConfigError([...unknown, ...modelIssues], subject);
+  }
   return {
     fleet: fleet as GhRunnerFleetInput,
     adoptExisting: config.getBoolean("adoptExisting") ?? false,
-    githubToken: config.getSecret("githubToken"),
+    githubToken: optionalSecret(config, "githubToken", subject),
   };
 }
 
@@ -44,19 +56,20 @@ function parseJson(raw: string, key: string): unknown {
   }
 }
 
-/** Refuses stack settings of this project that the program does not read (typos, stale keys). */
-export function refuseUnknownKeys(project: string, known: readonly string[]): void {
+/** Stack settings of this project that the program does not read (typos, stale keys), as issues. */
+export function unknownKeyIssues(project: string, known: readonly string[]): ConfigIssue[] {
   const prefix = `${project}:`;
-  const unknown = Object.keys(pulumi.runtime.allConfig())
+  return Object.keys(pulumi.runtime.allConfig())
     .filter((k) => k.startsWith(prefix))
     .map((k) => k.slice(prefix.length))
-    .filter((k) => !known.includes(k));
-  if (unknown.length > 0) {
-    throw new ConfigError(
-      unknown.map((k) => ({ path: k, message: `is not a configuration key of project ${project}`, fix: `remove it (\`pulumi config rm ${k}\`) or correct its spelling; known keys: ${known.join(", ")}` })),
-      `${project} stack configuration`,
-    );
-  }
+    .filter((k) => !known.includes(k))
+    .map((k) => ({ path: k, message: `is not a configuration key of project ${project}`, fix: `remove it (\`pulumi config rm ${k}\`) or correct its spelling; known keys: ${known.join(", ")}` }));
+}
+
+/** Refuses stack settings of this project that the program does not read. */
+export function refuseUnknownKeys(project: string, known: readonly string[]): void {
+  const issues = unknownKeyIssues(project, known);
+  if (issues.length > 0) throw new ConfigError(issues, `${project} stack configuration`);
 }
 
 /**

@@ -1,16 +1,32 @@
 // The aws-firecracker-runners stack: hardened ephemeral GitHub runners on EC2, all from stack config.
-import { AwsRunnerFleet, AwsRunnerIam, AwsRunnerNetwork, VaultRunnerAppRole, readAwsRunnerStackConfig, renderRunnerPrometheusRule } from "runner-fleet";
+import { AwsRunnerFleet, AwsRunnerIam, AwsRunnerNetwork, SecretIdBroker, VaultRunnerAppRole, readAwsRunnerStackConfig, renderRunnerPrometheusRule } from "runner-fleet";
 
-const { profile, scope, network: networkOptions, iam: iamOptions, fleet: fleetOptions, tags } = readAwsRunnerStackConfig();
+const { profile, scope, network: networkOptions, iam: iamOptions, fleet: fleetOptions, broker: brokerOptions, tags } = readAwsRunnerStackConfig();
 
-const network = new AwsRunnerNetwork("network", { profile, scope, ...networkOptions, tags });
+const network = new AwsRunnerNetwork("network", { profile, scope, ...networkOptions, secretIdBroker: fleetOptions.lifecycleHooks, tags });
 const iam = new AwsRunnerIam("iam", { profile, scope, ...iamOptions, tags });
 const vaultRole = new VaultRunnerAppRole("vault", { profile, tags });
-// Instances read the role id at boot: the parameter exists before the first one starts.
+// The launch hook abandons every instance whose wrapped secret id nobody delivers: with the hooks
+// on, the broker answers them. It runs in the runner subnet (Vault is reached over privateRoutes,
+// as the runners reach it) under the runner security group, whose only ingress is none; its Vault
+// tokens work from that subnet only.
+const broker = fleetOptions.lifecycleHooks
+  ? new SecretIdBroker("broker", {
+      profile,
+      scope,
+      vpc: { subnetIds: [network.runnerSubnetId], securityGroupIds: [network.runnerSecurityGroupId] },
+      vaultTokenBoundCidrs: [profile.subnetCidr],
+      ...brokerOptions,
+      ...iamOptions,
+      ...(fleetOptions.logRetentionDays === undefined ? {} : { logRetentionDays: fleetOptions.logRetentionDays }),
+      tags,
+    })
+  : undefined;
+// Instances read the role id at boot, and the broker's rule must exist before the first launch.
 const fleet = new AwsRunnerFleet(
   "fleet",
   { profile, subnetId: network.runnerSubnetId, securityGroupId: network.runnerSecurityGroupId, instanceProfileArn: iam.instanceProfileArn, ...fleetOptions, tags },
-  { dependsOn: [vaultRole, iam] },
+  { dependsOn: [vaultRole, iam, ...(broker === undefined ? [] : [broker])] },
 );
 
 export const runsOn = profile.labels;
@@ -27,6 +43,9 @@ export const instanceProfileArn = iam.instanceProfileArn;
 export const vaultPolicy = vaultRole.policyDocument.name;
 export const vaultAppRole = vaultRole.appRoleSettings.roleName;
 export const roleIdParameter = vaultRole.roleIdParameter.name;
+/** The secret-id broker's function and its Vault AWS auth role (undefined with lifecycleHooks off). */
+export const secretIdBrokerFunction = broker?.function.name;
+export const secretIdBrokerVaultRole = broker?.vaultRoleSettings.role;
 export const imageId = fleet.imageId;
 export const launchTemplateId = fleet.launchTemplate.id;
 export const autoScalingGroupName = fleet.autoScalingGroupName;

@@ -9,10 +9,11 @@ import { readDocuments } from "./read-documents.ts";
 import { SchemaLoadError, cacheFileFor, createSchemaLoader, defaultCacheDir } from "./schema-loader.ts";
 import { SchemaLocationError } from "./schema-location.ts";
 import { validateDocuments } from "./validate-documents.ts";
+import { REFERENCE } from "../../../test/helpers.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const fixtures = path.join(repoRoot, "test/fixtures/validate");
-const schemaRoot = path.resolve(repoRoot, "../shared/reference/kubernetes-json-schema");
+const schemaRoot = path.join(REFERENCE, "kubernetes-json-schema");
 
 /** Serves the reference schema folder on 127.0.0.1, recording each requested path. */
 async function serveSchemas(): Promise<{ server: Server; base: string; requests: string[] }> {

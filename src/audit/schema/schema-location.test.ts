@@ -12,9 +12,10 @@ import {
   parseSchemaLocation,
   schemaTemplateData,
 } from "./schema-location.ts";
+import { REFERENCE } from "../../../test/helpers.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
-const schemaRoot = path.resolve(repoRoot, "../shared/reference/kubernetes-json-schema");
+const schemaRoot = path.join(REFERENCE, "kubernetes-json-schema");
 
 test("template variables are computed as kubeconform computes them", () => {
   assert.deepEqual(schemaTemplateData("Deployment", "apps/v1", "1.32.2", true), {
@@ -34,7 +35,7 @@ test("template variables are computed as kubeconform computes them", () => {
 });
 
 test("a plain directory gets the kubernetes-json-schema layout, which matches the reference files", () => {
-  const location = parseSchemaLocation("../shared/reference/kubernetes-json-schema/", repoRoot);
+  const location = parseSchemaLocation(`${path.relative(repoRoot, schemaRoot)}/`, repoRoot);
   assert.equal(location.type, "file");
   assert.equal(location.template, path.join(schemaRoot, STANDARD_LAYOUT));
   for (const [kind, apiVersion] of [["Deployment", "apps/v1"], ["ConfigMap", "v1"], ["NetworkPolicy", "networking.k8s.io/v1"], ["PodMonitor", "monitoring.coreos.com/v1"], ["RoleBinding", "rbac.authorization.k8s.io/v1"]] as const) {

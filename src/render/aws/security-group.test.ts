@@ -50,6 +50,11 @@ describe("runner security groups and network", () => {
     assert.deepEqual(renderRunnerSecurityGroupRules(profile(), scope).vpcEndpoints.ingress.map((r) => [r.fromPort, r.peer]), [[443, { securityGroup: "runners" }]]);
     assert.equal(net.mapPublicIpOnLaunch, false);
   });
+  it("the secret-id broker adds the Auto Scaling interface endpoint, in endpoints mode only", () => {
+    const added = (p: ReturnType<typeof profile>) => renderRunnerNetwork(p, scope, { secretIdBroker: true }).endpoints.filter((e) => !renderRunnerNetwork(p, scope).endpoints.some((x) => x.serviceName === e.serviceName));
+    assert.deepEqual(added(profile()), [{ serviceName: "com.amazonaws.eu-west-1.autoscaling", vpcEndpointType: "Interface", privateDnsEnabled: true }]);
+    assert.deepEqual(added(profile({ egress: { mode: "nat", allow: [{ name: "github", cidrs: ["140.82.112.0/20"] }] } })), []);
+  });
   it("nat mode creates no endpoints and no endpoint rules", () => {
     const p = profile({ egress: { mode: "nat", allow: [{ name: "github", cidrs: ["140.82.112.0/20"] }] } });
     assert.deepEqual(renderRunnerNetwork(p, scope).endpoints, []);

@@ -90,11 +90,19 @@ export interface RunnerNetwork {
   readonly endpoints: readonly VpcEndpointSpec[];
 }
 
-export function renderRunnerNetwork(profile: AwsRunnerProfile, scope: Pick<AwsScope, "region">): RunnerNetwork {
+/** Interface endpoint of the Auto Scaling API, through which the secret-id broker completes lifecycle actions. */
+export const SECRET_ID_BROKER_ENDPOINT_SERVICES = ["autoscaling"] as const;
+
+/**
+ * The network; `options.secretIdBroker` adds the Auto Scaling endpoint the broker (a function in
+ * the runner subnet) needs in `endpoints` mode.
+ */
+export function renderRunnerNetwork(profile: AwsRunnerProfile, scope: Pick<AwsScope, "region">, options: { readonly secretIdBroker?: boolean } = {}): RunnerNetwork {
+  const interfaces = [...AWS_INTERFACE_ENDPOINT_SERVICES, ...(options.secretIdBroker === true ? SECRET_ID_BROKER_ENDPOINT_SERVICES : [])];
   const endpoints: VpcEndpointSpec[] =
     profile.egress.mode === "endpoints"
       ? [
-          ...AWS_INTERFACE_ENDPOINT_SERVICES.map((s): VpcEndpointSpec => ({ serviceName: `com.amazonaws.${scope.region}.${s}`, vpcEndpointType: "Interface", privateDnsEnabled: true })),
+          ...interfaces.map((s): VpcEndpointSpec => ({ serviceName: `com.amazonaws.${scope.region}.${s}`, vpcEndpointType: "Interface", privateDnsEnabled: true })),
           ...AWS_GATEWAY_ENDPOINT_SERVICES.map((s): VpcEndpointSpec => ({ serviceName: `com.amazonaws.${scope.region}.${s}`, vpcEndpointType: "Gateway" })),
         ]
       : [];

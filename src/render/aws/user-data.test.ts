@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveAwsRunnerProfile, type AwsRunnerProfileInput } from "../../model/aws-runner.ts";
-import { renderRunnerUserData, RUNNER_INSTALL_DIR, shellQuote } from "./user-data.ts";
+import { renderRunnerUserData, RUNNER_INSTALL_DIR, shellQuote, WRAPPED_SECRET_ID_WAIT } from "./user-data.ts";
 
 const input = (over: Record<string, unknown> = {}): AwsRunnerProfileInput =>
   ({ githubUrl: "https://github.com/acme", egress: { allow: [{ name: "github", cidrs: ["140.82.112.0/20"] }] }, vault: { address: "https://vault.internal.example:8200" }, ...over }) as AwsRunnerProfileInput;
@@ -102,6 +102,89 @@ esac`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("runner user-data: waiting for the wrapped secret id", () => {
+  const script = renderRunnerUserData(resolveAwsRunnerProfile(input()));
+
+  /** Boots the script with stubs; the stub aws fails `failures` times on the wrapped secret id before answering. */
+  function boot(failures: number, attempts?: number) {
+    const dir = mkdtempSync(join(tmpdir(), "userdata-wait-"));
+    try {
+      const bin = join(dir, "bin");
+      const home = join(dir, "runner");
+      mkdirSync(bin);
+      mkdirSync(home);
+      const log = join(dir, "argv.log");
+      const count = join(dir, "wrapped-reads");
+      const stub = (name: string, body: string) => {
+        writeFileSync(join(bin, name), `#!/bin/bash\nprintf '%s\\n' "${name} $*" >>${shellQuote(log)}\n${body}\n`);
+        chmodSync(join(bin, name), 0o755);
+      };
+      stub("curl", `case "$*" in
+  *api/token*) printf imds-session ;;
+  *placement/region*) printf eu-west-1 ;;
+  *instance-id*) printf i-0abc ;;
+  *sys/wrapping/unwrap*) printf '{"data":{"secret_id":"SECRET-ID-CANARY"}}' ;;
+  *auth/approle/login*) cat >/dev/null; printf '{"auth":{"client_token":"VAULT-TOKEN-CANARY"}}' ;;
+  *github/token*) printf '{"data":{"token":"GITHUB-TOKEN-CANARY"}}' ;;
+  *) exit 22 ;;
+esac`);
+      stub("aws", `case "$*" in
+  *registration-token*) printf REGISTRATION-TOKEN-CANARY ;;
+  *role-id*) printf ROLE-ID-CANARY ;;
+  *wrapped-secret-id/i-0abc*)
+    n=$(( $(cat ${shellQuote(count)} 2>/dev/null || echo 0) + 1 )); echo "$n" >${shellQuote(count)}
+    if (( n <= ${failures} )); then echo "An error occurred (ParameterNotFound) when calling the GetParameter operation" >&2; exit 254; fi
+    printf WRAPPING-TOKEN-CANARY ;;
+  *) exit 1 ;;
+esac`);
+      for (const name of ["runuser", "systemd-run", "systemctl", "usermod", "sleep"]) stub(name, name === "runuser" ? `while [[ $1 != -- ]]; do shift; done; shift; "$@"` : "true");
+      stub("mktemp", `mkdir -p ${shellQuote(join(dir, "run"))}; printf %s ${shellQuote(join(dir, "run"))}`);
+      writeFileSync(join(home, "config.sh"), "#!/bin/bash\ntrue\n");
+      chmodSync(join(home, "config.sh"), 0o755);
+      let testable = script.replace(`readonly RUNNER_HOME=${shellQuote(RUNNER_INSTALL_DIR)}`, `readonly RUNNER_HOME=${shellQuote(home)}`);
+      if (attempts !== undefined) testable = testable.replace(`readonly WRAPPED_SECRET_ID_ATTEMPTS='${WRAPPED_SECRET_ID_WAIT.attempts}'`, `readonly WRAPPED_SECRET_ID_ATTEMPTS='${attempts}'`);
+      const r = spawnSync("bash", ["-c", testable], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: "utf8" });
+      const calls = readFileSync(log, "utf8").split("\n");
+      return { status: r.status, stderr: r.stderr, reads: calls.filter((c) => c.includes("wrapped-secret-id/i-0abc")).length, sleeps: calls.filter((c) => c.startsWith("sleep ")), calls };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("reads up to 60 times, 5 s apart: the broker's 300 s launch hook", () => {
+    assert.deepEqual(WRAPPED_SECRET_ID_WAIT, { attempts: 60, intervalSeconds: 5 });
+    assert.match(script, /^readonly WRAPPED_SECRET_ID_ATTEMPTS='60'$/m);
+    assert.match(script, /^readonly WRAPPED_SECRET_ID_INTERVAL_SECONDS='5'$/m);
+  });
+
+  it("waits while the parameter is missing, then boots with it", () => {
+    const r = boot(4);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.reads, 5);
+    assert.deepEqual(r.sleeps, ["sleep 5", "sleep 5", "sleep 5", "sleep 5"]);
+    assert.match(r.stderr, /no wrapped secret id at \/ci-intel\/runner\/wrapped-secret-id\/i-0abc yet; waiting for the secret-id broker/);
+    assert.ok(r.calls.some((c) => c.includes("sys/wrapping/unwrap")), "unwrapped once it appeared");
+    assert.ok(!r.stderr.includes("WRAPPING-TOKEN-CANARY"));
+  });
+
+  it("reads once without waiting when the parameter is already there", () => {
+    const r = boot(0);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual([r.reads, r.sleeps], [1, []]);
+    assert.doesNotMatch(r.stderr, /waiting for the secret-id broker/);
+  });
+
+  it("gives up after the bound with a message naming the parameter and where to look, and powers off without contacting Vault", () => {
+    const r = boot(1000, 3);
+    assert.notEqual(r.status, 0);
+    assert.equal(r.reads, 3);
+    assert.deepEqual(r.sleeps, ["sleep 5", "sleep 5"], "no sleep after the last attempt");
+    assert.match(r.stderr, /gave up: no wrapped secret id at \/ci-intel\/runner\/wrapped-secret-id\/i-0abc after 3 attempts 5 s apart; check the secret-id broker's log group and the launch lifecycle hook/);
+    assert.ok(!r.calls.some((c) => c.includes("sys/wrapping/unwrap") || c.startsWith("config.sh")), "no unwrap, no registration");
+    assert.ok(r.calls.some((c) => c.startsWith("systemctl poweroff")));
   });
 });
 

@@ -7,8 +7,9 @@
  * Boot sequence:
  *  1. IMDSv2 session token -> region and instance id.
  *  2. SSM (with decryption): the registration token, the Vault AppRole role id, and this
- *     instance's response-wrapped secret id `<ssm.wrappedSecretId>/<instance-id>`, which a trusted
- *     broker writes when the Auto Scaling group launches the instance (see docs/aws-runners.md).
+ *     instance's response-wrapped secret id `<ssm.wrappedSecretId>/<instance-id>`, which the
+ *     secret-id broker writes when the launch lifecycle hook fires (see docs/aws-runners.md); the
+ *     script waits for it, up to {@link WRAPPED_SECRET_ID_WAIT}.
  *  3. Vault: unwrap the secret id (`sys/wrapping/unwrap`; single use, so an interception shows up
  *     as a failed unwrap), log in with AppRole, mint a short-lived GitHub token (`github/token`).
  *  4. `config.sh --unattended --ephemeral` with the profile's labels and the instance id as name.
@@ -24,6 +25,13 @@ import type { AwsRunnerProfile } from "../../model/aws-runner.ts";
 /** Where the Packer image installs the runner, and the user jobs run as. */
 export const RUNNER_INSTALL_DIR = "/opt/actions-runner";
 export const RUNNER_USER = "runner";
+
+/**
+ * How long the script waits for its wrapped secret id: the broker writes it while the launch
+ * hook holds the instance in Pending:Wait, which is when user-data runs. 60 reads 5 s apart cover
+ * the hook's 300 s timeout, after which the launch is abandoned anyway.
+ */
+export const WRAPPED_SECRET_ID_WAIT = { attempts: 60, intervalSeconds: 5 } as const;
 
 /** Quotes a value for POSIX shells: single quotes, with embedded `'` written as `'\''`. */
 export function shellQuote(value: string): string {
@@ -42,6 +50,8 @@ export function runnerBootSettings(profile: AwsRunnerProfile): ReadonlyArray<rea
     ["SSM_REGISTRATION_TOKEN", profile.ssm.registrationToken],
     ["SSM_ROLE_ID", profile.ssm.roleId],
     ["SSM_WRAPPED_SECRET_ID_PREFIX", profile.ssm.wrappedSecretId],
+    ["WRAPPED_SECRET_ID_ATTEMPTS", String(WRAPPED_SECRET_ID_WAIT.attempts)],
+    ["WRAPPED_SECRET_ID_INTERVAL_SECONDS", String(WRAPPED_SECRET_ID_WAIT.intervalSeconds)],
     ["VAULT_ADDR", profile.vault.address],
     ["VAULT_APPROLE_MOUNT", profile.vault.approle.mountPath],
     ["VAULT_GITHUB_TOKEN_PATH", profile.vault.githubTokenPath],
@@ -118,7 +128,26 @@ vault_post() {
 log "instance \${instance_id} in \${region}: reading runner parameters from SSM"
 registration_token=$(ssm_get "\${SSM_REGISTRATION_TOKEN}")
 role_id=$(ssm_get "\${SSM_ROLE_ID}")
-wrapping_token=$(ssm_get "\${SSM_WRAPPED_SECRET_ID_PREFIX}/\${instance_id}")
+# The broker writes this instance's wrapped secret id when the launch hook fires, so it may not be
+# there yet: read it up to WRAPPED_SECRET_ID_ATTEMPTS times, WRAPPED_SECRET_ID_INTERVAL_SECONDS apart.
+wait_for_wrapped_secret_id() {
+  local name="\${SSM_WRAPPED_SECRET_ID_PREFIX}/\${instance_id}" attempt value
+  for ((attempt = 1; attempt <= WRAPPED_SECRET_ID_ATTEMPTS; attempt++)); do
+    if value=$(ssm_get "\${name}" 2>/dev/null); then
+      printf '%s' "\${value}"
+      return 0
+    fi
+    if ((attempt == 1)); then
+      log "no wrapped secret id at \${name} yet; waiting for the secret-id broker"
+    fi
+    if ((attempt < WRAPPED_SECRET_ID_ATTEMPTS)); then
+      sleep "\${WRAPPED_SECRET_ID_INTERVAL_SECONDS}"
+    fi
+  done
+  log "gave up: no wrapped secret id at \${name} after \${WRAPPED_SECRET_ID_ATTEMPTS} attempts \${WRAPPED_SECRET_ID_INTERVAL_SECONDS} s apart; check the secret-id broker's log group and the launch lifecycle hook"
+  return 1
+}
+wrapping_token=$(wait_for_wrapped_secret_id)
 
 log "unwrapping the single-use secret id"
 secret_id=$(vault_post sys/wrapping/unwrap "\${wrapping_token}" </dev/null | json_field data secret_id)

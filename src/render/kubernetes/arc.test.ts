@@ -3,14 +3,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { resolveArcScaleSet, type ArcScaleSetInput, ConfigError } from "../../model/index.ts";
 import { autoscalingRunnerSetFromValues, controllerValues, renderArcScaleSet, scaleSetValues } from "./index.ts";
 import { createSchemaLoader } from "../../audit/schema/schema-loader.ts";
 import { crdSchemas, withCrdSchemas } from "../../audit/schema/crd-schemas.ts";
 import { validateDocuments } from "../../audit/schema/validate-documents.ts";
+import { REFERENCE } from "../../../test/helpers.ts";
 
-const REFERENCE = resolve(import.meta.dirname, "../../../../shared/reference");
 const ARC = join(REFERENCE, "arc-0.14.2");
 const base: ArcScaleSetInput = { githubScope: "acme", credentials: { kind: "pat" }, podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16", nodeCidrs: ["192.168.1.0/24"] };
 
@@ -122,7 +122,8 @@ describe("ARC scale set model: bad config is refused with key path and fix", () 
   it("negative counts", () => refuse({ ...base, maxRunners: -1 }, "maxRunners", /not a whole number of 0 or more/, /set maxRunners to 0 or more/));
   it("a scope that is neither org nor org/repo", () => refuse({ ...base, githubScope: "a/b/c" }, "githubScope", /neither "org" nor "org\/repo"/, /organisation/));
   it("labels empty", () => refuse({ ...base, runnerLabels: [] }, "runnerLabels", /is empty/, /at least one label/));
-  it("a label over 256 characters", () => refuse({ ...base, runnerLabels: ["x".repeat(257)] }, "runnerLabels[0]", /longer than 256/, /1-256 characters/));
+  it("a label over 256 characters", () => refuse({ ...base, runnerLabels: ["x".repeat(257)] }, "runnerLabels[0]", /256 characters or longer/, /1-255 characters/));
+  it("a label of exactly 256 characters, which ARC refuses", () => refuse({ ...base, runnerLabels: ["x".repeat(256)] }, "runnerLabels[0]", /256 characters or longer/, /1-255 characters/));
   it("a duplicated label", () => refuse({ ...base, runnerLabels: ["linux", "linux"] }, "runnerLabels[1]", /listed twice/, /once/));
   it("an invalid CIDR", () => refuse({ ...base, podCidr: "10.42.0.0/33" }, "podCidr", /not a CIDR block/, /prefix length/));
   it("a CIDR with host bits set", () => refuse({ ...base, nodeCidrs: ["192.168.1.7/24"] }, "nodeCidrs[0]", /host bits set/, /192\.168\.1\.0\/24/));

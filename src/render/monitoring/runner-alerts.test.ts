@@ -8,9 +8,10 @@ import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import { parse } from "yaml";
 import { renderRunnerAlertGroups, renderRunnerAlertRulesFile, renderRunnerPrometheusRule } from "./runner-alerts.ts";
+import { REFERENCE } from "../../../test/helpers.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const reference = path.resolve(repoRoot, "../shared/reference");
+const reference = REFERENCE;
 const rulesFile = path.join(repoRoot, "monitoring/runner-alerts.rules.yaml");
 
 describe("runner alerts", () => {

@@ -1,0 +1,93 @@
+/**
+ * Offline audit of the secret-id broker's role: grammar and action checks of both documents, and
+ * simulations that agree with what the broker is for — it may write and delete wrapped secret
+ * ids, complete the runner group's lifecycle actions, write its own logs and sign
+ * GetCallerIdentity; it may not read any parameter (the wrapped secret ids included), write other
+ * parameters, touch other groups, decrypt, assume roles or touch IAM.
+ */
+import type { AwsScope } from "../../model/aws-runner.ts";
+import { renderSecretIdBrokerRolePolicy, renderSecretIdBrokerTrustPolicy, type SecretIdBrokerIamContext } from "../../render/aws/secret-id-broker-policies.ts";
+import { secretIdBrokerNames } from "../../render/aws/secret-id-broker-names.ts";
+import { checkIamPolicy, type IamFinding } from "./policy-checks.ts";
+import { EXAMPLE_INSTANCE_ID, type IamExpectation, type RunnerRoleDocuments, type SimulatedDecision, simulateAssumeRunnerRole, simulateRunnerRequest } from "./runner-role.ts";
+
+/** The requests the broker role is checked against. */
+export function secretIdBrokerExpectations(ctx: SecretIdBrokerIamContext): IamExpectation[] {
+  const { profile, scope } = ctx;
+  const { partition: p, region: r, accountId: a } = scope;
+  const param = (name: string, region = r) => `arn:${p}:ssm:${region}:${a}:parameter${name}`;
+  const group = (name: string) => `arn:${p}:autoscaling:${r}:${a}:autoScalingGroup:0f0e1d2c-3b4a-5968-7a6b-5c4d3e2f1a0b:autoScalingGroupName/${name}`;
+  const otherRegion = r === "us-east-1" ? "eu-west-1" : "us-east-1";
+  const wrapped = param(`${profile.ssm.wrappedSecretId}/${EXAMPLE_INSTANCE_ID}`);
+  const logs = secretIdBrokerNames(profile).logGroupName;
+  const allow = (name: string, action: string, resource: string, extra: Partial<IamExpectation> = {}): IamExpectation => ({ name, action, resource, expect: "Allowed", ...extra });
+  const deny = (name: string, action: string, resource: string, extra: Partial<IamExpectation> = {}): IamExpectation => ({ name, action, resource, expect: "Denied", ...extra });
+  const vpc = ctx.inVpc ? allow : deny;
+  const out: IamExpectation[] = [
+    allow("write a wrapped secret id", "ssm:PutParameter", wrapped),
+    allow("delete a wrapped secret id", "ssm:DeleteParameter", wrapped),
+    deny("read a wrapped secret id", "ssm:GetParameter", wrapped),
+    deny("read wrapped secret ids by path", "ssm:GetParametersByPath", param(profile.ssm.wrappedSecretId)),
+    deny("read the Vault role id", "ssm:GetParameter", param(profile.ssm.roleId)),
+    deny("overwrite the Vault role id", "ssm:PutParameter", param(profile.ssm.roleId)),
+    deny("overwrite the registration token", "ssm:PutParameter", param(profile.ssm.registrationToken)),
+    deny("write another parameter", "ssm:PutParameter", param("/prod/db/password")),
+    deny("write a wrapped secret id in another region", "ssm:PutParameter", param(`${profile.ssm.wrappedSecretId}/${EXAMPLE_INSTANCE_ID}`, otherRegion)),
+    allow("complete a runner lifecycle action", "autoscaling:CompleteLifecycleAction", group(ctx.autoScalingGroupName)),
+    deny("complete another group's lifecycle action", "autoscaling:CompleteLifecycleAction", group("payments")),
+    deny("change the runner group", "autoscaling:UpdateAutoScalingGroup", group(ctx.autoScalingGroupName)),
+    allow("create its log stream", "logs:CreateLogStream", `arn:${p}:logs:${r}:${a}:log-group:${logs}:log-stream:2026/03/01/[$LATEST]0123`),
+    allow("write its logs", "logs:PutLogEvents", `arn:${p}:logs:${r}:${a}:log-group:${logs}:log-stream:2026/03/01/[$LATEST]0123`),
+    deny("write another log group", "logs:PutLogEvents", `arn:${p}:logs:${r}:${a}:log-group:/ci-intel/runner:log-stream:x`),
+    allow("sign GetCallerIdentity for the Vault login", "sts:GetCallerIdentity", "*"),
+    deny("assume another role", "sts:AssumeRole", `arn:${p}:iam::${a}:role/admin`),
+    deny("create an IAM user", "iam:CreateUser", `arn:${p}:iam::${a}:user/backdoor`),
+    deny("pass a role", "iam:PassRole", `arn:${p}:iam::${a}:role/admin`),
+    deny("attach a policy to its own role", "iam:AttachRolePolicy", `arn:${p}:iam::${a}:role/${secretIdBrokerNames(profile).roleName}`),
+    deny("start instances", "ec2:RunInstances", `arn:${p}:ec2:${r}:${a}:instance/*`),
+    vpc("create its network interfaces", "ec2:CreateNetworkInterface", `arn:${p}:ec2:${r}:${a}:network-interface/*`),
+  ];
+  if (profile.ssm.kmsKeyArn !== undefined) {
+    const keyPolicy = { Version: "2012-10-17", Statement: [{ Sid: "DelegateToIam", Effect: "Allow", Principal: { AWS: `arn:${p}:iam::${a}:root` }, Action: "kms:*", Resource: "*" }] };
+    out.push(
+      allow("encrypt a SecureString through SSM", "kms:Encrypt", profile.ssm.kmsKeyArn, { context: { "kms:ViaService": `ssm.${r}.amazonaws.com` }, resourcePolicy: keyPolicy }),
+      deny("encrypt with the key outside SSM", "kms:Encrypt", profile.ssm.kmsKeyArn, { context: { "kms:ViaService": `s3.${r}.amazonaws.com` }, resourcePolicy: keyPolicy }),
+      deny("decrypt a SecureString", "kms:Decrypt", profile.ssm.kmsKeyArn, { context: { "kms:ViaService": `ssm.${r}.amazonaws.com` }, resourcePolicy: keyPolicy }),
+    );
+  }
+  return out;
+}
+
+/** Who may assume the broker role: the Lambda service only. */
+export function secretIdBrokerTrustExpectations(scope: AwsScope): { readonly principal: string; readonly expect: SimulatedDecision }[] {
+  return [
+    { principal: "lambda.amazonaws.com", expect: "Allowed" },
+    { principal: "ec2.amazonaws.com", expect: "Denied" },
+    { principal: `arn:${scope.partition}:iam::${scope.accountId}:user/administrator`, expect: "Denied" },
+    { principal: `arn:${scope.partition}:iam::999999999999:root`, expect: "Denied" },
+  ];
+}
+
+/** Every finding for given broker role documents. */
+export async function auditSecretIdBrokerRoleDocuments(ctx: SecretIdBrokerIamContext, docs: RunnerRoleDocuments): Promise<IamFinding[]> {
+  const { roleName } = secretIdBrokerNames(ctx.profile);
+  const trustName = `${roleName} trust policy`;
+  const policyName = `${roleName} permission policy`;
+  const findings = [...(await checkIamPolicy(docs.trustPolicy, "trust", trustName)), ...(await checkIamPolicy(docs.permissionPolicy, "identity", policyName))];
+  const disagree = (policy: string, where: string, what: string, expect: SimulatedDecision, got: Awaited<ReturnType<typeof simulateRunnerRequest>>) => {
+    if (typeof got !== "string") findings.push({ check: "simulation", policy, path: where, message: `the simulator refused the request (${what}): ${got.error}` });
+    else if (got !== expect) findings.push({ check: "simulation", policy, path: where, message: `${what} must be ${expect.toLowerCase()}, but the simulation says ${got}` });
+  };
+  for (const t of secretIdBrokerTrustExpectations(ctx.scope)) {
+    disagree(trustName, `sts:AssumeRole by ${t.principal}`, `assuming the role as ${t.principal}`, t.expect, await simulateAssumeRunnerRole(docs.trustPolicy, ctx.scope, roleName, t.principal));
+  }
+  for (const e of secretIdBrokerExpectations(ctx)) {
+    disagree(policyName, `${e.action} on ${e.resource}`, `the broker's request to ${e.name}`, e.expect, await simulateRunnerRequest(docs.permissionPolicy, ctx.scope, roleName, e));
+  }
+  return findings;
+}
+
+/** Audits the documents the broker renders for a context. */
+export function auditSecretIdBrokerRole(ctx: SecretIdBrokerIamContext): Promise<IamFinding[]> {
+  return auditSecretIdBrokerRoleDocuments(ctx, { trustPolicy: renderSecretIdBrokerTrustPolicy(), permissionPolicy: renderSecretIdBrokerRolePolicy(ctx) });
+}

@@ -1,0 +1,173 @@
+// Component tests: SecretIdBroker under Pulumi mocks, recording every resource and its inputs.
+import { before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { type AwsRunnerProfileInput, resolveAwsRunnerProfile, resolveAwsScope } from "../model/index.ts";
+import { renderSecretIdBrokerEventPattern, renderSecretIdBrokerRolePolicy, renderSecretIdBrokerSource, renderSecretIdBrokerTrustPolicy, renderSecretIdBrokerVaultPolicy, secretIdBrokerSettings, vaultPolicyHcl } from "../render/index.ts";
+import { auditSecretIdBrokerRoleDocuments } from "../audit/iam/index.ts";
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Obj;
+}
+const registered: Registered[] = [];
+const ACCOUNT = "123456789012";
+
+before(async () => {
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (a) => {
+        registered.push({ type: a.type, name: a.name, inputs: a.inputs as Obj });
+        const state: Obj = { ...a.inputs };
+        const n = String(a.inputs["name"] ?? a.name);
+        if (a.type === "aws:iam/role:Role") state["arn"] = `arn:aws:iam::${ACCOUNT}:role/${n}`;
+        if (a.type === "aws:lambda/function:Function") state["arn"] = `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:${n}`;
+        if (a.type === "aws:cloudwatch/eventRule:EventRule") state["arn"] = `arn:aws:events:eu-west-1:${ACCOUNT}:rule/${n}`;
+        return { id: `${a.name}-id`, state };
+      },
+      call: (a) => a.inputs,
+    },
+    "secret-id-broker-test",
+    "test",
+    false,
+  );
+});
+
+const promiseOf = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((res) => o.apply((v) => { res(v); return v; }));
+const settled = async (...resources: pulumi.Resource[]) => { await Promise.all(resources.map((r) => promiseOf(r.urn))); };
+
+const BASE: AwsRunnerProfileInput = {
+  githubUrl: "https://github.com/acme",
+  egress: { allow: [{ name: "github", cidrs: ["140.82.112.0/20"] }, { name: "vault", cidrs: ["10.20.0.10/32"], port: 8200 }] },
+  vault: { address: "https://vault.internal.example:8200" },
+};
+const profileOf = (over: Partial<AwsRunnerProfileInput> = {}) => resolveAwsRunnerProfile({ ...BASE, ...over });
+const scope = resolveAwsScope({ region: "eu-west-1", accountId: ACCOUNT });
+let seq = 0;
+const fresh = () => `broker${++seq}`;
+const mine = (prefix: string, type?: string) => registered.filter((r) => (r.name === prefix || r.name.startsWith(`${prefix}-`)) && (type === undefined || r.type === type));
+const one = (prefix: string, type: string): Obj => {
+  const found = mine(prefix, type);
+  assert.equal(found.length, 1, type);
+  return found[0]!.inputs;
+};
+
+describe("SecretIdBroker", async () => {
+  const { SecretIdBroker, SECRET_ID_BROKER_COMPONENT_DEFAULTS } = await import("./aws-secret-id-broker.ts");
+  const vpc = { subnetIds: ["subnet-0aaa"], securityGroupIds: ["sg-0bbb"] };
+
+  it("runs the rendered code as a Node.js 22 function under its own role, in the given subnet", async () => {
+    const n = fresh();
+    const profile = profileOf();
+    const c = new SecretIdBroker(n, { profile, scope, vpc });
+    await settled(c.function, c.invokeConfig);
+    const fn = one(n, "aws:lambda/function:Function");
+    assert.deepEqual([fn["name"], fn["runtime"], fn["handler"], fn["timeout"], fn["memorySize"]], ["ci-intel-runner-sid-broker", "nodejs22.x", "index.handler", 60, 128]);
+    assert.equal(fn["role"], `arn:aws:iam::${ACCOUNT}:role/ci-intel-runner-sid-broker`);
+    assert.deepEqual(fn["vpcConfig"], { subnetIds: ["subnet-0aaa"], securityGroupIds: ["sg-0bbb"] });
+    assert.deepEqual(fn["loggingConfig"], { logFormat: "Text", logGroup: "/aws/lambda/ci-intel-runner-sid-broker" });
+    assert.equal(c.source, renderSecretIdBrokerSource(secretIdBrokerSettings(profile)));
+    const archive = (await (fn["code"] as Promise<pulumi.asset.AssetArchive> | pulumi.asset.AssetArchive)) as unknown as { assets: Promise<Record<string, pulumi.asset.StringAsset>> };
+    const assets = await archive.assets;
+    assert.deepEqual(Object.keys(assets), ["index.mjs"]);
+    assert.equal(await (assets["index.mjs"] as unknown as { text: Promise<string> }).text, c.source);
+    assert.deepEqual(mine(n, "aws:cloudwatch/logGroup:LogGroup").map((l) => [l.inputs["name"], l.inputs["retentionInDays"]]), [["/aws/lambda/ci-intel-runner-sid-broker", 30]]);
+    const retry = one(n, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
+    assert.deepEqual([retry["maximumEventAgeInSeconds"], retry["maximumRetryAttempts"]], [SECRET_ID_BROKER_COMPONENT_DEFAULTS.maximumEventAgeSeconds, 2]);
+  });
+
+  it("creates the role trusted by Lambda only with exactly the rendered policy, which passes the IAM audit", async () => {
+    const n = fresh();
+    const kmsKeyArn = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+    const profile = profileOf({ ssm: { kmsKeyArn } });
+    const c = new SecretIdBroker(n, { profile, scope, vpc, permissionsBoundaryArn: "arn:aws:iam::123456789012:policy/ci-boundary" });
+    await settled(c.role, c.rolePolicy);
+    const role = one(n, "aws:iam/role:Role");
+    assert.deepEqual(JSON.parse(role["assumeRolePolicy"] as string), renderSecretIdBrokerTrustPolicy());
+    assert.equal(role["permissionsBoundary"], "arn:aws:iam::123456789012:policy/ci-boundary");
+    const ctx = { profile, scope, autoScalingGroupName: "ci-intel-runner", inVpc: true };
+    const attached = JSON.parse(one(n, "aws:iam/rolePolicy:RolePolicy")["policy"] as string);
+    assert.deepEqual(attached, renderSecretIdBrokerRolePolicy(ctx));
+    assert.deepEqual(attached.Statement.map((s: Obj) => s["Sid"]), ["WriteWrappedSecretIds", "EncryptSecureStringsViaSsmOnly", "CompleteRunnerLifecycleActions", "WriteOwnBrokerLogs", "ProveIdentityToVault", "ManageFunctionNetworkInterfaces"]);
+    assert.deepEqual(await auditSecretIdBrokerRoleDocuments(ctx, { trustPolicy: JSON.parse(role["assumeRolePolicy"] as string), permissionPolicy: attached }), []);
+    assert.deepEqual(registered.filter((r) => r.name.startsWith(n) && /policyAttachment|iam\/policy:Policy/.test(r.type)), [], "no managed policy");
+  });
+
+  it("outside a VPC the role has no network-interface statement", async () => {
+    const n = fresh();
+    const c = new SecretIdBroker(n, { profile: profileOf(), scope });
+    await settled(c.rolePolicy, c.function);
+    assert.ok(!(one(n, "aws:iam/rolePolicy:RolePolicy")["policy"] as string).includes("ec2:CreateNetworkInterface"));
+    assert.equal(one(n, "aws:lambda/function:Function")["vpcConfig"], undefined);
+  });
+
+  it("triggers on the runner group's lifecycle actions only, and lets only that rule invoke the function", async () => {
+    const n = fresh();
+    const profile = profileOf();
+    const c = new SecretIdBroker(n, { profile, scope });
+    await settled(c.rule, c.target, c.permission);
+    const rule = one(n, "aws:cloudwatch/eventRule:EventRule");
+    assert.equal(rule["name"], "ci-intel-runner-sid-broker");
+    assert.deepEqual(JSON.parse(rule["eventPattern"] as string), renderSecretIdBrokerEventPattern(profile));
+    assert.deepEqual(JSON.parse(rule["eventPattern"] as string)["detail-type"], ["EC2 Instance-launch Lifecycle Action", "EC2 Instance-terminate Lifecycle Action"]);
+    const target = one(n, "aws:cloudwatch/eventTarget:EventTarget");
+    assert.deepEqual([target["rule"], target["arn"]], ["ci-intel-runner-sid-broker", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:ci-intel-runner-sid-broker`]);
+    const permission = one(n, "aws:lambda/permission:Permission");
+    assert.deepEqual([permission["action"], permission["principal"], permission["function"], permission["sourceArn"]], ["lambda:InvokeFunction", "events.amazonaws.com", "ci-intel-runner-sid-broker", `arn:aws:events:eu-west-1:${ACCOUNT}:rule/ci-intel-runner-sid-broker`]);
+  });
+
+  it("writes the Vault policy (update on the AppRole's secret-id path only) and an iam-type AWS auth role bound to the function's role", async () => {
+    const n = fresh();
+    const profile = profileOf();
+    const c = new SecretIdBroker(n, { profile, scope, vaultTokenBoundCidrs: ["10.42.10.0/24"], vaultAwsAuthMount: "aws-ci" });
+    await settled(c.vaultPolicy, c.vaultRole);
+    const policy = one(n, "vault:index/policy:Policy");
+    assert.deepEqual([policy["name"], policy["policy"]], ["ci-intel-runner-sid-broker", vaultPolicyHcl(renderSecretIdBrokerVaultPolicy(profile))]);
+    assert.match(policy["policy"] as string, /path "auth\/approle\/role\/ci-intel-runner\/secret-id" \{\n {2}capabilities = \["update"\]\n\}/);
+    const { __defaults: _, ...role } = one(n, "vault:aws/authBackendRole:AuthBackendRole");
+    assert.deepEqual(role, {
+      backend: "aws-ci",
+      role: "ci-intel-runner-sid-broker",
+      authType: "iam",
+      boundIamPrincipalArns: [`arn:aws:iam::${ACCOUNT}:role/ci-intel-runner-sid-broker`],
+      resolveAwsUniqueIds: true,
+      tokenPolicies: ["ci-intel-runner-sid-broker"],
+      tokenNoDefaultPolicy: true,
+      tokenTtl: 120,
+      tokenMaxTtl: 300,
+      tokenBoundCidrs: ["10.42.10.0/24"],
+    });
+    assert.equal(c.settings.vaultAwsAuthMount, "aws-ci", "the function logs in where the role is");
+  });
+
+  it("refuses bad options, naming every key, before registering anything", () => {
+    const n = fresh();
+    assert.throws(
+      () => new SecretIdBroker(n, { profile: profileOf(), scope, wrapTtlSeconds: 3600, vaultAwsAuthMount: "/aws/", stsEndpoint: "http://sts.example", stsRegion: "west", vaultTokenBoundCidrs: ["10.42.10.1/24"], logRetentionDays: 31, permissionsBoundaryArn: "boundary" }),
+      (e: Error) => {
+        assert.equal(e.name, "ConfigError");
+        for (const re of [
+          /wrapTtlSeconds: 3600 is not a whole number of seconds between 30 and the secret id lifetime \(900 s\)\. Fix:/,
+          /vaultAwsAuthMount: "\/aws\/" is not a Vault mount path\. Fix:/,
+          /stsEndpoint: "http:\/\/sts\.example" is not an STS endpoint URL\. Fix:/,
+          /stsRegion: "west" is not a region name\. Fix:/,
+          /vaultTokenBoundCidrs\[0\]: .*Fix:/,
+          /logRetentionDays: 31 is not a retention period CloudWatch Logs accepts\. Fix:/,
+          /permissionsBoundaryArn: is not an IAM policy ARN\. Fix:/,
+        ]) assert.match(e.message, re);
+        return true;
+      },
+    );
+    assert.deepEqual(mine(n), []);
+  });
+
+  it("registers under the stable type token with every child parented to it", async () => {
+    const n = fresh();
+    const c = new SecretIdBroker(n, { profile: profileOf(), scope });
+    const urns = await Promise.all([c.urn, c.function.urn, c.rule.urn, c.vaultRole.urn].map(promiseOf));
+    assert.equal(urns[0], `urn:pulumi:test::secret-id-broker-test::runner-fleet:aws:SecretIdBroker::${n}`);
+    for (const u of urns.slice(1)) assert.match(u, /::runner-fleet:aws:SecretIdBroker\$(aws|vault):/);
+  });
+});
