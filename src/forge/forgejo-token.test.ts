@@ -11,7 +11,6 @@ import { FORGEJO_TOKEN_DEFAULTS, forgejoRegistrationTokenPath, mintForgejoRegist
 import type { ForgejoRunnerScope } from "../model/forgejo-scope.ts";
 import { REFERENCE } from "../../test/helpers.ts";
 
-const repoRoot = path.resolve(import.meta.dirname, "../..");
 const swaggerFile = path.join(REFERENCE, "forgejo/v1_json.tmpl");
 
 interface Swagger {
