@@ -4,57 +4,39 @@ import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import * as pulumi from "@pulumi/pulumi";
+import { isSecretEnvelope, promiseOf, recordingMocks, settled, type Registered } from "../../test/pulumi-mocks.ts";
 import { type AwsRunnerProfileInput, resolveAwsRunnerProfile, resolveAwsScope } from "../model/index.ts";
 import { renderRunnerRolePolicy, renderRunnerTrustPolicy, renderRunnerUserData, renderVaultRunnerPolicy, vaultPolicyHcl } from "../render/index.ts";
 import { auditRunnerRoleDocuments } from "../audit/iam/index.ts";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Obj;
-}
-const registered: Registered[] = [];
-const calls: { token: string; inputs: Obj }[] = [];
+let registered: Registered[] = [];
+let calls: { token: string; inputs: Obj }[] = [];
 
-/** Pulumi's marker of a secret value in serialised inputs. */
-const SECRET_SIG = { key: "4dabf18193072939515e22adb298388d", value: "1b47061264138c4ac30d75fd1eb44270" };
-const isSecretEnvelope = (v: unknown): v is { value: unknown } => typeof v === "object" && v !== null && (v as Obj)[SECRET_SIG.key] === SECRET_SIG.value;
 
 const AMI_ID = "ami-0fedcba9876543210";
 const S3_PREFIX_LIST = "pl-6da54004";
 const ROLE_ID_CANARY = "CANARY-role-id-5b1f0c2e";
 
 before(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (a) => {
-        registered.push({ type: a.type, name: a.name, inputs: a.inputs as Obj });
-        const state: Obj = { ...a.inputs };
-        if (a.type === "aws:ec2/launchTemplate:LaunchTemplate") state["latestVersion"] = 3;
-        if (a.type === "aws:iam/role:Role") state["arn"] = `arn:aws:iam::123456789012:role/${String(a.inputs["name"])}`;
-        if (a.type === "aws:iam/instanceProfile:InstanceProfile") state["arn"] = `arn:aws:iam::123456789012:instance-profile/${String(a.inputs["name"])}`;
-        if (a.type === "vault:appRole/authBackendRole:AuthBackendRole") state["roleId"] = ROLE_ID_CANARY;
-        if (a.type === "aws:ec2/eip:Eip") state["publicIp"] = "203.0.113.10";
-        return { id: `${a.name}-id`, state };
-      },
-      call: (a) => {
-        calls.push({ token: a.token, inputs: a.inputs as Obj });
-        if (a.token === "aws:ec2/getAmi:getAmi") return { ...a.inputs, id: AMI_ID, name: "ci-intel-runner-20260301120000", architecture: "x86_64", state: "available" };
-        if (a.token === "aws:ec2/getPrefixList:getPrefixList") return { ...a.inputs, id: S3_PREFIX_LIST, cidrBlocks: ["52.218.0.0/17"] };
-        if (a.token === "aws:index/getCallerIdentity:getCallerIdentity") return { accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/deployer", userId: "AIDAEXAMPLE" };
-        return a.inputs;
-      },
+  ({ registered, calls } = await recordingMocks("aws-runners-test", {
+    state: (r) => {
+      if (r.type === "aws:ec2/launchTemplate:LaunchTemplate") return { latestVersion: 3 };
+      if (r.type === "aws:iam/role:Role") return { arn: `arn:aws:iam::123456789012:role/${String(r.inputs["name"])}` };
+      if (r.type === "aws:iam/instanceProfile:InstanceProfile") return { arn: `arn:aws:iam::123456789012:instance-profile/${String(r.inputs["name"])}` };
+      if (r.type === "vault:appRole/authBackendRole:AuthBackendRole") return { roleId: ROLE_ID_CANARY };
+      if (r.type === "aws:ec2/eip:Eip") return { publicIp: "203.0.113.10" };
+      return undefined;
     },
-    "aws-runners-test",
-    "test",
-    false,
-  );
+    call: (token, inputs) => {
+      if (token === "aws:ec2/getAmi:getAmi") return { ...inputs, id: AMI_ID, name: "ci-intel-runner-20260301120000", architecture: "x86_64", state: "available" };
+      if (token === "aws:ec2/getPrefixList:getPrefixList") return { ...inputs, id: S3_PREFIX_LIST, cidrBlocks: ["52.218.0.0/17"] };
+      if (token === "aws:index/getCallerIdentity:getCallerIdentity") return { accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/deployer", userId: "AIDAEXAMPLE" };
+      return undefined;
+    },
+  }));
 });
 
-const promiseOf = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((res) => o.apply((v) => { res(v); return v; }));
-/** Waits until every resource registered so far has its URN (inputs recorded). */
-const settled = async (...resources: pulumi.Resource[]) => { await Promise.all(resources.map((r) => promiseOf(r.urn))); };
 
 const BASE: AwsRunnerProfileInput = {
   githubUrl: "https://github.com/acme",

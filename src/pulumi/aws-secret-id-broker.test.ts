@@ -1,42 +1,27 @@
 // Component tests: SecretIdBroker under Pulumi mocks, recording every resource and its inputs.
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { promiseOf, recordingMocks, settled, type Registered } from "../../test/pulumi-mocks.ts";
 import { type AwsRunnerProfileInput, resolveAwsRunnerProfile, resolveAwsScope } from "../model/index.ts";
 import { renderSecretIdBrokerEventPattern, renderSecretIdBrokerRolePolicy, renderSecretIdBrokerSource, renderSecretIdBrokerTrustPolicy, renderSecretIdBrokerVaultPolicy, secretIdBrokerSettings, vaultPolicyHcl } from "../render/index.ts";
 import { auditSecretIdBrokerRoleDocuments } from "../audit/iam/index.ts";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Obj;
-}
-const registered: Registered[] = [];
+let registered: Registered[] = [];
 const ACCOUNT = "123456789012";
 
 before(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (a) => {
-        registered.push({ type: a.type, name: a.name, inputs: a.inputs as Obj });
-        const state: Obj = { ...a.inputs };
-        const n = String(a.inputs["name"] ?? a.name);
-        if (a.type === "aws:iam/role:Role") state["arn"] = `arn:aws:iam::${ACCOUNT}:role/${n}`;
-        if (a.type === "aws:lambda/function:Function") state["arn"] = `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:${n}`;
-        if (a.type === "aws:cloudwatch/eventRule:EventRule") state["arn"] = `arn:aws:events:eu-west-1:${ACCOUNT}:rule/${n}`;
-        return { id: `${a.name}-id`, state };
-      },
-      call: (a) => a.inputs,
+  ({ registered } = await recordingMocks("secret-id-broker-test", {
+    state: (r) => {
+      const n = String(r.inputs["name"] ?? r.name);
+      if (r.type === "aws:iam/role:Role") return { arn: `arn:aws:iam::${ACCOUNT}:role/${n}` };
+      if (r.type === "aws:lambda/function:Function") return { arn: `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:${n}` };
+      if (r.type === "aws:cloudwatch/eventRule:EventRule") return { arn: `arn:aws:events:eu-west-1:${ACCOUNT}:rule/${n}` };
+      return undefined;
     },
-    "secret-id-broker-test",
-    "test",
-    false,
-  );
+  }));
 });
-
-const promiseOf = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((res) => o.apply((v) => { res(v); return v; }));
-const settled = async (...resources: pulumi.Resource[]) => { await Promise.all(resources.map((r) => promiseOf(r.urn))); };
 
 const BASE: AwsRunnerProfileInput = {
   githubUrl: "https://github.com/acme",

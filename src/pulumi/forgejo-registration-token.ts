@@ -15,7 +15,7 @@
  * it runs (always in the same `pulumi up` that registered the resource, on the same machine).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, type ConfigIssue, parseForgejoRunnerScope } from "../model/index.ts";
+import { ConfigError, type ConfigIssue, parseForgejoRunnerScope, type ResolvedForgejoSsh } from "../model/index.ts";
 import { parseForgeBaseUrl } from "../forge/forge-url.ts";
 import { forgejoRunnerTokenCommand, sshArgs } from "../forge/forgejo-token-ssh.ts";
 // Types only: at run time `create` loads these modules itself (see the module comment).
@@ -24,18 +24,7 @@ import type * as ApiMintModule from "../forge/forgejo-token.ts";
 import type * as SshMintModule from "../forge/forgejo-token-ssh.ts";
 
 /** SSH access to the forge host, as `mintForgejoTokenOverSsh` takes it (see docs/forgejo-token.md). */
-export interface ForgejoTokenSsh {
-  readonly host: string;
-  readonly user: string;
-  /** Path of the private key; the key is read by ssh only. */
-  readonly keyPath: string;
-  readonly port?: number;
-  readonly knownHostsPath?: string;
-  readonly forgejoUser?: string;
-  readonly configPath?: string;
-  readonly forgejoBinary?: string;
-  readonly scopeUser?: string;
-}
+export type ForgejoTokenSsh = ResolvedForgejoSsh;
 
 export interface ForgejoRegistrationTokenArgs {
   /** The forge's base URL (`forge.address`). A change mints a new token. */

@@ -1,32 +1,16 @@
 // Component tests: KubernetesRunners under Pulumi mocks, recording what it registers.
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { promiseOf, recordingMocks, type Registered } from "../../test/pulumi-mocks.ts";
 import type { GhRunnerFleetInput } from "../model/index.ts";
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-const registered: Registered[] = [];
+let registered: Registered[] = [];
 
 before(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (a) => {
-        registered.push({ type: a.type, name: a.name, inputs: a.inputs as Record<string, unknown> });
-        return { id: `${a.name}-id`, state: a.inputs };
-      },
-      call: (a) => a.inputs,
-    },
-    "component-test",
-    "test",
-    false,
-  );
+  ({ registered } = await recordingMocks("component-test"));
 });
 
-const promiseOf = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((res) => o.apply((v) => { res(v); return v; }));
 
 const fleet: GhRunnerFleetInput = {
   namespace: "ci",

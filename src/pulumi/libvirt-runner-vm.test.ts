@@ -7,7 +7,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { promiseOf, recordingMocks, type Registered } from "../../test/pulumi-mocks.ts";
 import { maskSecrets } from "../offline/render-stack.ts";
 import { ConfigError, resolveForgejoVm } from "../model/index.ts";
 import { forgejoVmHostCommands, renderCloudInit } from "../render/index.ts";
@@ -17,31 +18,12 @@ const TOKEN = "CANARYregistrationToken0123456789abcdef";
 const API_TOKEN = "CANARYapiToken0123456789abcdef01234567";
 const DYNAMIC = "pulumi-nodejs:dynamic/runner-fleet:ForgejoRegistrationToken";
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-const registered: Registered[] = [];
+let registered: Registered[] = [];
 
 before(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (a) => {
-        registered.push({ type: a.type, name: a.name, inputs: a.inputs as Record<string, unknown> });
-        // The forge's answer: the dynamic provider is not run under mocks, so the mock plays it.
-        const state = a.type === DYNAMIC ? { ...a.inputs, token: TOKEN } : a.inputs;
-        return { id: `${a.name}-id`, state };
-      },
-      call: (a) => a.inputs,
-    },
-    "component-test",
-    "test",
-    false,
-  );
+  ({ registered } = await recordingMocks("component-test", { state: (r) => (r.type === DYNAMIC ? { token: TOKEN } : undefined) }));
 });
 
-const promiseOf = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((res) => o.apply((v) => { res(v); return v; }));
 
 const dir = mkdtempSync(join(tmpdir(), "libvirt-vm-"));
 const keyPath = join(dir, "id_ed25519");
