@@ -56,7 +56,9 @@ export function writeRendered(rendered: RenderedStack, outDir: string): Rendered
     if (!isManifestResource(r)) return { type: r.type, name: r.name };
     const file = fileNameFor(r, taken);
     const obj = kubernetesObject(r);
-    const body = obj ? stringify(conventionalOrder(obj), { lineWidth: 0 }) : JSON.stringify({ type: r.type, name: r.name, inputs: r.inputs }, null, 2) + "\n";
+    // A dynamic provider's serialised code (with machine-specific paths) is not what gets deployed.
+    const inputs = typeof r.inputs["__provider"] === "string" ? { ...r.inputs, __provider: "[dynamic provider code]" } : r.inputs;
+    const body = obj ? stringify(conventionalOrder(obj), { lineWidth: 0 }) : JSON.stringify({ type: r.type, name: r.name, inputs }, null, 2) + "\n";
     writeFileSync(join(outDir, file), body);
     return { type: r.type, name: r.name, file };
   });

@@ -63,10 +63,7 @@ export async function renderStack(stackDir: string, opts: RenderOptions = {}): P
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const inputs = maskSecrets(args.inputs) as Record<string, unknown>;
-        // A dynamic provider's serialised code (with machine-specific paths) is not part of what is deployed.
-        if (typeof inputs["__provider"] === "string") inputs["__provider"] = "[dynamic provider]";
-        resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs });
+        resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs: maskSecrets(args.inputs) as Record<string, unknown> });
         return { id: args.custom === false ? undefined : `${args.name}-id`, state: args.inputs };
       },
       call(args) {
