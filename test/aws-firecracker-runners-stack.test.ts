@@ -193,6 +193,21 @@ describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () =>
     });
   });
 
+  it("refuses an allowlist that splits the internet into wide blocks or repeats a block across rules, naming each stack key", async () => {
+    const file = edited((c) => {
+      c[`${P}:runner`].egress.allow.push({ name: "wide", cidrs: ["0.0.0.0/1", "128.0.0.0/1"] }, { name: "github-again", cidrs: ["140.82.112.0/24"] });
+    });
+    await assert.rejects(render(file), (e: Error) => {
+      assert.equal(e.name, "ConfigError");
+      for (const re of [
+        /runner\.egress\.allow\[4\]\.cidrs\[0\]: 0\.0\.0\.0\/1 is wider than \/8.*Fix: list the destination's published ranges/,
+        /runner\.egress\.allow\[4\]\.cidrs\[1\]: 128\.0\.0\.0\/1 is wider than \/8.*Fix: .*managed prefix list/,
+        /runner\.egress\.allow\[5\]\.cidrs\[0\]: 140\.82\.112\.0\/24 overlaps 140\.82\.112\.0\/20 at egress\.allow\[0\]\.cidrs\[0\]/,
+      ]) assert.match(e.message, re);
+      return true;
+    });
+  });
+
   it("refuses a profile that is not an ephemeral EC2 profile, and names the EC2 profiles when the name is unknown", async () => {
     await assert.rejects(render(edited((c) => { c[`${P}:profile`] = "gh-runner-codex"; })), /profile: "gh-runner-codex" runs on substrate kubernetes-deployment, not ec2\. Fix: name a profile whose substrate is ec2/);
     await assert.rejects(render(edited((c) => { c[`${P}:profile`] = "aws-fipz"; })), /profile: "aws-fipz" is not a profile of .*runner-isolation\.yaml\. Fix: use one of its ec2 profiles: aws-fips/);

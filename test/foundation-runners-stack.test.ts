@@ -127,7 +127,7 @@ describe("foundation-runners stack (offline, Pulumi.crunchy.yaml)", async () => 
     const r = await render(edited((c) => { (c[`${P}:runner`] as Record<string, unknown>)["labels"] = ["fenced:docker://node:22.12.0-bookworm", "slim:docker://alpine:3.20"]; }));
     const changed = (name: string) => changedPaths(inputsOf(base, name), inputsOf(r, name)).filter((p) => p !== "__provider");
     assert.deepEqual(changed("runner-registration-token"), ["registrationTrigger"]);
-    assert.deepEqual(changed("runner-vm"), ["triggers[0]", "triggers[2]"], "user-data and meta-data (its instance-id) changed");
+    assert.deepEqual(changed("runner-vm"), ["triggers[0]", "triggers[2]", "triggers[4]"], "user-data, meta-data (its instance-id) and the token's keys changed");
     assert.deepEqual(changed("runner-stage-domain-xml"), []);
     assert.deepEqual(changed("runner-stage-network-config"), []);
     assert.deepEqual(changed("runner-host-prep"), []);
@@ -146,6 +146,15 @@ describe("foundation-runners stack (offline, Pulumi.crunchy.yaml)", async () => 
     await refused(edited((c) => { delete c[`${P}:host`]; }), "host.address", /is required.*set host\.address/);
   });
 
+  it("refuses a plain-http forge address unless forge.allowInsecureHttp is set, and passes the flag on", async () => {
+    const http = (c: Config) => { (c[`${P}:forge`] as Record<string, unknown>)["address"] = "http://forgejo.lan:3000"; };
+    await refused(edited(http), "forge.address", /plain http.*unencrypted.*use the forge's https:\/\/ address.*forge\.allowInsecureHttp: true/);
+    const r = await render(edited((c) => { http(c); (c[`${P}:forge`] as Record<string, unknown>)["allowInsecureHttp"] = true; }));
+    assert.equal(inputsOf(r, "runner-registration-token")["allowInsecureHttp"], true);
+    assert.equal(inputsOf(r, "runner-registration-token")["forgeUrl"], "http://forgejo.lan:3000");
+    assert.equal(inputsOf(base, "runner-registration-token")["allowInsecureHttp"], false);
+  });
+
   it("refuses an invalid vm.ipCidr, malformed labels and an image URL without checksum", async () => {
     await refused(edited((c) => { (c[`${P}:vm`] as Record<string, unknown>)["ipCidr"] = "192.168.1.15/33"; }), "vm.ipCidr", /prefix length outside 1-32.*e\.g\. "192\.168\.1\.15\/24"/);
     await refused(edited((c) => { (c[`${P}:runner`] as Record<string, unknown>)["labels"] = ["fenced:docker://node:latest"]; }), "runner.labels[0]", /latest.*<name>:docker:\/\/<image:tag>/);
@@ -162,6 +171,19 @@ describe("foundation-runners stack (offline, Pulumi.crunchy.yaml)", async () => 
     await refused(file, "runner.capacity", /0 is not a whole number of 1 or more.*runner\.capacity to 1 or more/);
     await refused(file, "vm.memoryMiB", /512 is not a whole number of 1024 or more/);
     await refused(file, "vm.diskGiB", /5 is not a whole number of 10 or more/);
+  });
+
+  it("refuses a capacity, CPU count, memory or disk above their maximums, all at once", async () => {
+    const file = edited((c) => {
+      (c[`${P}:runner`] as Record<string, unknown>)["capacity"] = 1000;
+      (c[`${P}:vm`] as Record<string, unknown>)["cpus"] = 256;
+      (c[`${P}:vm`] as Record<string, unknown>)["memoryMiB"] = 1e9;
+      (c[`${P}:vm`] as Record<string, unknown>)["diskGiB"] = 20000;
+    });
+    await refused(file, "runner.capacity", /1000 is more than the maximum of 64.*runner\.capacity to at most 64/);
+    await refused(file, "vm.cpus", /256 is more than the maximum of 128.*vm\.cpus to at most 128/);
+    await refused(file, "vm.memoryMiB", /1000000000 is more than the maximum of 1048576.*vm\.memoryMiB to at most 1048576/);
+    await refused(file, "vm.diskGiB", /20000 is more than the maximum of 16384.*vm\.diskGiB to at most 16384/);
   });
 
   it("refuses an unreadable or unset RUNNER_SSH_KEY_PATH, naming the variable and the fix", async () => {

@@ -80,6 +80,43 @@ describe("AWS runner profile: bad config is refused with key path and fix", () =
   it("empty egress allowlist", () => expectIssue(profile({ egress: { allow: [] } }), "egress.allow", /is empty/, /list each destination/));
   it("0.0.0.0/0 in the allowlist", () => expectIssue(profile({ egress: { allow: [{ name: "all", cidrs: ["0.0.0.0/0"] }] } }), "egress.allow[0].cidrs[0]", /allows every destination/, /own CIDR blocks or a managed prefix list/));
   it("::/0 in the allowlist", () => expectIssue(profile({ egress: { allow: [GITHUB, { name: "all6", cidrs: ["::/0"], port: 53, protocol: "udp" }] } }), "egress.allow[1].cidrs[0]", /allows every destination/, /never contains/));
+  it("the review's split catch-all 0.0.0.0/1 + 128.0.0.0/1 is refused, block by block", () => {
+    const issues = issuesOf(profile({ egress: { allow: [GITHUB, NTP, { name: "wide", cidrs: ["0.0.0.0/1", "128.0.0.0/1"] }] } }));
+    for (const [i, block] of [[0, "0.0.0.0/1"], [1, "128.0.0.0/1"]] as const) {
+      const at = issues.filter((x) => x.path === `egress.allow[2].cidrs[${i}]`);
+      assert.equal(at.length, 1, JSON.stringify(issues));
+      assert.match(at[0]!.message, new RegExp(`${block.replaceAll(".", "\\.")} is wider than /8, the widest IPv4 block`));
+      assert.match(at[0]!.fix, /published ranges.*managed prefix list \(prefixListId\)/);
+    }
+  });
+  it("an IPv4 block wider than /8 is refused; a /8 is accepted", () => {
+    expectIssue(profile({ egress: { allow: [GITHUB, { name: "half", cidrs: ["64.0.0.0/2"] }] } }), "egress.allow[1].cidrs[0]", /64\.0\.0\.0\/2 is wider than \/8/, /published ranges/);
+    expectIssue(profile({ egress: { allow: [GITHUB, { name: "seven", cidrs: ["10.0.0.0/7"] }] } }), "egress.allow[1].cidrs[0]", /wider than \/8/, /managed prefix list/);
+    const p = resolveAwsRunnerProfile(profile({ egress: { allow: [GITHUB, { name: "corp", cidrs: ["10.0.0.0/8"], port: 8200 }] } }));
+    assert.deepEqual(p.egress.allow[1]!.cidrs, ["10.0.0.0/8"]);
+  });
+  it("an IPv6 block wider than /32 is refused; a /32 is accepted", () => {
+    expectIssue(profile({ egress: { allow: [GITHUB, { name: "v6", cidrs: ["2000::/3"] }] } }), "egress.allow[1].cidrs[0]", /2000::\/3 is wider than \/32, the widest IPv6 block/, /published ranges/);
+    expectIssue(profile({ egress: { allow: [GITHUB, { name: "v6", cidrs: ["2001:d00::/24"] }] } }), "egress.allow[1].cidrs[0]", /wider than \/32/, /prefixListId/);
+    assert.deepEqual(resolveAwsRunnerProfile(profile()).egress.allow[0]!.cidrs, ["140.82.112.0/20", "2606:50c0::/32"]);
+  });
+  it("SSH sources get the same width bound", () =>
+    expectIssue(profile({ ssh: { allowedCidrs: ["0.0.0.0/1"] } }), "ssh.allowedCidrs[0]", /wider than \/8/, /bastion's or VPN's own blocks/));
+  it("overlapping CIDRs across rules with the same protocol and port name both key paths", () =>
+    expectIssue(
+      profile({ egress: { allow: [GITHUB, NTP, { name: "corp", cidrs: ["10.0.0.0/8"] }, { name: "registry", cidrs: ["192.0.2.0/24", "10.20.0.0/16"] }] } }),
+      "egress.allow[3].cidrs[1]",
+      /10\.20\.0\.0\/16 overlaps 10\.0\.0\.0\/8 at egress\.allow\[2\]\.cidrs\[0\], which already allows tcp 443/,
+      /drop one of egress\.allow\[3\]\.cidrs\[1\] and egress\.allow\[2\]\.cidrs\[0\], or merge the two rules/,
+    ));
+  it("the same block in two rules is refused when protocol and port agree (defaults included)", () =>
+    expectIssue(profile({ egress: { allow: [GITHUB, NTP, { name: "github-again", cidrs: ["140.82.112.0/20"], port: 443, protocol: "tcp" }] } }), "egress.allow[2].cidrs[0]", /overlaps 140\.82\.112\.0\/20 at egress\.allow\[0\]\.cidrs\[0\]/, /egress\.allow\[0\]\.cidrs\[0\]/));
+  it("IPv6 overlaps across rules are caught too", () =>
+    expectIssue(profile({ egress: { allow: [GITHUB, NTP, { name: "gh-pages", cidrs: ["2606:50c0:8000::/48"] }] } }), "egress.allow[2].cidrs[0]", /overlaps 2606:50c0::\/32 at egress\.allow\[0\]\.cidrs\[1\]/, /merge the two rules/));
+  it("the same destination on another port is a separate service, not an overlap", () => {
+    const p = resolveAwsRunnerProfile(profile({ egress: { allow: [GITHUB, NTP, { name: "github-ssh", cidrs: ["140.82.112.0/20"], port: 22 }] } }));
+    assert.deepEqual(p.egress.allow[2], { name: "github-ssh", protocol: "tcp", port: 22, cidrs: ["140.82.112.0/20"] });
+  });
   it("protocol -1 is never allowed", () => expectIssue(profile({ egress: { allow: [{ ...GITHUB, protocol: "-1" }] } }), "egress.allow[0].protocol", /every protocol and port/, /"tcp" or "udp"/));
   it("unknown protocol", () => expectIssue(profile({ egress: { allow: [{ ...GITHUB, protocol: "icmp" }] } }), "egress.allow[0].protocol", /not tcp or udp/, /"tcp" or "udp"/));
   it("overlapping CIDRs in one rule", () => expectIssue(profile({ egress: { allow: [{ name: "reg", cidrs: ["10.0.0.0/16", "10.0.4.0/24"] }] } }), "egress.allow[0].cidrs[1]", /overlaps 10\.0\.0\.0\/16/, /drop the narrower block/));

@@ -9,11 +9,13 @@
  */
 import { z } from "zod";
 import { AWS_EGRESS_MODES, AWS_RUNNER_DEFAULTS, AWS_RUNNER_TRUST_LEVELS, type AwsEgressMode, type AwsRunnerTrustLevel } from "./aws-runner-defaults.ts";
-import { type Cidr, cidrContains, cidrsOverlap, isCidr, parseCidr } from "./cidr.ts";
+import { type AwsEgressRule, resolveEgressAllowlist, resolveSshAllowedCidrs } from "./aws-runner-egress.ts";
+import { cidrContains, isCidr, parseCidr } from "./cidr.ts";
 import { type ConfigIssue, ConfigError } from "./issues.ts";
 import { strictObject, zodIssues } from "./zod-issues.ts";
 
 export * from "./aws-runner-defaults.ts";
+export * from "./aws-runner-egress.ts";
 export * from "./aws-scope.ts";
 export * from "./cidr.ts";
 
@@ -157,16 +159,6 @@ export type AwsRunnerProfileInput = z.input<typeof awsRunnerProfileSchema>;
 
 // ---------------------------------------------------------------- resolved profile
 
-/** One allowed egress destination, resolved. */
-export interface AwsEgressRule {
-  readonly name: string;
-  readonly protocol: "tcp" | "udp";
-  readonly port: number;
-  /** Normalised CIDR blocks (IPv4 and IPv6); empty when `prefixListId` is set. */
-  readonly cidrs: readonly string[];
-  readonly prefixListId?: string;
-}
-
 /** How the launch template finds its image. */
 export type AwsAmiSelector =
   | { readonly kind: "id"; readonly id: string }
@@ -235,8 +227,6 @@ export function durationSeconds(v: number | string): number | undefined {
   return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
 }
 
-const ANYWHERE = new Set(["0.0.0.0/0", "::/0"]);
-
 /**
  * Validates an AWS runner profile and applies every default. Throws {@link ConfigError} listing
  * every problem (key path, what is wrong, how to fix it); secret values are never part of a
@@ -265,37 +255,9 @@ export function resolveAwsRunnerProfile(input: unknown): AwsRunnerProfile {
     issues.push({ path: at("subnetCidr", cfg.subnetCidr), message: `${subnet.text} does not lie inside vpcCidr ${vpc.text}`, fix: `choose a subnet inside ${vpc.text}, or widen vpcCidr to contain ${subnet.text}` });
   }
 
-  // Egress allowlist.
-  const allow: AwsEgressRule[] = [];
-  if (cfg.egress.allow.length === 0) {
-    issues.push({ path: "egress.allow", message: "is empty, so the runners could reach nothing (not even GitHub)", fix: "list each destination the runners need: { name, cidrs | prefixListId, port, protocol }, e.g. GitHub, the container registry, the artifact store, Vault and NTP (udp 123)" });
-  }
-  const ruleNames = new Map<string, number>();
-  cfg.egress.allow.forEach((r, i) => {
-    const p = `egress.allow[${i}]`;
-    const first = ruleNames.get(r.name);
-    if (first !== undefined) issues.push({ path: `${p}.name`, message: `"${r.name}" is already the name of egress.allow[${first}]`, fix: "give every egress rule a unique name" });
-    else ruleNames.set(r.name, i);
-    const protocol = r.protocol ?? d.egressProtocol;
-    if (protocol === "-1" || protocol === "all") {
-      issues.push({ path: `${p}.protocol`, message: `"${protocol}" opens every protocol and port`, fix: 'allow one protocol and port per rule: protocol "tcp" or "udp" with a port' });
-    } else if (protocol !== "tcp" && protocol !== "udp") {
-      issues.push({ path: `${p}.protocol`, message: `"${protocol}" is not tcp or udp`, fix: 'use "tcp" or "udp"' });
-    }
-    if ((r.cidrs === undefined) === (r.prefixListId === undefined)) {
-      issues.push({ path: p, message: "needs exactly one of cidrs or prefixListId", fix: 'give the destination\'s CIDR blocks (cidrs: ["192.0.2.0/24"]) or a managed prefix list (prefixListId: "pl-...")' });
-    } else if (r.cidrs !== undefined && r.cidrs.length === 0) {
-      issues.push({ path: `${p}.cidrs`, message: "is empty", fix: "list the destination's CIDR blocks, or use prefixListId" });
-    }
-    const cidrs = checkCidrList(r.cidrs ?? [], `${p}.cidrs`, issues, (c) =>
-      ANYWHERE.has(c.text) ? { message: `${c.text} allows every destination, so the allowlist would allow everything`, fix: "list the destination's own CIDR blocks or a managed prefix list; the allowlist never contains 0.0.0.0/0 or ::/0" } : undefined,
-    );
-    allow.push({ name: r.name, protocol: protocol === "udp" ? "udp" : "tcp", port: r.port ?? d.egressPort, cidrs, ...(r.prefixListId === undefined ? {} : { prefixListId: r.prefixListId }) });
-  });
-
-  const sshAllowedCidrs = checkCidrList(cfg.ssh?.allowedCidrs ?? [], "ssh.allowedCidrs", issues, (c) =>
-    ANYWHERE.has(c.text) ? { message: `${c.text} opens SSH to the whole internet`, fix: "list your bastion's or VPN's blocks, or use sessionManager: true instead of SSH" } : undefined,
-  );
+  // Egress allowlist and SSH sources.
+  const allow = resolveEgressAllowlist(cfg.egress.allow, issues);
+  const sshAllowedCidrs = resolveSshAllowedCidrs(cfg.ssh?.allowedCidrs ?? [], issues);
 
   // ECR.
   const pull = cfg.ecr?.pullRepositoryArns ?? [...d.ecrRepositoryArns];
@@ -409,24 +371,6 @@ export function resolveAwsRunnerProfile(input: unknown): AwsRunnerProfile {
       approle: { mountPath: ar.mountPath ?? d.vault.approle.mountPath, roleName: name, secretIdTtlSeconds, secretIdNumUses, tokenTtlSeconds, tokenMaxTtlSeconds },
     },
   };
-}
-
-/** Parses a list of CIDR blocks (already syntax-checked by the schema), reporting refused and overlapping blocks. */
-function checkCidrList(texts: readonly string[], path: string, issues: ConfigIssue[], refuse: (c: Cidr) => { message: string; fix: string } | undefined): string[] {
-  const seen: { c: Cidr; i: number }[] = [];
-  texts.forEach((t, i) => {
-    const c = parseCidr(t);
-    if (!isCidr(c)) return;
-    const refused = refuse(c);
-    if (refused) {
-      issues.push({ path: `${path}[${i}]`, ...refused });
-      return;
-    }
-    const other = seen.find((s) => cidrsOverlap(s.c, c));
-    if (other) issues.push({ path: `${path}[${i}]`, message: `${c.text} overlaps ${other.c.text} (${path}[${other.i}])`, fix: "list each block once: drop the narrower block or merge the two" });
-    else seen.push({ c, i });
-  });
-  return seen.map((s) => s.c.text);
 }
 
 function duplicates(values: readonly string[], path: string, issues: ConfigIssue[]): void {

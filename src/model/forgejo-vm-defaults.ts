@@ -1,4 +1,4 @@
-/** Every default and minimum of the Forgejo VM model, and where forgejo-runner releases are downloaded. */
+/** Every default, minimum and maximum of the Forgejo VM model, and where forgejo-runner releases are downloaded. */
 
 /** Every default of the Forgejo VM model. The docs quote these values; a test checks that they agree. */
 export const FORGEJO_VM_DEFAULTS = {
@@ -14,6 +14,8 @@ export const FORGEJO_VM_DEFAULTS = {
   firewallFix: true,
   /** How the stack obtains the registration token: the Forgejo HTTP API. */
   tokenSource: "api",
+  /** Plain `http://` forge addresses are refused (loopback excepted): the API token would travel in clear. */
+  allowInsecureHttp: false,
   /** Interface address in CIDR form; empty means DHCP. */
   ipCidr: "",
   /** Extra DNS servers (required when the address is static). */
@@ -40,6 +42,12 @@ export const FORGEJO_VM_DEFAULTS = {
 
 /** Minimums below which Ubuntu 24.04 plus Docker does not boot or run jobs reliably. */
 export const FORGEJO_VM_MINIMUMS = { memoryMiB: 1024, diskGiB: 10, cpus: 1, capacity: 1 } as const;
+
+/**
+ * Maximums above which a value is a typo rather than a plan: more jobs than one VM should share,
+ * more vCPUs, memory (1 TiB) or disk (16 TiB) than a single libvirt host sensibly gives one guest.
+ */
+export const FORGEJO_VM_MAXIMUMS = { memoryMiB: 1_048_576, diskGiB: 16_384, cpus: 128, capacity: 64 } as const;
 
 /** Download URL of a forgejo-runner release binary for linux-amd64. */
 export function forgejoRunnerUrl(version: string): string {

@@ -4,9 +4,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import {
-  FORGEJO_VM_DEFAULTS, checkSshKeyPath, formatForgejoRunnerScope, formatRunnerLabel, forgejoRunnerUrl, parseForgejoRunnerScope, parseRunnerLabel, resolveForgejoVm,
+  FORGEJO_VM_DEFAULTS, FORGEJO_VM_MAXIMUMS, FORGEJO_VM_MINIMUMS, checkSshKeyPath, isLoopbackForgeHost, formatForgejoRunnerScope, formatRunnerLabel, forgejoRunnerUrl, parseForgejoRunnerScope, parseRunnerLabel, resolveForgejoVm,
 } from "./forgejo-vm.ts";
 import { ConfigError, type ConfigIssue } from "./issues.ts";
+import { isLoopbackHost } from "../forge/forge-url.ts";
 
 const repoRoot = join(import.meta.dirname, "..", "..");
 const fixture = (): Record<string, Record<string, unknown>> => parse(readFileSync(join(repoRoot, "test/fixtures/libvirt/forgejo-vm.yaml"), "utf8"));
@@ -56,6 +57,7 @@ test("defaults are the documented values", () => {
   assert.equal(vm.host.bridge, "br0");
   assert.equal(vm.host.firewallFix, true);
   assert.equal(vm.forge.tokenSource, "api");
+  assert.equal(vm.forge.allowInsecureHttp, false);
   assert.deepEqual(vm.vm.network, { kind: "dhcp", dns: [] });
   assert.equal(vm.vm.cpus, 2);
   assert.equal(vm.vm.memoryMiB, 4096);
@@ -79,6 +81,7 @@ test("the configuration reference in docs/forgejo-libvirt.md states the real def
     "host.bridge": vm.host.bridge,
     "host.firewallFix": vm.host.firewallFix,
     "forge.tokenSource": vm.forge.tokenSource,
+    "forge.allowInsecureHttp": vm.forge.allowInsecureHttp,
     "vm.ipCidr": vm.vm.network.kind === "dhcp" ? "" : vm.vm.network.cidr,
     "vm.dns": vm.vm.network.dns,
     "vm.cpus": vm.vm.cpus,
@@ -118,8 +121,31 @@ test("forge addresses must be http(s) URLs without credentials", () => {
     expectIssue(issuesOf(input), "forge.address", /URL|uses|credentials|query/, /base URL of the Forgejo instance/);
   }
   const ok = minimal();
-  ok.forge.address = "http://forgejo.lan:3000/";
-  assert.equal(resolveForgejoVm(ok).forge.address, "http://forgejo.lan:3000");
+  ok.forge.address = "https://forgejo.lan:3000/";
+  assert.equal(resolveForgejoVm(ok).forge.address, "https://forgejo.lan:3000");
+});
+
+test("a plain-http forge address is refused unless forge.allowInsecureHttp is set; loopback needs no flag", () => {
+  const http = { ...minimal(), forge: { address: "http://forgejo.lan:3000/", scope: "instance" } };
+  const issues = issuesOf(http);
+  expectIssue(issues, "forge.address", /plain http.*API token.*unencrypted/, /https:\/\/.*forge\.allowInsecureHttp: true/);
+  assert.equal(issues.length, 1);
+  const optedIn = resolveForgejoVm({ ...http, forge: { ...http.forge, allowInsecureHttp: true } });
+  assert.equal(optedIn.forge.address, "http://forgejo.lan:3000");
+  assert.equal(optedIn.forge.allowInsecureHttp, true);
+  expectIssue(issuesOf({ ...http, forge: { ...http.forge, allowInsecureHttp: false } }), "forge.address", /plain http/, /allowInsecureHttp/);
+  expectIssue(issuesOf({ ...http, forge: { ...http.forge, allowInsecureHttp: "yes" } }), "forge.allowInsecureHttp", /true or false/, /.+/);
+  for (const loopback of ["http://localhost:3000", "http://127.0.0.1:3000", "http://[::1]:3000", "http://forge.localhost"]) {
+    const vm = resolveForgejoVm({ ...minimal(), forge: { address: loopback, scope: "instance" } });
+    assert.equal(vm.forge.allowInsecureHttp, false, loopback);
+  }
+  assert.equal(resolveForgejoVm(minimal()).forge.allowInsecureHttp, false, "https needs no flag");
+});
+
+test("the model's loopback rule is the token client's, so neither refuses what the other accepts", () => {
+  for (const host of ["localhost", "LOCALHOST", "forge.localhost", "127.0.0.1", "127.8.9.10", "[::1]", "localhost.example.com", "128.0.0.1", "[::2]", "10.0.0.1", "forge.lan", "127.0.0"]) {
+    assert.equal(isLoopbackForgeHost(host), isLoopbackHost(host), host);
+  }
 });
 
 test("scopes are read by the one scope parser: instance, user, org/<name> or repo/<owner>/<name>", () => {
@@ -220,6 +246,28 @@ test("capacity, cpus, memory and disk below their minimums are refused with the 
   expectIssue(issues, "vm.memoryMiB", /512 is not a whole number of 1024 or more/, /1024 or more/);
   expectIssue(issues, "vm.diskGiB", /5 is not a whole number of 10 or more/, /10 or more/);
   expectIssue(issuesOf({ ...minimal(), runner: { capacity: 1.5 } }), "runner.capacity", /whole number/, /1 or more/);
+});
+
+test("capacity, cpus, memory and disk above their maximums are refused, naming the key and the maximum", () => {
+  assert.deepEqual(FORGEJO_VM_MAXIMUMS, { memoryMiB: 1_048_576, diskGiB: 16_384, cpus: 128, capacity: 64 });
+  const issues = issuesOf({ ...minimal(), vm: { name: "fj-runner-1", cpus: 129, memoryMiB: 1e9, diskGiB: 16_385 }, runner: { capacity: 1000 } });
+  expectIssue(issues, "runner.capacity", /1000 is more than the maximum of 64/, /runner\.capacity to at most 64.*add VMs/);
+  expectIssue(issues, "vm.cpus", /129 is more than the maximum of 128/, /vm\.cpus to at most 128/);
+  expectIssue(issues, "vm.memoryMiB", /1000000000 is more than the maximum of 1048576/, /vm\.memoryMiB to at most 1048576 \(1 TiB\).*MiB/);
+  expectIssue(issues, "vm.diskGiB", /16385 is more than the maximum of 16384/, /vm\.diskGiB to at most 16384 \(16 TiB\).*GiB/);
+  assert.equal(issues.length, 4, "every problem at once");
+  const edges = resolveForgejoVm({ ...minimal(), vm: { name: "fj-runner-1", cpus: FORGEJO_VM_MAXIMUMS.cpus, memoryMiB: FORGEJO_VM_MAXIMUMS.memoryMiB, diskGiB: FORGEJO_VM_MAXIMUMS.diskGiB }, runner: { capacity: FORGEJO_VM_MAXIMUMS.capacity } });
+  assert.deepEqual([edges.vm.cpus, edges.vm.memoryMiB, edges.vm.diskGiB, edges.runner.capacity], [128, 1_048_576, 16_384, 64], "the maximums themselves are accepted");
+  const lows = resolveForgejoVm({ ...minimal(), vm: { name: "fj-runner-1", cpus: FORGEJO_VM_MINIMUMS.cpus, memoryMiB: FORGEJO_VM_MINIMUMS.memoryMiB, diskGiB: FORGEJO_VM_MINIMUMS.diskGiB }, runner: { capacity: FORGEJO_VM_MINIMUMS.capacity } });
+  assert.deepEqual([lows.vm.cpus, lows.vm.memoryMiB, lows.vm.diskGiB, lows.runner.capacity], [1, 1024, 10, 1]);
+});
+
+test("the documented ranges are the model's minimums and maximums", () => {
+  const doc = readFileSync(join(repoRoot, "docs/forgejo-libvirt.md"), "utf8");
+  for (const [key, name] of [["vm.cpus", "cpus"], ["vm.memoryMiB", "memoryMiB"], ["vm.diskGiB", "diskGiB"], ["runner.capacity", "capacity"]] as const) {
+    const row = doc.split("\n").find((l) => l.startsWith(`| \`${key}\` |`)) ?? assert.fail(`no row for ${key}`);
+    assert.ok(row.includes(`${FORGEJO_VM_MINIMUMS[name]} to ${FORGEJO_VM_MAXIMUMS[name]}`), `${key}: ${row}`);
+  }
 });
 
 test("vm.name is a DNS label and unknown keys are named", () => {

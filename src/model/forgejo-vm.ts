@@ -11,7 +11,7 @@
  */
 import { z } from "zod";
 import ipaddr from "ipaddr.js";
-import { FORGEJO_VM_DEFAULTS, FORGEJO_VM_MINIMUMS, forgejoRunnerUrl } from "./forgejo-vm-defaults.ts";
+import { FORGEJO_VM_DEFAULTS, FORGEJO_VM_MAXIMUMS, FORGEJO_VM_MINIMUMS, forgejoRunnerUrl } from "./forgejo-vm-defaults.ts";
 import { type ForgejoVmPaths, forgejoVmPaths } from "./forgejo-vm-paths.ts";
 import { type ForgejoRunnerScope, parseForgejoRunnerScope } from "./forgejo-scope.ts";
 import { type ConfigIssue, ConfigError } from "./issues.ts";
@@ -41,9 +41,11 @@ const checked = (problem: (v: string) => [message: string, fix: string] | undefi
     if (p) ctx.addIssue(custom(p[0], p[1]));
   });
 
-const wholeAtLeast = (min: number, fix: string) =>
+/** A whole number from `min` to `max`; `lowFix` is the fix below the range (or for a fraction), `highFix` above it. */
+const wholeBetween = (min: number, max: number, lowFix: string, highFix: string) =>
   z.number({ error: "must be a number" }).superRefine((v, ctx) => {
-    if (!Number.isInteger(v) || v < min) ctx.addIssue(custom(`${v} is not a whole number of ${min} or more`, fix));
+    if (!Number.isInteger(v) || v < min) ctx.addIssue(custom(`${v} is not a whole number of ${min} or more`, lowFix));
+    else if (v > max) ctx.addIssue(custom(`${v} is more than the maximum of ${max}`, highFix));
   });
 
 const hostAddress = checked((v) =>
@@ -154,6 +156,11 @@ export const forgejoVmSchema = strictObject({
   forge: strictObject({
     /** Base URL of the Forgejo instance. Required. */
     address: forgeAddress,
+    /**
+     * Accept a plain `http://` address on a host other than loopback: the owner-scoped API token
+     * then travels unencrypted. Only for a forge on a trusted network. @default false
+     */
+    allowInsecureHttp: z.boolean({ error: "must be true or false" }).optional(),
     /** `instance`, `user`, `org/<name>` or `repo/<owner>/<name>`. Required. */
     scope,
     /** Where the stack gets the registration token: `api` (HTTP API) or `ssh` (`forgejo actions generate-runner-token` on the forge host). @default "api" */
@@ -171,11 +178,11 @@ export const forgejoVmSchema = strictObject({
     /** DNS servers; required with a static address. @default [] */
     dns: z.array(dnsServer, { error: "must be a list of IP addresses" }).optional(),
     /** Virtual CPUs. @default 2 */
-    cpus: wholeAtLeast(FORGEJO_VM_MINIMUMS.cpus, "set vm.cpus to 1 or more").optional(),
+    cpus: wholeBetween(FORGEJO_VM_MINIMUMS.cpus, FORGEJO_VM_MAXIMUMS.cpus, "set vm.cpus to 1 or more", `set vm.cpus to at most ${FORGEJO_VM_MAXIMUMS.cpus}, and no more than the host's own cores (nproc)`).optional(),
     /** Memory in MiB. @default 4096 */
-    memoryMiB: wholeAtLeast(FORGEJO_VM_MINIMUMS.memoryMiB, "set vm.memoryMiB to 1024 or more (Ubuntu 24.04 with Docker needs at least 1 GiB; 4096 is the default)").optional(),
+    memoryMiB: wholeBetween(FORGEJO_VM_MINIMUMS.memoryMiB, FORGEJO_VM_MAXIMUMS.memoryMiB, "set vm.memoryMiB to 1024 or more (Ubuntu 24.04 with Docker needs at least 1 GiB; 4096 is the default)", `set vm.memoryMiB to at most ${FORGEJO_VM_MAXIMUMS.memoryMiB} (1 TiB); the value is in MiB, e.g. 8192 for 8 GiB`).optional(),
     /** Overlay disk size in GiB. @default 40 */
-    diskGiB: wholeAtLeast(FORGEJO_VM_MINIMUMS.diskGiB, "set vm.diskGiB to 10 or more (the base image alone is 3.5 GiB, and job images need room)").optional(),
+    diskGiB: wholeBetween(FORGEJO_VM_MINIMUMS.diskGiB, FORGEJO_VM_MAXIMUMS.diskGiB, "set vm.diskGiB to 10 or more (the base image alone is 3.5 GiB, and job images need room)", `set vm.diskGiB to at most ${FORGEJO_VM_MAXIMUMS.diskGiB} (16 TiB); the value is in GiB, e.g. 60`).optional(),
     /** Base cloud image. @default Ubuntu 24.04 release 20250704 */
     baseImage: baseImage.optional(),
   }),
@@ -183,7 +190,7 @@ export const forgejoVmSchema = strictObject({
     /** Runner labels. @default ["fenced:docker://node:22.12.0-bookworm"] */
     labels: z.array(label, { error: "must be a list of labels" }).optional(),
     /** Concurrent jobs. @default 1 */
-    capacity: wholeAtLeast(FORGEJO_VM_MINIMUMS.capacity, "set runner.capacity to 1 or more (1 keeps jobs from sharing the VM)").optional(),
+    capacity: wholeBetween(FORGEJO_VM_MINIMUMS.capacity, FORGEJO_VM_MAXIMUMS.capacity, "set runner.capacity to 1 or more (1 keeps jobs from sharing the VM)", `set runner.capacity to at most ${FORGEJO_VM_MAXIMUMS.capacity}; for more parallel jobs, add VMs rather than sharing one`).optional(),
     /** forgejo-runner release, e.g. "12.6.4". @default "12.6.4" */
     version: checked((v) => (VERSION.test(v) ? undefined : [`"${v}" is not a release version`, 'give a forgejo-runner release as MAJOR.MINOR.PATCH without "v", e.g. "12.6.4"'])).optional(),
     /** SHA-256 of the release's linux-amd64 binary; required whenever version is set. */
@@ -222,6 +229,8 @@ export interface ResolvedForgejoVm {
     readonly address: string;
     readonly scope: ForgejoRunnerScope;
     readonly tokenSource: "api" | "ssh";
+    /** Whether a plain `http://` address on a host other than loopback was accepted knowingly (`forge.allowInsecureHttp`). */
+    readonly allowInsecureHttp: boolean;
     /** Present exactly when `tokenSource` is `ssh`. */
     readonly ssh?: ResolvedForgejoSsh;
   };
@@ -244,6 +253,28 @@ export interface ResolvedForgejoVm {
 }
 
 type Obj = Record<string, unknown>;
+
+/**
+ * True for hosts that never leave this machine, where plain http exposes nothing. The same rule
+ * as the token client's (`isLoopbackHost` in src/forge/forge-url.ts; a test keeps them in step).
+ */
+export function isLoopbackForgeHost(hostname: string): boolean {
+  const h = hostname.toLowerCase();
+  return h === "localhost" || h.endsWith(".localhost") || h === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(h);
+}
+
+/** The `forge.address` issue of a plain-http address on a non-loopback host without `forge.allowInsecureHttp: true`. */
+function insecureHttpIssues(forge: Obj): ConfigIssue[] {
+  const address = forge["address"];
+  if (typeof address !== "string" || forge["allowInsecureHttp"] === true || urlProblem(address) !== undefined) return [];
+  const url = new URL(address);
+  if (url.protocol !== "http:" || isLoopbackForgeHost(url.hostname)) return [];
+  return [{
+    path: "forge.address",
+    message: "uses plain http: the owner-scoped API token, the registration token and the runner's own traffic would travel unencrypted",
+    fix: "use the forge's https:// address; only for a forge on a trusted network, set forge.allowInsecureHttp: true knowingly",
+  }];
+}
 const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
 
 /**
@@ -277,7 +308,7 @@ function crossKeyIssues(input: unknown): ConfigIssue[] {
   if (forge["tokenSource"] !== "ssh" && forge["ssh"] !== undefined) {
     issues.push({ path: "forge.ssh", message: 'only applies when forge.tokenSource is "ssh"', fix: 'set forge.tokenSource to "ssh", or remove forge.ssh' });
   }
-  return [...issues, ...vmNetworkIssues(vm)];
+  return [...issues, ...insecureHttpIssues(forge), ...vmNetworkIssues(vm)];
 }
 
 function duplicateLabelIssues(labels: readonly RunnerLabel[]): ConfigIssue[] {
@@ -331,6 +362,7 @@ export function resolveForgejoVm(input: unknown): ResolvedForgejoVm {
       address: forge.address.replace(/\/+$/, ""),
       scope: parseForgejoRunnerScope(forge.scope),
       tokenSource,
+      allowInsecureHttp: forge.allowInsecureHttp ?? d.allowInsecureHttp,
       ...(forge.ssh === undefined ? {} : { ssh: { ...defined(forge.ssh), keyPath: forge.ssh.keyPath ?? host.sshKeyPath } }),
     },
     vm: {

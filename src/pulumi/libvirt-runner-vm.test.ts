@@ -11,7 +11,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { promiseOf, recordingMocks, type Registered } from "../../test/pulumi-mocks.ts";
 import { maskSecrets } from "../offline/render-stack.ts";
 import { ConfigError, resolveForgejoVm } from "../model/index.ts";
-import { forgejoVmHostCommands, renderCloudInit } from "../render/index.ts";
+import { forgejoVmHostCommands, renderCloudInit, renderCloudInitRedacted } from "../render/index.ts";
 
 /** What the forge would mint; it must reach the staged user-data and nothing else. */
 const TOKEN = "CANARYregistrationToken0123456789abcdef";
@@ -130,20 +130,39 @@ describe("LibvirtRunnerVm component", () => {
     }
   });
 
-  it("replaces the VM exactly when a staged file changes: triggers are the files' SHA-256", async () => {
+  it("replaces the VM when a staged file or the token's keys change; no trigger is computed from the token", async () => {
+    const { tokenReplacementKeyOf } = await import("./libvirt-runner-vm.ts");
+    const hex = (text: string) => createHash("sha256").update(text).digest("hex");
     registered.length = 0;
     const { c } = await build("triggers", vmInput());
-    const files = ["user-data", "network-config", "meta-data", "domain-xml"].map((f) => {
-      const stdin = registered.find((r) => r.name === `triggers-stage-${f}`)!.inputs["stdin"] as string | { value: string };
-      return createHash("sha256").update(typeof stdin === "string" ? stdin : stdin.value).digest("hex");
-    });
-    const triggers = registered.find((r) => r.name === "triggers-vm")!.inputs["triggers"];
-    assert.deepEqual(triggers, files);
+    const stdinOf = (name: string, f: string) => {
+      const stdin = registered.find((r) => r.name === `${name}-stage-${f}`)!.inputs["stdin"] as string | { value: string };
+      return typeof stdin === "string" ? stdin : stdin.value;
+    };
+    const realUserData = stdinOf("triggers", "user-data");
+    assert.ok(realUserData.includes(TOKEN), "the staged user-data carries the token");
+    const expected = [
+      renderCloudInitRedacted(c.resolved).userData,
+      ...["network-config", "meta-data", "domain-xml"].map((f) => stdinOf("triggers", f)),
+      tokenReplacementKeyOf(c.resolved),
+    ].map(hex);
+    const triggers = registered.find((r) => r.name === "triggers-vm")!.inputs["triggers"] as string[];
+    assert.deepEqual(triggers, expected, "the staged files' SHA-256 (the user-data redacted), then the token's keys");
+    assert.ok(!triggers.includes(hex(realUserData)) && !triggers.includes(hex(TOKEN)), "no trigger is a digest of the token or of a document holding it");
+    assert.ok(triggers.every((t) => typeof t === "string"), "all plain, so a preview shows which one changed");
+
     registered.length = 0;
     await build("triggers2", vmInput({ runner: { capacity: 2 } }));
     const again = registered.find((r) => r.name === "triggers2-vm")!.inputs["triggers"] as string[];
-    assert.notEqual(again[0], files[0], "a changed runner config changes the user-data digest");
-    assert.equal(again[3], files[3], "the domain XML is unchanged");
+    assert.notEqual(again[0], triggers[0], "a changed runner config changes the user-data digest");
+    assert.equal(again[3], triggers[3], "the domain XML is unchanged");
+    assert.equal(again[4], triggers[4], "capacity does not re-mint the token");
+
+    // A new scope mints a new token but leaves the cloud-init alone: the token's keys replace the VM.
+    registered.length = 0;
+    await build("triggers3", vmInput({ forge: { scope: "org/other" } }));
+    const rescoped = registered.find((r) => r.name === "triggers3-vm")!.inputs["triggers"] as string[];
+    assert.notEqual(rescoped[4], triggers[4], "a new scope changes the token's keys");
     assert.equal(c.cloudInitRedacted.redacted, true);
   });
 
@@ -175,6 +194,25 @@ describe("LibvirtRunnerVm component", () => {
     const pub = vmInput({ host: { sshKeyPath: `${keyPath}.pub` } });
     assert.throws(() => new LibvirtRunnerVm("bad", { vm: pub, forgeApiToken: API_TOKEN }), (e: unknown) => e instanceof ConfigError && /holds a public key/.test(e.message) && !e.message.includes(KEY_BODY));
     assert.equal(registered.length, 0, "nothing was registered");
+  });
+
+  it("passes forge.allowInsecureHttp to the token client, and refuses a plain-http forge without it", async () => {
+    const { LibvirtRunnerVm } = await import("./libvirt-runner-vm.ts");
+    registered.length = 0;
+    const http = vmInput({ forge: { address: "http://forgejo.lan:3000" } });
+    assert.throws(() => new LibvirtRunnerVm("insecure", { vm: http, forgeApiToken: API_TOKEN }), (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.deepEqual(e.issues.map((i) => i.path), ["forge.address"], "reported once, under the key the user wrote");
+      assert.match(e.message, /plain http.*forge\.allowInsecureHttp: true/);
+      return true;
+    });
+    assert.equal(registered.length, 0, "nothing was registered");
+    await build("optin", vmInput({ forge: { address: "http://forgejo.lan:3000", allowInsecureHttp: true } }));
+    assert.equal(registered.find((r) => r.name === "optin-registration-token")!.inputs["allowInsecureHttp"], true);
+    await build("loopback", vmInput({ forge: { address: "http://127.0.0.1:3000" } }));
+    assert.equal(registered.find((r) => r.name === "loopback-registration-token")!.inputs["allowInsecureHttp"], false, "loopback needs no opt-in");
+    await build("https", vmInput());
+    assert.equal(registered.find((r) => r.name === "https-registration-token")!.inputs["allowInsecureHttp"], false);
   });
 
   it("mints over SSH when forge.tokenSource is ssh, with the forge key defaulting to the host key", async () => {

@@ -9,10 +9,13 @@
  * 3. `staging-dir` and `stage-*`: the cloud-init sources and the domain XML, each written from
  *    stdin (the user-data as a secret). `staging-dir` only acts on destroy: it removes the staged
  *    files after the VM is gone.
- * 4. `vm`: the idempotent apply script. Its triggers are the hashes of the staged files, so a
- *    changed cloud-init or domain definition replaces the VM: the old one (domain, overlay, seed) is
- *    deleted first, then a fresh one is created from the files already staged. The shared base
- *    image is never deleted. A larger `vm.diskGiB` alone is applied in place.
+ * 4. `vm`: the idempotent apply script. Its triggers are the SHA-256 of each staged file, the
+ *    user-data in its redacted form (token replaced by `[secret]`), and of the token's
+ *    replacement keys ({@link tokenReplacementKeyOf}). So a changed cloud-init or domain
+ *    definition, or a token minted for a changed scope, URL or runner, replaces the VM: the old
+ *    one (domain, overlay, seed) is deleted first, then a fresh one is created from the files
+ *    already staged. The shared base image is never deleted. A larger `vm.diskGiB` alone is
+ *    applied in place.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -48,6 +51,14 @@ export function registrationTriggerOf(vm: ResolvedForgejoVm): string {
   return JSON.stringify({ name: vm.vm.name, labels: vm.runner.labels.map(formatRunnerLabel), version: vm.runner.version });
 }
 
+/**
+ * Everything whose change replaces the `ForgejoRegistrationToken` (its forge URL, scope and
+ * registration trigger): a change mints a new token, which only a new VM registers with.
+ */
+export function tokenReplacementKeyOf(vm: ResolvedForgejoVm): string {
+  return JSON.stringify({ forgeUrl: vm.forge.address, scope: formatForgejoRunnerScope(vm.forge.scope), registrationTrigger: registrationTriggerOf(vm) });
+}
+
 const sha256 = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
 const kebab = (key: HostFileKey): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -56,8 +67,8 @@ function tokenArgs(vm: ResolvedForgejoVm, forgeApiToken: pulumi.Input<string> | 
     forgeUrl: vm.forge.address,
     scope: formatForgejoRunnerScope(vm.forge.scope),
     registrationTrigger: registrationTriggerOf(vm),
-    // forge.address accepts http:// for a forge on a trusted network; writing it is the opt-in.
-    allowInsecureHttp: vm.forge.address.startsWith("http://"),
+    // The model refuses a plain-http, non-loopback forge.address unless forge.allowInsecureHttp is set.
+    allowInsecureHttp: vm.forge.allowInsecureHttp,
     ...(vm.forge.ssh === undefined ? {} : { ssh: vm.forge.ssh }),
     ...(forgeApiToken === undefined ? {} : { apiToken: forgeApiToken }),
   };
@@ -144,9 +155,15 @@ export class LibvirtRunnerVm extends pulumi.ComponentResource {
       );
     });
 
-    // A digest of the user-data reveals nothing of the token in it, and lets a preview show
-    // which staged file changed.
-    const triggers = stagingCommands(vm).map((s) => pulumi.unsecret(contentOf(s.key).apply(sha256)));
+    // Digests of the staged files with the user-data redacted, so that no trigger is computed from
+    // the token and a preview still shows which file changed; plus the digest of what re-mints
+    // the token, so that a token minted for a new scope, URL, name, labels or release replaces
+    // the VM too (a runner registers only at its first boot).
+    const redacted = hostFiles(vm, { cloudInit: this.cloudInitRedacted, domainXml: renderDomainXml(vm) });
+    const triggers = [
+      ...stagingCommands(vm).map((s) => sha256(redacted.find((f) => f.key === s.key)?.content ?? "")),
+      sha256(tokenReplacementKeyOf(vm)),
+    ];
     this.vm = new remote.Command(
       `${name}-vm`,
       { connection, create: cmds.create, update: cmds.update, delete: cmds.deleteKeepingStaged, triggers },

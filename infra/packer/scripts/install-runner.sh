@@ -4,8 +4,11 @@
 # firecracker and jailer. Every artifact is pinned by version AND SHA-256 and checked with
 # `sha256sum -c` before it is used; a missing or malformed checksum stops the build.
 #
-# Dependencies that dnf resolves (containerd, runc, libicu, ...) come from the Amazon Linux 2023
-# repository of the base image's release, which dnf verifies against the release's signed metadata.
+# Not everything is pinned by SHA-256: the dependencies dnf resolves (containerd, runc, ...) and
+# the runner's .NET prerequisites (libicu, krb5-libs, lttng-ust, openssl-libs, zlib) are taken at
+# build time from the Amazon Linux 2023 release repository the base image is locked to. They are
+# pinned by that release (choose the base image by exact name for a reproducible build) and by the
+# repository's signed metadata, not by a checksum of ours.
 set -euo pipefail
 
 die() {
@@ -124,7 +127,8 @@ runner_tar="actions-runner-linux-x64-${RUNNER_VERSION}.tar.gz"
 fetch "https://github.com/actions/runner/releases/download/v${RUNNER_VERSION}/${runner_tar}" "${work}/${runner_tar}" "${RUNNER_SHA256}"
 install -d -o runner -g runner -m 0750 /opt/actions-runner
 tar -xzf "${work}/${runner_tar}" -C /opt/actions-runner
-# The runner is a .NET application: it needs ICU, Kerberos and LTTng from the release repository.
+# The runner is a .NET application: it needs ICU, Kerberos and LTTng from the release repository
+# (pinned by the base image's release, not by SHA-256; see the header).
 dnf install -y --quiet libicu krb5-libs lttng-ust openssl-libs zlib
 chown -R runner:runner /opt/actions-runner
 

@@ -17,6 +17,8 @@ const BASE_BYTES = "stand-in for the Ubuntu cloud image\n";
 
 /** Stand-ins for the host tools: they log every call and keep just enough state in files. */
 const FAKES: Record<string, string> = {
+  // The shutdown wait loop counts its own seconds; the stand-in keeps the test instant.
+  sleep: "#!/bin/sh\nexit 0\n",
   virsh: `#!/bin/sh
 echo "virsh $*" >>"$FAKE_DIR/calls"
 if [ "$1" = --connect ]; then shift 2; fi
@@ -26,7 +28,14 @@ case "$1" in
   domstate) if [ -f "$st" ]; then cat "$st"; echo; else echo "error: failed to get domain '$2'" >&2; exit 1; fi ;;
   define) if [ ! -f "$st" ]; then echo "shut off" >"$st"; fi ;;
   start) echo running >"$st" ;;
-  shutdown|destroy) echo "shut off" >"$st" ;;
+  shutdown) if [ "$FAKE_SHUTDOWN" != ignore ]; then echo "shut off" >"$st"; fi ;;
+  destroy)
+    case "$FAKE_DESTROY" in
+      # The guest finished its ACPI shutdown after the caller's state check: nothing left to destroy.
+      race) echo "shut off" >"$st"; echo "error: Requested operation is not valid: domain is not running" >&2; exit 1 ;;
+      fail) echo "error: Failed to terminate process: Device or resource busy" >&2; exit 1 ;;
+      *) echo "shut off" >"$st" ;;
+    esac ;;
   undefine) rm -f "$st" ;;
 esac
 `,
@@ -52,7 +61,7 @@ cp "$FAKE_DOWNLOAD" "$out"
 interface FakeHost {
   readonly dir: string;
   readonly vm: ResolvedForgejoVm;
-  sh(command: string, stdin?: string): { status: number | null; stderr: string };
+  sh(command: string, stdin?: string, env?: Record<string, string>): { status: number | null; stderr: string };
   /** Calls logged since the previous `calls()`. */
   calls(): string[];
 }
@@ -80,11 +89,11 @@ function fakeHost(download = BASE_BYTES, overrides: Record<string, unknown> = {}
   return {
     dir,
     vm,
-    sh: (command, stdin) => {
+    sh: (command, stdin, env = {}) => {
       const r = spawnSync("/bin/sh", ["-c", command], {
         input: stdin ?? "",
         encoding: "utf8",
-        env: { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}`, FAKE_DIR: dir, FAKE_POOL: pool, FAKE_DOWNLOAD: join(dir, "download") },
+        env: { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}`, FAKE_DIR: dir, FAKE_POOL: pool, FAKE_DOWNLOAD: join(dir, "download"), ...env },
       });
       return { status: r.status, stderr: r.stderr };
     },
@@ -165,6 +174,39 @@ test("a changed cloud-init rebuilds the seed and restarts the running VM; a larg
   const refused = host.sh(forgejoVmHostCommands(smaller).update);
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /never shrink/);
+});
+
+test("a guest that ignores ACPI shutdown is powered off after the grace period, even if it stops just before the destroy", () => {
+  const shutdown = "virsh --connect qemu:///system shutdown fj-runner-1";
+  const destroy = "virsh --connect qemu:///system destroy fj-runner-1";
+  const restart = (env: Record<string, string>) => {
+    const host = fakeHost();
+    const cmds = forgejoVmHostCommands(host.vm);
+    stage(host, host.vm);
+    assert.equal(host.sh(cmds.create).status, 0);
+    stage(host, { ...host.vm, runner: { ...host.vm.runner, capacity: 2 } });
+    host.calls();
+    return { r: host.sh(cmds.update, "", { FAKE_SHUTDOWN: "ignore", ...env }), calls: host.calls() };
+  };
+
+  const plain = restart({});
+  assert.equal(plain.r.status, 0, plain.r.stderr);
+  assert.equal(plain.calls.filter((c) => c === destroy).length, 1, "one destroy once the grace period is over");
+  assert.ok(plain.calls.indexOf(shutdown) < plain.calls.indexOf(destroy), plain.calls.join("\n"));
+  assert.ok(plain.calls.includes("virsh --connect qemu:///system start fj-runner-1"), "and started again with the new seed");
+
+  // The domain stops between the state check and the destroy: virsh destroy fails, the script goes on.
+  const race = restart({ FAKE_DESTROY: "race" });
+  assert.equal(race.r.status, 0, race.r.stderr);
+  assert.equal(race.calls.filter((c) => c === destroy).length, 1, race.calls.join("\n"));
+  assert.ok(race.calls.indexOf(destroy) < race.calls.indexOf("virsh --connect qemu:///system start fj-runner-1"), "started after the race");
+
+  // A domain that cannot be destroyed at all: the script gives up with a message instead of looping forever.
+  const stuck = restart({ FAKE_DESTROY: "fail" });
+  assert.equal(stuck.r.status, 1);
+  assert.match(stuck.r.stderr, /domain fj-runner-1 is still running 150 s after its shutdown: check virsh domstate --reason fj-runner-1/);
+  assert.equal(stuck.calls.filter((c) => c === destroy).length, 30, "destroy is retried once a second for 30 s");
+  assert.equal(stuck.calls.includes("virsh --connect qemu:///system start fj-runner-1"), false);
 });
 
 test("a base image whose SHA-256 differs is refused and not kept", () => {

@@ -21,6 +21,8 @@ import {
 
 /** Seconds the apply script waits for an ACPI shutdown before it powers the VM off. */
 export const SHUTDOWN_GRACE_SECONDS = 120;
+/** Seconds after the grace period during which the apply script keeps powering the VM off before it gives up. */
+export const POWER_OFF_SECONDS = 30;
 
 /** Host tools the apply script needs, with the Debian/Ubuntu package that provides each. */
 export const HOST_TOOLS: readonly (readonly [tool: string, pkg: string])[] = [
@@ -107,7 +109,12 @@ export function applyScript(vm: ResolvedForgejoVm): ShellScript {
         argv(v.shutdown),
         assign("waited", "0"),
         whileDo(test(ref("state"), "=", "running"), [
-          ifThen(test(ref("waited"), "-ge", String(SHUTDOWN_GRACE_SECONDS)), [argv(v.destroy)]),
+          ifThen(test(ref("waited"), "-ge", String(SHUTDOWN_GRACE_SECONDS + POWER_OFF_SECONDS)), fail(["domain ", ref("name"), " is still running ", String(SHUTDOWN_GRACE_SECONDS + POWER_OFF_SECONDS), " s after its shutdown: check virsh domstate --reason ", ref("name"), ", then apply again"])),
+          ifThen(test(ref("waited"), "-ge", String(SHUTDOWN_GRACE_SECONDS)), [
+            comment("Power it off. It may stop on its own between the check and the destroy, which then fails: the loop re-checks."),
+            capture("state", argv(v.state)),
+            ifThen(test(ref("state"), "=", "running"), [or(argv(v.destroy), cmd("true"))]),
+          ]),
           cmd("sleep", "1"),
           assign("waited", raw("$((waited + 1))")),
           capture("state", argv(v.state)),
