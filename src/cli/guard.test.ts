@@ -1,14 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parse } from "yaml";
 import { PROFILE_DEFAULTS } from "../model/profiles.ts";
 import { ACTIONLINT_CONFIG_PATH, GITHUB_HOSTED_LABELS, UNTRUSTED_EVENTS, GUARD_RULES } from "../audit/guard/index.ts";
-import { DEFAULT_WORKFLOW_DIRS, guardCommand } from "./guard.ts";
+import { DEFAULT_WORKFLOW_DIRS, guardCommand, NODE_WORKFLOW_FS, readWorkflows } from "./guard.ts";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
 const fixtures = resolve(repoRoot, "test/fixtures/guard");
@@ -26,10 +26,13 @@ try {
   else throw e;
 }`;
 
-function guard(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", harness, "--", ...args], { cwd, encoding: "utf8" });
+function guardWrapped(wrap: readonly string[], cwd: string, ...args: string[]) {
+  const [cmd, ...pre] = [...wrap, process.execPath];
+  const r = spawnSync(cmd!, [...pre, "--input-type=module", "-e", harness, "--", ...args], { cwd, encoding: "utf8" });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+const guard = (cwd: string, ...args: string[]) => guardWrapped([], cwd, ...args);
 
 function repoWith(...cases: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), "guard-repo-"));
@@ -75,6 +78,111 @@ test("invalid YAML is reported with file and line, and the run goes on", () => {
   const out = JSON.parse(r.stdout) as { workflows: string[]; findings: { file: string; rule: string; line: number }[] };
   assert.equal(out.workflows.length, 2);
   assert.deepEqual(out.findings.map((f) => [f.file, f.rule, f.line]), [[".github/workflows/invalid-yaml.yml", "yaml-syntax", 6]]);
+});
+
+interface GuardJson {
+  workflows: string[];
+  findings: { file: string; rule: string; line: number; job: string; message: string; fix: string }[];
+}
+
+/** A repository with the label-served workflow (no findings of its own) plus whatever `add` puts beside it. */
+function repoWithBeside(add: (workflowsDir: string) => void): string {
+  const dir = repoWith("label-served");
+  add(join(dir, ".github/workflows"));
+  return dir;
+}
+
+const servedWorkflow = readFileSync(join(fixtures, "label-served/.github/workflows/label-served.yml"));
+
+test("a workflow file whose name is not UTF-8 is read by its bytes, checked, and reported with a rename fix", () => {
+  const dir = repoWithBeside((wf) => writeFileSync(Buffer.concat([Buffer.from(`${wf}/caf`), Buffer.from([0xe9]), Buffer.from(".yml")]), servedWorkflow));
+  const r = guard(dir, "--profiles", fixtureProfiles, "--json");
+  assert.equal(r.code, 1, r.stderr);
+  const out = JSON.parse(r.stdout) as GuardJson;
+  assert.deepEqual(out.workflows, [".github/workflows/caf%E9.yml", ".github/workflows/label-served.yml"]);
+  assert.deepEqual(out.findings.map((f) => [f.file, f.rule, f.job]), [[".github/workflows/caf%E9.yml", "file-name", ""]]);
+  assert.match(out.findings[0]!.message, /file name is not valid UTF-8/);
+  assert.match(out.findings[0]!.fix, /rename it to a UTF-8 name, e\.g\. caf_\.yml/);
+});
+
+test("a dangling symbolic link is an unreadable finding naming the link and its target; the run goes on", () => {
+  const dir = repoWithBeside((wf) => symlinkSync("gone.yml", join(wf, "dangling.yml")));
+  const r = guard(dir, "--profiles", fixtureProfiles, "--no-actionlint", "--json");
+  assert.equal(r.code, 1, r.stderr);
+  const out = JSON.parse(r.stdout) as GuardJson;
+  assert.deepEqual(out.workflows, [".github/workflows/label-served.yml"]);
+  assert.deepEqual(out.findings.map((f) => [f.file, f.rule]), [[".github/workflows/dangling.yml", "unreadable"]]);
+  assert.match(out.findings[0]!.message, /is a dangling symbolic link to gone\.yml/);
+  assert.equal(out.findings[0]!.fix, "point .github/workflows/dangling.yml at an existing workflow file, or remove it");
+});
+
+test("a symbolic link loop is reported for each link, never followed, and the run goes on", () => {
+  const dir = repoWithBeside((wf) => {
+    symlinkSync("loop2.yml", join(wf, "loop1.yml"));
+    symlinkSync("loop1.yml", join(wf, "loop2.yml"));
+  });
+  const r = guard(dir, "--profiles", fixtureProfiles, "--no-actionlint");
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /\.github\/workflows\/loop1\.yml:1\s+-\s+unreadable\s+is a symbolic link to loop2\.yml that loops back on itself .*\. Fix: point \.github\/workflows\/loop1\.yml at a workflow file, or remove it/);
+  assert.match(r.stdout, /\.github\/workflows\/loop2\.yml:1\s+-\s+unreadable\s+is a symbolic link to loop1\.yml that loops/);
+  assert.match(r.stdout, /^1 workflow file checked against 4 profiles from .*: 2 findings$/m);
+});
+
+test("a link to a directory and a FIFO are reported, not opened", () => {
+  const dir = repoWithBeside((wf) => {
+    mkdirSync(join(wf, "../dir.yml"));
+    symlinkSync("../dir.yml", join(wf, "to-dir.yml"));
+    spawnSync("mkfifo", [join(wf, "pipe.yml")]);
+  });
+  const out = JSON.parse(guard(dir, "--profiles", fixtureProfiles, "--no-actionlint", "--json").stdout) as GuardJson;
+  assert.deepEqual(out.findings.map((f) => [f.file, f.rule]), [[".github/workflows/pipe.yml", "unreadable"], [".github/workflows/to-dir.yml", "unreadable"]]);
+  assert.match(out.findings[0]!.message, /is a FIFO, not a workflow file/);
+  assert.match(out.findings[1]!.message, /is a symbolic link to \.\.\/dir\.yml, which is a directory/);
+});
+
+test("a file the user cannot read is an unreadable finding with a chmod fix (read seam)", () => {
+  const dir = repoWithBeside((wf) => writeFileSync(join(wf, "locked.yml"), servedWorkflow));
+  const wf = join(dir, ".github/workflows");
+  const denied: typeof NODE_WORKFLOW_FS = {
+    ...NODE_WORKFLOW_FS,
+    readFile: (p) => {
+      if (p.toString().endsWith("/locked.yml")) throw Object.assign(new Error(`EACCES: permission denied, open '${p.toString()}'`), { code: "EACCES" });
+      return NODE_WORKFLOW_FS.readFile(p);
+    },
+  };
+  const { files, findings } = readWorkflows([wf], denied);
+  assert.deepEqual(files.map((f) => f.path.split("/").pop()), ["label-served.yml"]);
+  assert.equal(findings.length, 1);
+  const [f] = findings;
+  assert.ok(f!.file.endsWith(".github/workflows/locked.yml"), f!.file);
+  assert.equal(f!.rule, "unreadable");
+  assert.equal(f!.message, "cannot be read (EACCES: permission denied), so none of its jobs were checked");
+  assert.equal(f!.fix, `make it readable by the user running the guard (chmod a+r ${f!.file}), or run the guard as its owner`);
+});
+
+// root reads mode-000 files; without the DAC override capabilities it cannot.
+const unprivileged = process.getuid?.() === 0 ? ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"] : [];
+
+test("an unreadable file is a finding when run as a user without access; exit 2 only when nothing could be read", () => {
+  const dir = repoWithBeside((wf) => {
+    writeFileSync(join(wf, "locked.yml"), servedWorkflow);
+    chmodSync(join(wf, "locked.yml"), 0o000);
+  });
+  const some = guardWrapped(unprivileged, dir, "--profiles", fixtureProfiles, "--no-actionlint", "--json");
+  assert.equal(some.code, 1, some.stderr);
+  const out = JSON.parse(some.stdout) as GuardJson;
+  assert.deepEqual(out.workflows, [".github/workflows/label-served.yml"]);
+  assert.deepEqual(out.findings.map((f) => [f.file, f.rule, f.message]), [[".github/workflows/locked.yml", "unreadable", "cannot be read (EACCES: permission denied), so none of its jobs were checked"]]);
+
+  const only = mkdtempSync(join(tmpdir(), "guard-locked-"));
+  mkdirSync(join(only, ".github/workflows"), { recursive: true });
+  writeFileSync(join(only, ".github/workflows/locked.yml"), servedWorkflow);
+  chmodSync(join(only, ".github/workflows/locked.yml"), 0o000);
+  symlinkSync("nowhere.yml", join(only, ".github/workflows/dangling.yml"));
+  const none = guardWrapped(unprivileged, only, "--profiles", fixtureProfiles, "--no-actionlint");
+  assert.equal(none.code, 2, none.stdout + none.stderr);
+  assert.match(none.stderr, /no workflow file in \.github\/workflows could be read:\n {2}- \.github\/workflows\/dangling\.yml: is a dangling symbolic link .*Fix: point/);
+  assert.match(none.stderr, /\n {2}- \.github\/workflows\/locked\.yml: cannot be read \(EACCES: permission denied\).*Fix: make it readable .*chmod a\+r \.github\/workflows\/locked\.yml/);
 });
 
 test("by default both .github/workflows and .forgejo/workflows are read; --workflows picks directories", () => {

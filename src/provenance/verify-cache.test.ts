@@ -68,6 +68,8 @@ describe("verifyCache", () => {
     writeFileSync(file, JSON.stringify(summary));
     const same = await verifyCache({ ...readRecord(file), cacheDir: cache });
     assert.equal(same.per_file, false);
+    assert.equal(same.strength, "summary-only");
+    assert.match(same.note ?? "", /rearranged tree with the same bytes .*can match/);
     assert.equal(same.ok, true);
     writeFileSync(join(cache, "keep.txt"), "changed\n");
     const changed = await verifyCache({ ...readRecord(file), cacheDir: cache });

@@ -45,6 +45,14 @@ export interface VerifyReport {
   readonly cache_dir: string;
   /** False for summary-only records (no `files`): only the manifests could be compared. */
   readonly per_file: boolean;
+  /**
+   * How much a match proves. `per-file`: every file's path, size and SHA-256 was compared with the
+   * record's list. `summary-only`: only the manifests, count and total were, and those cannot tell
+   * apart two trees whose names and contents are arranged differently (see {@link SUMMARY_ONLY_NOTE}).
+   */
+  readonly strength: VerifyStrength;
+  /** For a summary-only record: what a match does not prove, and what to do about it. */
+  readonly note?: string;
   readonly changed: ChangedEntry[];
   readonly appeared: EntryRef[];
   readonly vanished: EntryRef[];
@@ -65,6 +73,19 @@ export interface VerifyReport {
     readonly public_key_sha256?: string;
   };
 }
+
+export type VerifyStrength = "per-file" | "summary-only";
+
+/**
+ * Why a summary-only match is weaker. The SHA-256 manifest concatenates path, hex digest and size
+ * with no separators and the BLAKE3 manifest covers contents only (both fixed by the evidence
+ * format), so different trees can give the same manifests, e.g. files `a` (empty) and `b` against
+ * one file named `a` + SHA-256 of nothing + `0b`.
+ */
+export const SUMMARY_ONLY_NOTE =
+  "the record has no per-file list (summary-only), so only its manifests, file count and total size were compared. " +
+  "These manifests do not separate path, digest and size, so a rearranged tree with the same bytes (files renamed, merged or split so that names and contents line up the same way) can match. " +
+  "Keep full records (as runner-fleet provenance record writes them, with their files list) and verify against those: then every file's path, size and SHA-256 is checked.";
 
 export interface VerifyInput {
   readonly record: RecordInput;
@@ -160,5 +181,5 @@ export async function verifyCache(input: VerifyInput, options: DigestOptions = {
     consistent &&
     Object.values(checks).every((c) => c === true || (typeof c === "object" && c.ok)) &&
     diff.changed.length + diff.appeared.length + diff.vanished.length + unreadable.length === 0;
-  return { ok, stage: record.stage, recorded_at: record.recorded_at, cache_dir: input.cacheDir, per_file: record.files !== undefined, ...diff, unreadable, checks, signature };
+  return { ok, stage: record.stage, recorded_at: record.recorded_at, cache_dir: input.cacheDir, per_file: record.files !== undefined, strength: record.files !== undefined ? "per-file" : "summary-only", ...(record.files !== undefined ? {} : { note: SUMMARY_ONLY_NOTE }), ...diff, unreadable, checks, signature };
 }

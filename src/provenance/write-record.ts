@@ -2,7 +2,7 @@
  * Writes a record: its JSON, the canonical bytes and raw signature that `openssl` verifies, and
  * one line of the output directory's ledger.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { canonicalRecordBytes } from "./canonical.ts";
 import type { ProvenanceRecord } from "./record.ts";
@@ -20,6 +20,34 @@ export interface WrittenRecord {
   readonly signature?: string;
 }
 
+/** The output directory could not be created or written; `code` is the system error code (e.g. `EACCES`). */
+export class RecordWriteError extends Error {
+  readonly code: string;
+  /** The directory or file that could not be created or written. */
+  readonly path: string;
+  constructor(path: string, cause: unknown) {
+    const err = cause as NodeJS.ErrnoException;
+    const code = err.code ?? "EIO";
+    super(`${/^[A-Z0-9]+: [^,]*/.exec(err.message)?.[0] ?? `${code}: ${String(cause)}`}`);
+    this.name = "RecordWriteError";
+    this.code = code;
+    this.path = path;
+  }
+}
+
+/**
+ * Creates `outputDir` if missing and checks that a file can be created in it (by making and removing
+ * an empty directory), so that an unusable output fails before any hashing. Throws {@link RecordWriteError}.
+ */
+export function prepareOutputDir(outputDir: string): void {
+  try {
+    mkdirSync(outputDir, { recursive: true });
+    rmdirSync(mkdtempSync(join(outputDir, ".write-check-")));
+  } catch (e) {
+    throw new RecordWriteError(outputDir, e);
+  }
+}
+
 /** The ledger's line for a record: its summary, without the per-entry lists. */
 export function ledgerLine(record: ProvenanceRecord, recordFile: string): string {
   const { files: _files, skipped, unreadable, signature, ...summary } = record;
@@ -32,15 +60,25 @@ export function ledgerLine(record: ProvenanceRecord, recordFile: string): string
   }) + "\n";
 }
 
-/** Writes `record` into `outputDir` (created if missing) and appends its ledger line. */
+/** Writes `record` into `outputDir` (created if missing) and appends its ledger line. Throws {@link RecordWriteError}. */
 export function writeRecord(record: ProvenanceRecord, outputDir: string): WrittenRecord {
+  let current = outputDir;
+  try {
+    return writeRecordFiles(record, outputDir, (p) => (current = p));
+  } catch (e) {
+    if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === "string") throw new RecordWriteError(current, e);
+    throw e;
+  }
+}
+
+function writeRecordFiles(record: ProvenanceRecord, outputDir: string, at: (path: string) => string): WrittenRecord {
   mkdirSync(outputDir, { recursive: true });
   const stamp = record.recorded_at.replace(/[-:]/g, "");
   const body = JSON.stringify(record, null, 2) + "\n";
   let base = `${record.stage}-${stamp}`;
   for (let n = 2; ; n++) {
     try {
-      writeFileSync(join(outputDir, `${base}.json`), body, { flag: "wx" });
+      writeFileSync(at(join(outputDir, `${base}.json`)), body, { flag: "wx" });
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
@@ -51,10 +89,9 @@ export function writeRecord(record: ProvenanceRecord, outputDir: string): Writte
   if (record.signature) {
     written.canonical = join(outputDir, `${base}.canonical.json`);
     written.signature = join(outputDir, `${base}.sig`);
-    writeFileSync(written.canonical, canonicalRecordBytes(record));
-    writeFileSync(written.signature, Buffer.from(record.signature.value, "base64"));
+    writeFileSync(at(written.canonical), canonicalRecordBytes(record));
+    writeFileSync(at(written.signature), Buffer.from(record.signature.value, "base64"));
   }
-  appendFileSync(written.ledger, ledgerLine(record, `${base}.json`));
+  appendFileSync(at(written.ledger), ledgerLine(record, `${base}.json`));
   return written;
 }
-

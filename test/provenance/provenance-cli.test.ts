@@ -219,6 +219,83 @@ describe("runner-fleet provenance", () => {
     assert.equal(onDisk.sha256_manifest, shellSha256Manifest(cache), "the manifests leave the unreadable file out");
   });
 
+  // root writes anywhere; without the DAC override capabilities it cannot.
+  const unprivileged = process.getuid?.() === 0 ? ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"] : [];
+
+  it("an --output directory the user cannot write exits 2 before hashing, naming --output and the fix", () => {
+    const cache = freshCache("unwritable");
+    const parent = join(work, "read-only-parent");
+    mkdirSync(join(parent, "existing"), { recursive: true });
+    chmodSync(join(parent, "existing"), 0o555);
+    chmodSync(parent, 0o555);
+    try {
+      for (const out of [join(parent, "new-dir"), join(parent, "existing")]) {
+        const r = cli(["record", "--stage", "build", "--cache-dir", cache, "--output", out], { wrap: unprivileged });
+        assert.equal(r.status, 2, r.stdout + r.stderr);
+        assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+        assert.match(r.stderr, new RegExp(`^runner-fleet: --output ${out}: the record cannot be written there.*: EACCES: permission denied\\. Fix: pass an --output directory this user can write, or give this user write access to ${out}`));
+        assert.equal(r.stdout, "");
+      }
+      assert.deepEqual(readdirSync(join(parent, "existing")), [], "nothing written, no probe left behind");
+    } finally {
+      chmodSync(parent, 0o755);
+      chmodSync(join(parent, "existing"), 0o755);
+    }
+    const file = join(work, "output-is-a-file");
+    writeFileSync(file, "");
+    const r = cli(["record", "--stage", "build", "--cache-dir", cache, "--output", file]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /--output .*output-is-a-file: the record cannot be written there: EEXIST: .*\. Fix: pass an --output path that is a directory/);
+  });
+
+  it("verify of a summary-only record says plainly that a rearranged tree with the same bytes can match; a full record catches it", () => {
+    // Two different trees with equal manifests: the SHA-256 manifest has no separators between
+    // path, digest and size, and BLAKE3 covers contents only (the evidence format fixes both).
+    const emptySha = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    const original = join(work, "rearranged-a");
+    const rearranged = join(work, "rearranged-b");
+    mkdirSync(original);
+    mkdirSync(rearranged);
+    writeTree(original, [
+      { path: "a", content: Buffer.alloc(0) },
+      { path: "b", content: Buffer.from("bbb\n") },
+      { path: `c${emptySha}0d`, content: Buffer.from("dd\n") },
+    ]);
+    writeTree(rearranged, [
+      { path: `a${emptySha}0b`, content: Buffer.from("bbb\n") },
+      { path: "c", content: Buffer.alloc(0) },
+      { path: "d", content: Buffer.from("dd\n") },
+    ]);
+    assert.equal(shellSha256Manifest(rearranged), shellSha256Manifest(original));
+    assert.equal(shellBlake3Manifest(rearranged), shellBlake3Manifest(original));
+
+    const full = record(original, join(work, "rearranged-out"));
+    const fullCheck = verify(full.written.record, rearranged);
+    assert.equal(fullCheck.status, 1, "the per-file list names the difference");
+    assert.equal(fullCheck.report?.["strength"], "per-file");
+    assert.equal(fullCheck.report?.["note"], undefined);
+    assert.deepEqual(fullCheck.report?.vanished.map((v) => v.path), ["a", "b", `c${emptySha}0d`]);
+
+    const onDisk = JSON.parse(readFileSync(full.written.record, "utf8")) as Record<string, unknown>;
+    for (const key of ["version", "files", "skipped", "unreadable"]) delete onDisk[key];
+    const summaryFile = join(work, "summary-only.json");
+    writeFileSync(summaryFile, JSON.stringify(onDisk));
+    const summary = verify(summaryFile, rearranged);
+    assert.equal(summary.status, 0, "exit codes are unchanged: the manifests match");
+    assert.equal(summary.report?.["ok"], true);
+    assert.equal(summary.report?.["strength"], "summary-only");
+    assert.match(String(summary.report?.["note"]), /no per-file list \(summary-only\).* a rearranged tree with the same bytes .* can match\. Keep full records/);
+
+    const text = cli(["verify", "--record", summaryFile, "--cache-dir", rearranged]);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /^NOTE: the record has no per-file list \(summary-only\).*a rearranged tree with the same bytes .*can match\./m);
+    assert.match(text.stdout, /strength {10}summary-only: manifests, count and total checked; no per-file list/);
+    assert.match(text.stdout, /MATCH: .* matches the record/);
+    const fullText = cli(["verify", "--record", full.written.record, "--cache-dir", original]);
+    assert.match(fullText.stdout, /strength {10}per-file: every file's path, size and SHA-256 checked/);
+    assert.doesNotMatch(fullText.stdout, /NOTE:/);
+  });
+
   describe("bad input exits 2 and says how to fix it", () => {
     const cases: [string, () => string[], RegExp][] = [
       ["a missing cache directory", () => ["record", "--stage", "build", "--cache-dir", join(work, "nope"), "--output", join(work, "o")], /--cache-dir .*nope: no such directory\. Fix: /],

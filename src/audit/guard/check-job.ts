@@ -122,7 +122,7 @@ export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
         "max-parallel",
         `job "${job.id}" is a matrix job (${combos}) without strategy.max-parallel, so every combination may take a runner at once`,
         tightest !== undefined
-          ? `set strategy.max-parallel to ${tightest} or less (maxParallelPerJob of ${budgets.map((p) => `"${p.name}"`).join(", ")})`
+          ? `${maxParallelAtMost(tightest)} (maxParallelPerJob of ${budgets.filter((p) => p.maxParallelPerJob === tightest).map((p) => `"${p.name}"`).join(", ")})`
           : "set strategy.max-parallel to the number of runs that may go at once",
       );
     } else if (typeof maxParallel !== "number") {
@@ -130,7 +130,7 @@ export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
         ["strategy", "max-parallel"],
         "max-parallel",
         `job "${job.id}": strategy.max-parallel ${JSON.stringify(maxParallel)} cannot be resolved statically, so its runner budget cannot be checked`,
-        `set strategy.max-parallel to a number${tightest !== undefined ? ` (${tightest} or less)` : ""}`,
+        tightest !== undefined ? maxParallelAtMost(tightest) : "set strategy.max-parallel to a number",
       );
     } else {
       for (const { profile: p, runs } of served.values()) {
@@ -155,6 +155,11 @@ export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
     else demand.set(p.name, runs === undefined ? undefined : Math.min(p.maxParallelPerJob, runs));
   }
   return { findings, demand };
+}
+
+/** The fix that keeps strategy.max-parallel within a budget: `set strategy.max-parallel: 1`, or `... to at most N`. */
+export function maxParallelAtMost(budget: number): string {
+  return budget === 1 ? "set strategy.max-parallel: 1" : `set strategy.max-parallel to at most ${budget}`;
 }
 
 /** How many matrix combinations ask for `target`: `undefined` for a dynamic matrix. */

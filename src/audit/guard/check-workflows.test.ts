@@ -52,7 +52,23 @@ test("a matrix without strategy.max-parallel is a finding that proposes the serv
   const findings = check("matrix-missing-max-parallel");
   assert.deepEqual(rules(findings), ["test:max-parallel"]);
   assert.match(findings[0]!.message, /job "test" is a matrix job \(3 combinations\) without strategy.max-parallel/);
-  assert.equal(findings[0]!.fix, 'set strategy.max-parallel to 4 or less (maxParallelPerJob of "arc-firecracker")');
+  assert.equal(findings[0]!.fix, 'set strategy.max-parallel to at most 4 (maxParallelPerJob of "arc-firecracker")');
+});
+
+test("with a budget of 1 the max-parallel fix says to set it to 1, never \"1 or less\"", () => {
+  const wf = (strategy: string) => ({
+    path: ".forgejo/workflows/m.yml",
+    text: `on: push\nconcurrency: { group: g, cancel-in-progress: true }\njobs:\n  test:\n    runs-on: fenced\n    strategy:\n${strategy}      matrix: { n: [1, 2, 3] }\n    steps: [{ run: "true" }]\n`,
+  });
+  const missing = checkWorkflows([wf("")], profiles);
+  assert.deepEqual(rules(missing), ["test:max-parallel"]);
+  assert.equal(missing[0]!.fix, 'set strategy.max-parallel: 1 (maxParallelPerJob of "forgejo-fenced")');
+  const expression = checkWorkflows([wf("      max-parallel: ${{ vars.N }}\n")], profiles);
+  assert.deepEqual(rules(expression), ["test:max-parallel"]);
+  assert.equal(expression[0]!.fix, "set strategy.max-parallel: 1");
+  const over = checkWorkflows([wf("      max-parallel: 3\n")], profiles);
+  assert.match(over[0]!.fix, /^lower strategy.max-parallel to 1, or raise maxParallelPerJob of "forgejo-fenced"/);
+  for (const f of [...missing, ...expression, ...over]) assert.doesNotMatch(f.fix, /or less/);
 });
 
 test("a workflow without concurrency cancel-in-progress is a finding for every job that lacks its own", () => {

@@ -4,6 +4,8 @@
 export const GUARD_RULES = {
   "yaml-syntax": "the workflow file is not valid YAML",
   "workflow-shape": "the file is not a workflow (no jobs mapping)",
+  unreadable: "a workflow file that cannot be read: permissions, a dangling or looping symbolic link, not a regular file",
+  "file-name": "a workflow file whose name is not valid UTF-8",
   "runner-unserved": "a self-hosted runs-on label set that no profile serves",
   "runs-on-unresolvable": "a runs-on that cannot be resolved statically",
   "untrusted-trigger": "a job outsiders can trigger that may land on a runner not safe for them",
