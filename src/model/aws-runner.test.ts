@@ -1,7 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { ConfigError, type ConfigIssue } from "./issues.ts";
+import { ConfigError } from "./issues.ts";
+import { configIssueChecks } from "../../test/config-issues.ts";
 import { AWS_RUNNER_DEFAULTS, type AwsRunnerProfileInput, durationSeconds, kvmSource, parseCidr, resolveAwsRunnerProfile, resolveAwsScope } from "./aws-runner.ts";
 
 const GITHUB = { name: "github", cidrs: ["140.82.112.0/20", "2606:50c0::/32"] };
@@ -9,24 +10,7 @@ const NTP = { name: "ntp", cidrs: ["169.254.169.123/32"], port: 123, protocol: "
 const profile = (over: Record<string, unknown> = {}): AwsRunnerProfileInput =>
   ({ githubUrl: "https://github.com/acme", egress: { allow: [GITHUB, NTP] }, vault: { address: "https://vault.internal.example:8200" }, ...over }) as AwsRunnerProfileInput;
 
-function issuesOf(input: unknown): ConfigIssue[] {
-  try {
-    resolveAwsRunnerProfile(input);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-    return [...e.issues];
-  }
-  assert.fail("profile was accepted but must be refused");
-}
-
-/** Asserts exactly one issue at `path` whose message and fix match. */
-function expectIssue(input: unknown, path: string, message: RegExp, fix: RegExp): void {
-  const issues = issuesOf(input);
-  const at = issues.filter((i) => i.path === path);
-  assert.equal(at.length, 1, `expected one issue at ${path}, got: ${JSON.stringify(issues)}`);
-  assert.match(at[0]!.message, message);
-  assert.match(at[0]!.fix, fix);
-}
+const { issuesOf, expectIssue } = configIssueChecks(resolveAwsRunnerProfile, "profile");
 
 describe("AWS runner profile: defaults", () => {
   const p = resolveAwsRunnerProfile(profile());

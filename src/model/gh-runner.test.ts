@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { ConfigError, type ConfigIssue } from "./issues.ts";
+import { configIssueChecks } from "../../test/config-issues.ts";
 import { resolveGhRunnerFleet, type GhRunnerFleetInput } from "./gh-runner.ts";
 import { GH_RUNNER_DEFAULTS } from "./defaults.ts";
 
@@ -9,24 +9,7 @@ const runner = (over: Record<string, unknown> = {}) => ({ name: "codex", image: 
 const fleet = (over: Record<string, unknown> = {}): GhRunnerFleetInput => ({ githubRepo: "acme/app", runners: [runner()], ...over }) as GhRunnerFleetInput;
 
 /** Resolves and returns the issues of the ConfigError it must throw. */
-function issuesOf(input: unknown): ConfigIssue[] {
-  try {
-    resolveGhRunnerFleet(input);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-    return [...e.issues];
-  }
-  assert.fail("configuration was accepted but must be refused");
-}
-
-/** Asserts exactly one issue at `path` whose message and fix match. */
-function expectIssue(input: unknown, path: string, message: RegExp, fix: RegExp): void {
-  const issues = issuesOf(input);
-  const at = issues.filter((i) => i.path === path);
-  assert.equal(at.length, 1, `expected one issue at ${path}, got: ${JSON.stringify(issues)}`);
-  assert.match(at[0]!.message, message);
-  assert.match(at[0]!.fix, fix);
-}
+const { issuesOf, expectIssue } = configIssueChecks(resolveGhRunnerFleet, "configuration");
 
 describe("gh-runner model: bad config is refused with key path and fix", () => {
   it("no runners", () => expectIssue(fleet({ runners: [] }), "runners", /no runners/, /add at least one runner/));
