@@ -64,12 +64,12 @@ describe("gh-runner stack (offline, Pulumi.dev.yaml)", async () => {
 
   it("adding a third runner adds exactly one Deployment and leaves the others unchanged", async () => {
     const r = objectsOf(await render(editedStackConfig(GH_RUNNER_STACK, "dev", (c) => {
-      (c["gh-runner:runners"] as Runners).push({ name: "claude", image: "ghcr.io/my-reforge-ai/gh-runner-claude:2.329.0", labels: ["claude"], volumes: [{ claimName: "claude-home", mountPath: "/home/runner" }] });
+      (c["gh-runner:runners"] as Runners).push({ name: "opencode", image: "ghcr.io/my-reforge-ai/gh-runner-opencode:2.329.0", labels: ["opencode"], volumes: [{ claimName: "opencode-home", mountPath: "/home/runner" }] });
     })));
-    assert.deepEqual([...r.keys()].sort(), [...baseObjects.keys(), "Deployment/claude-gh-runner"].sort());
+    assert.deepEqual([...r.keys()].sort(), [...baseObjects.keys(), "Deployment/opencode-gh-runner"].sort());
     for (const [id, obj] of baseObjects) assert.deepEqual(changedPaths(obj, r.get(id)), [], id);
-    const claude = r.get("Deployment/claude-gh-runner")!;
-    assert.equal(claude["spec"].template.spec.volumes[0].persistentVolumeClaim.claimName, "claude-home");
+    const opencode = r.get("Deployment/opencode-gh-runner")!;
+    assert.equal(opencode["spec"].template.spec.volumes[0].persistentVolumeClaim.claimName, "opencode-home");
   });
 
   it("refuses an unknown stack setting, naming it", async () => {
