@@ -7,7 +7,7 @@ import type { KubeObject } from "../audit/network/types.ts";
 import { readDocuments } from "../audit/schema/read-documents.ts";
 import { kubernetesObject, type RenderedStack } from "../offline/rendered.ts";
 import { derivedObject } from "../offline/derived-objects.ts";
-import { CliError, EXIT, printJson, table } from "./output.ts";
+import { CliError, EXIT, printJson, table, collect } from "./output.ts";
 
 /** Stack output a stack may export so the audit knows its cluster's CIDRs. */
 export const CLUSTER_NETWORK_OUTPUT = "clusterNetwork";
@@ -129,8 +129,6 @@ export async function runAudit(target: string, flags: AuditFlags): Promise<Fleet
   }
   return auditFleet(objects, networkFrom(flags, outputs));
 }
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function auditCommand(): Command {
   return new Command("audit")

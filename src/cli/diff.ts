@@ -8,7 +8,7 @@ import { Command } from "commander";
 import { LineCounter, isMap, isNode, isSeq, parseAllDocuments } from "yaml";
 import type { DriftReport, KubeObject } from "../audit/diff/index.ts";
 import { diffManifests, formatDriftReport, formatObjectRef, kubeObjectProblem, objectKey, objectRef } from "../audit/diff/index.ts";
-import { CliError, EXIT, printJson } from "./output.ts";
+import { CliError, EXIT, printJson, collect } from "./output.ts";
 
 /** The part of `src/offline/render-stack.ts`'s RenderedStack the diff reads. */
 export interface RenderedStackLike {
@@ -162,8 +162,6 @@ export interface DiffCommandDeps {
   /** Receives notes about resources that were not compared. @default writes to stderr */
   readonly stderr?: (text: string) => void;
 }
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function diffCommand(deps: DiffCommandDeps = {}): Command {
   const stdout = deps.stdout ?? ((text: string) => void process.stdout.write(text));

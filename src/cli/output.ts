@@ -30,3 +30,8 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
 export function printJson(data: unknown): void {
   process.stdout.write(JSON.stringify(data, null, 2) + "\n");
 }
+
+/** Commander argument parser for a repeatable option: every occurrence is kept, in order. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

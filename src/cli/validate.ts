@@ -6,7 +6,7 @@ import { DEFAULT_KUBERNETES_VERSION, SchemaLocationError } from "../audit/schema
 import { type ValidationResult, validateDocuments } from "../audit/schema/validate-documents.ts";
 import { crdSchemas, withCrdSchemas } from "../audit/schema/crd-schemas.ts";
 import { readFileSync } from "node:fs";
-import { CliError, EXIT, printJson, table } from "./output.ts";
+import { CliError, EXIT, printJson, table, collect } from "./output.ts";
 
 interface ValidateFlags {
   readonly schemaLocation: string[];
@@ -53,10 +53,6 @@ export function resultsTable(results: readonly ValidationResult[]): string {
     }
   }
   return table(["FILE", "DOC", "KIND/NAME", "RESULT", "ERROR"], rows);
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 export function validateCommand(): Command {

@@ -57,12 +57,16 @@ export interface AwsRunnerFleetArgs {
 
 const KMS_KEY = /^(arn:aws(-cn|-us-gov)?:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:(key\/[0-9a-f-]{36}|alias\/[\w/-]+)|[0-9a-f-]{36}|alias\/[\w/-]+)$/;
 
+/** A log retention CloudWatch Logs does not accept, as an issue at `logRetentionDays`. */
+export function logRetentionIssues(days: number | undefined): ConfigIssue[] {
+  return days !== undefined && !(LOG_RETENTION_DAYS as readonly number[]).includes(days)
+    ? [{ path: "logRetentionDays", message: `${days} is not a retention period CloudWatch Logs accepts`, fix: `use one of ${LOG_RETENTION_DAYS.join(", ")}` }]
+    : [];
+}
+
 /** Problems of the fleet options besides the profile (key paths relative to the args). */
 export function awsRunnerFleetIssues(args: Pick<AwsRunnerFleetArgs, "logRetentionDays" | "ebsKmsKeyId">): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  if (args.logRetentionDays !== undefined && !(LOG_RETENTION_DAYS as readonly number[]).includes(args.logRetentionDays)) {
-    issues.push({ path: "logRetentionDays", message: `${args.logRetentionDays} is not a retention period CloudWatch Logs accepts`, fix: `use one of ${LOG_RETENTION_DAYS.join(", ")}` });
-  }
+  const issues: ConfigIssue[] = logRetentionIssues(args.logRetentionDays);
   if (args.ebsKmsKeyId !== undefined && !KMS_KEY.test(args.ebsKmsKeyId)) {
     issues.push({ path: "ebsKmsKeyId", message: "is not a KMS key id, key ARN or alias", fix: 'give the key ARN, e.g. "arn:aws:kms:eu-west-1:123456789012:key/<uuid>", or leave it unset for the default EBS key' });
   }

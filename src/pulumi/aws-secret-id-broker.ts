@@ -38,7 +38,8 @@ import {
   secretIdBrokerSettings,
   vaultPolicyHcl,
 } from "../render/index.ts";
-import { LOG_RETENTION_DAYS } from "./aws-runner-fleet.ts";
+import { logRetentionIssues } from "./aws-runner-fleet.ts";
+import { awsRunnerIamIssues } from "./aws-runner-iam.ts";
 
 /** Defaults of {@link SecretIdBrokerArgs}. */
 export const SECRET_ID_BROKER_COMPONENT_DEFAULTS = {
@@ -107,13 +108,7 @@ export function secretIdBrokerIssues(args: Omit<SecretIdBrokerArgs, "scope" | "v
     const parsed = parseCidr(c);
     if (!isCidr(parsed)) issues.push({ path: `vaultTokenBoundCidrs[${i}]`, message: parsed.problem, fix: parsed.fix });
   });
-  if (args.logRetentionDays !== undefined && !(LOG_RETENTION_DAYS as readonly number[]).includes(args.logRetentionDays)) {
-    issues.push({ path: "logRetentionDays", message: `${args.logRetentionDays} is not a retention period CloudWatch Logs accepts`, fix: `use one of ${LOG_RETENTION_DAYS.join(", ")}` });
-  }
-  if (args.permissionsBoundaryArn !== undefined && !/^arn:aws(-cn|-us-gov)?:iam::(\d{12}|aws):policy\/[\w+=,.@\-/]+$/.test(args.permissionsBoundaryArn)) {
-    issues.push({ path: "permissionsBoundaryArn", message: "is not an IAM policy ARN", fix: 'give the ARN of the boundary policy, e.g. "arn:aws:iam::123456789012:policy/ci-boundary", or leave it unset' });
-  }
-  return issues;
+  return [...issues, ...logRetentionIssues(args.logRetentionDays), ...awsRunnerIamIssues(args)];
 }
 
 export class SecretIdBroker extends pulumi.ComponentResource {
