@@ -5,9 +5,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { editedStackConfig, GH_RUNNER_STACK, REFERENCE, REPO } from "./helpers.ts";
+import { editedStackConfig, GH_RUNNER_STACK, KUBERNETES_SCHEMAS, REPO } from "./helpers.ts";
 
-const SCHEMAS = join(REFERENCE, "kubernetes-json-schema");
+const SCHEMAS = KUBERNETES_SCHEMAS;
 
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(REPO, "bin/runner-fleet.js"), ...args], { cwd: REPO, encoding: "utf8" });

@@ -12,7 +12,7 @@ import { auditFleet } from "../src/audit/fleet-audit.ts";
 import { createSchemaLoader } from "../src/audit/schema/schema-loader.ts";
 import { crdSchemas, withCrdSchemas } from "../src/audit/schema/crd-schemas.ts";
 import { validateDocuments } from "../src/audit/schema/validate-documents.ts";
-import { editedStackConfig, REFERENCE, REPO } from "./helpers.ts";
+import { ARC_CRDS, editedStackConfig, KUBERNETES_SCHEMAS, REPO } from "./helpers.ts";
 
 const STACK = join(REPO, "infra/pulumi/gh-runners-firecracker");
 const NETWORK = { podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16", nodeCidrs: ["192.168.1.0/24"] };
@@ -46,8 +46,8 @@ describe("gh-runners-firecracker stack (offline, Pulumi.dev.yaml)", async () => 
   });
 
   it("every Kubernetes object passes strict schemas and the AutoscalingRunnerSet passes the ARC CRD", async () => {
-    const crds = crdSchemas(readFileSync(join(REFERENCE, "arc-0.14.2/crds/actions.github.com_autoscalingrunnersets.yaml"), "utf8"), "ARC CRD");
-    const loader = withCrdSchemas(crds, createSchemaLoader({ locations: [join(REFERENCE, "kubernetes-json-schema")], kubernetesVersion: "1.32.2" }));
+    const crds = crdSchemas(readFileSync(join(ARC_CRDS, "actions.github.com_autoscalingrunnersets.yaml"), "utf8"), "ARC CRD");
+    const loader = withCrdSchemas(crds, createSchemaLoader({ locations: [KUBERNETES_SCHEMAS], kubernetesVersion: "1.32.2" }));
     const results = await validateDocuments(objects.map((doc, index) => ({ file: "stack", index, doc })), loader);
     assert.equal(results.length, 8);
     assert.ok(results.some((r) => r.kind === "AutoscalingRunnerSet"));

@@ -1,18 +1,16 @@
 // Shared test helpers.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 
 export const REPO = resolve(import.meta.dirname, "..");
-/**
- * Upstream specs the tests check against (read-only, never copied into the repository): the
- * `shared/reference` folder beside the checkout, or RUNNER_FLEET_REFERENCE.
- */
-export const REFERENCE = resolve(process.env["RUNNER_FLEET_REFERENCE"] ?? resolve(REPO, "../shared/reference"));
-if (!existsSync(REFERENCE)) {
-  throw new Error(`upstream reference specs not found at ${REFERENCE}. Fix: put the shared/ folder beside the checkout, or set RUNNER_FLEET_REFERENCE to its reference/ folder`);
-}
+/** The strict Kubernetes JSON Schemas shipped in the package (`schemas/README.md` names the source). */
+export const KUBERNETES_SCHEMAS = join(REPO, "schemas/kubernetes-json-schema");
+/** The ARC 0.14.2 CRDs shipped in the package. */
+export const ARC_CRDS = join(REPO, "schemas/arc-0.14.2/crds");
+/** Upstream specifications only the tests use (`test/reference/README.md` names the sources). */
+export const TEST_REFERENCE = join(REPO, "test/reference");
 export const GH_RUNNER_STACK = join(REPO, "infra/pulumi/gh-runner");
 
 /** Leaf paths whose values differ between two JSON-like values (lists compared by index). */

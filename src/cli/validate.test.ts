@@ -6,10 +6,10 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { REFERENCE } from "../../test/helpers.ts";
+import { KUBERNETES_SCHEMAS } from "../../test/helpers.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
-const schemas = `${REFERENCE}/kubernetes-json-schema/`;
+const schemas = `${KUBERNETES_SCHEMAS}/`;
 const fixture = (name: string) => `test/fixtures/validate/${name}`;
 
 /** A program with only the validate command, handling errors the way src/cli/main.ts does. */

@@ -9,9 +9,9 @@ import { ConfigError } from "../model/issues.ts";
 import { ForgeError } from "./forge-error.ts";
 import { FORGEJO_TOKEN_DEFAULTS, forgejoRegistrationTokenPath, mintForgejoRegistrationToken } from "./forgejo-token.ts";
 import type { ForgejoRunnerScope } from "../model/forgejo-scope.ts";
-import { REFERENCE } from "../../test/helpers.ts";
+import { TEST_REFERENCE } from "../../test/helpers.ts";
 
-const swaggerFile = path.join(REFERENCE, "forgejo/v1_json.tmpl");
+const swaggerFile = path.join(TEST_REFERENCE, "forgejo/v1_json.tmpl");
 
 interface Swagger {
   basePath: string;

@@ -17,13 +17,12 @@ import { networkPoliciesFrom, namespacesFrom } from "./policy-model.ts";
 import { networkPolicyFindings } from "./network-policy-findings.ts";
 import { egressVerdict, ingressVerdict } from "./verdict.ts";
 import type { Endpoint, KubeObject, Peer, PodEndpoint, PodRef } from "./types.ts";
-import { REFERENCE } from "../../../test/helpers.ts";
+import { ARC_CRDS, KUBERNETES_SCHEMAS } from "../../../test/helpers.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const fixtureDir = path.join(repoRoot, "test/fixtures/audit/network");
-const referenceDir = REFERENCE;
-const schemaDir = path.join(referenceDir, "kubernetes-json-schema/v1.32.2-standalone-strict");
-const arcCrdDir = path.join(referenceDir, "arc-0.14.2/crds");
+const schemaDir = path.join(KUBERNETES_SCHEMAS, "v1.32.2-standalone-strict");
+const arcCrdDir = ARC_CRDS;
 const claimsDir = path.join(repoRoot, "test/fixtures/audit/claims");
 
 interface Expectation {

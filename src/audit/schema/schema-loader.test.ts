@@ -9,11 +9,11 @@ import { readDocuments } from "./read-documents.ts";
 import { SchemaLoadError, cacheFileFor, createSchemaLoader, defaultCacheDir } from "./schema-loader.ts";
 import { SchemaLocationError } from "./schema-location.ts";
 import { validateDocuments } from "./validate-documents.ts";
-import { REFERENCE } from "../../../test/helpers.ts";
+import { KUBERNETES_SCHEMAS } from "../../../test/helpers.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const fixtures = path.join(repoRoot, "test/fixtures/validate");
-const schemaRoot = path.join(REFERENCE, "kubernetes-json-schema");
+const schemaRoot = KUBERNETES_SCHEMAS;
 
 /** Serves the reference schema folder on 127.0.0.1, recording each requested path. */
 async function serveSchemas(): Promise<{ server: Server; base: string; requests: string[] }> {
@@ -128,13 +128,28 @@ test("the download cache defaults to $XDG_CACHE_HOME/runner-fleet/schemas, else 
   assert.equal(defaultCacheDir({ XDG_CACHE_HOME: "relative/path" }), path.join(os.homedir(), ".cache", "runner-fleet", "schemas"));
 });
 
-test("without locations the public repository is used, read from the cache when the schema is there", async () => {
+test("without locations the bundled schemas answer, offline", async () => {
+  const offline: typeof fetch = () => Promise.reject(new Error("no download may happen"));
+  const lookup = await createSchemaLoader({ fetch: offline }).load("apps/v1", "Deployment");
+  assert.ok(lookup.found);
+  assert.equal(lookup.source, path.join(schemaRoot, "v1.32.2-standalone-strict/deployment-apps-v1.json"));
+});
+
+test("a Kubernetes version that is not bundled needs a schema location, and the error says so", () => {
+  assert.throws(() => createSchemaLoader({ kubernetesVersion: "1.29.0" }), (e: Error) => {
+    assert.match(e.message, /no schemas for Kubernetes 1\.29\.0 are bundled \(bundled: 1\.32\.2\)/);
+    assert.match(e.message, /Fix: pass --schema-location/);
+    return true;
+  });
+});
+
+test("\"default\" is the public repository, read from the cache when the schema is there", async () => {
   const cacheDir = mkdtempSync(path.join(os.tmpdir(), "schema-cache-"));
   try {
     const url = "https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master/v1.32.2-standalone-strict/configmap-v1.json";
     writeFileSync(cacheFileFor(cacheDir, url), readFileSync(path.join(schemaRoot, "v1.32.2-standalone-strict/configmap-v1.json")));
     const offline: typeof fetch = () => Promise.reject(new Error("the cache should have been used"));
-    const lookup = await createSchemaLoader({ cacheDir, fetch: offline }).load("v1", "ConfigMap");
+    const lookup = await createSchemaLoader({ locations: ["default"], cacheDir, fetch: offline }).load("v1", "ConfigMap");
     assert.ok(lookup.found);
     assert.equal(lookup.source, url);
   } finally {

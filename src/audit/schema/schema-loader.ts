@@ -10,7 +10,6 @@ import os from "node:os";
 import path from "node:path";
 import {
   DEFAULT_KUBERNETES_VERSION,
-  DEFAULT_SCHEMA_LOCATION,
   type SchemaLocation,
   SchemaLocationError,
   expandTemplate,
@@ -18,12 +17,14 @@ import {
   parseSchemaLocation,
   schemaTemplateData,
 } from "./schema-location.ts";
+import { BUNDLED_KUBERNETES_SCHEMAS, BUNDLED_KUBERNETES_VERSIONS } from "./bundled-schemas.ts";
 
 /** Options of {@link createSchemaLoader}. */
 export interface SchemaLoaderOptions {
   /**
    * Schema locations, tried in order; the first that has the kind wins.
-   * @default [DEFAULT_SCHEMA_LOCATION] (the public kubeconform-format repository)
+   * @default [BUNDLED_KUBERNETES_SCHEMAS] (the strict schemas shipped in the package, offline);
+   * `"default"` names the public kubeconform-format repository, as in kubeconform
    */
   readonly locations?: readonly string[];
   /**
@@ -163,7 +164,15 @@ export function createSchemaLoader(options: SchemaLoaderOptions = {}): SchemaLoa
   const cacheDir = path.resolve(cwd, options.cacheDir ?? defaultCacheDir());
   const timeout = options.downloadTimeoutMs ?? 60_000;
   const httpGet = options.fetch ?? globalThis.fetch;
-  const rawLocations = options.locations && options.locations.length > 0 ? options.locations : [DEFAULT_SCHEMA_LOCATION];
+  const given = options.locations ?? [];
+  const bundled = given.length === 0;
+  if (bundled && !BUNDLED_KUBERNETES_VERSIONS.includes(kubernetesVersion.replace(/^v/, ""))) {
+    throw new SchemaLocationError(
+      `no schemas for Kubernetes ${kubernetesVersion} are bundled (bundled: ${BUNDLED_KUBERNETES_VERSIONS.join(", ")})`,
+      `pass --schema-location with a directory or URL template that has them (\`--schema-location default\` downloads from the public kubeconform-format repository), or use --kubernetes-version ${DEFAULT_KUBERNETES_VERSION}`,
+    );
+  }
+  const rawLocations = bundled ? [BUNDLED_KUBERNETES_SCHEMAS] : given;
   const locations = rawLocations.map((raw) => parseSchemaLocation(raw, cwd));
   locations.forEach(checkLocation);
 

@@ -12,10 +12,10 @@ import {
   parseSchemaLocation,
   schemaTemplateData,
 } from "./schema-location.ts";
-import { REFERENCE } from "../../../test/helpers.ts";
+import { KUBERNETES_SCHEMAS } from "../../../test/helpers.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
-const schemaRoot = path.join(REFERENCE, "kubernetes-json-schema");
+const schemaRoot = KUBERNETES_SCHEMAS;
 
 test("template variables are computed as kubeconform computes them", () => {
   assert.deepEqual(schemaTemplateData("Deployment", "apps/v1", "1.32.2", true), {

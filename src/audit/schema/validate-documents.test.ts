@@ -6,11 +6,11 @@ import path from "node:path";
 import { parseYamlDocuments, readDocuments } from "./read-documents.ts";
 import { type SchemaLoader, createSchemaLoader } from "./schema-loader.ts";
 import { type ValidationResult, validateDocuments } from "./validate-documents.ts";
-import { REFERENCE } from "../../../test/helpers.ts";
+import { KUBERNETES_SCHEMAS } from "../../../test/helpers.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const fixtures = path.join(repoRoot, "test/fixtures/validate");
-const referenceSchemas = `${REFERENCE}/kubernetes-json-schema/`;
+const referenceSchemas = `${KUBERNETES_SCHEMAS}/`;
 const loader = createSchemaLoader({ locations: [referenceSchemas], kubernetesVersion: "1.32.2", cwd: repoRoot });
 
 async function validateFixture(name: string, opts = {}): Promise<ValidationResult[]> {

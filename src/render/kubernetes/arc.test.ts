@@ -9,9 +9,9 @@ import { autoscalingRunnerSetFromValues, controllerValues, renderArcScaleSet, sc
 import { createSchemaLoader } from "../../audit/schema/schema-loader.ts";
 import { crdSchemas, withCrdSchemas } from "../../audit/schema/crd-schemas.ts";
 import { validateDocuments } from "../../audit/schema/validate-documents.ts";
-import { REFERENCE } from "../../../test/helpers.ts";
+import { ARC_CRDS, KUBERNETES_SCHEMAS, TEST_REFERENCE } from "../../../test/helpers.ts";
 
-const ARC = join(REFERENCE, "arc-0.14.2");
+const ARC = join(TEST_REFERENCE, "arc-0.14.2");
 const base: ArcScaleSetInput = { githubScope: "acme", credentials: { kind: "pat" }, podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16", nodeCidrs: ["192.168.1.0/24"] };
 
 /**
@@ -60,7 +60,7 @@ describe("ARC values against the 0.14.2 charts", () => {
     assert.deepEqual(spec.containers.map((c) => c.name), ["runner"]);
   });
   it("the AutoscalingRunnerSet the values produce validates against the ARC CRD, strictly", async () => {
-    const crds = crdSchemas(readFileSync(join(ARC, "crds/actions.github.com_autoscalingrunnersets.yaml"), "utf8"), "ARC CRD");
+    const crds = crdSchemas(readFileSync(join(ARC_CRDS, "actions.github.com_autoscalingrunnersets.yaml"), "utf8"), "ARC CRD");
     const loader = withCrdSchemas(crds, undefined);
     const ars = autoscalingRunnerSetFromValues(scaleSetValues(s), { name: s.scaleSetName, namespace: s.runnerNamespace, version: "0.14.2" });
     assert.deepEqual((ars["spec"] as { runnerScaleSetLabels: string[] }).runnerScaleSetLabels, ["self-hosted", "linux", "x64", "firecracker"]);
@@ -79,7 +79,7 @@ describe("ARC objects against strict Kubernetes schemas", () => {
   it("namespaces, secret, RuntimeClass and NetworkPolicies are valid", async () => {
     const docs = renderArcScaleSet(resolveArcScaleSet(base), { githubToken: "[secret]" });
     const objects = [...docs.namespaces, docs.credentialsSecret, docs.runtimeClass, ...docs.networkPolicies];
-    const loader = createSchemaLoader({ locations: [join(REFERENCE, "kubernetes-json-schema")], kubernetesVersion: "1.32.2" });
+    const loader = createSchemaLoader({ locations: [KUBERNETES_SCHEMAS], kubernetesVersion: "1.32.2" });
     const results = await validateDocuments(objects.map((doc, index) => ({ file: "arc", index, doc })), loader);
     assert.equal(results.length, 7);
     for (const r of results) assert.deepEqual(r.errors, [], `${r.kind}/${r.name}`);

@@ -8,10 +8,9 @@ import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import { parse } from "yaml";
 import { renderRunnerAlertGroups, renderRunnerAlertRulesFile, renderRunnerPrometheusRule } from "./runner-alerts.ts";
-import { REFERENCE } from "../../../test/helpers.ts";
+import { KUBERNETES_SCHEMAS } from "../../../test/helpers.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const reference = REFERENCE;
 const rulesFile = path.join(repoRoot, "monitoring/runner-alerts.rules.yaml");
 
 describe("runner alerts", () => {
@@ -30,7 +29,7 @@ describe("runner alerts", () => {
     assert.deepEqual([...tested].sort(), renderRunnerAlertGroups()[0]!.rules.map((x) => x.alert).sort());
   });
   it("the PrometheusRule validates against the prometheus-operator schema", () => {
-    const schema = JSON.parse(readFileSync(path.join(reference, "kubernetes-json-schema/v1.32.2-standalone-strict/prometheusrule-monitoring-v1.json"), "utf8"));
+    const schema = JSON.parse(readFileSync(path.join(KUBERNETES_SCHEMAS, "v1.32.2-standalone-strict/prometheusrule-monitoring-v1.json"), "utf8"));
     // The schema carries Go regular expressions; `(?i)` (case-insensitive) becomes the `i` flag.
     const goRegExp = (pattern: string, flags: string) => (pattern.includes("(?i)") ? new RegExp(pattern.replace("(?i)", ""), `${flags}i`) : new RegExp(pattern, flags));
     const ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: Object.assign(goRegExp, { code: "new RegExp" }) } });
