@@ -8,6 +8,7 @@ import { readDocuments } from "../audit/schema/read-documents.ts";
 import { kubernetesObject, type RenderedStack } from "../offline/rendered.ts";
 import { derivedObject } from "../offline/derived-objects.ts";
 import { CliError, EXIT, printJson, table, collect } from "./output.ts";
+import { configFileOption, renderOptionsFrom, stackOption, type StackFlags } from "./stack-options.ts";
 
 /** Stack output a stack may export so the audit knows its cluster's CIDRs. */
 export const CLUSTER_NETWORK_OUTPUT = "clusterNetwork";
@@ -53,9 +54,7 @@ function networkFrom(flags: AuditFlags, outputs: Record<string, unknown> | undef
   return { podCidr, serviceCidr, nodeCidrs, ...(nodeAddresses && nodeAddresses.length > 0 ? { nodeAddresses } : {}) };
 }
 
-interface AuditFlags {
-  readonly stack: string;
-  readonly configFile?: string;
+interface AuditFlags extends StackFlags {
   readonly podCidr?: string;
   readonly serviceCidr?: string;
   readonly nodeCidr: string[];
@@ -118,7 +117,7 @@ export async function runAudit(target: string, flags: AuditFlags): Promise<Fleet
   let outputs: Record<string, unknown> | undefined;
   if (statSync(target).isDirectory() && existsSync(join(target, "Pulumi.yaml"))) {
     const { renderStack } = await import("../offline/render-stack.ts");
-    const rendered = await renderStack(target, { stack: flags.stack, ...(flags.configFile === undefined ? {} : { configFile: flags.configFile }) });
+    const rendered = await renderStack(target, renderOptionsFrom(flags));
     objects = auditableObjects(rendered);
     outputs = rendered.outputs;
   } else {
@@ -134,8 +133,8 @@ export function auditCommand(): Command {
   return new Command("audit")
     .description("Compute what each runner pod can reach from the rendered NetworkPolicies (Kubernetes semantics, not policy names) and check every pod template against the Pod Security Standards")
     .argument("<stack-dir|dir>", "a Pulumi project to render offline, or a directory/file of manifests")
-    .option("--stack <name>", "stack whose Pulumi.<stack>.yaml is rendered", "dev")
-    .option("--config-file <file>", "read stack settings from this file instead of Pulumi.<stack>.yaml")
+    .addOption(stackOption())
+    .addOption(configFileOption())
     .option("--pod-cidr <cidr>", "the cluster's pod CIDR (default: the stack's clusterNetwork output)")
     .option("--service-cidr <cidr>", "the cluster's service CIDR")
     .option("--node-cidr <cidr>", "a CIDR of the node network (repeatable)", collect, [])

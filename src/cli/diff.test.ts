@@ -138,7 +138,7 @@ async function runCommand(...args: string[]): Promise<CommandRun> {
   const stacks: string[] = [];
   const cmd = diffCommand({
     renderStack: (_dir, opts) => {
-      stacks.push(opts.stack);
+      stacks.push(opts.stack ?? "(the project's only stack)");
       return Promise.resolve(rendered);
     },
     stdout: (t) => (stdout += t),
@@ -153,10 +153,10 @@ async function runCommand(...args: string[]): Promise<CommandRun> {
   }
 }
 
-test("diff command: text output, exit 1 on drift, notes on skipped resources, --stack defaults to dev", async () => {
+test("diff command: text output, exit 1 on drift, notes on skipped resources, no --stack leaves the choice to the render", async () => {
   const run = await runCommand(".", "--against", fixture("drifted.yaml"));
   assert.equal(run.exitCode, EXIT.findings);
-  assert.deepEqual(run.stacks, ["dev"]);
+  assert.deepEqual(run.stacks, ["(the project's only stack)"]);
   assert.match(run.stdout, /^Comparing stack "dev" of \. \(desired\) with test\/fixtures\/diff\/drifted\.yaml \(actual\)/);
   assert.match(run.stdout, /^~ apps\/v1 Deployment runners\/gh-runner-a: 6 fields differ$/m);
   assert.match(run.stderr, /^runner-fleet diff: not compared: kubernetes:helm\.sh\/v3:Release "arc"/m);

@@ -9,6 +9,8 @@ import { LineCounter, isMap, isNode, isSeq, parseAllDocuments } from "yaml";
 import type { DriftReport, KubeObject } from "../audit/diff/index.ts";
 import { diffManifests, formatDriftReport, formatObjectRef, kubeObjectProblem, objectKey, objectRef } from "../audit/diff/index.ts";
 import { CliError, EXIT, printJson, collect } from "./output.ts";
+import type { RenderOptions } from "../offline/rendered.ts";
+import { configFileOption, renderOptionsFrom, stackOption, type StackFlags } from "./stack-options.ts";
 
 /** The part of `src/offline/render-stack.ts`'s RenderedStack the diff reads. */
 export interface RenderedStackLike {
@@ -22,7 +24,7 @@ export interface RenderedStackLike {
   }[];
 }
 
-export type RenderStackFn = (stackDir: string, opts: { stack: string; configFile?: string }) => Promise<RenderedStackLike>;
+export type RenderStackFn = (stackDir: string, opts: RenderOptions) => Promise<RenderedStackLike>;
 
 /** Stack resources that cannot be diffed as Kubernetes objects, with the reason. */
 export interface StackObjects {
@@ -170,21 +172,21 @@ export function diffCommand(deps: DiffCommandDeps = {}): Command {
     .description("Compare the Kubernetes objects a stack would deploy with a manifest (a `kubectl get -o yaml` export or plain manifests) and report drift")
     .argument("<stack-dir>", "directory of the Pulumi project (the one holding Pulumi.yaml)")
     .requiredOption("--against <manifest.yaml>", "YAML manifest to compare with: several documents or a kind: List; - reads standard input")
-    .option("--stack <name>", "stack whose Pulumi.<stack>.yaml is rendered", "dev")
-    .option("--config-file <file>", "read stack settings from this file instead of Pulumi.<stack>.yaml")
+    .addOption(stackOption())
+    .addOption(configFileOption())
     .option("--ignore <path>", "field path not to compare, e.g. spec.replicas (repeatable)", collect, [])
     .option("--json", "print the drift report as JSON")
     .addHelpText("after", "\nFields show actual -> desired (manifest -> stack).\nExit codes: 0 no drift, 1 drift, 2 bad usage or input.")
     .showHelpAfterError()
     .exitOverride()
-    .action(async (stackDir: string, opts: { against: string; stack: string; configFile?: string; ignore: string[]; json?: boolean }) => {
+    .action(async (stackDir: string, opts: StackFlags & { against: string; ignore: string[]; json?: boolean }) => {
       if (!existsSync(stackDir) || !statSync(stackDir).isDirectory()) {
         throw new CliError(`<stack-dir> ${stackDir}: no such directory. Fix: pass the directory of a Pulumi project (the one holding Pulumi.yaml), e.g. infra/pulumi/<stack>`);
       }
       // A missing manifest fails before the (slow) render; readManifest throws the usage error.
       if (opts.against !== STDIN && !existsSync(opts.against)) readManifest(opts.against);
       const render = deps.renderStack ?? (await import("../offline/render-stack.ts")).renderStack;
-      const rendered = await render(stackDir, { stack: opts.stack, ...(opts.configFile === undefined ? {} : { configFile: opts.configFile }) });
+      const rendered = await render(stackDir, renderOptionsFrom(opts));
       const { objects, skipped } = kubernetesObjects(rendered);
       for (const s of skipped) stderr(`runner-fleet diff: not compared: ${s}\n`);
       const outcome = runDiff(objects, opts.against, { ignore: opts.ignore, desiredLabel: `stack "${rendered.stack}" of ${stackDir}` });

@@ -24,6 +24,7 @@ import {
   type WorkflowFile,
 } from "../audit/guard/index.ts";
 import { CliError, EXIT, printJson, table } from "./output.ts";
+import { configFileOption, renderOptionsFrom, stackOption, type StackFlags } from "./stack-options.ts";
 
 /** Workflow directories read when `--workflows` is not given (those that exist). */
 export const DEFAULT_WORKFLOW_DIRS = [".github/workflows", ".forgejo/workflows"] as const;
@@ -48,7 +49,7 @@ export function guardCommand(): Command {
     .option("--workflows <dir...>", `workflow directories (default: ${DEFAULT_WORKFLOW_DIRS.join(" and ")} under the current directory, those that exist)`)
     .addOption(new Option("--profiles <file>", "runner profiles file, e.g. config/runner-isolation.yaml").conflicts("fleet"))
     .option("--fleet <stack-dir...>", "take the profiles from these Pulumi stacks, rendered offline")
-    .option("--stack <name>", "stack of the --fleet projects to render", "dev")
+    .addOption(stackOption("stack of the --fleet projects to render"))
     .option("--json", "print the findings as JSON (same as --format json)")
     .addOption(new Option("--format <format>", "output format").choices(FORMATS))
     .option("--emit-actionlint-config [path]", `write an actionlint config listing the fleet's labels (default path: ${ACTIONLINT_CONFIG_PATH}) and exit`)
@@ -90,7 +91,7 @@ async function loadProfiles(opts: GuardOpts): Promise<{ profiles: RunnerProfile[
     const { renderStack } = await import("../offline/render-stack.ts");
     const stacks: { source: string; resources: readonly RenderedResourceLike[] }[] = [];
     for (const dir of opts.fleet) {
-      const rendered = await renderStack(dir, { stack: opts.stack });
+      const rendered = await renderStack(dir, renderOptionsFrom(opts));
       stacks.push({ source: `${dir} (stack ${rendered.stack})`, resources: rendered.resources });
     }
     const { profiles, issues } = profilesFromStacks(stacks);

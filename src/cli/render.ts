@@ -6,6 +6,7 @@ import { stringify } from "yaml";
 import { isManifestResource, kubernetesObject, type RenderedResource, type RenderedStack } from "../offline/rendered.ts";
 import { derivedObject } from "../offline/derived-objects.ts";
 import { CliError, EXIT, printJson, table } from "./output.ts";
+import { configFileOption, renderOptionsFrom, stackOption, type StackFlags } from "./stack-options.ts";
 
 /** Index of what one render wrote, so the next render into the same folder removes stale files. */
 const SUMMARY_FILE = "render-summary.json";
@@ -84,13 +85,13 @@ export function renderCommand(): Command {
   return new Command("render")
     .description("Run a Pulumi stack offline (no Pulumi CLI, no cluster) and write every resource it would create: Kubernetes objects as YAML, others as JSON. Secret values appear only as [secret].")
     .argument("<stack-dir>", "directory of the Pulumi project (holds Pulumi.yaml)")
-    .option("--stack <name>", "stack whose Pulumi.<name>.yaml settings are used", "dev")
-    .option("--config-file <file>", "read stack settings from this file instead of Pulumi.<stack>.yaml")
+    .addOption(stackOption())
+    .addOption(configFileOption())
     .option("--out <dir>", "output directory (default: out/<project>-<stack>)")
     .option("--json", "print the summary as JSON")
-    .action(async (stackDir: string, opts: { stack: string; configFile?: string; out?: string; json?: boolean }) => {
+    .action(async (stackDir: string, opts: StackFlags & { out?: string; json?: boolean }) => {
       const { renderStack } = await import("../offline/render-stack.ts");
-      const rendered = await renderStack(stackDir, { stack: opts.stack, ...(opts.configFile === undefined ? {} : { configFile: opts.configFile }) });
+      const rendered = await renderStack(stackDir, renderOptionsFrom(opts));
       const outDir = resolve(opts.out ?? join("out", `${rendered.project}-${rendered.stack}`));
       const files = writeRendered(rendered, outDir);
       if (opts.json) {

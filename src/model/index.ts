@@ -8,3 +8,4 @@ export * from "./arc-scale-set.ts";
 export * from "./aws-runner.ts";
 export * from "./forgejo-vm.ts";
 export * from "./profiles.ts";
+export * from "./deploy-time.ts";

@@ -14,8 +14,8 @@ export interface ConfigIssue {
 /** Thrown when a configuration has one or more problems; nothing has been rendered. */
 export class ConfigError extends Error {
   readonly issues: readonly ConfigIssue[];
-  constructor(issues: readonly ConfigIssue[], subject = "configuration") {
-    super(`${subject} has ${issues.length} problem${issues.length === 1 ? "" : "s"}:\n${issues.map(formatIssue).join("\n")}`);
+  constructor(issues: readonly ConfigIssue[], subject = "configuration", options?: ErrorOptions) {
+    super(`${subject} has ${issues.length} problem${issues.length === 1 ? "" : "s"}:\n${issues.map(formatIssue).join("\n")}`, options);
     this.name = "ConfigError";
     this.issues = issues;
   }

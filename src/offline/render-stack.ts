@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import { readProject, readStackConfig, SECRET_PLACEHOLDER } from "./stack-config.ts";
+import { ConfigError, type DeployTimeValue, isDeployTimePlaceholder, withOfflineRender } from "../model/index.ts";
+import { chooseStack, readProject, readStackConfig, SECRET_PLACEHOLDER } from "./stack-config.ts";
 
 /** Signature key Pulumi uses to mark a secret value in serialised inputs. */
 const SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -16,28 +17,77 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 import type { RenderedResource, RenderedStack, RenderOptions } from "./rendered.ts";
 export * from "./rendered.ts";
 
-/** Replaces Pulumi secret envelopes (and config placeholders) with `[secret]`. */
-export function maskSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(maskSecrets);
+/** Marker for a resource output that has no value offline (an ARN, an id the cloud assigns). */
+export const UNKNOWN_PLACEHOLDER = "[unknown]";
+
+/**
+ * Keys of a secret object whose values are not secret: an SSH connection is marked secret as a
+ * whole because it holds the private key, but its host, user and port are what a reviewer checks.
+ */
+const PUBLIC_KEYS_IN_SECRETS = new Set(["host", "user", "port", "hostKey", "dialErrorLimit", "perDialTimeout", "agentSocketPath"]);
+
+/**
+ * Replaces Pulumi secret envelopes (and config placeholders) with `[secret]`. Only secret values
+ * themselves are masked: a secret document whose secret parts the program already replaced with
+ * `[secret]` (a redacted user-data) stays readable, and every known secret value (`knownSecrets`)
+ * is masked wherever it appears. A secret value with no such mark is masked whole.
+ */
+export function maskSecrets(value: unknown, knownSecrets: readonly string[] = []): unknown {
+  const known = knownSecrets.filter((k) => k.length >= 4 && k !== SECRET_PLACEHOLDER);
+  const scrub = (text: string) => known.reduce((t, k) => t.split(k).join(SECRET_PLACEHOLDER), text);
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return scrub(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === "object") {
+      const obj = v as Record<string, unknown>;
+      if (obj[SPECIAL_SIG_KEY] === SECRET_SIG) return reveal(walk(obj["value"]));
+      return Object.fromEntries(Object.entries(obj).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  // Inside a secret: what may be shown, given that `walk` already masked every known secret value.
+  const reveal = (v: unknown): unknown => {
+    if (typeof v === "string") return v.includes(SECRET_PLACEHOLDER) || isDeployTimePlaceholder(v) ? v : SECRET_PLACEHOLDER;
+    if (Array.isArray(v)) return v.map(reveal);
+    if (v !== null && typeof v === "object") {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, PUBLIC_KEYS_IN_SECRETS.has(k) && (typeof x !== "object" || x === null) ? x : reveal(x)]));
+    }
+    return SECRET_PLACEHOLDER;
+  };
+  return walk(value);
+}
+
+/** Pulumi assets and archives with their contents read (`StringAsset` text is a promise). */
+async function materializeAssets(value: unknown): Promise<unknown> {
+  if (value instanceof pulumi.asset.Asset) {
+    const a = value as unknown as { text?: Promise<string>; path?: Promise<string>; uri?: Promise<string> };
+    if (a.text !== undefined) return { text: await a.text };
+    if (a.path !== undefined) return { path: await a.path };
+    return { uri: await a.uri };
+  }
+  if (value instanceof pulumi.asset.Archive) {
+    const a = value as unknown as { assets?: Promise<Record<string, unknown>>; path?: Promise<string>; uri?: Promise<string> };
+    if (a.assets !== undefined) {
+      const entries = await Promise.all(Object.entries(await a.assets).map(async ([k, x]) => [k, await materializeAssets(x)] as const));
+      return { archive: Object.fromEntries(entries) };
+    }
+    return a.path !== undefined ? { path: await a.path } : { uri: await a.uri };
+  }
+  if (Array.isArray(value)) return Promise.all(value.map(materializeAssets));
   if (value !== null && typeof value === "object") {
-    const obj = value as Record<string, unknown>;
-    // A secret keeps its shape (keys of a Secret's stringData stay visible); every leaf is masked.
-    if (obj[SPECIAL_SIG_KEY] === SECRET_SIG) return maskLeaves(obj["value"]);
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(obj)) out[k] = maskSecrets(v);
-    return out;
+    const entries = await Promise.all(Object.entries(value).map(async ([k, x]) => [k, await materializeAssets(x)] as const));
+    return Object.fromEntries(entries);
   }
   return value;
 }
 
-function maskLeaves(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(maskLeaves);
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = maskLeaves(maskSecrets(v));
-    return out;
-  }
-  return SECRET_PLACEHOLDER;
+/**
+ * Outputs a cloud assigns (ARNs) are unknown offline. The mock answers them with a marker, so that
+ * an input built from one shows `[unknown]` instead of vanishing.
+ */
+function mockState(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  if (type.startsWith("kubernetes:")) return inputs;
+  return { arn: UNKNOWN_PLACEHOLDER, ...inputs };
 }
 
 let runs = 0;
@@ -48,23 +98,26 @@ let runs = 0;
  */
 export async function renderStack(stackDir: string, opts: RenderOptions = {}): Promise<RenderedStack> {
   const dir = resolve(stackDir);
-  const stack = opts.stack ?? "dev";
   const project = readProject(dir);
-  if (project.runtime !== "nodejs") throw new Error(`${dir}: runtime "${project.runtime}" is not supported offline; only nodejs programs can be rendered`);
-  const read = readStackConfig(dir, project, stack, opts.configFile === undefined ? undefined : resolve(opts.configFile));
+  if (project.runtime !== "nodejs") throw new ConfigError([{ path: join(dir, "Pulumi.yaml"), message: `runtime "${project.runtime}" is not supported offline`, fix: "render a Pulumi project whose runtime is nodejs" }], "Pulumi project");
+  const configFile = opts.configFile === undefined ? undefined : resolve(opts.configFile);
+  const stack = chooseStack(dir, project, opts.stack, configFile);
+  const read = readStackConfig(dir, project, stack, configFile);
   const secretEntries = Object.entries(opts.secretValues ?? {}).map(([k, v]): [string, string] => [`${project.name}:${k}`, v]);
   const config = {
     values: { ...read.values, ...Object.fromEntries(secretEntries) } as Record<string, string>,
     secretKeys: [...new Set([...read.secretKeys, ...secretEntries.map(([k]) => k)])],
   };
+  const knownSecrets = secretEntries.map(([, v]) => v);
   const main = programPath(dir, project);
 
   const resources: RenderedResource[] = [];
   await pulumi.runtime.setMocks(
     {
-      newResource(args) {
-        resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs: maskSecrets(args.inputs) as Record<string, unknown> });
-        return { id: args.custom === false ? undefined : `${args.name}-id`, state: args.inputs };
+      async newResource(args) {
+        const inputs = (await materializeAssets(args.inputs)) as Record<string, unknown>;
+        resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs: maskSecrets(inputs, knownSecrets) as Record<string, unknown> });
+        return { id: args.custom === false ? undefined : `${args.name}-id`, state: mockState(args.type, args.inputs) };
       },
       call(args) {
         return args.inputs;
@@ -79,17 +132,35 @@ export async function renderStack(stackDir: string, opts: RenderOptions = {}): P
   const previousCwd = process.cwd();
   process.chdir(dir);
   let exported: Record<string, unknown>;
+  let deployTime: DeployTimeValue[];
   try {
-    // A fresh module instance per render: the program runs again even in one process.
-    const mod = (await import(`${pathToFileURL(main).href}?render=${++runs}`)) as Record<string, unknown>;
-    exported = await resolveExports(mod);
-    await pulumi.runtime.disconnect();
+    const run = await withOfflineRender(async () => {
+      // A fresh module instance per render: the program runs again even in one process.
+      let mod: Record<string, unknown>;
+      try {
+        mod = (await import(`${pathToFileURL(main).href}?render=${++runs}`)) as Record<string, unknown>;
+      } catch (e) {
+        throw programError(e, main);
+      }
+      const out = await resolveExports(mod, knownSecrets);
+      await pulumi.runtime.disconnect();
+      return out;
+    });
+    exported = run.result;
+    deployTime = run.deployTime;
   } finally {
     process.chdir(previousCwd);
   }
   // Registration order depends on promise timing; sort so every render lists the same order.
   resources.sort((a, b) => Number(a.custom) - Number(b.custom) || a.type.localeCompare(b.type) || a.name.localeCompare(b.name));
-  return { project: project.name, stack, resources, outputs: exported };
+  return { project: project.name, stack, resources, outputs: exported, deployTime };
+}
+
+/** A program that fails to load (a bad import, a syntax error, a throw) is bad input, not a crash. */
+function programError(e: unknown, main: string): Error {
+  if (e instanceof Error && (e.name === "ConfigError" || e.name === "InputError")) return e;
+  const message = e instanceof Error ? e.message.split("\n")[0] ?? e.message : String(e);
+  return new ConfigError([{ path: main, message: `the stack program failed: ${message}`, fix: "correct the program (run it with --debug to see the stack trace)" }], "stack program", { cause: e });
 }
 
 function programPath(dir: string, project: { main?: string }): string {
@@ -105,23 +176,23 @@ function programPath(dir: string, project: { main?: string }): string {
   throw new Error(`${dir}: no program found (looked for ${candidates.join(", ")})`);
 }
 
-async function resolveExports(mod: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function resolveExports(mod: Record<string, unknown>, knownSecrets: readonly string[]): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(mod)) {
     if (k === "default" && typeof v === "function") continue;
-    out[k] = await unwrapOutput(v);
+    out[k] = await unwrapOutput(v, knownSecrets);
   }
   return out;
 }
 
-async function unwrapOutput(v: unknown): Promise<unknown> {
+async function unwrapOutput(v: unknown, knownSecrets: readonly string[]): Promise<unknown> {
   if (pulumi.Output.isInstance(v)) {
     const output = v as pulumi.Output<unknown>;
     const isSecret = await pulumi.isSecret(output);
     if (isSecret) return SECRET_PLACEHOLDER;
     const value = await new Promise<unknown>((res) => output.apply((x) => { res(x); return x; }));
-    return maskSecrets(value);
+    return maskSecrets(value, knownSecrets);
   }
-  if (Array.isArray(v)) return Promise.all(v.map(unwrapOutput));
-  return maskSecrets(v);
+  if (Array.isArray(v)) return Promise.all(v.map((x) => unwrapOutput(x, knownSecrets)));
+  return maskSecrets(v, knownSecrets);
 }

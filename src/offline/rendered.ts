@@ -1,4 +1,5 @@
 /** What an offline render produces, and helpers over it (no Pulumi SDK: cheap to import). */
+import type { DeployTimeValue } from "../model/deploy-time.ts";
 
 export interface RenderedResource {
   /** Pulumi type token, e.g. `kubernetes:apps/v1:Deployment`. */
@@ -17,10 +18,15 @@ export interface RenderedStack {
   readonly resources: readonly RenderedResource[];
   /** Stack outputs exported by the program, secrets masked. */
   readonly outputs: Record<string, unknown>;
+  /** Values only a real deployment needs, replaced by marked placeholders in this render. */
+  readonly deployTime: readonly DeployTimeValue[];
 }
 
 export interface RenderOptions {
-  /** Stack name; settings come from `Pulumi.<stack>.yaml`. @default "dev" */
+  /**
+   * Stack name; settings come from `Pulumi.<stack>.yaml`.
+   * @default the project's only stack (the one `Pulumi.<stack>.yaml` file); with several, an error lists them
+   */
   readonly stack?: string;
   /** Read stack settings from this file instead of `Pulumi.<stack>.yaml` (as `pulumi --config-file`). */
   readonly configFile?: string;

@@ -4,8 +4,8 @@
  * keys, `secret: true` declarations, structured (object/array) values and `secure:` values.
  * Secure values cannot be decrypted offline; they become the placeholder `[secret]`.
  */
-import { readFileSync, existsSync } from "node:fs";
-import { basename, join } from "node:path";
+import { readFileSync, existsSync, readdirSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import { parse } from "yaml";
 import { ConfigError, type ConfigIssue } from "../model/index.ts";
 
@@ -23,6 +23,8 @@ export interface PulumiProject {
   readonly name: string;
   readonly runtime: string;
   readonly main?: string;
+  /** Where the `Pulumi.<stack>.yaml` files are (Pulumi.yaml's `stackConfigDir`). @default the project directory */
+  readonly stackConfigDir?: string;
   readonly declarations: Readonly<Record<string, ConfigDeclaration>>;
 }
 
@@ -48,7 +50,34 @@ export function readProject(stackDir: string): PulumiProject {
     declarations[key] = decl !== null && typeof decl === "object" && !Array.isArray(decl) ? (decl as ConfigDeclaration) : { default: decl };
   }
   const main = doc?.["main"];
-  return { name, runtime: runtimeName, ...(typeof main === "string" ? { main } : {}), declarations };
+  const stackConfigDir = doc?.["stackConfigDir"];
+  return { name, runtime: runtimeName, ...(typeof main === "string" ? { main } : {}), ...(typeof stackConfigDir === "string" ? { stackConfigDir } : {}), declarations };
+}
+
+/** The stacks of a project: the `<stack>` of every `Pulumi.<stack>.yaml`, sorted. */
+export function listStacks(stackDir: string, project: PulumiProject): string[] {
+  const dir = resolve(stackDir, project.stackConfigDir ?? ".");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+}
+
+/**
+ * The stack to render: the one asked for; else the one a `--config-file` named `Pulumi.<stack>.yaml`
+ * names; else the project's only stack. With several stacks and none asked for, the error lists them.
+ */
+export function chooseStack(stackDir: string, project: PulumiProject, requested: string | undefined, configFile?: string): string {
+  if (requested !== undefined) return requested;
+  if (configFile !== undefined) return /^Pulumi\.(.+)\.ya?ml$/.exec(basename(configFile))?.[1] ?? "dev";
+  const stacks = listStacks(stackDir, project);
+  if (stacks.length === 1) return stacks[0]!;
+  const where = resolve(stackDir, project.stackConfigDir ?? ".");
+  if (stacks.length === 0) {
+    throw new ConfigError([{ path: where, message: "has no stack settings file (Pulumi.<stack>.yaml)", fix: "create one with `pulumi stack init <name>` and set its config, or pass --config-file FILE" }], "stack settings");
+  }
+  throw new ConfigError([{ path: "--stack", message: `is needed: ${project.name} has ${stacks.length} stacks (${stacks.join(", ")})`, fix: `pass --stack with one of them, e.g. --stack ${stacks[0]}` }], "stack settings");
 }
 
 const isSecure = (v: unknown): v is { secure: string } =>
@@ -95,8 +124,12 @@ function typeOf(v: unknown): ConfigDeclaration["type"] {
  * cannot declare structured values, so the program itself refuses keys it does not know.
  */
 export function readStackConfig(stackDir: string, project: PulumiProject, stack: string, configFile?: string): StackConfig {
-  const file = configFile ?? join(stackDir, `Pulumi.${stack}.yaml`);
-  if (!existsSync(file)) throw new ConfigError([{ path: file, message: "does not exist", fix: `create it with \`pulumi stack init ${stack}\`, or pass --stack with an existing stack name` }], "stack settings");
+  const file = configFile ?? join(resolve(stackDir, project.stackConfigDir ?? "."), `Pulumi.${stack}.yaml`);
+  if (!existsSync(file)) {
+    const stacks = listStacks(stackDir, project);
+    const have = stacks.length === 0 ? "the project has no stack settings yet" : `the project's stacks: ${stacks.join(", ")}`;
+    throw new ConfigError([{ path: file, message: `does not exist (${have})`, fix: stacks.length === 0 ? `create it with \`pulumi stack init ${stack}\`` : `pass --stack ${stacks[0]}${stacks.length > 1 ? " (or another listed stack)" : ""}, or create it with \`pulumi stack init ${stack}\`` }], "stack settings");
+  }
   // Anchors and aliases are fine in a stack file of one's own; keep a bound against alias bombs.
   const doc = (parse(readFileSync(file, "utf8"), { maxAliasCount: 100_000 }) ?? {}) as { config?: Record<string, unknown> };
   const raw = doc.config ?? {};

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, type ConfigIssue, checkSshKeyPath, resolveForgejoVm } from "../model/index.ts";
+import { ConfigError, type ConfigIssue, checkSshKeyPath, deployTimePlaceholder, resolveForgejoVm } from "../model/index.ts";
 import { optionalSecret, refuseUnknownKeys } from "./stack-config.ts";
 
 /** The environment variable that names the SSH private key for the libvirt host. */
@@ -65,9 +65,12 @@ export function readFoundationRunnersStackConfig(env: FoundationRunnersEnvironme
   if ("sshKeyPath" in host) {
     issues.push({ path: "host.sshKeyPath", message: "is set in the stack settings", fix: `remove it (\`pulumi config rm --path host.sshKeyPath\`); the key path comes from the environment variable ${RUNNER_SSH_KEY_PATH_ENV}` });
   }
-  const keyPath = env.sshKeyPath?.trim() ?? "";
+  // An offline render needs no key: the connection gets a marked placeholder instead.
+  const keyPath = env.sshKeyPath?.trim() || deployTimePlaceholder(RUNNER_SSH_KEY_PATH_ENV, "the SSH login to the libvirt host") || "";
   if (keyPath === "") {
     issues.push({ path: RUNNER_SSH_KEY_PATH_ENV, message: "is not set", fix: `export ${RUNNER_SSH_KEY_PATH_ENV}=<path of the private key that logs in to host.address> before running pulumi` });
+  } else if (keyPath !== env.sshKeyPath?.trim()) {
+    // the deploy-time placeholder: nothing to read
   } else {
     const read = env.readKey ?? ((p: string) => readFileSync(p, "utf8"));
     for (const issue of checkSshKeyPath(keyPath, read)) issues.push({ ...issue, path: RUNNER_SSH_KEY_PATH_ENV });

@@ -22,7 +22,7 @@ import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
 import {
-  ConfigError, type ConfigIssue, type ResolvedForgejoVm, checkSshKeyPath, formatForgejoRunnerScope, formatRunnerLabel, resolveForgejoVm,
+  ConfigError, type ConfigIssue, type ResolvedForgejoVm, checkSshKeyPath, formatForgejoRunnerScope, isDeployTimePlaceholder, formatRunnerLabel, resolveForgejoVm,
 } from "../model/index.ts";
 import {
   type CloudInitDocuments, type HostFileKey, forgejoVmHostCommands, hostFiles, renderCloudInit, renderCloudInitRedacted, renderDomainXml, stagingCommands,
@@ -86,7 +86,9 @@ function validate(args: LibvirtRunnerVmArgs, readKey: (path: string) => string):
   }
   const keyPath = (args.vm as { host?: { sshKeyPath?: unknown } } | undefined)?.host?.sshKeyPath;
   let privateKey = "";
-  if (typeof keyPath === "string" && keyPath.trim() !== "") {
+  if (isDeployTimePlaceholder(keyPath)) {
+    privateKey = keyPath as string; // offline render: no key is read, the connection shows the placeholder
+  } else if (typeof keyPath === "string" && keyPath.trim() !== "") {
     issues.push(...checkSshKeyPath(keyPath, (p) => (privateKey = readKey(p))));
   }
   if (vm !== undefined) issues.push(...forgejoRegistrationTokenIssues(tokenArgs(vm, args.forgeApiToken)));
