@@ -5,6 +5,7 @@ import { Command } from "commander";
 import { stringify } from "yaml";
 import { isManifestResource, kubernetesObject, type RenderedResource, type RenderedStack } from "../offline/rendered.ts";
 import { derivedObject } from "../offline/derived-objects.ts";
+import { embeddedDocuments } from "../offline/embedded-documents.ts";
 import { CliError, EXIT, printJson, table } from "./output.ts";
 import { configFileOption, renderOptionsFrom, stackOption, type StackFlags } from "./stack-options.ts";
 
@@ -18,6 +19,8 @@ export interface RenderedFile {
   readonly derivedFrom?: string;
   /** File written for the resource, relative to the output folder; absent for components and providers. */
   readonly file?: string;
+  /** Documents embedded in the resource's inputs, each also written as a file of its own. */
+  readonly embedded?: readonly { readonly field: string; readonly file: string }[];
 }
 
 function fileNameFor(r: RenderedResource, taken: Set<string>): string {
@@ -50,7 +53,9 @@ export function writeRendered(rendered: RenderedStack, outDir: string): Rendered
   const summaryPath = join(outDir, SUMMARY_FILE);
   if (existsSync(summaryPath)) {
     const previous = JSON.parse(readFileSync(summaryPath, "utf8")) as { resources?: RenderedFile[] };
-    for (const f of previous.resources ?? []) if (f.file) rmSync(join(outDir, f.file), { force: true });
+    for (const f of previous.resources ?? []) {
+      for (const name of [f.file, ...(f.embedded ?? []).map((e) => e.file)]) if (name) rmSync(join(outDir, name), { force: true });
+    }
   }
   const taken = new Set<string>();
   const files: RenderedFile[] = rendered.resources.map((r) => {
@@ -61,7 +66,14 @@ export function writeRendered(rendered: RenderedStack, outDir: string): Rendered
     const inputs = typeof r.inputs["__provider"] === "string" ? { ...r.inputs, __provider: "[dynamic provider code]" } : r.inputs;
     const body = obj ? stringify(conventionalOrder(obj), { lineWidth: 0 }) : JSON.stringify({ type: r.type, name: r.name, inputs }, null, 2) + "\n";
     writeFileSync(join(outDir, file), body);
-    return { type: r.type, name: r.name, file };
+    const base = file.replace(/\.(yaml|json)$/, "");
+    const embedded = embeddedDocuments(r).map((d) => {
+      const name = `${base}.${d.suffix}`;
+      taken.add(name);
+      writeFileSync(join(outDir, name), d.content);
+      return { field: d.field, file: name };
+    });
+    return { type: r.type, name: r.name, file, ...(embedded.length > 0 ? { embedded } : {}) };
   });
   for (const r of rendered.resources) {
     let derived;
@@ -77,8 +89,14 @@ export function writeRendered(rendered: RenderedStack, outDir: string): Rendered
     writeFileSync(join(outDir, file), header + stringify(conventionalOrder(derived.object), { lineWidth: 0 }));
     files.push({ type: `derived:${String(derived.object["kind"])}`, name: meta.name, derivedFrom: derived.from, file });
   }
-  writeFileSync(summaryPath, JSON.stringify({ project: rendered.project, stack: rendered.stack, resources: files, outputs: rendered.outputs }, null, 2) + "\n");
+  writeFileSync(summaryPath, JSON.stringify({ project: rendered.project, stack: rendered.stack, resources: files, outputs: rendered.outputs, deployTime: rendered.deployTime }, null, 2) + "\n");
   return files;
+}
+
+/** One line naming the values only a real deployment needs, or undefined when there are none. */
+export function deployTimeNote(values: RenderedStack["deployTime"]): string | undefined {
+  if (values.length === 0) return undefined;
+  return `Deploy-time values shown as placeholders (not needed offline; set them before \`pulumi up\`): ${values.map((v) => `${v.name} (${v.neededFor})`).join(", ")}`;
 }
 
 export function renderCommand(): Command {
@@ -95,12 +113,16 @@ export function renderCommand(): Command {
       const outDir = resolve(opts.out ?? join("out", `${rendered.project}-${rendered.stack}`));
       const files = writeRendered(rendered, outDir);
       if (opts.json) {
-        printJson({ project: rendered.project, stack: rendered.stack, outDir, resources: files, outputs: rendered.outputs });
+        printJson({ project: rendered.project, stack: rendered.stack, outDir, resources: files, outputs: rendered.outputs, deployTime: rendered.deployTime });
         return;
       }
       const rows = files.map((f) => [f.type, f.name, f.file ?? (f.type.startsWith("pulumi:providers:") ? "(provider)" : "(component)")]);
       process.stdout.write(table(["TYPE", "NAME", "FILE"], rows));
       const written = files.filter((f) => f.file && !f.derivedFrom).length;
-      process.stdout.write(`\n${written} resource${written === 1 ? "" : "s"} of ${rendered.project} (stack ${rendered.stack}) written to ${relative(process.cwd(), outDir) || "."}\n`);
+      const documents = files.reduce((n, f) => n + (f.embedded?.length ?? 0), 0);
+      const where = relative(process.cwd(), outDir) || ".";
+      process.stdout.write(`\n${written} resource${written === 1 ? "" : "s"} of ${rendered.project} (stack ${rendered.stack}) written to ${where}${documents > 0 ? `, with ${documents} embedded document${documents === 1 ? "" : "s"} as files of their own` : ""}\n`);
+      const note = deployTimeNote(rendered.deployTime);
+      if (note) process.stdout.write(`${note}\n`);
     });
 }

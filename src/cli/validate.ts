@@ -5,6 +5,7 @@ import { SchemaLoadError, createSchemaLoader } from "../audit/schema/schema-load
 import { DEFAULT_KUBERNETES_VERSION, SchemaLocationError } from "../audit/schema/schema-location.ts";
 import { type ValidationResult, validateDocuments } from "../audit/schema/validate-documents.ts";
 import { crdSchemas, withCrdSchemas } from "../audit/schema/crd-schemas.ts";
+import { withBundledArcCrds } from "../audit/schema/bundled-schemas.ts";
 import { readFileSync } from "node:fs";
 import { CliError, EXIT, printJson, table, collect } from "./output.ts";
 
@@ -66,11 +67,11 @@ export function validateCommand(): Command {
       "--schema-location <location>",
       "a directory in the kubernetes-json-schema layout, or a path/URL template with {{ .NormalizedKubernetesVersion }}, {{ .StrictSuffix }}, " +
         "{{ .ResourceKind }}, {{ .ResourceAPIVersion }}, {{ .Group }}, {{ .KindSuffix }}; repeat to add locations, tried in order " +
-        "(default: the public yannh/kubernetes-json-schema repository, downloads cached)",
+        "(default: the strict schemas bundled with runner-fleet, offline; \"default\" names the public kubeconform-format repository, downloads cached)",
       collect,
       [],
     )
-    .option("--crd <file>", "a CustomResourceDefinition YAML whose schemas (made strict) validate its kinds; repeat for more", collect, [])
+    .option("--crd <file>", "a CustomResourceDefinition YAML whose schemas (made strict) validate its kinds; repeat for more (the ARC 0.14.2 CRDs are bundled)", collect, [])
     .option("--kubernetes-version <version>", "Kubernetes version whose schemas are used", DEFAULT_KUBERNETES_VERSION)
     .option("--cache-dir <dir>", "where downloaded schemas are kept (default: $XDG_CACHE_HOME/runner-fleet/schemas or ~/.cache/runner-fleet/schemas)")
     .option("--no-strict", "use the non-strict schemas, which allow unknown fields")
@@ -78,6 +79,7 @@ export function validateCommand(): Command {
     .option("--json", "print the results as JSON")
     .action(async (paths: string[], flags: ValidateFlags) => {
       let results: ValidationResult[];
+      const notes: string[] = [];
       try {
         const base = createSchemaLoader({
           locations: flags.schemaLocation,
@@ -92,8 +94,10 @@ export function validateCommand(): Command {
             throw new InputError(`${file}: cannot read CRD (${(e as Error).message})`, "pass a CustomResourceDefinition YAML file");
           }
         });
-        const loader = crds.length > 0 ? withCrdSchemas(crds, base) : base;
-        const docs = await readDocuments(paths);
+        // The ARC CRDs of the chart version the fleet pins are bundled; --crd files come first.
+        const withArc = withBundledArcCrds(base);
+        const loader = crds.length > 0 ? withCrdSchemas(crds, withArc) : withArc;
+        const docs = await readDocuments(paths, notes);
         results = await validateDocuments(docs, loader, { ignoreMissingSchemas: flags.ignoreMissingSchemas === true });
       } catch (e) {
         if (e instanceof SchemaLocationError || e instanceof SchemaLoadError || e instanceof InputError) throw new CliError(e.message, EXIT.usage);
@@ -101,9 +105,10 @@ export function validateCommand(): Command {
       }
       const summary = summarize(results);
       if (flags.json) {
-        printJson({ summary, results });
+        printJson({ summary, results, notes });
       } else {
-        process.stdout.write(resultsTable(results));
+        for (const note of notes) process.stderr.write(`runner-fleet validate: ${note}\n`);
+        if (results.length > 0) process.stdout.write(resultsTable(results));
         process.stdout.write(`${summaryLine(summary)}\n`);
       }
       process.exitCode = summary.invalid > 0 ? EXIT.findings : EXIT.ok;

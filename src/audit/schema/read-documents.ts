@@ -39,7 +39,35 @@ export class InputError extends Error {
 
 const MANIFEST_EXTENSIONS = [".yaml", ".yml", ".json"];
 
+/** The index `runner-fleet render` writes into its output folder. */
+export const RENDER_SUMMARY_FILE = "render-summary.json";
+
+/**
+ * In a folder written by `runner-fleet render`, the Kubernetes manifests it lists (objects and
+ * derived objects); the index itself, non-Kubernetes resources and embedded documents (cloud-init,
+ * scripts, policies) are no manifests. Undefined when the folder holds no readable index.
+ */
+async function renderedManifests(dir: string): Promise<string[] | undefined> {
+  let summary: unknown;
+  try {
+    summary = JSON.parse(await readFile(path.join(dir, RENDER_SUMMARY_FILE), "utf8"));
+  } catch {
+    return undefined;
+  }
+  const resources = (summary as { resources?: unknown } | null)?.resources;
+  if (!Array.isArray(resources)) return undefined;
+  return resources
+    .map((r) => (r as { file?: unknown }).file)
+    .filter((f): f is string => typeof f === "string" && /\.ya?ml$/i.test(f) && !f.includes("/") && !f.startsWith("."))
+    .map((f) => path.join(dir, f));
+}
+
 async function walk(dir: string, out: string[]): Promise<void> {
+  const rendered = await renderedManifests(dir);
+  if (rendered !== undefined) {
+    out.push(...rendered);
+    return;
+  }
   const entries = await readdir(dir, { withFileTypes: true });
   for (const entry of entries) {
     if (entry.name.startsWith(".")) continue; // .git, editor and tool state
@@ -52,15 +80,17 @@ async function walk(dir: string, out: string[]): Promise<void> {
       isFile = target?.isFile() ?? false;
     }
     if (isDir) await walk(full, out);
-    else if (isFile && MANIFEST_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) out.push(full);
+    else if (isFile && entry.name !== RENDER_SUMMARY_FILE && MANIFEST_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) out.push(full);
   }
 }
 
 /**
  * The files to read: each file as given, and every `*.yaml`, `*.yml` and `*.json` file under each
- * directory (recursively, skipping entries whose name starts with a dot), sorted by path.
+ * directory (recursively, skipping entries whose name starts with a dot), sorted by path; in a
+ * folder written by `runner-fleet render`, the manifests its index lists. `notes` collects what a
+ * reader should know (a render with no Kubernetes object).
  */
-export async function listInputFiles(paths: readonly string[]): Promise<string[]> {
+export async function listInputFiles(paths: readonly string[], notes?: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const p of paths) {
     const info = await stat(p).catch(() => undefined);
@@ -68,7 +98,13 @@ export async function listInputFiles(paths: readonly string[]): Promise<string[]
     if (info.isDirectory()) {
       const found: string[] = [];
       await walk(p, found);
-      if (found.length === 0) throw new InputError(`${p}: no .yaml, .yml or .json files in this directory`, "pass a directory that holds manifests, or the manifest files themselves");
+      if (found.length === 0) {
+        if (await renderedManifests(p)) {
+          notes?.push(`${p}: this render holds no Kubernetes object (its resources are no Kubernetes manifests, so no schema applies)`);
+          continue;
+        }
+        throw new InputError(`${p}: no .yaml, .yml or .json files in this directory`, "pass a directory that holds manifests, or the manifest files themselves");
+      }
       out.push(...found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
     } else {
       out.push(p);
@@ -161,9 +197,9 @@ export function parseJsonDocument(file: string, text: string): InputDocument {
 }
 
 /** Reads every document of the given files and directories (see {@link listInputFiles}). */
-export async function readDocuments(paths: readonly string[]): Promise<InputDocument[]> {
+export async function readDocuments(paths: readonly string[], notes?: string[]): Promise<InputDocument[]> {
   const out: InputDocument[] = [];
-  for (const file of await listInputFiles(paths)) {
+  for (const file of await listInputFiles(paths, notes)) {
     let text: string;
     try {
       text = await readFile(file, "utf8");
