@@ -8,6 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { needs, requireTool } from "./validators.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const packerDir = path.join(repoRoot, "infra/packer");
@@ -25,17 +26,20 @@ type Var = { default?: string };
 const variables = (): Record<string, Var> => JSON.parse(readFileSync(template, "utf8")).variable;
 
 describe("ci-intel-runner Packer template", () => {
-  it("passes packer validate -syntax-only", () => {
+  it("passes packer validate -syntax-only", needs("packer"), () => {
+    requireTool("packer");
     const r = packer("validate", "-syntax-only", template);
     assert.equal(r.status, 0, r.stdout + r.stderr);
   });
 
-  it("passes a full packer validate once the required variables are given", () => {
+  it("passes a full packer validate once the required variables are given", needs("packer"), () => {
+    requireTool("packer");
     const r = packer("validate", ...requiredVars, template);
     assert.equal(r.status, 0, r.stdout + r.stderr);
   });
 
-  it("refuses to validate without the checksums that have no published value", () => {
+  it("refuses to validate without the checksums that have no published value", needs("packer"), () => {
+    requireTool("packer");
     const r = packer("validate", template);
     assert.notEqual(r.status, 0);
     for (const name of REQUIRED) assert.match(r.stdout + r.stderr, new RegExp(`Unset variable "${name}"`));
@@ -63,7 +67,8 @@ describe("ci-intel-runner Packer template", () => {
 });
 
 describe("install-runner.sh", () => {
-  it("passes shellcheck", () => {
+  it("passes shellcheck", needs("shellcheck"), () => {
+    requireTool("shellcheck");
     const r = spawnSync("shellcheck", [script], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stdout + r.stderr);
   });

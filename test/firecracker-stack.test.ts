@@ -13,6 +13,7 @@ import { createSchemaLoader } from "../src/audit/schema/schema-loader.ts";
 import { crdSchemas, withCrdSchemas } from "../src/audit/schema/crd-schemas.ts";
 import { validateDocuments } from "../src/audit/schema/validate-documents.ts";
 import { ARC_CRDS, editedStackConfig, KUBERNETES_SCHEMAS, REPO } from "./helpers.ts";
+import { needs, requireTool } from "./validators.ts";
 
 const STACK = join(REPO, "infra/pulumi/gh-runners-firecracker");
 const NETWORK = { podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16", nodeCidrs: ["192.168.1.0/24"] };
@@ -69,8 +70,8 @@ describe("gh-runners-firecracker stack (offline, Pulumi.dev.yaml)", async () => 
     assert.match(ok.stdout, /audit: every claim holds/);
     const bad = cli("audit", "test/fixtures/audit/claims/homelab-flawed.yaml", "--pod-cidr", "10.42.0.0/16", "--service-cidr", "10.43.0.0/16", "--node-cidr", "192.168.1.0/24", "--json");
     assert.equal(bad.status, 1);
-    const report = JSON.parse(bad.stdout) as { isolation: { claims: { claim: string; pass: boolean; responsible: string[] }[] } };
-    const failed = (id: string) => report.isolation.claims.find((c) => c.claim === id)!;
+    const report = JSON.parse(bad.stdout) as { kubernetes: { isolation: { claims: { claim: string; pass: boolean; responsible: string[] }[] } } };
+    const failed = (id: string) => report.kubernetes.isolation.claims.find((c) => c.claim === id)!;
     for (const id of ["kubernetes-service-unreachable", "node-apiserver-unreachable", "metadata-unreachable", "other-namespace-pods-unreachable", "unreachable-from-other-namespaces"]) assert.equal(failed(id).pass, false, id);
     assert.match(failed("kubernetes-service-unreachable").responsible.join(" "), /deny-metadata/);
     assert.match(failed("metadata-unreachable").responsible.join(" "), /deny-service-cidr/);
@@ -115,7 +116,8 @@ describe("gh-runners-firecracker stack (offline, Pulumi.dev.yaml)", async () => 
 
 describe("Firecracker node bootstrap", () => {
   const script = join(STACK, "scripts/bootstrap-firecracker-node.sh");
-  it("passes shellcheck, including the pool attach script it installs", () => {
+  it("passes shellcheck, including the pool attach script it installs", needs("shellcheck"), () => {
+    requireTool("shellcheck");
     const r = spawnSync("shellcheck", [script], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stdout);
     const body = /<<ATTACH\n([\s\S]*?)\nATTACH/.exec(readFileSync(script, "utf8"))![1]!

@@ -8,7 +8,7 @@ import { Command } from "commander";
 import { LineCounter, isMap, isNode, isSeq, parseAllDocuments } from "yaml";
 import type { DriftReport, KubeObject } from "../audit/diff/index.ts";
 import { diffManifests, formatDriftReport, formatObjectRef, kubeObjectProblem, objectKey, objectRef } from "../audit/diff/index.ts";
-import { CliError, EXIT, printJson, collect } from "./output.ts";
+import { CliError, EXIT, printJson, collect, withProgress } from "./output.ts";
 import type { RenderOptions } from "../offline/rendered.ts";
 import { configFileOption, renderOptionsFrom, stackOption, type StackFlags } from "./stack-options.ts";
 
@@ -185,8 +185,10 @@ export function diffCommand(deps: DiffCommandDeps = {}): Command {
       }
       // A missing manifest fails before the (slow) render; readManifest throws the usage error.
       if (opts.against !== STDIN && !existsSync(opts.against)) readManifest(opts.against);
-      const render = deps.renderStack ?? (await import("../offline/render-stack.ts")).renderStack;
-      const rendered = await render(stackDir, renderOptionsFrom(opts));
+      const rendered = await withProgress(`rendering ${stackDir}`, async () => {
+        const render = deps.renderStack ?? (await import("../offline/render-stack.ts")).renderStack;
+        return render(stackDir, renderOptionsFrom(opts));
+      }, { quiet: opts.json === true });
       const { objects, skipped } = kubernetesObjects(rendered);
       for (const s of skipped) stderr(`runner-fleet diff: not compared: ${s}\n`);
       const outcome = runDiff(objects, opts.against, { ignore: opts.ignore, desiredLabel: `stack "${rendered.stack}" of ${stackDir}` });

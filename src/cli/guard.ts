@@ -23,8 +23,8 @@ import {
   type RenderedResourceLike,
   type WorkflowFile,
 } from "../audit/guard/index.ts";
-import { CliError, EXIT, printJson, table } from "./output.ts";
-import { configFileOption, renderOptionsFrom, stackOption, type StackFlags } from "./stack-options.ts";
+import { CliError, EXIT, printJson, table, withProgress } from "./output.ts";
+import { renderOptionsFrom, stackOption } from "./stack-options.ts";
 
 /** Workflow directories read when `--workflows` is not given (those that exist). */
 export const DEFAULT_WORKFLOW_DIRS = [".github/workflows", ".forgejo/workflows"] as const;
@@ -68,7 +68,7 @@ export function guardCommand(): Command {
       }
       const read = readWorkflows(opts.workflows);
       const files = read.files;
-      const checked = await runGuard(files, profiles, { profilesSource: source, profilesFrom: from, actionlint: opts.actionlint });
+      const checked = await withProgress(`checking ${files.length} workflow file${files.length === 1 ? "" : "s"}`, () => runGuard(files, profiles, { profilesSource: source, profilesFrom: from, actionlint: opts.actionlint }), { quiet: format !== "table" });
       const findings = sortFindings([...read.findings, ...checked]);
       print(format, findings, files, profiles, source);
       if (findings.length > 0) process.exitCode = EXIT.findings;
@@ -91,7 +91,7 @@ async function loadProfiles(opts: GuardOpts): Promise<{ profiles: RunnerProfile[
     const { renderStack } = await import("../offline/render-stack.ts");
     const stacks: { source: string; resources: readonly RenderedResourceLike[] }[] = [];
     for (const dir of opts.fleet) {
-      const rendered = await renderStack(dir, renderOptionsFrom(opts));
+      const rendered = await withProgress(`rendering ${dir}`, () => renderStack(dir, renderOptionsFrom(opts)), { quiet: opts.json === true || (opts.format !== undefined && opts.format !== "table") });
       stacks.push({ source: `${dir} (stack ${rendered.stack})`, resources: rendered.resources });
     }
     const { profiles, issues } = profilesFromStacks(stacks);

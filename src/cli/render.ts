@@ -6,7 +6,7 @@ import { stringify } from "yaml";
 import { isManifestResource, kubernetesObject, type RenderedResource, type RenderedStack } from "../offline/rendered.ts";
 import { derivedObject } from "../offline/derived-objects.ts";
 import { embeddedDocuments } from "../offline/embedded-documents.ts";
-import { CliError, EXIT, printJson, table } from "./output.ts";
+import { CliError, EXIT, printJson, table, withProgress } from "./output.ts";
 import { configFileOption, renderOptionsFrom, stackOption, type StackFlags } from "./stack-options.ts";
 
 /** Index of what one render wrote, so the next render into the same folder removes stale files. */
@@ -108,8 +108,10 @@ export function renderCommand(): Command {
     .option("--out <dir>", "output directory (default: out/<project>-<stack>)")
     .option("--json", "print the summary as JSON")
     .action(async (stackDir: string, opts: StackFlags & { out?: string; json?: boolean }) => {
-      const { renderStack } = await import("../offline/render-stack.ts");
-      const rendered = await renderStack(stackDir, renderOptionsFrom(opts));
+      const rendered = await withProgress(`rendering ${stackDir}`, async () => {
+        const { renderStack } = await import("../offline/render-stack.ts");
+        return renderStack(stackDir, renderOptionsFrom(opts));
+      }, { quiet: opts.json === true });
       const outDir = resolve(opts.out ?? join("out", `${rendered.project}-${rendered.stack}`));
       const files = writeRendered(rendered, outDir);
       if (opts.json) {

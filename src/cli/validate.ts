@@ -7,7 +7,7 @@ import { type ValidationResult, validateDocuments } from "../audit/schema/valida
 import { crdSchemas, withCrdSchemas } from "../audit/schema/crd-schemas.ts";
 import { withBundledArcCrds } from "../audit/schema/bundled-schemas.ts";
 import { readFileSync } from "node:fs";
-import { CliError, EXIT, printJson, table, collect } from "./output.ts";
+import { CliError, EXIT, printJson, table, collect, withProgress } from "./output.ts";
 
 interface ValidateFlags {
   readonly schemaLocation: string[];
@@ -97,8 +97,10 @@ export function validateCommand(): Command {
         // The ARC CRDs of the chart version the fleet pins are bundled; --crd files come first.
         const withArc = withBundledArcCrds(base);
         const loader = crds.length > 0 ? withCrdSchemas(crds, withArc) : withArc;
-        const docs = await readDocuments(paths, notes);
-        results = await validateDocuments(docs, loader, { ignoreMissingSchemas: flags.ignoreMissingSchemas === true });
+        results = await withProgress(`validating ${paths.join(" ")}`, async () => {
+          const docs = await readDocuments(paths, notes);
+          return validateDocuments(docs, loader, { ignoreMissingSchemas: flags.ignoreMissingSchemas === true });
+        }, { quiet: flags.json === true });
       } catch (e) {
         if (e instanceof SchemaLocationError || e instanceof SchemaLoadError || e instanceof InputError) throw new CliError(e.message, EXIT.usage);
         throw e;

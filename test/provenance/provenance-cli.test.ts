@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { shellBlake3Manifest, shellSha256Manifest, tempDir, writeTree, type FixtureFile } from "./fixture.ts";
+import { available, needs, requireTool, type ValidatorName } from "../validators.ts";
 
 const ENTRY = fileURLToPath(new URL("./cli-entry.ts", import.meta.url));
 
@@ -65,7 +66,8 @@ describe("runner-fleet provenance", () => {
     return dir;
   };
 
-  it("record writes a record whose manifests equal sha256sum and b3sum pipelines, and a ledger line", () => {
+  it("record writes a record whose manifests equal sha256sum and b3sum pipelines, and a ledger line", needs("b3sum"), () => {
+    requireTool("b3sum");
     const cache = freshCache("record");
     const out = join(work, "record-out");
     const result = record(cache, out);
@@ -141,7 +143,8 @@ describe("runner-fleet provenance", () => {
     ["Ed25519", ["-algorithm", "ed25519"], (pub: string, sig: string, data: string) => ["pkeyutl", "-verify", "-pubin", "-inkey", pub, "-rawin", "-in", data, "-sigfile", sig]],
     ["ECDSA P-256", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"], (pub: string, sig: string, data: string) => ["dgst", "-sha256", "-verify", pub, "-signature", sig, data]],
   ] as const) {
-    it(`signs with an ${name} key so that stock openssl verifies the signature, and detects alteration`, () => {
+    it(`signs with an ${name} key so that stock openssl verifies the signature, and detects alteration`, needs("openssl", "python3"), () => {
+      requireTool("openssl", "python3");
       const cache = freshCache(`sign-${name.replace(/\W/g, "")}`);
       const key = join(work, `${name.replace(/\W/g, "")}.pem`);
       const pub = join(work, `${name.replace(/\W/g, "")}.pub.pem`);
@@ -185,7 +188,8 @@ describe("runner-fleet provenance", () => {
     });
   }
 
-  it("fails verification when --pub is given for an unsigned record or another key signed it", () => {
+  it("fails verification when --pub is given for an unsigned record or another key signed it", needs("openssl"), () => {
+    requireTool("openssl");
     const cache = freshCache("keys");
     const mine = join(work, "mine.pem");
     const other = join(work, "other.pem");
@@ -248,7 +252,8 @@ describe("runner-fleet provenance", () => {
     assert.match(r.stderr, /--output .*output-is-a-file: the record cannot be written there: EEXIST: .*\. Fix: pass an --output path that is a directory/);
   });
 
-  it("verify of a summary-only record says plainly that a rearranged tree with the same bytes can match; a full record catches it", () => {
+  it("verify of a summary-only record says plainly that a rearranged tree with the same bytes can match; a full record catches it", needs("b3sum"), () => {
+    requireTool("b3sum");
     // Two different trees with equal manifests: the SHA-256 manifest has no separators between
     // path, digest and size, and BLAKE3 covers contents only (the evidence format fixes both).
     const emptySha = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -307,14 +312,18 @@ describe("runner-fleet provenance", () => {
       ["a record without its manifest", () => ["verify", "--record", join(work, "partial.json"), "--cache-dir", join(work, "rsa-cache")], /- sha256_manifest: is required\. Fix: set sha256_manifest/],
       ["a non-numeric --jobs", () => ["verify", "--record", join(work, "partial.json"), "--cache-dir", work, "--jobs", "many"], /--jobs .*must be a whole number from 0 to 64/],
     ];
+    /** The cases that run a validator: the RSA key is made with openssl. */
+    const uses: Partial<Record<string, ValidatorName[]>> = { "an RSA signing key": ["openssl"] };
     before(() => {
       writeFileSync(join(work, "plain-file"), "not json");
       mkdirSync(join(work, "rsa-cache"), { recursive: true });
-      execFileSync("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", join(work, "rsa.pem")], { stdio: "pipe" });
+      if (available("openssl")) execFileSync("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", join(work, "rsa.pem")], { stdio: "pipe" });
       writeFileSync(join(work, "partial.json"), JSON.stringify({ stage: "build", recorded_at: "2025-01-01T00:00:00.000Z", cache_dir: "/c", file_count: 0, total_bytes: 0, blake3_manifest: "0".repeat(64) }));
     });
     for (const [what, args, message] of cases) {
-      it(what, () => {
+      const tools = uses[what] ?? [];
+      it(what, needs(...tools), () => {
+        requireTool(...tools);
         const r = cli(args());
         assert.equal(r.status, 2, r.stdout + r.stderr);
         assert.match(r.stderr, message);

@@ -9,6 +9,7 @@ import { parse } from "yaml";
 import { parseProfiles } from "../../model/profiles.ts";
 import { actionlint, filterRunnerLabelFindings, unknownRunnerLabel } from "./actionlint.ts";
 import { ACTIONLINT_CONFIG_PATH, actionlintConfigYaml, actionlintLabels } from "./actionlint-config.ts";
+import { needs, requireTool } from "../../../test/validators.ts";
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
 const shipped = parseProfiles(readFileSync(resolve(repoRoot, "config/runner-isolation.yaml"), "utf8"), "config/runner-isolation.yaml");
@@ -36,7 +37,8 @@ test("the emitted config lists the GitHub fleet's custom labels in actionlint's 
   assert.deepEqual(actionlintLabels(shipped), ["build-fips", "codex", "firecracker", "gemini"]);
 });
 
-test("the emitted config is clean YAML for yamllint", () => {
+test("the emitted config is clean YAML for yamllint", needs("yamllint"), () => {
+  requireTool("yamllint");
   const dir = mkdtempSync(join(tmpdir(), "actionlint-config-"));
   const file = join(dir, "actionlint.yaml");
   writeFileSync(file, actionlintConfigYaml(shipped, "config/runner-isolation.yaml"));

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveAwsRunnerProfile, type AwsRunnerProfileInput } from "../../model/aws-runner.ts";
 import { renderRunnerUserData, RUNNER_INSTALL_DIR, shellQuote, WRAPPED_SECRET_ID_WAIT } from "./user-data.ts";
+import { needs, requireTool } from "../../../test/validators.ts";
 
 const input = (over: Record<string, unknown> = {}): AwsRunnerProfileInput =>
   ({ githubUrl: "https://github.com/acme", egress: { allow: [{ name: "github", cidrs: ["140.82.112.0/20"] }] }, vault: { address: "https://vault.internal.example:8200" }, ...over }) as AwsRunnerProfileInput;
@@ -18,12 +19,14 @@ describe("runner user-data", () => {
     assert.match(script, /^set -euo pipefail$/m);
   });
 
-  it("passes shellcheck", () => {
+  it("passes shellcheck", needs("shellcheck"), () => {
+    requireTool("shellcheck");
     const r = spawnSync("shellcheck", ["--shell=bash", "-"], { input: script, encoding: "utf8" });
     assert.equal(r.status, 0, r.stdout + r.stderr);
   });
 
-  it("quotes profile values, so none can change the script", () => {
+  it("quotes profile values, so none can change the script", needs("shellcheck"), () => {
+    requireTool("shellcheck");
     const odd = renderRunnerUserData(resolveAwsRunnerProfile(input({ runnerGroup: "x'; rm -rf / #" })));
     assert.ok(odd.includes(`readonly RUNNER_GROUP=${shellQuote("x'; rm -rf / #")}`));
     const r = spawnSync("shellcheck", ["--shell=bash", "-"], { input: odd, encoding: "utf8" });

@@ -9,6 +9,7 @@ import { type ResolvedForgejoVm, resolveForgejoVm } from "../../model/forgejo-vm
 import { ConfigError } from "../../model/issues.ts";
 import { renderCloudInit, renderCloudInitRedacted } from "./cloud-init.ts";
 import { CLOUD_CONFIG_KEYS, REDACTED } from "./user-data.ts";
+import { needs, requireTool } from "../../../test/validators.ts";
 
 const repoRoot = join(import.meta.dirname, "..", "..", "..");
 const input = (): Record<string, Record<string, unknown>> => parse(readFileSync(join(repoRoot, "test/fixtures/libvirt/forgejo-vm.yaml"), "utf8"));
@@ -43,7 +44,8 @@ function shellcheck(name: string, text: string): void {
   assert.equal(r.status, 0, `shellcheck ${name}:\n${r.stdout}${r.stderr}`);
 }
 
-test("cloud-init's schema accepts the user-data, static and DHCP, real and redacted", () => {
+test("cloud-init's schema accepts the user-data, static and DHCP, real and redacted", needs("cloud-init"), () => {
+  requireTool("cloud-init");
   for (const text of [renderCloudInit(staticVm, { registrationToken: TOKEN }).userData, renderCloudInitRedacted(staticVm).userData, renderCloudInitRedacted(dhcpVm).userData]) {
     assert.ok(text.startsWith("#cloud-config\n"));
     const r = spawnSync("cloud-init", ["schema", "--config-file", write("user-data", text)], { encoding: "utf8" });
@@ -52,7 +54,8 @@ test("cloud-init's schema accepts the user-data, static and DHCP, real and redac
   }
 });
 
-test("every top-level key is a key of a cloud-init module (cloud-init itself ignores unknown keys)", () => {
+test("every top-level key is a key of a cloud-init module (cloud-init itself ignores unknown keys)", needs("cloud-init"), () => {
+  requireTool("cloud-init");
   const py = cloudInitPython();
   const dir = execFileSync(py, ["-c", "import os, cloudinit.config.schema as s; print(os.path.dirname(s.__file__))"], { encoding: "utf8" }).trim();
   const schema = JSON.parse(readFileSync(join(dir, "schemas", "schema-cloud-config-v1.json"), "utf8")) as { allOf: { $ref: string }[]; $defs: Record<string, { properties?: Record<string, unknown> }> };
@@ -65,7 +68,8 @@ test("every top-level key is a key of a cloud-init module (cloud-init itself ign
   }
 });
 
-test("every script in write_files, the runcmd script and every ExecStart pass shellcheck", () => {
+test("every script in write_files, the runcmd script and every ExecStart pass shellcheck", needs("shellcheck", "cloud-init"), () => {
+  requireTool("shellcheck", "cloud-init");
   const ud = userDataOf(renderCloudInit(staticVm, { registrationToken: TOKEN }).userData);
   const scripts = ud.write_files.filter((f) => f.content.startsWith("#!"));
   assert.deepEqual(scripts.map((f) => f.path), ["/usr/local/sbin/install-forgejo-runner", "/usr/local/sbin/register-forgejo-runner"]);
@@ -165,7 +169,8 @@ function netConvert(networkConfig: string, output: "netplan" | "networkd"): stri
   return files.map((f) => readFileSync(f, "utf8")).join("\n");
 }
 
-test("static network-config: netplan v2 address, default route and nameservers that cloud-init parses", () => {
+test("static network-config: netplan v2 address, default route and nameservers that cloud-init parses", needs("cloud-init"), () => {
+  requireTool("cloud-init");
   const nc = renderCloudInitRedacted(staticVm).networkConfig;
   assert.deepEqual(parse(nc), {
     version: 2,
@@ -187,7 +192,8 @@ test("static network-config: netplan v2 address, default route and nameservers t
   assert.match(netConvert(nc, "netplan"), /name: en\*/);
 });
 
-test("DHCP network-config when vm.ipCidr is empty", () => {
+test("DHCP network-config when vm.ipCidr is empty", needs("cloud-init"), () => {
+  requireTool("cloud-init");
   const nc = renderCloudInitRedacted(dhcpVm).networkConfig;
   assert.deepEqual(parse(nc), { version: 2, ethernets: { primary: { match: { name: "en*" }, dhcp4: true, dhcp6: false, "dhcp-identifier": "mac" } } });
   assert.match(netConvert(nc, "networkd"), /^DHCP=ipv4$/m);

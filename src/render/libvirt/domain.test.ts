@@ -8,6 +8,7 @@ import { parse } from "yaml";
 import { resolveForgejoVm } from "../../model/forgejo-vm.ts";
 import { domainMac, domainUuid, renderDomainXml } from "./domain.ts";
 import { virshCommands } from "./virsh.ts";
+import { needs, requireTool } from "../../../test/validators.ts";
 
 const repoRoot = join(import.meta.dirname, "..", "..", "..");
 const vm = resolveForgejoVm(parse(readFileSync(join(repoRoot, "test/fixtures/libvirt/forgejo-vm.yaml"), "utf8")));
@@ -19,12 +20,14 @@ function xmlFile(text: string): string {
   return f;
 }
 
-test("virt-xml-validate accepts the domain XML", () => {
+test("virt-xml-validate accepts the domain XML", needs("virt-xml-validate"), () => {
+  requireTool("virt-xml-validate");
   const r = spawnSync("virt-xml-validate", [xmlFile(xml), "domain"], { encoding: "utf8" });
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
 });
 
-test("virsh defines it on the test driver with schema validation, type kvm unchanged", () => {
+test("virsh defines it on the test driver with schema validation, type kvm unchanged", needs("virsh"), () => {
+  requireTool("virsh");
   const r = spawnSync("virsh", ["-c", "test:///default", "define", "--validate", xmlFile(xml)], { encoding: "utf8" });
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
   assert.match(r.stdout, /Domain 'fj-runner-1' defined/);

@@ -9,6 +9,7 @@ import addFormats from "ajv-formats";
 import { parse } from "yaml";
 import { renderRunnerAlertGroups, renderRunnerAlertRulesFile, renderRunnerPrometheusRule } from "./runner-alerts.ts";
 import { KUBERNETES_SCHEMAS } from "../../../test/helpers.ts";
+import { needs, requireTool } from "../../../test/validators.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const rulesFile = path.join(repoRoot, "monitoring/runner-alerts.rules.yaml");
@@ -17,12 +18,14 @@ describe("runner alerts", () => {
   it("the committed monitoring/runner-alerts.rules.yaml is the renderer's output", () => {
     assert.equal(readFileSync(rulesFile, "utf8"), renderRunnerAlertRulesFile(), "regenerate the file (docs/aws-runners.md, Monitoring)");
   });
-  it("promtool check rules accepts the file", () => {
+  it("promtool check rules accepts the file", needs("promtool"), () => {
+    requireTool("promtool");
     const r = spawnSync("promtool", ["check", "rules", rulesFile], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /SUCCESS: 4 rules found/);
   });
-  it("promtool unit tests: each alert fires on a bad series and stays quiet on a healthy one", () => {
+  it("promtool unit tests: each alert fires on a bad series and stays quiet on a healthy one", needs("promtool"), () => {
+    requireTool("promtool");
     const r = spawnSync("promtool", ["test", "rules", path.join(repoRoot, "monitoring/runner-alerts.test.yaml")], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const tested = new Set([...readFileSync(path.join(repoRoot, "monitoring/runner-alerts.test.yaml"), "utf8").matchAll(/alertname: (\w+)/g)].map((m) => m[1]));

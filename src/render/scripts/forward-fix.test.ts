@@ -9,6 +9,7 @@ import {
 } from "./forward-fix.ts";
 import { renderShellScript } from "./shell.ts";
 import { renderSystemdUnit, unitValues } from "./systemd.ts";
+import { needs, requireTool } from "../../../test/validators.ts";
 
 function shellcheck(name: string, text: string): void {
   const dir = mkdtempSync(join(tmpdir(), "fwd-"));
@@ -91,7 +92,8 @@ test("the timer runs at boot and every 60 seconds after each run", () => {
   assert.deepEqual(unitValues(forwardFixService(), "Service", "Type"), ["oneshot"]);
 });
 
-test("installer, uninstaller, fix script and ExecStart lines are shellcheck-clean", () => {
+test("installer, uninstaller, fix script and ExecStart lines are shellcheck-clean", needs("shellcheck"), () => {
+  requireTool("shellcheck");
   shellcheck("install.sh", renderShellScript(forwardFixInstallScript()));
   shellcheck("uninstall.sh", renderShellScript(forwardFixUninstallScript()));
   shellcheck("fix.sh", renderShellScript(forwardFixScript()));

@@ -11,6 +11,7 @@ import { renderDomainXml } from "../libvirt/domain.ts";
 import { applyScript, deleteScript, forgejoVmHostCommands, stagingCommands } from "./host-commands.ts";
 import { hostFiles, stageFileScript } from "./host-files.ts";
 import { renderShellScript } from "./shell.ts";
+import { needs, requireTool } from "../../../test/validators.ts";
 
 const TOKEN = "Rk7c2bV0yq1xW3n9LmA4sD8fG6hJ5tP0oQ2uE7iZ";
 const BASE_BYTES = "stand-in for the Ubuntu cloud image\n";
@@ -262,7 +263,8 @@ test("a replacement stages first, deletes the old VM keeping the staged files, t
   assert.equal(existsSync(p.baseImage), true, "the shared base image stays");
 });
 
-test("host scripts are shellcheck-clean, wrapped or not", () => {
+test("host scripts are shellcheck-clean, wrapped or not", needs("shellcheck"), () => {
+  requireTool("shellcheck");
   const host = fakeHost();
   const nonRoot = { ...host.vm, host: { ...host.vm.host, user: "ubuntu" } };
   const texts: [string, string][] = [

@@ -9,6 +9,7 @@ import { resolveForgejoVm } from "../../model/forgejo-vm.ts";
 import { GUEST, installRunnerScript, labelsArgument, registerRunnerScript, runnerServiceUnit } from "./runner-guest.ts";
 import { renderShellScript } from "./shell.ts";
 import { renderSystemdUnit, unitValues } from "./systemd.ts";
+import { needs, requireTool } from "../../../test/validators.ts";
 
 const repoRoot = join(import.meta.dirname, "..", "..", "..");
 const vm = resolveForgejoVm(parse(readFileSync(join(repoRoot, "test/fixtures/libvirt/forgejo-vm.yaml"), "utf8")));
@@ -20,12 +21,14 @@ function shellcheck(name: string, text: string): void {
   assert.equal(r.status, 0, `shellcheck ${name}:\n${r.stdout}${r.stderr}`);
 }
 
-test("the guest scripts are shellcheck-clean", () => {
+test("the guest scripts are shellcheck-clean", needs("shellcheck"), () => {
+  requireTool("shellcheck");
   shellcheck("install-forgejo-runner", renderShellScript(installRunnerScript(vm)));
   shellcheck("register-forgejo-runner", renderShellScript(registerRunnerScript(vm)));
 });
 
-test("every ExecStart of the runner unit is a shellcheck-clean command", () => {
+test("every ExecStart of the runner unit is a shellcheck-clean command", needs("shellcheck"), () => {
+  requireTool("shellcheck");
   const unit = runnerServiceUnit();
   const execs = unitValues(unit, "Service", "ExecStart");
   assert.deepEqual(execs, ["/usr/local/bin/forgejo-runner daemon -c /etc/forgejo-runner/config.yaml"]);

@@ -8,6 +8,7 @@ import {
   assign, cmd, fail, heredoc, ifThen, not, onExit, or, pipe, ref, renderShellScript, shQuote, test as bracket, withIo,
 } from "./shell.ts";
 import { execLine, renderSystemdUnit, systemdQuote } from "./systemd.ts";
+import { needs, requireTool } from "../../../test/validators.ts";
 
 /** Runs a shell text with /bin/sh and returns its stdout. */
 const runSh = (text: string, args: string[] = []): string => execFileSync("/bin/sh", ["-c", text, "sh", ...args], { encoding: "utf8" });
@@ -28,7 +29,8 @@ test("concatenated words quote literals and reference variables", () => {
   assert.equal(runSh(script), "a b.part|it's a b|");
 });
 
-test("scripts are shellcheck-clean and fail hard with a message", () => {
+test("scripts are shellcheck-clean and fail hard with a message", needs("shellcheck"), () => {
+  requireTool("shellcheck");
   const script = renderShellScript({
     description: "demo of every node kind",
     body: [
