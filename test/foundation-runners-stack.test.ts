@@ -97,7 +97,13 @@ describe("foundation-runners stack (offline, Pulumi.crunchy.yaml)", async () => 
     for (const r of base.resources.filter((x) => x.type === "command:remote:Command")) {
       assert.equal((r.inputs["connection"] as Record<string, unknown>)["privateKey"], "[secret]", r.name);
     }
-    assert.equal(inputsOf(base, "runner-stage-user-data")["stdin"], "[secret]");
+    // The user-data stays readable; only the registration token inside it is masked, in place.
+    const userData = String(inputsOf(base, "runner-stage-user-data")["stdin"]);
+    assert.match(userData, /^#cloud-config\n/);
+    assert.match(userData, /- path: \/etc\/forgejo-runner\/registration-token\n\s+content: "\[secret\]"/);
+    // Host, user and port of the connection are no secrets; the key is.
+    const connection = inputsOf(base, "runner-vm")["connection"] as Record<string, unknown>;
+    assert.deepEqual([connection["host"], connection["user"], connection["port"]], ["192.168.1.10", "root", 22]);
     const all = JSON.stringify(base);
     assert.ok(!all.includes(KEY_BODY) && !all.includes("PRIVATE KEY"), "no key material");
     assert.ok(!all.includes(SECURE), "not even the ciphertext of the API token");
@@ -186,14 +192,17 @@ describe("foundation-runners stack (offline, Pulumi.crunchy.yaml)", async () => 
     await refused(file, "vm.diskGiB", /20000 is more than the maximum of 16384.*vm\.diskGiB to at most 16384/);
   });
 
-  it("refuses an unreadable or unset RUNNER_SSH_KEY_PATH, naming the variable and the fix", async () => {
+  it("refuses an unreadable RUNNER_SSH_KEY_PATH, naming the variable and the fix; unset, renders a deploy-time placeholder", async () => {
     try {
       process.env["RUNNER_SSH_KEY_PATH"] = join(dir, "no-such-key");
       await refused(edited(() => undefined), "RUNNER_SSH_KEY_PATH", /cannot be read \(ENOENT\).*point RUNNER_SSH_KEY_PATH at an existing private key/);
       process.env["RUNNER_SSH_KEY_PATH"] = `${keyPath}.pub`;
       await refused(edited(() => undefined), "RUNNER_SSH_KEY_PATH", /holds a public key/);
+      // Unset, an offline render needs no key: the connection shows a marked placeholder.
       delete process.env["RUNNER_SSH_KEY_PATH"];
-      await refused(edited(() => undefined), "RUNNER_SSH_KEY_PATH", /is not set.*export RUNNER_SSH_KEY_PATH=/);
+      const offline = await render();
+      assert.deepEqual(offline.deployTime.map((v) => v.name), ["RUNNER_SSH_KEY_PATH"]);
+      assert.equal((inputsOf(offline, "runner-vm")["connection"] as Record<string, unknown>)["privateKey"], "[deploy-time: RUNNER_SSH_KEY_PATH]");
     } finally {
       process.env["RUNNER_SSH_KEY_PATH"] = keyPath;
     }
@@ -235,15 +244,24 @@ describe("runner-fleet render on foundation-runners (CLI)", () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /8 resources of foundation-runners \(stack crunchy\) written/);
     const files = readdirSync(out).sort();
-    assert.deepEqual(files, [
+    assert.deepEqual(files.filter((f) => f.endsWith(".json")), [
       "command-runner-host-prep.json", "command-runner-stage-domain-xml.json", "command-runner-stage-meta-data.json", "command-runner-stage-network-config.json",
       "command-runner-stage-user-data.json", "command-runner-staging-dir.json", "command-runner-vm.json", "forgejoregistrationtoken-runner-registration-token.json",
       "render-summary.json",
     ]);
+    // Every embedded document is a file of its own, with its natural extension.
+    for (const f of [
+      "command-runner-stage-user-data.user-data.yaml", "command-runner-stage-network-config.network-config.yaml", "command-runner-stage-meta-data.meta-data.yaml",
+      "command-runner-stage-domain-xml.domain.xml", "command-runner-vm.create.sh", "command-runner-vm.delete.sh", "command-runner-host-prep.create.sh",
+      "command-runner-host-prep.runner-fleet-bridge-forward.service", "command-runner-host-prep.runner-fleet-bridge-forward.timer",
+      "command-runner-stage-user-data.forgejo-runner.service",
+    ]) assert.ok(files.includes(f), `${f} is written`);
     const everything = [r.stdout, r.stderr, ...files.map((f) => readFileSync(join(out, f), "utf8"))].join("\n");
     for (const canary of [KEY_BODY, "PRIVATE KEY", SECURE]) assert.ok(!everything.includes(canary), `${canary.slice(0, 16)}... is not in the output`);
-    const userData = JSON.parse(readFileSync(join(out, "command-runner-stage-user-data.json"), "utf8")) as { inputs: Record<string, unknown> };
-    assert.equal(userData.inputs["stdin"], "[secret]");
+    const userData = readFileSync(join(out, "command-runner-stage-user-data.user-data.yaml"), "utf8");
+    assert.match(userData, /^#cloud-config\n/);
+    assert.match(userData, /content: "\[secret\]"/);
+    assert.match(readFileSync(join(out, "command-runner-stage-domain-xml.domain.xml"), "utf8"), /<domain type="kvm">/);
   });
 
   it("refuses an unreadable key path with exit code 2 and the fix", () => {

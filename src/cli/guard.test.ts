@@ -248,8 +248,8 @@ const doc = readFileSync(resolve(repoRoot, "docs/guard.md"), "utf8");
 test("docs/guard.md states the defaults the code applies", () => {
   assert.ok(doc.includes(`@default ${DEFAULT_WORKFLOW_DIRS.map((d) => `\`${d}\``).join(" and ")} under the current directory`));
   const stack = guardCommand().options.find((o) => o.long === "--stack");
-  assert.equal(stack?.defaultValue, "dev");
-  assert.ok(doc.includes("@default `dev`"));
+  assert.equal(stack?.defaultValue, undefined, "the render picks the project's only stack");
+  assert.ok(doc.includes("@default the project's only stack"));
   assert.ok(doc.includes(`@default path \`${ACTIONLINT_CONFIG_PATH}\``));
   assert.ok(doc.includes(`@default \`${PROFILE_DEFAULTS.forge}\``));
   assert.ok(doc.includes(`@default \`${PROFILE_DEFAULTS.runnerGroup}\``));

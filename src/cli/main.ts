@@ -33,8 +33,35 @@ export async function buildProgram(only?: string): Promise<Command> {
   return program;
 }
 
+/** The stack trace of an error and of its causes, for `--debug`. */
+function traces(e: unknown): string {
+  const parts: string[] = [];
+  for (let cur: unknown = e; cur !== undefined && parts.length < 5; cur = (cur as { cause?: unknown }).cause) {
+    parts.push(cur instanceof Error ? (cur.stack ?? cur.message) : String(cur));
+    if (!(cur instanceof Error)) break;
+  }
+  return parts.join("\ncaused by: ");
+}
+
+/**
+ * Runs the CLI and returns its exit code. Every failure is a message with exit code 2 (bad usage or
+ * input); a stack trace is printed only with `--debug` (accepted anywhere on the command line).
+ */
 export async function main(argv: readonly string[]): Promise<number> {
+  const debug = argv.includes("--debug");
+  const args = argv.filter((a) => a !== "--debug");
+  try {
+    return await run(args, debug);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`runner-fleet: ${message}\n${debug ? `${traces(e)}\n` : "(an unexpected error: run again with --debug for the stack trace, and report it)\n"}`);
+    return EXIT.usage;
+  }
+}
+
+async function run(argv: readonly string[], debug: boolean): Promise<number> {
   const program = await buildProgram(argv.find((a) => !a.startsWith("-")));
+  program.option("--debug", "print stack traces of errors");
   try {
     await program.parseAsync([...argv], { from: "user" });
     return process.exitCode === undefined ? EXIT.ok : Number(process.exitCode);
@@ -44,11 +71,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (e instanceof CliError) {
-      process.stderr.write(`runner-fleet: ${e.message}\n`);
+      process.stderr.write(`runner-fleet: ${e.message}\n${debug ? `${traces(e)}\n` : ""}`);
       return e.exitCode;
     }
     if (e instanceof Error && (e.name === "ConfigError" || e.name === "InputError")) {
-      process.stderr.write(`runner-fleet: ${e.message}\n`);
+      process.stderr.write(`runner-fleet: ${e.message}\n${debug ? `${traces(e)}\n` : ""}`);
       return EXIT.usage;
     }
     throw e;

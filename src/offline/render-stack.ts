@@ -136,15 +136,14 @@ export async function renderStack(stackDir: string, opts: RenderOptions = {}): P
   try {
     const run = await withOfflineRender(async () => {
       // A fresh module instance per render: the program runs again even in one process.
-      let mod: Record<string, unknown>;
       try {
-        mod = (await import(`${pathToFileURL(main).href}?render=${++runs}`)) as Record<string, unknown>;
+        const mod = (await import(`${pathToFileURL(main).href}?render=${++runs}`)) as Record<string, unknown>;
+        const out = await resolveExports(mod, knownSecrets);
+        await pulumi.runtime.disconnect();
+        return out;
       } catch (e) {
         throw programError(e, main);
       }
-      const out = await resolveExports(mod, knownSecrets);
-      await pulumi.runtime.disconnect();
-      return out;
     });
     exported = run.result;
     deployTime = run.deployTime;

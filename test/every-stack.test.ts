@@ -1,0 +1,122 @@
+// Every command on every stack, as a newcomer runs them on a fresh clone: no environment variables,
+// no flags besides the stack directory, no network. Runs the built CLI as a subprocess.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO } from "./helpers.ts";
+
+/** The environment of a fresh shell: no RUNNER_SSH_KEY_PATH, no cloud or forge credentials. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const key of ["PATH", "HOME", "TMPDIR", "LANG"]) if (process.env[key] !== undefined) env[key] = process.env[key];
+  return env;
+}
+
+function cli(cwd: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(REPO, "bin/runner-fleet.js"), ...args], { cwd, encoding: "utf8", env: cleanEnv() });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const STACKS = ["gh-runner", "gh-runners-firecracker", "foundation-runners", "aws-firecracker-runners"] as const;
+
+describe("every command on every stack, with no flags and no environment", () => {
+  const work = mkdtempSync(join(tmpdir(), "rf-every-"));
+  const outs = new Map<string, string>();
+
+  for (const stack of STACKS) {
+    it(`render ${stack}: exit 0, into out/<project>-<stack>, and validate on the render exits 0 offline`, () => {
+      const r = cli(REPO, "render", `infra/pulumi/${stack}`, "--out", join(work, stack));
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+      assert.match(r.stdout, new RegExp(`resources? of ${stack} \\(stack \\w+\\) written to`));
+      outs.set(stack, join(work, stack));
+      const v = cli(REPO, "validate", join(work, stack));
+      assert.equal(v.code, 0, v.stdout + v.stderr);
+      assert.match(v.stdout, /\d+ valid, 0 invalid/);
+      assert.doesNotMatch(v.stdout, /render-summary\.json/, "the render's index is no document");
+    });
+
+    it(`audit ${stack}: exit 0 or 1 (never 2), naming what it checked and why it fails`, () => {
+      const r = cli(REPO, "audit", `infra/pulumi/${stack}`);
+      assert.ok(r.code === 0 || r.code === 1, `exit ${String(r.code)}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+      if (r.code === 1) {
+        assert.match(r.stdout, /audit: FAILED \(\d+ problems?\)\n\s+- \S/, "every FAILED names its problems");
+      }
+    });
+  }
+
+  it("the Kubernetes audits name the source of their CIDRs: the stack's own, else the documented defaults", () => {
+    assert.match(cli(REPO, "audit", "infra/pulumi/gh-runners-firecracker").stdout, /Cluster network: pods 10\.42\.0\.0\/16, services 10\.43\.0\.0\/16, nodes 192\.168\.1\.0\/24 \(from the stack's clusterNetwork output\)/);
+    assert.match(cli(REPO, "audit", "infra/pulumi/gh-runner").stdout, /Cluster network: .* \(from the documented defaults \(k3s; pass --pod-cidr/);
+    const flags = cli(REPO, "audit", "infra/pulumi/gh-runner", "--pod-cidr", "10.244.0.0/16", "--json");
+    const report = JSON.parse(flags.stdout) as { network: { podCidr: string; serviceCidr: string; source: string } };
+    assert.equal(report.network.podCidr, "10.244.0.0/16");
+    assert.equal(report.network.serviceCidr, "10.43.0.0/16");
+    assert.match(report.network.source, /^flags and the documented defaults/);
+  });
+
+  it("the AWS audit reports IAM, security group and launch template checks, not empty tables", () => {
+    const r = cli(REPO, "audit", "infra/pulumi/aws-firecracker-runners", "--json");
+    const report = JSON.parse(r.stdout) as { aws: { checks: { area: string; check: string; pass: boolean }[] }; kubernetes?: unknown };
+    assert.equal(report.kubernetes, undefined, "no Kubernetes tables for an EC2 fleet");
+    const areas = new Set(report.aws.checks.map((c) => c.area));
+    assert.deepEqual([...areas].sort(), ["iam", "launch-template", "security-group"]);
+    for (const check of ["IMDSv2 required", "metadata hop limit 1", "volumes encrypted", "no public address", "terminate on shutdown"]) {
+      assert.ok(report.aws.checks.some((c) => c.check === check && c.pass), check);
+    }
+    assert.ok(report.aws.checks.filter((c) => c.area === "iam").length >= 4);
+  });
+
+  it("the foundation render carries user-data, network-config, meta-data, domain XML and host scripts as files of their own", () => {
+    const dir = outs.get("foundation-runners");
+    assert.ok(dir !== undefined && existsSync(dir), "rendered above");
+    const files = readdirSync(dir);
+    for (const suffix of [".user-data.yaml", ".network-config.yaml", ".meta-data.yaml", ".domain.xml", ".create.sh", ".service", ".timer"]) {
+      assert.ok(files.some((f) => f.endsWith(suffix)), `a *${suffix} file`);
+    }
+    const summary = JSON.parse(readFileSync(join(dir, "render-summary.json"), "utf8")) as { deployTime: { name: string }[] };
+    assert.deepEqual(summary.deployTime.map((v) => v.name), ["RUNNER_SSH_KEY_PATH"]);
+    const json = readFileSync(join(dir, "command-runner-vm.json"), "utf8");
+    assert.match(json, /"host": "192\.168\.1\.10"/, "the SSH host is no secret");
+    assert.match(json, /"user": "root"/);
+  });
+
+  it("the AWS render carries the user-data script, each IAM policy and the Lambda code as files; unknown outputs are marked", () => {
+    const dir = outs.get("aws-firecracker-runners");
+    assert.ok(dir !== undefined && existsSync(dir), "rendered above");
+    const files = readdirSync(dir);
+    assert.ok(files.includes("launchtemplate-fleet-template.user-data.sh"));
+    assert.match(readFileSync(join(dir, "launchtemplate-fleet-template.user-data.sh"), "utf8"), /^#!\/bin\/bash\n/);
+    for (const f of ["rolepolicy-iam-policy.policy.json", "role-iam-role.assumeRolePolicy.json", "rolepolicy-broker-policy.policy.json", "role-broker-role.assumeRolePolicy.json"]) {
+      assert.ok(files.includes(f), f);
+      const doc = JSON.parse(readFileSync(join(dir, f), "utf8")) as { Version: string; Statement: unknown[] };
+      assert.equal(doc.Version, "2012-10-17");
+    }
+    assert.match(readFileSync(join(dir, "function-broker-function.index.mjs"), "utf8"), /export (async function|const) handler|handler/);
+    const permission = JSON.parse(readFileSync(join(dir, "permission-broker-invoke.json"), "utf8")) as { inputs: Record<string, unknown> };
+    assert.equal(permission.inputs["sourceArn"], "[unknown]", "an output unknown offline is marked, not dropped");
+  });
+
+  it("with several stacks and no --stack, the error lists them; with exactly one, it is used", () => {
+    const r = cli(REPO, "render", "test/fixtures/stacks/two-stacks", "--out", join(work, "two"));
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--stack: is needed: two-stacks has 2 stacks \(dev, prod\)\. Fix: pass --stack with one of them, e\.g\. --stack dev/);
+    const one = cli(REPO, "render", "test/fixtures/stacks/two-stacks", "--stack", "prod", "--out", join(work, "two"));
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stdout, /of two-stacks \(stack prod\) written/);
+  });
+
+  it("a stack program that fails to load is bad input (exit 2, no stack trace), and --debug shows the trace", () => {
+    const r = cli(REPO, "render", "test/fixtures/stacks/broken-program", "--out", join(work, "broken"));
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /the stack program failed: .*no-such-package.*Fix: correct the program \(run it with --debug/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    const debug = cli(REPO, "render", "test/fixtures/stacks/broken-program", "--out", join(work, "broken"), "--debug");
+    assert.equal(debug.code, 2);
+    assert.match(debug.stderr, /\n\s+at /);
+  });
+});
