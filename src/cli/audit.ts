@@ -93,7 +93,7 @@ interface AuditFlags extends StackFlags {
   readonly nodeCidr: string[];
   readonly nodeAddress: string[];
   readonly json?: boolean;
-  readonly format: "table" | "markdown";
+  readonly format: "table" | "json" | "markdown";
 }
 
 /** The Kubernetes audit as tables. */
@@ -206,11 +206,11 @@ export function auditCommand(): Command {
     .option("--service-cidr <cidr>", "the cluster's service CIDR (default: the stack's, else k3s's 10.43.0.0/16)")
     .option("--node-cidr <cidr>", "a CIDR of the node network, repeatable (default: the stack's, else 192.168.0.0/16)", collect, [])
     .option("--node-address <ip>", "a node or API endpoint address to probe on 6443/10250 (repeatable)", collect, [])
-    .option("--format <format>", "table or markdown (a security checklist)", "table")
+    .option("--format <format>", "table, json (same as --json) or markdown (a security checklist)", "table")
     .option("--json", "print the audit as JSON")
     .addHelpText("after", "\nExit codes: 0 every claim holds, 1 a claim or check fails (the policy or field responsible is named), 2 bad usage or input.")
     .action(async (target: string, flags: AuditFlags) => {
-      if (flags.format !== "table" && flags.format !== "markdown") throw new CliError(`--format ${String(flags.format)} is unknown. Fix: use table or markdown`, EXIT.usage);
+      if (flags.format !== "table" && flags.format !== "markdown" && flags.format !== "json") throw new CliError(`--format ${String(flags.format)} is unknown. Fix: use table, json or markdown`, EXIT.usage);
       const report = await withProgress(`auditing ${target}`, () => runAudit(target, flags), { quiet: flags.json === true });
       if (flags.json) printJson(report);
       else if (flags.format === "markdown") {

@@ -1,5 +1,5 @@
 /** `runner-fleet`: render, validate, diff, audit and guard runner fleets offline. */
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { CliError, EXIT } from "./output.ts";
 
 /**
@@ -25,12 +25,33 @@ export async function buildProgram(only?: string): Promise<Command> {
   const names = only !== undefined && only in COMMANDS ? [only] : Object.keys(COMMANDS);
   for (const name of names) {
     const command = await COMMANDS[name]!();
+    for (const c of [command, ...command.commands]) uniformOutputOptions(c);
     // addCommand() does not pass settings down: usage errors must end in exit code 2, not process.exit(1).
     command.copyInheritedSettings(program);
     for (const sub of command.commands) sub.copyInheritedSettings(command);
     program.addCommand(command);
   }
   return program;
+}
+
+/**
+ * One output convention for every command: `--format table` (the default, for people) or
+ * `--format json` (everything, for programs), with `--json` as the short form; a command may offer
+ * more formats (`audit --format markdown`, `guard --format github`).
+ */
+function uniformOutputOptions(command: Command): void {
+  if (!command.options.some((o) => o.long === "--json")) return;
+  if (!command.options.some((o) => o.long === "--format")) {
+    command.addOption(new Option("--format <format>", "output format: table (default) or json (same as --json)").choices(["table", "json"]));
+  }
+  command.hook("preAction", (_program, action) => {
+    const opts = action.opts<{ json?: boolean; format?: string }>();
+    const given = action.getOptionValueSource("format") === "cli";
+    if (opts.json === true && given && opts.format !== "json") {
+      throw new CliError(`--json and --format ${opts.format} ask for different outputs. Fix: give one of them`, EXIT.usage);
+    }
+    if (opts.format === "json") action.setOptionValue("json", true);
+  });
 }
 
 /** The stack trace of an error and of its causes, for `--debug`. */
