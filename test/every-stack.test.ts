@@ -37,6 +37,9 @@ describe("every command on every stack, with no flags and no environment", () =>
       assert.equal(v.code, 0, v.stdout + v.stderr);
       assert.match(v.stdout, /\d+ valid, 0 invalid/);
       assert.doesNotMatch(v.stdout, /render-summary\.json/, "the render's index is no document");
+      if (stack === "gh-runners-firecracker") {
+        assert.match(v.stdout, /autoscalingrunnerset-arc-firecracker\.derived\.yaml:\d+\s+0\s+AutoscalingRunnerSet\/arc-firecracker\s+valid/, "the derived scale set validates against the bundled ARC CRD");
+      }
     });
 
     it(`audit ${stack}: exit 0 or 1 (never 2), naming what it checked and why it fails`, () => {
