@@ -87,10 +87,13 @@ describe("needs() and requireTool() with a PATH that lacks the tool", () => {
     assert.deepEqual(inChild(`v.needs("shellcheck")`, empty, false).value, { skip: "shellcheck is not installed; install it with: sudo apt-get install -y shellcheck" });
     assert.deepEqual(inChild(`v.needs("openssl", "python3")`, empty, false).value, { skip: "openssl and python3 are not installed; install them with: sudo apt-get install -y openssl python3" });
     assert.deepEqual(inChild(`v.needs("virt-xml-validate")`, pathWith("virt-xml-validate"), false).value, {
-      skip: "virt-xml-validate is not installed (xmllint not on PATH); install it with: sudo apt-get install -y libvirt-clients libxml2-utils",
+      skip: "virt-xml-validate is not installed (it needs xmllint, which is not on PATH); install it with: sudo apt-get install -y libvirt-clients libxml2-utils",
+    });
+    assert.deepEqual(inChild(`v.needs("virt-xml-validate")`, empty, false).value, {
+      skip: "virt-xml-validate is not installed (and neither is xmllint); install it with: sudo apt-get install -y libvirt-clients libxml2-utils",
     });
     assert.deepEqual(inChild(`v.needs("libvirtd")`, empty, false).value, {
-      skip: "libvirtd is not installed (virsh not on PATH); install it with: sudo apt-get install -y libvirt-daemon-system qemu-system-x86 && sudo systemctl start libvirtd",
+      skip: "libvirtd is not installed (virsh is not on PATH); install it with: sudo apt-get install -y libvirt-daemon-system qemu-system-x86 && sudo systemctl start libvirtd",
     });
   });
 

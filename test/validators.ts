@@ -118,12 +118,14 @@ export function onPath(command: string, path = process.env["PATH"] ?? ""): strin
   return undefined;
 }
 
-/** Why `name` cannot be used here ("is not installed (...)" or "is not available (...)"), or undefined. */
+/** What keeps a validator from being used here: "<name> is not installed" or "is not available", with details. */
 interface Problem {
   readonly name: ValidatorName;
   readonly state: "not installed" | "not available";
   readonly detail?: string;
 }
+
+const list = (words: readonly string[]): string => (words.length <= 1 ? words.join("") : `${words.slice(0, -1).join(", ")} and ${words.at(-1)!}`);
 
 const detected = new Map<ValidatorName, Problem | undefined>();
 
@@ -133,7 +135,14 @@ function detect(name: ValidatorName): Problem | undefined {
   const absent = v.commands.filter((c) => onPath(c) === undefined);
   let problem: Problem | undefined;
   if (absent.length > 0) {
-    const detail = absent.length === 1 && absent[0] === name ? undefined : `${absent.join(" and ")} not on PATH`;
+    // The validator's own command needs no words; say which other commands are missing.
+    const others = absent.filter((c) => c !== name);
+    const are = others.length === 1 ? "is" : "are";
+    const detail =
+      others.length === 0 ? undefined
+      : absent.includes(name) ? `and neither ${are} ${list(others)}`
+      : v.commands.includes(name) ? `it needs ${list(others)}, which ${are} not on PATH`
+      : `${list(others)} ${are} not on PATH`;
     problem = { name, state: "not installed", ...(detail === undefined ? {} : { detail }) };
   } else {
     const why = v.probe?.();
@@ -142,8 +151,6 @@ function detect(name: ValidatorName): Problem | undefined {
   detected.set(name, problem);
   return problem;
 }
-
-const list = (words: readonly string[]): string => (words.length <= 1 ? words.join("") : `${words.slice(0, -1).join(", ")} and ${words.at(-1)!}`);
 
 /** The command that installs `names` (and starts what must run), e.g. `sudo apt-get install -y shellcheck`. */
 export function installCommand(names: readonly ValidatorName[]): string {
@@ -188,8 +195,9 @@ export function needs(...names: ValidatorName[]): TestOptions {
 export function requireTool(...names: ValidatorName[]): void {
   const problems = problemsOf(names);
   if (problems.length === 0) return;
-  const skipping = inCi() ? "CI=true, so the tests that need it fail instead of skipping" : "gate this test with needs() to skip it on such machines";
-  throw new Error(`${describeProblems(problems)}, and ${skipping}. Install ${problems.length === 1 ? "it" : "them"} with: ${installCommand(problems.map((p) => p.name))} (.ci/run, run as root, installs every validator)`);
+  const them = problems.length === 1 ? "it" : "them";
+  const skipping = inCi() ? `CI=true, so the tests that need ${them} fail instead of skipping` : "gate this test with needs() to skip it on such machines";
+  throw new Error(`${describeProblems(problems)}, and ${skipping}. Install ${them} with: ${installCommand(problems.map((p) => p.name))} (.ci/run, run as root, installs every validator)`);
 }
 
 /** The validators a skip reason made by `needs` names, in registry order; [] for any other reason. */

@@ -90,7 +90,8 @@ describe("digestTree", () => {
     rmSync(d0, { recursive: true });
   });
 
-  it("hashes a non-UTF-8 file name with its exact bytes and encodes it losslessly", async () => {
+  it("hashes a non-UTF-8 file name with its exact bytes and encodes it losslessly", needs("b3sum"), async () => {
+    requireTool("b3sum");
     const d0 = tempDir("bytes");
     const raw = Buffer.concat([Buffer.from("bad-"), Buffer.from([0xff, 0xfe, 0x25]), Buffer.from(".bin")]);
     writeTree(d0, [
@@ -109,7 +110,8 @@ describe("digestTree", () => {
     rmSync(d0, { recursive: true });
   });
 
-  it("reports a file that cannot be opened and leaves it out of both manifests", async () => {
+  it("reports a file that cannot be opened and leaves it out of both manifests", needs("b3sum"), async () => {
+    requireTool("b3sum");
     const d0 = tempDir("unreadable");
     writeTree(d0, [
       { path: "a.txt", content: Buffer.from("a\n") },

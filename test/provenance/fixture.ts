@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { requireTool } from "../validators.ts";
 
 export interface FixtureFile {
   /** Relative path: text, or raw bytes for names that are not UTF-8. */
@@ -55,6 +56,7 @@ export function shellSha256Manifest(dir: string): string {
 
 /** The BLAKE3 manifest by b3sum over the contents of the sorted files, concatenated. */
 export function shellBlake3Manifest(dir: string): string {
+  requireTool("b3sum");
   return sh(`find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r cat | b3sum --no-names`, dir);
 }
 
