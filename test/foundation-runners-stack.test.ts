@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { renderStack, type RenderedStack } from "../src/offline/render-stack.ts";
 import { resolveForgejoVm } from "../src/model/index.ts";
 import { forgejoVmHostCommands } from "../src/render/index.ts";
-import { changedPaths, editedStackConfig, REPO } from "./helpers.ts";
+import { changedPaths, editedStackConfig, REPO, writeThrowawaySshKey } from "./helpers.ts";
 
 const STACK = join(REPO, "infra/pulumi/foundation-runners");
 const P = "foundation-runners";
@@ -18,7 +18,7 @@ type Config = Record<string, Record<string, unknown>>;
 
 const dir = mkdtempSync(join(tmpdir(), "rf-foundation-"));
 const keyPath = join(dir, "id_ed25519");
-const keygen = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "throwaway", "-f", keyPath], { encoding: "utf8" });
+writeThrowawaySshKey(keyPath);
 const KEY = readFileSync(keyPath, "utf8");
 /** The key's first body line: key material that must never be rendered or printed. */
 const KEY_BODY = KEY.split("\n")[1] ?? "";
@@ -26,7 +26,6 @@ const SECURE = "v1:REPLACE-ME-with-pulumi-config-set-secret-forgeApiToken";
 
 const previousKeyPath = process.env["RUNNER_SSH_KEY_PATH"];
 before(() => {
-  assert.equal(keygen.status, 0, keygen.stderr);
   assert.ok(existsSync(join(REPO, "dist/pulumi/libvirt-runner-vm.js")), "build the package first (npm run build)");
   process.env["RUNNER_SSH_KEY_PATH"] = keyPath;
 });

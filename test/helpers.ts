@@ -1,4 +1,5 @@
 // Shared test helpers.
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -32,4 +33,21 @@ export function editedStackConfig(stackDir: string, stack: string, edit: (config
   const file = join(mkdtempSync(join(tmpdir(), "rf-stack-")), `Pulumi.${stack}.yaml`);
   writeFileSync(file, stringify(doc));
   return file;
+}
+
+/**
+ * Writes a throwaway Ed25519 key pair as `path` (PKCS#8 PEM private key) and `path.pub` (OpenSSH
+ * public key line), made with node:crypto so the tests need no ssh-keygen.
+ */
+export function writeThrowawaySshKey(path: string): void {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  writeFileSync(path, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+  const raw = Buffer.from(publicKey.export({ format: "jwk" }).x ?? "", "base64url");
+  const field = (b: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(b.length);
+    return Buffer.concat([length, b]);
+  };
+  const wire = Buffer.concat([field(Buffer.from("ssh-ed25519")), field(raw)]);
+  writeFileSync(`${path}.pub`, `ssh-ed25519 ${wire.toString("base64")} throwaway\n`);
 }

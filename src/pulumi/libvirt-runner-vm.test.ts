@@ -3,13 +3,13 @@
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { promiseOf, recordingMocks, type Registered } from "../../test/pulumi-mocks.ts";
 import { maskSecrets } from "../offline/render-stack.ts";
+import { writeThrowawaySshKey } from "../../test/helpers.ts";
 import { ConfigError, resolveForgejoVm } from "../model/index.ts";
 import { forgejoVmHostCommands, renderCloudInit, renderCloudInitRedacted } from "../render/index.ts";
 
@@ -27,7 +27,7 @@ before(async () => {
 
 const dir = mkdtempSync(join(tmpdir(), "libvirt-vm-"));
 const keyPath = join(dir, "id_ed25519");
-spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "throwaway", "-f", keyPath], { encoding: "utf8" });
+writeThrowawaySshKey(keyPath);
 const KEY = readFileSync(keyPath, "utf8");
 /** A line of the key's body: key material that must never appear in anything rendered. */
 const KEY_BODY = KEY.split("\n")[1] ?? "";

@@ -67,16 +67,24 @@ function portRange(inputs: Record<string, unknown>): string {
   return p === "-1" ? "all protocols" : `${p} ${String(inputs["fromPort"])}-${String(inputs["toPort"])}`;
 }
 
+/** The other side of a rule; a prefix list or group that only exists at deploy time is named as such. */
+function peerOf(inputs: Record<string, unknown>): string {
+  for (const key of ["cidrIpv4", "cidrIpv6", "prefixListId", "referencedSecurityGroupId"]) {
+    if (typeof inputs[key] === "string") return `${key === "prefixListId" ? "prefix list " : key === "referencedSecurityGroupId" ? "security group " : ""}${String(inputs[key])}`;
+  }
+  return "a prefix list or group known only at deploy time ([unknown] offline)";
+}
+
 function securityGroupChecks(r: AwsResourceLike): AwsCheck[] {
   const resource = `${r.type.replace(/^.*:/, "")} ${r.name}`;
   const anywhere = [r.inputs["cidrIpv4"], r.inputs["cidrIpv6"]].some((c) => c === "0.0.0.0/0" || c === "::/0");
   const allProtocols = String(r.inputs["ipProtocol"] ?? "") === "-1";
   if (r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
-    return [{ area: "security-group", resource, check: "ingress not open to the internet", pass: !anywhere, message: anywhere ? `${portRange(r.inputs)} from anywhere. Fix: allow a security group or a narrow CIDR` : `${portRange(r.inputs)} from ${String(r.inputs["cidrIpv4"] ?? r.inputs["cidrIpv6"] ?? r.inputs["referencedSecurityGroupId"] ?? r.inputs["prefixListId"])}` }];
+    return [{ area: "security-group", resource, check: "ingress not open to the internet", pass: !anywhere, message: anywhere ? `${portRange(r.inputs)} from anywhere. Fix: allow a security group or a narrow CIDR` : `${portRange(r.inputs)} from ${peerOf(r.inputs)}` }];
   }
   if (r.type === "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule") {
     const open = allProtocols || anywhere;
-    const to = String(r.inputs["cidrIpv4"] ?? r.inputs["cidrIpv6"] ?? r.inputs["prefixListId"] ?? r.inputs["referencedSecurityGroupId"]);
+    const to = peerOf(r.inputs);
     return [{ area: "security-group", resource, check: "egress on the allowlist", pass: !open, message: open ? `${portRange(r.inputs)} to ${to}. Fix: allow one port to the addresses the runner needs` : `${portRange(r.inputs)} to ${to}` }];
   }
   if (r.type === "aws:ec2/securityGroup:SecurityGroup") {
