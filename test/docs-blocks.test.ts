@@ -53,7 +53,7 @@ interface ShellBlock {
   readonly problems: readonly string[];
 }
 
-/** README.md, docs/*.md, examples/README.md and each infra/pulumi/<stack>/README.md. */
+/** README.md, docs/*.md, examples/README.md, each infra/pulumi/<stack>/README.md, infra/packer/README.md and deploy/<name>/README.md. */
 function docFiles(): string[] {
   const markdownIn = (dir: string) => readdirSync(join(REPO, dir)).filter((f) => f.endsWith(".md")).sort().map((f) => `${dir}/${f}`);
   const stackReadmes = readdirSync(join(REPO, "infra/pulumi"), { withFileTypes: true })
@@ -61,7 +61,12 @@ function docFiles(): string[] {
     .map((d) => `infra/pulumi/${d.name}/README.md`)
     .filter((f) => existsSync(join(REPO, f)))
     .sort();
-  return ["README.md", ...markdownIn("docs"), "examples/README.md", ...stackReadmes];
+  const deployReadmes = readdirSync(join(REPO, "deploy"), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => `deploy/${d.name}/README.md`)
+    .filter((f) => existsSync(join(REPO, f)))
+    .sort();
+  return ["README.md", ...markdownIn("docs"), "examples/README.md", ...stackReadmes, "infra/packer/README.md", ...deployReadmes];
 }
 
 const NOT_RUNNABLE = /^<!--\s*not-runnable:(.*?)-->$/;

@@ -113,6 +113,12 @@ describe("every command on every stack, with no flags and no environment", () =>
     assert.match(one.stdout, /of two-stacks \(stack prod\) written/);
   });
 
+  it("a stack that does not exist is refused with the project's stacks listed and the flag to use", () => {
+    const r = cli(REPO, "render", "infra/pulumi/foundation-runners", "--stack", "dev", "--out", join(work, "none"));
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /Pulumi\.dev\.yaml: does not exist \(the project's stacks: crunchy\)\. Fix: pass --stack crunchy, or create it with `pulumi stack init dev`/);
+  });
+
   it("a stack program that fails to load is bad input (exit 2, no stack trace), and --debug shows the trace", () => {
     const r = cli(REPO, "render", "test/fixtures/stacks/broken-program", "--out", join(work, "broken"));
     assert.equal(r.code, 2, r.stderr);
