@@ -24,6 +24,11 @@ test("a known secret value is masked wherever it appears, even inside a document
   assert.deepEqual(maskSecrets({ a: secret(doc), b: `plain ${canary}` }, [canary]), { a: 'token: "[secret]"\nother: [secret]\n', b: "plain [secret]" });
 });
 
+test("a redacted document that still holds a credential of a known shape is masked whole", () => {
+  const doc = 'token: "[secret]"\nkey: |\n  -----BEGIN OPENSSH PRIVATE KEY-----\n  abc\n';
+  assert.deepEqual(maskSecrets({ a: secret(doc), b: secret('x: "[secret]"\ny: ghp_abcdefghijklmnopqrstuvwxyz012345') }), { a: "[secret]", b: "[secret]" });
+});
+
 test("numbers and booleans inside a secret are masked", () => {
   assert.deepEqual(maskSecrets(secret({ count: 3, on: true, list: ["a"] })), { count: "[secret]", on: "[secret]", list: ["[secret]"] });
 });
