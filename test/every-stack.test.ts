@@ -119,6 +119,12 @@ describe("every command on every stack, with no flags and no environment", () =>
     assert.match(r.stderr, /Pulumi\.dev\.yaml: does not exist \(the project's stacks: crunchy\)\. Fix: pass --stack crunchy, or create it with `pulumi stack init dev`/);
   });
 
+  it("an output folder that cannot be made is refused at once (no hang under /proc), exit 2 with the fix", () => {
+    const r = cli(REPO, "render", "infra/pulumi/gh-runner", "--out", "/proc/runner-fleet-out");
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--out \/proc\/runner-fleet-out: cannot create the output folder \(E[A-Z]+\)\. Fix: pass --out with a folder you can write/);
+  });
+
   it("a stack program that fails to load is bad input (exit 2, no stack trace), and --debug shows the trace", () => {
     const r = cli(REPO, "render", "test/fixtures/stacks/broken-program", "--out", join(work, "broken"));
     assert.equal(r.code, 2, r.stderr);

@@ -4,7 +4,7 @@
  * printing live here; the checks are in `src/audit/guard/`.
  */
 import { isUtf8 } from "node:buffer";
-import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync, type Dirent, type Stats } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync, type Dirent, type Stats } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { ConfigError } from "../model/issues.ts";
@@ -24,6 +24,7 @@ import {
   type WorkflowFile,
 } from "../audit/guard/index.ts";
 import { CliError, EXIT, printJson, table, withProgress } from "./output.ts";
+import { makeDirectory } from "../io/make-directory.ts";
 import { renderOptionsFrom, stackOption } from "./stack-options.ts";
 
 /** Workflow directories read when `--workflows` is not given (those that exist). */
@@ -61,7 +62,11 @@ export function guardCommand(): Command {
       const { profiles, source, from } = await loadProfiles(opts);
       if (opts.emitActionlintConfig !== undefined && opts.emitActionlintConfig !== false) {
         const target = resolve(typeof opts.emitActionlintConfig === "string" ? opts.emitActionlintConfig : ACTIONLINT_CONFIG_PATH);
-        mkdirSync(dirname(target), { recursive: true });
+        try {
+          makeDirectory(dirname(target));
+        } catch (e) {
+          throw new CliError(`--emit-actionlint-config ${target}: cannot create its folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Fix: give a path in a folder you can write`);
+        }
         writeFileSync(target, actionlintConfigYaml(profiles, source));
         process.stderr.write(`runner-fleet guard: wrote ${relative(process.cwd(), target) || target}\n`);
         return;

@@ -1,5 +1,6 @@
 /** `runner-fleet render <stack-dir>`: run a stack offline and write what it would create. */
-import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { makeDirectory } from "../io/make-directory.ts";
 import { join, relative, resolve } from "node:path";
 import { Command } from "commander";
 import { stringify } from "yaml";
@@ -49,7 +50,11 @@ function conventionalOrder(obj: Record<string, unknown>): Record<string, unknown
 
 /** Writes a rendered stack's manifests into `outDir` and returns what was written. */
 export function writeRendered(rendered: RenderedStack, outDir: string): RenderedFile[] {
-  mkdirSync(outDir, { recursive: true });
+  try {
+    makeDirectory(outDir);
+  } catch (e) {
+    throw new CliError(`--out ${outDir}: cannot create the output folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Fix: pass --out with a folder you can write`, EXIT.usage);
+  }
   const summaryPath = join(outDir, SUMMARY_FILE);
   if (existsSync(summaryPath)) {
     const previous = JSON.parse(readFileSync(summaryPath, "utf8")) as { resources?: RenderedFile[] };

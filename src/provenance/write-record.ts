@@ -2,7 +2,8 @@
  * Writes a record: its JSON, the canonical bytes and raw signature that `openssl` verifies, and
  * one line of the output directory's ledger.
  */
-import { appendFileSync, mkdirSync, mkdtempSync, rmdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmdirSync, writeFileSync } from "node:fs";
+import { makeDirectory } from "../io/make-directory.ts";
 import { join } from "node:path";
 import { canonicalRecordBytes } from "./canonical.ts";
 import type { ProvenanceRecord } from "./record.ts";
@@ -41,7 +42,7 @@ export class RecordWriteError extends Error {
  */
 export function prepareOutputDir(outputDir: string): void {
   try {
-    mkdirSync(outputDir, { recursive: true });
+    makeDirectory(outputDir);
     rmdirSync(mkdtempSync(join(outputDir, ".write-check-")));
   } catch (e) {
     throw new RecordWriteError(outputDir, e);
@@ -72,7 +73,7 @@ export function writeRecord(record: ProvenanceRecord, outputDir: string): Writte
 }
 
 function writeRecordFiles(record: ProvenanceRecord, outputDir: string, at: (path: string) => string): WrittenRecord {
-  mkdirSync(outputDir, { recursive: true });
+  makeDirectory(outputDir);
   const stamp = record.recorded_at.replace(/[-:]/g, "");
   const body = JSON.stringify(record, null, 2) + "\n";
   let base = `${record.stage}-${stamp}`;

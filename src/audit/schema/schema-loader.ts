@@ -4,7 +4,8 @@
  * cache directory and read from there on later runs.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { makeDirectory } from "../../io/make-directory.ts";
 import { statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -130,7 +131,7 @@ async function readCache(file: string): Promise<Record<string, unknown> | undefi
 }
 
 async function writeCache(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
+  makeDirectory(path.dirname(file));
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(tmp, text);
   await rename(tmp, file);
