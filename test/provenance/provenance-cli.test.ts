@@ -249,7 +249,7 @@ describe("runner-fleet provenance", () => {
     writeFileSync(file, "");
     const r = cli(["record", "--stage", "build", "--cache-dir", cache, "--output", file]);
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, /--output .*output-is-a-file: the record cannot be written there: EEXIST: .*\. Fix: pass an --output path that is a directory/);
+    assert.match(r.stderr, /--output .*output-is-a-file: the record cannot be written there: ENOTDIR: .*\. Fix: pass an --output path that is a directory/);
   });
 
   it("verify of a summary-only record says plainly that a rearranged tree with the same bytes can match; a full record catches it", needs("b3sum"), () => {
