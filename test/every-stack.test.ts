@@ -53,13 +53,21 @@ describe("every command on every stack, with no flags and no environment", () =>
   }
 
   it("the Kubernetes audits name the source of their CIDRs: the stack's own, else the documented defaults", () => {
-    assert.match(cli(REPO, "audit", "infra/pulumi/gh-runners-firecracker").stdout, /Cluster network: pods 10\.42\.0\.0\/16, services 10\.43\.0\.0\/16, nodes 192\.168\.1\.0\/24 \(from the stack's clusterNetwork output\)/);
-    assert.match(cli(REPO, "audit", "infra/pulumi/gh-runner").stdout, /Cluster network: .* \(from the documented defaults \(k3s; pass --pod-cidr/);
+    assert.match(cli(REPO, "audit", "infra/pulumi/gh-runners-firecracker").stdout, /Cluster network: pods 10\.42\.0\.0\/16, services 10\.43\.0\.0\/16, nodes 192\.168\.1\.0\/24; from the stack's clusterNetwork output/);
+    assert.match(cli(REPO, "audit", "infra/pulumi/gh-runner").stdout, /Cluster network: .*; from the documented defaults for k3s \(pass --pod-cidr/);
     const flags = cli(REPO, "audit", "infra/pulumi/gh-runner", "--pod-cidr", "10.244.0.0/16", "--json");
     const report = JSON.parse(flags.stdout) as { network: { podCidr: string; serviceCidr: string; source: string } };
     assert.equal(report.network.podCidr, "10.244.0.0/16");
     assert.equal(report.network.serviceCidr, "10.43.0.0/16");
-    assert.match(report.network.source, /^flags and the documented defaults/);
+    assert.match(report.network.source, /^flags and the documented defaults for k3s/);
+  });
+
+  it("on an 80-column terminal every line of every audit fits", () => {
+    for (const stack of STACKS) {
+      const r = spawnSync(process.execPath, [join(REPO, "bin/runner-fleet.js"), "audit", `infra/pulumi/${stack}`], { cwd: REPO, encoding: "utf8", env: { ...cleanEnv(), COLUMNS: "80" } });
+      const long = r.stdout.split("\n").filter((l) => l.length > 80);
+      assert.deepEqual(long, [], stack);
+    }
   });
 
   it("the AWS audit reports IAM, security group and launch template checks, not empty tables", () => {

@@ -8,7 +8,7 @@ import { readDocuments } from "../audit/schema/read-documents.ts";
 import { kubernetesObject, type RenderedStack } from "../offline/rendered.ts";
 import { derivedObject } from "../offline/derived-objects.ts";
 import { auditAwsResources, hasAwsResources, type AwsAudit, type AwsResourceLike } from "../audit/aws/aws-resource-audit.ts";
-import { CliError, EXIT, printJson, table, collect, terminalWidth, withProgress } from "./output.ts";
+import { CliError, EXIT, printJson, table, collect, terminalWidth, withProgress, wrapProse } from "./output.ts";
 import { configFileOption, renderOptionsFrom, stackOption, type StackFlags } from "./stack-options.ts";
 
 /** Stack output a stack may export so the audit knows its cluster's CIDRs. */
@@ -54,7 +54,7 @@ export function networkFrom(flags: AuditFlags, outputs: Record<string, unknown> 
   const fromStack = outputs?.[CLUSTER_NETWORK_OUTPUT] as Partial<ClusterNetwork> | undefined;
   const sources = new Set<string>();
   const pick = <T>(flag: T | undefined, stack: T | undefined, fallback: T): T => {
-    const [source, value] = flag !== undefined ? ["flags", flag] : stack !== undefined ? [`the stack's ${CLUSTER_NETWORK_OUTPUT} output`, stack] : ["the documented defaults (k3s; pass --pod-cidr, --service-cidr, --node-cidr for your cluster)", fallback];
+    const [source, value] = flag !== undefined ? ["flags", flag] : stack !== undefined ? [`the stack's ${CLUSTER_NETWORK_OUTPUT} output`, stack] : ["the documented defaults for k3s (pass --pod-cidr, --service-cidr and --node-cidr for your cluster)", fallback];
     sources.add(source);
     return value;
   };
@@ -108,7 +108,7 @@ export function formatAuditTables(a: FleetAudit, width = terminalWidth()): strin
   const findings = a.isolation.findings.map((f) => [f.severity, f.policy, f.path, `${f.message}. Fix: ${f.fix}`]);
   const podLevels = a.podSecurity.map((p) => [p.pod, p.level, String(p.restricted.length + p.hardening.length)]);
   return [
-    `Isolation claims (runner pods: ${a.isolation.runnerPods.join(", ") || "none found"})`,
+    wrapProse(`Isolation claims (runner pods: ${a.isolation.runnerPods.join(", ") || "none found"})`, width),
     claims,
     "Pod templates",
     table(["POD", "MEETS", "FINDINGS"], podLevels, width),
@@ -126,12 +126,13 @@ export function formatAwsTable(a: AwsAudit, width = terminalWidth()): string {
 /** The whole report as text: tables, then the verdict with every failure named. */
 export function formatAuditReport(r: AuditReport, width = terminalWidth()): string {
   const parts: string[] = [];
-  if (r.network) parts.push(`Cluster network: pods ${r.network.podCidr}, services ${r.network.serviceCidr}, nodes ${r.network.nodeCidrs.join(", ")} (from ${r.network.source})\n`);
+  const prose = (text: string) => `${wrapProse(text, width)}\n`;
+  if (r.network) parts.push(prose(`Cluster network: pods ${r.network.podCidr}, services ${r.network.serviceCidr}, nodes ${r.network.nodeCidrs.join(", ")}; from ${r.network.source}`));
   if (r.kubernetes) parts.push(formatAuditTables(r.kubernetes, width));
   if (r.aws) parts.push(formatAwsTable(r.aws, width));
-  for (const n of r.notes) parts.push(`Note: ${n}\n`);
+  for (const n of r.notes) parts.push(prose(`Note: ${n}`));
   if (r.pass) parts.push(r.kubernetes ? "audit: every claim holds\n" : "audit: every check holds\n");
-  else parts.push(`audit: FAILED (${r.failures.length} problem${r.failures.length === 1 ? "" : "s"})\n${r.failures.map((f) => `  - ${f}`).join("\n")}\n`);
+  else parts.push(prose(`audit: FAILED (${r.failures.length} problem${r.failures.length === 1 ? "" : "s"})\n${r.failures.map((f) => `  - ${f}`).join("\n")}`));
   return parts.join("\n");
 }
 

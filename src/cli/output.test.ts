@@ -1,6 +1,9 @@
 // Output helpers: tables that fit the terminal, progress only on a terminal.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { table, terminalWidth, withProgress, wrapText } from "./output.ts";
 
 test("a table without a width keeps one line per row", () => {
@@ -19,6 +22,15 @@ test("with a width, every line fits: long cells wrap inside their column, short 
   assert.ok(words(out).includes(words(rows[0]![2]!).slice(0, 40)), "no text is lost");
 });
 
+test("too narrow for columns, each row becomes a block of HEADER: value lines that fit", () => {
+  const rows = [["metadata-unreachable", "my-reforge-ai/Deployment/codex-gh-runner", "169.254.169.254:80/TCP", "unreachable", "reachable", "FAIL", "no NetworkPolicy isolates it for Egress"]];
+  const out = table(["CLAIM", "POD", "TARGET", "EXPECTED", "ACTUAL", "RESULT", "RESPONSIBLE"], rows, 60);
+  assert.match(out, /^CLAIM:\s+metadata-unreachable$/m);
+  assert.match(out, /^POD:\s+my-reforge-ai\/Deployment\/codex-gh-runner$/m);
+  assert.match(out, /^RESULT:\s+FAIL$/m);
+  for (const line of out.trimEnd().split("\n")) assert.ok(line.length <= 60, line);
+});
+
 test("wrapText breaks at spaces, and breaks a word longer than the width", () => {
   assert.deepEqual(wrapText("one two three", 7), ["one two", "three"]);
   assert.deepEqual(wrapText("abcdefghij", 4), ["abcd", "efgh", "ij"]);
@@ -30,19 +42,29 @@ test("the width is the terminal's, else $COLUMNS, else unlimited", () => {
   assert.equal(terminalWidth({ isTTY: false }, {}), Number.POSITIVE_INFINITY);
 });
 
-test("progress shows on a terminal after the delay and is erased; nothing when not a terminal or quiet", async () => {
-  const slow = () => new Promise<string>((resolve) => setTimeout(() => resolve("done"), 60));
-  const tty = { isTTY: true, text: "", write(t: string) { this.text += t; } };
-  assert.equal(await withProgress("rendering x", slow, { stream: tty, delayMs: 10 }), "done");
-  assert.match(tty.text, /rendering x \d+s/);
-  assert.ok(tty.text.endsWith("\r\x1b[2K"), "the line is erased at the end");
-  const pipe = { isTTY: false, text: "", write(t: string) { this.text += t; } };
-  await withProgress("rendering x", slow, { stream: pipe, delayMs: 10 });
-  assert.equal(pipe.text, "");
-  const quiet = { isTTY: true, text: "", write(t: string) { this.text += t; } };
-  await withProgress("rendering x", slow, { stream: quiet, delayMs: 10, quiet: true });
-  assert.equal(quiet.text, "");
-  const fast = { isTTY: true, text: "", write(t: string) { this.text += t; } };
-  await withProgress("rendering x", () => Promise.resolve(1), { stream: fast, delayMs: 1000 });
-  assert.equal(fast.text, "", "work shorter than the delay prints nothing");
+test("progress shows on a terminal after the delay, even while the work blocks this thread, and is erased; nothing when not a terminal or quiet", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "progress-"));
+  const drawn = (name: string) => readFileSync(join(dir, name), "utf8");
+  const busy = () => {
+    const until = Date.now() + 700;
+    while (Date.now() < until) {
+      // keeps the event loop from running, as loading the Pulumi SDK does
+    }
+    return Promise.resolve("done");
+  };
+  const fd = openSync(join(dir, "tty"), "w");
+  assert.equal(await withProgress("rendering x", busy, { target: { isTTY: true, fd }, delayMs: 50 }), "done");
+  closeSync(fd);
+  assert.match(drawn("tty"), /rendering x \d+s/);
+  assert.ok(drawn("tty").endsWith("\r\x1b[2K"), "the line is erased at the end");
+  for (const [name, target, quiet] of [["pipe", { isTTY: false }, false], ["quiet", { isTTY: true }, true]] as const) {
+    const other = openSync(join(dir, name), "w");
+    await withProgress("rendering x", busy, { target: { ...target, fd: other }, delayMs: 50, quiet });
+    closeSync(other);
+    assert.equal(drawn(name), "", name);
+  }
+  const fast = openSync(join(dir, "fast"), "w");
+  await withProgress("rendering x", () => Promise.resolve(1), { target: { isTTY: true, fd: fast }, delayMs: 1000 });
+  closeSync(fast);
+  assert.equal(drawn("fast"), "", "work shorter than the delay prints nothing");
 });

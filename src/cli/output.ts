@@ -1,4 +1,6 @@
-/** Output helpers shared by the CLI commands: plain tables, JSON, exit codes. */
+/** Output helpers shared by the CLI commands: plain tables, JSON, exit codes, progress. */
+import { writeSync } from "node:fs";
+import { Worker } from "node:worker_threads";
 
 /** Exit codes of every `runner-fleet` command. */
 export const EXIT = {
@@ -61,7 +63,35 @@ export function wrapText(text: string, width: number): string[] {
 
 const GAP = 2;
 /** Columns are not squeezed below this, so that short cells stay whole. */
-const MIN_COLUMN = 8;
+const MIN_COLUMN = 6;
+
+/** Rows as blocks of `HEADER: value` lines, values wrapped to the width; for terminals too narrow for columns. */
+function records(headers: readonly string[], rows: readonly (readonly string[])[], width: number): string {
+  const label = Math.max(...headers.map((h) => h.length)) + 2;
+  const blocks = rows.map((r) =>
+    headers
+      .flatMap((h, i) => {
+        const value = r[i] ?? "";
+        if (value === "") return [];
+        return wrapText(value, Math.max(20, width - label)).map((l, n) => (n === 0 ? `${h}:`.padEnd(label) : " ".repeat(label)) + l);
+      })
+      .join("\n"),
+  );
+  return `${blocks.join("\n\n")}\n`;
+}
+
+/** Wraps prose (notes, verdict lines) to the width, keeping each line's indentation on its continuations. */
+export function wrapProse(text: string, width = terminalWidth()): string {
+  if (!Number.isFinite(width)) return text;
+  return text
+    .split("\n")
+    .flatMap((line) => {
+      const indent = /^\s*(- )?/.exec(line)?.[0] ?? "";
+      const pad = " ".repeat(indent.length);
+      return wrapText(line.slice(indent.length), Math.max(20, width - indent.length)).map((l, i) => (i === 0 ? indent : pad) + l);
+    })
+    .join("\n");
+}
 
 /**
  * Column widths that fit `width`: columns narrower than a fair share keep their width, the rest
@@ -86,7 +116,14 @@ function fitWidths(natural: readonly number[], width: number): number[] {
   }
   const open = natural.map((_, i) => i).filter((i) => !fixed.has(i));
   const openTotal = open.reduce((a, i) => a + (natural[i] ?? 0), 0);
-  return natural.map((n, i) => (fixed.has(i) ? n : Math.max(MIN_COLUMN, Math.floor((left * n) / Math.max(1, openTotal)))));
+  const widths = natural.map((n, i) => (fixed.has(i) ? n : Math.max(MIN_COLUMN, Math.floor((left * n) / Math.max(1, openTotal)))));
+  // The minimum may have pushed the total over: take it back from the widest columns.
+  for (let over = widths.reduce((a, b) => a + b, 0) - available; over > 0; over--) {
+    const widest = widths.indexOf(Math.max(...widths));
+    if ((widths[widest] ?? 0) <= MIN_COLUMN) break; // every column at its minimum: the line runs long
+    widths[widest] = (widths[widest] ?? 0) - 1;
+  }
+  return widths;
 }
 
 /**
@@ -96,6 +133,9 @@ function fitWidths(natural: readonly number[], width: number): number[] {
 export function table(headers: readonly string[], rows: readonly (readonly string[])[], width = terminalWidth()): string {
   const natural = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => Math.max(...(r[i] ?? "").split("\n").map((l) => l.length)))));
   const widths = Number.isFinite(width) ? fitWidths(natural, width) : natural;
+  // Too narrow for columns (a header or a word would break): one block of "HEADER: value" lines per row.
+  const longestWord = (i: number) => Math.max(headers[i]?.length ?? 0, ...rows.map((r) => Math.max(0, ...(r[i] ?? "").split(/\s+/).map((w) => w.length))));
+  if (widths.some((w, i) => w < Math.min(longestWord(i), 24))) return records(headers, rows, width);
   const render = (cells: readonly string[]): string[] => {
     const wrapped = cells.map((c, i) => wrapText(c, Math.max(1, widths[i] ?? 1)));
     const height = Math.max(...wrapped.map((w) => w.length));
@@ -115,39 +155,36 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Where progress goes: standard error, when it is a terminal. */
-interface ProgressStream {
+/** Where progress goes: standard error (file descriptor 2), when it is a terminal. */
+interface ProgressTarget {
   readonly isTTY?: boolean;
-  write(text: string): unknown;
+  /** The file descriptor the line is written to. @default 2 */
+  readonly fd?: number;
 }
 
+/** The worker module next to this file: `.ts` when run from source, `.js` from the build. */
+const PROGRESS_WORKER = new URL(`./progress-worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
+
 /**
- * Runs `work` and, when it takes longer than `delayMs` and `stream` is a terminal, shows what is
- * running and for how long on one line of standard error, erased when the work ends. Nothing is
- * printed when standard error is not a terminal or `quiet` is set (`--json`).
+ * Runs `work` and, when it takes longer than `delayMs` and standard error is a terminal, shows what
+ * is running and for how long on one line, erased when the work ends. The line is drawn by a worker
+ * thread, so it moves even while the work keeps this thread busy. Nothing is printed when standard
+ * error is not a terminal or `quiet` is set (`--json`).
  */
-export async function withProgress<T>(label: string, work: () => Promise<T>, opts: { quiet?: boolean; stream?: ProgressStream; delayMs?: number } = {}): Promise<T> {
-  const stream = opts.stream ?? process.stderr;
-  if (opts.quiet === true || stream.isTTY !== true) return work();
-  const started = Date.now();
-  let shown = false;
-  const frames = ["|", "/", "-", "\\"];
-  let frame = 0;
-  const tick = () => {
-    shown = true;
-    const seconds = Math.floor((Date.now() - started) / 1000);
-    stream.write(`\r\x1b[2K${frames[frame++ % frames.length] ?? ""} ${label} ${seconds}s`);
-  };
-  let timer: NodeJS.Timeout | undefined;
-  const first = setTimeout(() => {
-    tick();
-    timer = setInterval(tick, 250);
-  }, opts.delayMs ?? 1000);
+export async function withProgress<T>(label: string, work: () => Promise<T>, opts: { quiet?: boolean; target?: ProgressTarget; delayMs?: number } = {}): Promise<T> {
+  const target = opts.target ?? { isTTY: process.stderr.isTTY, fd: 2 };
+  if (opts.quiet === true || target.isTTY !== true) return work();
+  const fd = target.fd ?? 2;
+  const flags = new Int32Array(new SharedArrayBuffer(12));
+  const worker = new Worker(PROGRESS_WORKER, { workerData: { flags: flags.buffer, fd, label, delayMs: opts.delayMs ?? 1000 } });
+  worker.unref();
   try {
     return await work();
   } finally {
-    clearTimeout(first);
-    if (timer) clearInterval(timer);
-    if (shown) stream.write("\r\x1b[2K");
+    Atomics.store(flags, 0, 1);
+    Atomics.notify(flags, 0);
+    Atomics.wait(flags, 2, 0, 1000);
+    if (Atomics.load(flags, 1) === 1) writeSync(fd, "\r\x1b[2K");
+    void worker.terminate();
   }
 }
