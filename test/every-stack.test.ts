@@ -52,6 +52,17 @@ describe("every command on every stack, with no flags and no environment", () =>
     });
   }
 
+  it("audit of a render folder reads its index: the AWS resources and the stack's cluster network", () => {
+    const aws = outs.get("aws-firecracker-runners");
+    const firecracker = outs.get("gh-runners-firecracker");
+    assert.ok(aws !== undefined && firecracker !== undefined, "rendered above");
+    const a = JSON.parse(cli(REPO, "audit", aws, "--json").stdout) as { aws?: { checks: unknown[] } };
+    assert.ok((a.aws?.checks.length ?? 0) > 10, "the AWS checks ran on the rendered resources");
+    const f = cli(REPO, "audit", firecracker);
+    assert.equal(f.code, 0, f.stdout);
+    assert.match(f.stdout, /nodes 192\.168\.1\.0\/24;\s+from the stack's clusterNetwork output/);
+  });
+
   it("the Kubernetes audits name the source of their CIDRs: the stack's own, else the documented defaults", () => {
     assert.match(cli(REPO, "audit", "infra/pulumi/gh-runners-firecracker").stdout, /Cluster network: pods 10\.42\.0\.0\/16, services 10\.43\.0\.0\/16, nodes 192\.168\.1\.0\/24; from the stack's clusterNetwork output/);
     assert.match(cli(REPO, "audit", "infra/pulumi/gh-runner").stdout, /Cluster network: .*; from the documented defaults for k3s \(pass --pod-cidr/);

@@ -1,10 +1,10 @@
 /** `runner-fleet audit <stack-dir|dir>`: isolation and pod security computed from rendered objects. */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { auditFleet, type FleetAudit } from "../audit/fleet-audit.ts";
 import type { KubeObject } from "../audit/network/types.ts";
-import { readDocuments } from "../audit/schema/read-documents.ts";
+import { readDocuments, RENDER_SUMMARY_FILE } from "../audit/schema/read-documents.ts";
 import { kubernetesObject, type RenderedStack } from "../offline/rendered.ts";
 import { derivedObject } from "../offline/derived-objects.ts";
 import { auditAwsResources, hasAwsResources, type AwsAudit, type AwsResourceLike } from "../audit/aws/aws-resource-audit.ts";
@@ -162,6 +162,25 @@ export function formatAuditChecklist(a: FleetAudit): string {
   return lines.join("\n") + "\n";
 }
 
+/** The stack outputs and the non-Kubernetes resources of a folder written by `runner-fleet render`. */
+function readRenderFolder(dir: string): { outputs: Record<string, unknown> | undefined; resources: AwsResourceLike[] } {
+  const read = (file: string): unknown => {
+    try {
+      return JSON.parse(readFileSync(join(dir, file), "utf8"));
+    } catch (e) {
+      throw new CliError(`${join(dir, file)}: cannot be read as JSON (${(e as Error).message}). Fix: render the stack again into ${dir}`, EXIT.usage);
+    }
+  };
+  const summary = read(RENDER_SUMMARY_FILE) as { outputs?: Record<string, unknown>; resources?: { file?: unknown }[] } | null;
+  const resources: AwsResourceLike[] = [];
+  for (const r of summary?.resources ?? []) {
+    if (typeof r.file !== "string" || !r.file.endsWith(".json") || r.file.includes("/")) continue;
+    const doc = read(r.file) as Partial<AwsResourceLike> | null;
+    if (typeof doc?.type === "string" && typeof doc.name === "string" && doc.inputs !== null && typeof doc.inputs === "object") resources.push({ type: doc.type, name: doc.name, inputs: doc.inputs });
+  }
+  return { outputs: summary?.outputs, resources };
+}
+
 export async function runAudit(target: string, flags: AuditFlags): Promise<AuditReport> {
   if (!existsSync(target)) throw new CliError(`${target}: no such file or directory. Fix: pass a stack directory (holding Pulumi.yaml) or a directory of manifests`, EXIT.usage);
   let objects: KubeObject[];
@@ -178,6 +197,8 @@ export async function runAudit(target: string, flags: AuditFlags): Promise<Audit
     const bad = docs.find((d) => d.syntaxError);
     if (bad?.syntaxError) throw new CliError(`${bad.file}:${bad.syntaxError.line ?? "?"}: ${bad.syntaxError.message}. Fix: ${bad.syntaxError.fix}`, EXIT.usage);
     objects = docs.map((d) => d.doc).filter((d): d is KubeObject => d !== null && typeof d === "object" && !Array.isArray(d) && "kind" in d);
+    // A folder written by `runner-fleet render`: its index brings the stack's outputs and its other resources.
+    if (statSync(target).isDirectory() && existsSync(join(target, RENDER_SUMMARY_FILE))) ({ outputs, resources } = readRenderFolder(target));
   }
   const notes: string[] = [];
   const failures: string[] = [];

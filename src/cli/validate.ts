@@ -1,5 +1,5 @@
 /** `runner-fleet validate`: check Kubernetes manifests against strict JSON Schemas, offline once cached. */
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { InputError, readDocuments } from "../audit/schema/read-documents.ts";
 import { SchemaLoadError, createSchemaLoader } from "../audit/schema/schema-loader.ts";
 import { DEFAULT_KUBERNETES_VERSION, SchemaLocationError } from "../audit/schema/schema-location.ts";
@@ -63,15 +63,19 @@ export function validateCommand(): Command {
         "unknown fields, wrong types and missing required fields, each named by its path.",
     )
     .argument("<paths...>", "manifest files (multi-document YAML, or JSON) or directories (every *.yaml, *.yml and *.json below, sorted)")
-    .option(
-      "--schema-location <location>",
-      "a directory in the kubernetes-json-schema layout, or a path/URL template with {{ .NormalizedKubernetesVersion }}, {{ .StrictSuffix }}, " +
-        "{{ .ResourceKind }}, {{ .ResourceAPIVersion }}, {{ .Group }}, {{ .KindSuffix }}; repeat to add locations, tried in order " +
-        "(default: the strict schemas bundled with runner-fleet, offline; \"default\" names the public kubeconform-format repository, downloads cached)",
-      collect,
-      [],
+    .addOption(
+      new Option(
+        "--schema-location <location>",
+        "a directory in the kubernetes-json-schema layout, or a path/URL template with {{ .NormalizedKubernetesVersion }}, {{ .StrictSuffix }}, " +
+          "{{ .ResourceKind }}, {{ .ResourceAPIVersion }}, {{ .Group }}, {{ .KindSuffix }}; repeat to add locations, tried in order; " +
+          "\"default\" names the public kubeconform-format repository (downloads cached)",
+      )
+        .argParser(collect)
+        .default([], "the strict schemas bundled with runner-fleet, offline"),
     )
-    .option("--crd <file>", "a CustomResourceDefinition YAML whose schemas (made strict) validate its kinds; repeat for more (the ARC 0.14.2 CRDs are bundled)", collect, [])
+    .addOption(
+      new Option("--crd <file>", "a CustomResourceDefinition YAML whose schemas (made strict) validate its kinds; repeat for more").argParser(collect).default([], "the bundled ARC 0.14.2 CRDs"),
+    )
     .option("--kubernetes-version <version>", "Kubernetes version whose schemas are used", DEFAULT_KUBERNETES_VERSION)
     .option("--cache-dir <dir>", "where downloaded schemas are kept (default: $XDG_CACHE_HOME/runner-fleet/schemas or ~/.cache/runner-fleet/schemas)")
     .option("--no-strict", "use the non-strict schemas, which allow unknown fields")

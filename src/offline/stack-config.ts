@@ -37,7 +37,8 @@ export interface StackConfig {
 
 export function readProject(stackDir: string): PulumiProject {
   const file = join(stackDir, "Pulumi.yaml");
-  if (!existsSync(file)) throw new ConfigError([{ path: file, message: "does not exist", fix: "pass the directory of a Pulumi project (the one holding Pulumi.yaml)" }], "stack directory");
+  if (!existsSync(stackDir)) throw new ConfigError([{ path: stackDir, message: "no such directory", fix: "pass the directory of a Pulumi project (the one holding Pulumi.yaml), e.g. infra/pulumi/gh-runner" }], "stack directory");
+  if (!existsSync(file)) throw new ConfigError([{ path: file, message: "does not exist", fix: "pass the directory of a Pulumi project (the one holding Pulumi.yaml), e.g. infra/pulumi/gh-runner" }], "stack directory");
   const doc = parse(readFileSync(file, "utf8")) as Record<string, unknown> | null;
   const name = doc?.["name"];
   if (typeof name !== "string") throw new ConfigError([{ path: `${file}: name`, message: "is missing", fix: "give the project a name in Pulumi.yaml" }], "Pulumi project");
@@ -125,6 +126,9 @@ function typeOf(v: unknown): ConfigDeclaration["type"] {
  */
 export function readStackConfig(stackDir: string, project: PulumiProject, stack: string, configFile?: string): StackConfig {
   const file = configFile ?? join(resolve(stackDir, project.stackConfigDir ?? "."), `Pulumi.${stack}.yaml`);
+  if (configFile !== undefined && !existsSync(configFile)) {
+    throw new ConfigError([{ path: configFile, message: "does not exist", fix: "pass --config-file with an existing stack settings file (Pulumi.<stack>.yaml layout)" }], "stack settings");
+  }
   if (!existsSync(file)) {
     const stacks = listStacks(stackDir, project);
     const have = stacks.length === 0 ? "the project has no stack settings yet" : `the project's stacks: ${stacks.join(", ")}`;

@@ -100,7 +100,7 @@ export async function listInputFiles(paths: readonly string[], notes?: string[])
       await walk(p, found);
       if (found.length === 0) {
         if (await renderedManifests(p)) {
-          notes?.push(`${p}: this render holds no Kubernetes object (its resources are no Kubernetes manifests, so no schema applies)`);
+          notes?.push(`${p}: this render holds no Kubernetes object, so there is nothing to validate against Kubernetes schemas (its resources are checked by runner-fleet audit)`);
           continue;
         }
         throw new InputError(`${p}: no .yaml, .yml or .json files in this directory`, "pass a directory that holds manifests, or the manifest files themselves");
