@@ -96,7 +96,10 @@ describe("runner-fleet CLI", () => {
   it("a missing stack directory is a usage error", () => {
     const r = cli("render", "infra/pulumi/does-not-exist");
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /Pulumi\.yaml: does not exist\. Fix: pass the directory of a Pulumi project/);
+    assert.match(r.stderr, /infra\/pulumi\/does-not-exist: no such directory\. Fix: pass the directory of a Pulumi project/);
+    const notAStack = cli("render", "docs");
+    assert.equal(notAStack.code, 2);
+    assert.match(notAStack.stderr, /docs\/Pulumi\.yaml: does not exist\. Fix: pass the directory of a Pulumi project/);
   });
 
   it("a canary secret never appears in rendered files, output or errors", () => {
