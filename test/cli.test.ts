@@ -102,6 +102,18 @@ describe("runner-fleet CLI", () => {
     assert.match(notAStack.stderr, /docs\/Pulumi\.yaml: does not exist\. Fix: pass the directory of a Pulumi project/);
   });
 
+  it("conflicting output flags and a missing --config-file are usage errors that say how to fix them", () => {
+    const both = cli("validate", "deploy/gh-runner", "--json", "--format", "table");
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--json and --format table ask for different outputs\. Fix: give one of them/);
+    const same = cli("validate", "deploy/gh-runner", "--format", "json");
+    assert.equal(same.code, 0, same.stderr);
+    assert.deepEqual(JSON.parse(same.stdout), JSON.parse(cli("validate", "deploy/gh-runner", "--json").stdout));
+    const missing = cli("render", "infra/pulumi/gh-runner", "--config-file", "no-such-settings.yaml");
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no-such-settings\.yaml: does not exist\. Fix: pass --config-file with an existing stack settings file/);
+  });
+
   it("a canary secret never appears in rendered files, output or errors", () => {
     const canary = "CANARY-7f3a9c1e-secret";
     const out = tmp();
