@@ -3,7 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO } from "./helpers.ts";
@@ -136,6 +136,15 @@ describe("every command on every stack, with no flags and no environment", () =>
     const r = cli(REPO, "render", "infra/pulumi/foundation-runners", "--stack", "dev", "--out", join(work, "none"));
     assert.equal(r.code, 2);
     assert.match(r.stderr, /Pulumi\.dev\.yaml: does not exist \(the project's stacks: crunchy\)\. Fix: pass --stack crunchy, or create it with `pulumi stack init dev`/);
+  });
+
+  it("a damaged index in the output folder is replaced, not a crash", () => {
+    const out = join(work, "damaged");
+    assert.equal(cli(REPO, "render", "infra/pulumi/gh-runner", "--out", out).code, 0);
+    writeFileSync(join(out, "render-summary.json"), "{not json");
+    const r = cli(REPO, "render", "infra/pulumi/gh-runner", "--out", out);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(Array.isArray((JSON.parse(readFileSync(join(out, "render-summary.json"), "utf8")) as { resources: unknown }).resources));
   });
 
   it("an output folder that cannot be made is refused at once (no hang under /proc), exit 2 with the fix", () => {

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { auditFleet, type FleetAudit } from "../audit/fleet-audit.ts";
 import type { KubeObject } from "../audit/network/types.ts";
-import { readDocuments, RENDER_SUMMARY_FILE } from "../audit/schema/read-documents.ts";
+import { readDocuments } from "../audit/schema/read-documents.ts";
+import { RENDER_SUMMARY_FILE, readRenderSummary, resourceFiles } from "../audit/schema/render-summary.ts";
 import { kubernetesObject, type RenderedStack } from "../offline/rendered.ts";
 import { derivedObject } from "../offline/derived-objects.ts";
 import { auditAwsResources, hasAwsResources, type AwsAudit, type AwsResourceLike } from "../audit/aws/aws-resource-audit.ts";
@@ -171,11 +172,11 @@ function readRenderFolder(dir: string): { outputs: Record<string, unknown> | und
       throw new CliError(`${join(dir, file)}: cannot be read as JSON (${(e as Error).message}). Fix: render the stack again into ${dir}`, EXIT.usage);
     }
   };
-  const summary = read(RENDER_SUMMARY_FILE) as { outputs?: Record<string, unknown>; resources?: { file?: unknown }[] } | null;
+  const summary = readRenderSummary(dir);
+  if (summary === undefined) throw new CliError(`${join(dir, RENDER_SUMMARY_FILE)}: not a render index. Fix: render the stack again into ${dir}`, EXIT.usage);
   const resources: AwsResourceLike[] = [];
-  for (const r of summary?.resources ?? []) {
-    if (typeof r.file !== "string" || !r.file.endsWith(".json") || r.file.includes("/")) continue;
-    const doc = read(r.file) as Partial<AwsResourceLike> | null;
+  for (const file of resourceFiles(summary, /\.json$/)) {
+    const doc = read(file) as Partial<AwsResourceLike> | null;
     if (typeof doc?.type === "string" && typeof doc.name === "string" && doc.inputs !== null && typeof doc.inputs === "object") resources.push({ type: doc.type, name: doc.name, inputs: doc.inputs });
   }
   return { outputs: summary?.outputs, resources };

@@ -1,6 +1,7 @@
 /** `runner-fleet render <stack-dir>`: run a stack offline and write what it would create. */
-import { readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { makeDirectory } from "../io/make-directory.ts";
+import { RENDER_SUMMARY_FILE, readRenderSummary, renderedFiles, type RenderSummaryEntry } from "../audit/schema/render-summary.ts";
 import { join, relative, resolve } from "node:path";
 import { Command } from "commander";
 import { stringify } from "yaml";
@@ -10,19 +11,8 @@ import { embeddedDocuments } from "../offline/embedded-documents.ts";
 import { CliError, EXIT, printJson, table, withProgress } from "./output.ts";
 import { configFileOption, renderOptionsFrom, stackOption, type StackFlags } from "./stack-options.ts";
 
-/** Index of what one render wrote, so the next render into the same folder removes stale files. */
-const SUMMARY_FILE = "render-summary.json";
-
-export interface RenderedFile {
-  readonly type: string;
-  readonly name: string;
-  /** For objects a chart creates from a release's values: the release. Not a Pulumi resource. */
-  readonly derivedFrom?: string;
-  /** File written for the resource, relative to the output folder; absent for components and providers. */
-  readonly file?: string;
-  /** Documents embedded in the resource's inputs, each also written as a file of its own. */
-  readonly embedded?: readonly { readonly field: string; readonly file: string }[];
-}
+/** What one render wrote for a resource; the index lets the next render into the same folder remove stale files. */
+export type RenderedFile = RenderSummaryEntry;
 
 function fileNameFor(r: RenderedResource, taken: Set<string>): string {
   const obj = kubernetesObject(r);
@@ -55,13 +45,9 @@ export function writeRendered(rendered: RenderedStack, outDir: string): Rendered
   } catch (e) {
     throw new CliError(`--out ${outDir}: cannot create the output folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Fix: pass --out with a folder you can write`, EXIT.usage);
   }
-  const summaryPath = join(outDir, SUMMARY_FILE);
-  if (existsSync(summaryPath)) {
-    const previous = JSON.parse(readFileSync(summaryPath, "utf8")) as { resources?: RenderedFile[] };
-    for (const f of previous.resources ?? []) {
-      for (const name of [f.file, ...(f.embedded ?? []).map((e) => e.file)]) if (name) rmSync(join(outDir, name), { force: true });
-    }
-  }
+  const summaryPath = join(outDir, RENDER_SUMMARY_FILE);
+  const previous = readRenderSummary(outDir);
+  for (const name of previous ? renderedFiles(previous) : []) rmSync(join(outDir, name), { force: true });
   const taken = new Set<string>();
   const files: RenderedFile[] = rendered.resources.map((r) => {
     if (!isManifestResource(r)) return { type: r.type, name: r.name };

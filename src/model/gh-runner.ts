@@ -9,6 +9,7 @@ import { PIN_IMAGE_FIX, parseImage } from "./image.ts";
 import { type ConfigIssue, ConfigError } from "./issues.ts";
 import { zodIssues, strictObject } from "./zod-issues.ts";
 import { tomlProblem } from "./toml.ts";
+import { CREDENTIAL_VALUE } from "./credential-shape.ts";
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MAX_RUNNER_NAME = 63 - GH_RUNNER_SUFFIX.length;
@@ -16,7 +17,6 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Env names that look like they carry a credential; a literal value for one is refused. */
 const SECRET_LOOKING_ENV = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIAL|PAT)(_|$)/i;
 /** Values that are credentials whatever the variable is called: GitHub tokens, PEM private keys. */
-const SECRET_LOOKING_VALUE = /^(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})|-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 /** Env names runner-fleet sets itself from the runner description. */
 export const DERIVED_ENV: Readonly<Record<string, string>> = {
   ACTIONS_RUNNER_INPUT_URL: "githubRepo / githubUrl",
@@ -76,7 +76,7 @@ const envVar = strictObject({
 }).superRefine((e, ctx) => {
   if ((e.value === undefined) === (e.secretKeyRef === undefined)) {
     ctx.addIssue({ code: "custom", message: "needs exactly one of value or secretKeyRef", params: { fix: "reference an existing Secret with secretKeyRef: { name, key }, or give a plain value" } });
-  } else if (e.value !== undefined && (SECRET_LOOKING_ENV.test(e.name) || SECRET_LOOKING_VALUE.test(e.value))) {
+  } else if (e.value !== undefined && (SECRET_LOOKING_ENV.test(e.name) || CREDENTIAL_VALUE.test(e.value))) {
     ctx.addIssue({
       code: "custom",
       path: ["value"],

@@ -9,3 +9,4 @@ export * from "./aws-runner.ts";
 export * from "./forgejo-vm.ts";
 export * from "./profiles.ts";
 export * from "./deploy-time.ts";
+export * from "./credential-shape.ts";

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, type DeployTimeValue, isDeployTimePlaceholder, withOfflineRender } from "../model/index.ts";
+import { ConfigError, CREDENTIAL_ANYWHERE, type DeployTimeValue, isDeployTimePlaceholder, withOfflineRender } from "../model/index.ts";
 import { chooseStack, readProject, readStackConfig, SECRET_PLACEHOLDER } from "./stack-config.ts";
 
 /** Signature key Pulumi uses to mark a secret value in serialised inputs. */
@@ -25,9 +25,6 @@ export const UNKNOWN_PLACEHOLDER = "[unknown]";
  * whole because it holds the private key, but its host, user and port are what a reviewer checks.
  */
 const PUBLIC_KEYS_IN_SECRETS = new Set(["host", "user", "port", "hostKey", "dialErrorLimit", "perDialTimeout", "agentSocketPath"]);
-
-/** Credentials a redacted document must not still hold: GitHub tokens, private keys. Such a secret is masked whole. */
-const CREDENTIAL_SHAPE = /gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
 /**
  * Replaces Pulumi secret envelopes (and config placeholders) with `[secret]`. Only secret values
@@ -50,7 +47,7 @@ export function maskSecrets(value: unknown, knownSecrets: readonly string[] = []
   };
   // Inside a secret: what may be shown, given that `walk` already masked every known secret value.
   const reveal = (v: unknown): unknown => {
-    if (typeof v === "string") return (v.includes(SECRET_PLACEHOLDER) && !CREDENTIAL_SHAPE.test(v)) || isDeployTimePlaceholder(v) ? v : SECRET_PLACEHOLDER;
+    if (typeof v === "string") return (v.includes(SECRET_PLACEHOLDER) && !CREDENTIAL_ANYWHERE.test(v)) || isDeployTimePlaceholder(v) ? v : SECRET_PLACEHOLDER;
     if (Array.isArray(v)) return v.map(reveal);
     if (v !== null && typeof v === "object") {
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, PUBLIC_KEYS_IN_SECRETS.has(k) && (typeof x !== "object" || x === null) ? x : reveal(x)]));

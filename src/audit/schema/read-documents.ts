@@ -8,6 +8,7 @@ import { readFile, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { type Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type YAMLError } from "yaml";
 import type { Locate, SchemaIssue } from "./schema-issues.ts";
+import { RENDER_SUMMARY_FILE, readRenderSummary, resourceFiles } from "./render-summary.ts";
 
 /** One document to validate. */
 export interface InputDocument {
@@ -39,31 +40,18 @@ export class InputError extends Error {
 
 const MANIFEST_EXTENSIONS = [".yaml", ".yml", ".json"];
 
-/** The index `runner-fleet render` writes into its output folder. */
-export const RENDER_SUMMARY_FILE = "render-summary.json";
-
 /**
- * In a folder written by `runner-fleet render`, the Kubernetes manifests it lists (objects and
+ * In a folder written by `runner-fleet render`, the Kubernetes manifests its index lists (objects and
  * derived objects); the index itself, non-Kubernetes resources and embedded documents (cloud-init,
  * scripts, policies) are no manifests. Undefined when the folder holds no readable index.
  */
-async function renderedManifests(dir: string): Promise<string[] | undefined> {
-  let summary: unknown;
-  try {
-    summary = JSON.parse(await readFile(path.join(dir, RENDER_SUMMARY_FILE), "utf8"));
-  } catch {
-    return undefined;
-  }
-  const resources = (summary as { resources?: unknown } | null)?.resources;
-  if (!Array.isArray(resources)) return undefined;
-  return resources
-    .map((r) => (r as { file?: unknown }).file)
-    .filter((f): f is string => typeof f === "string" && /\.ya?ml$/i.test(f) && !f.includes("/") && !f.startsWith("."))
-    .map((f) => path.join(dir, f));
+function renderedManifests(dir: string): string[] | undefined {
+  const summary = readRenderSummary(dir);
+  return summary && resourceFiles(summary, /\.ya?ml$/i).map((f) => path.join(dir, f));
 }
 
 async function walk(dir: string, out: string[]): Promise<void> {
-  const rendered = await renderedManifests(dir);
+  const rendered = renderedManifests(dir);
   if (rendered !== undefined) {
     out.push(...rendered);
     return;
@@ -99,7 +87,7 @@ export async function listInputFiles(paths: readonly string[], notes?: string[])
       const found: string[] = [];
       await walk(p, found);
       if (found.length === 0) {
-        if (await renderedManifests(p)) {
+        if (renderedManifests(p)) {
           notes?.push(`${p}: this render holds no Kubernetes object, so there is nothing to validate against Kubernetes schemas (its resources are checked by runner-fleet audit)`);
           continue;
         }
