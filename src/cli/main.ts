@@ -1,5 +1,6 @@
 /** `runner-fleet`: render, validate, diff, audit and guard runner fleets offline. */
 import { Command, CommanderError, Option } from "commander";
+import { redactCredentials } from "../model/credential-shape.ts";
 import { CliError, EXIT } from "./output.ts";
 
 /**
@@ -74,8 +75,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     return await run(args, debug);
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`runner-fleet: ${message}\n${debug ? `${traces(e)}\n` : "(an unexpected error: run again with --debug for the stack trace, and report it)\n"}`);
+    const message = redactCredentials(e instanceof Error ? e.message : String(e));
+    process.stderr.write(`runner-fleet: ${message}\n${debug ? `${redactCredentials(traces(e))}\n` : "(an unexpected error: run again with --debug for the stack trace, and report it)\n"}`);
     return EXIT.usage;
   }
 }
@@ -92,11 +93,11 @@ async function run(argv: readonly string[], debug: boolean): Promise<number> {
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (e instanceof CliError) {
-      process.stderr.write(`runner-fleet: ${e.message}\n${debug ? `${traces(e)}\n` : ""}`);
+      process.stderr.write(`runner-fleet: ${redactCredentials(e.message)}\n${debug ? `${redactCredentials(traces(e))}\n` : ""}`);
       return e.exitCode;
     }
     if (e instanceof Error && (e.name === "ConfigError" || e.name === "InputError")) {
-      process.stderr.write(`runner-fleet: ${e.message}\n${debug ? `${traces(e)}\n` : ""}`);
+      process.stderr.write(`runner-fleet: ${redactCredentials(e.message)}\n${debug ? `${redactCredentials(traces(e))}\n` : ""}`);
       return EXIT.usage;
     }
     throw e;

@@ -10,3 +10,6 @@ export * from "./forgejo-vm.ts";
 export * from "./profiles.ts";
 export * from "./deploy-time.ts";
 export * from "./credential-shape.ts";
+export * from "./did-you-mean.ts";
+export * from "./stack-settings.ts";
+export * from "./stack-settings-file.ts";

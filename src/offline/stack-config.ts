@@ -4,10 +4,9 @@
  * keys, `secret: true` declarations, structured (object/array) values and `secure:` values.
  * Secure values cannot be decrypted offline; they become the placeholder `[secret]`.
  */
-import { readFileSync, existsSync, readdirSync } from "node:fs";
+import { readFileSync, existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { parse } from "yaml";
-import { ConfigError, type ConfigIssue } from "../model/index.ts";
+import { ConfigError, type ConfigIssue, parseSettingsYaml, settingsText, stackSettingsConfig } from "../model/index.ts";
 
 /** Placeholder for every secret value in offline renders. */
 export const SECRET_PLACEHOLDER = "[secret]";
@@ -39,13 +38,15 @@ export function readProject(stackDir: string): PulumiProject {
   const file = join(stackDir, "Pulumi.yaml");
   if (!existsSync(stackDir)) throw new ConfigError([{ path: stackDir, message: "no such directory", fix: "pass the directory of a Pulumi project (the one holding Pulumi.yaml), e.g. infra/pulumi/gh-runner" }], "stack directory");
   if (!existsSync(file)) throw new ConfigError([{ path: file, message: "does not exist", fix: "pass the directory of a Pulumi project (the one holding Pulumi.yaml), e.g. infra/pulumi/gh-runner" }], "stack directory");
-  const doc = parse(readFileSync(file, "utf8")) as Record<string, unknown> | null;
+  const parsed = parseSettingsYaml(settingsText(readFileSync(file), file, "Pulumi project"), file, "Pulumi project");
+  const doc = parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
   const name = doc?.["name"];
   if (typeof name !== "string") throw new ConfigError([{ path: `${file}: name`, message: "is missing", fix: "give the project a name in Pulumi.yaml" }], "Pulumi project");
   const runtime = doc?.["runtime"];
   const runtimeName = typeof runtime === "string" ? runtime : (runtime as { name?: string } | undefined)?.name ?? "";
   const declarations: Record<string, ConfigDeclaration> = {};
-  const config = (doc?.["config"] ?? {}) as Record<string, unknown>;
+  const rawConfig = doc?.["config"] ?? {};
+  const config = rawConfig !== null && typeof rawConfig === "object" && !Array.isArray(rawConfig) ? (rawConfig as Record<string, unknown>) : {};
   for (const [rawKey, decl] of Object.entries(config)) {
     const key = rawKey.startsWith(`${name}:`) ? rawKey.slice(name.length + 1) : rawKey;
     declarations[key] = decl !== null && typeof decl === "object" && !Array.isArray(decl) ? (decl as ConfigDeclaration) : { default: decl };
@@ -134,9 +135,10 @@ export function readStackConfig(stackDir: string, project: PulumiProject, stack:
     const have = stacks.length === 0 ? "the project has no stack settings yet" : `the project's stacks: ${stacks.join(", ")}`;
     throw new ConfigError([{ path: file, message: `does not exist (${have})`, fix: stacks.length === 0 ? `create it with \`pulumi stack init ${stack}\`` : `pass --stack ${stacks[0]}${stacks.length > 1 ? " (or another listed stack)" : ""}, or create it with \`pulumi stack init ${stack}\`` }], "stack settings");
   }
-  // Anchors and aliases are fine in a stack file of one's own; keep a bound against alias bombs.
-  const doc = (parse(readFileSync(file, "utf8"), { maxAliasCount: 100_000 }) ?? {}) as { config?: Record<string, unknown> };
-  const raw = doc.config ?? {};
+  if (!statSync(file).isFile()) {
+    throw new ConfigError([{ path: file, message: "is a directory, not a stack settings file", fix: "pass the Pulumi.<stack>.yaml file itself" }], "stack settings");
+  }
+  const raw = stackSettingsConfig(readFileSync(file), file, project.name);
   const issues: ConfigIssue[] = [];
   const values: Record<string, string> = {};
   const secretKeys: string[] = [];
@@ -148,6 +150,10 @@ export function readStackConfig(stackDir: string, project: PulumiProject, stack:
     const key = colon < 0 ? fullKey : fullKey.slice(colon + 1);
     const target = `${ns}:${key}`;
     const { value, secret } = maskSecure(rawValue);
+    if (value === null) {
+      issues.push({ path: colon < 0 || ns === project.name ? key : fullKey, message: "has no value", fix: "give it a value, or remove the line" });
+      continue;
+    }
     if (ns === project.name) {
       seen.add(key);
       const decl = declared[key];

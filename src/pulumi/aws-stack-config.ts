@@ -7,27 +7,52 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { AWS_RUNNER_DEFAULTS, type AwsRunnerProfile, type AwsScope, ConfigError, type ConfigIssue, resolveAwsRunnerProfile, resolveAwsScope } from "../model/index.ts";
+import { AWS_RUNNER_DEFAULTS, type AwsRunnerProfile, type AwsScope, ConfigError, type ConfigIssue, type SettingsSpec, type StackSettingsSource, readSettings, requireSettings, resolveAwsRunnerProfile, resolveAwsScope } from "../model/index.ts";
 import { parseProfiles, type RunnerProfile } from "../model/profiles.ts";
 import { type AwsPrivateRoute, type ResolvedAwsRunnerNetworkOptions, resolveAwsRunnerNetworkOptions } from "./aws-runner-network.ts";
 import { awsRunnerFleetIssues } from "./aws-runner-fleet.ts";
 import { awsRunnerIamIssues } from "./aws-runner-iam.ts";
 import { type SecretIdBrokerArgs, secretIdBrokerIssues } from "./aws-secret-id-broker.ts";
-import { refuseUnknownKeys } from "./stack-config.ts";
+import { modelIssues, pulumiSettings } from "./stack-settings.ts";
 
-/** Scalar keys (typed in Pulumi.yaml) and structured keys (validated here) of the stack. */
-const AWS_STACK_SCALAR_KEYS = ["accountId", "profile", "profilesFile", "natSubnetCidr", "availabilityZone", "logRetentionDays", "instanceRefresh", "lifecycleHooks", "ebsKmsKeyId", "permissionsBoundaryArn"] as const;
-const AWS_STACK_STRUCTURED_KEYS = ["runner", "privateRoutes", "secretIdBroker", "tags"] as const;
+/** AWS limits on tags (User Guide, "Tag naming limits and requirements"). */
+export const AWS_TAG_LIMITS = { maxTags: 50, maxKeyLength: 128, maxValueLength: 256 } as const;
+
+/** The settings of the aws-firecracker-runners stack, and the provider settings it reads. */
+export const AWS_STACK_SETTINGS: SettingsSpec = {
+  accountId: { kind: "string", maxLength: 12 },
+  profile: { kind: "string", maxLength: 100 },
+  profilesFile: { kind: "string", maxLength: 4096 },
+  natSubnetCidr: { kind: "string", maxLength: 64 },
+  availabilityZone: { kind: "string", maxLength: 64 },
+  /** CloudWatch Logs retention; the allowed values are checked by the fleet. */
+  logRetentionDays: { kind: "integer", min: 1, max: 3653 },
+  instanceRefresh: { kind: "boolean" },
+  lifecycleHooks: { kind: "boolean" },
+  ebsKmsKeyId: { kind: "string", maxLength: 2048 },
+  permissionsBoundaryArn: { kind: "string", maxLength: 2048 },
+  runner: { kind: "mapping" },
+  /** A route table holds at most 50 routes by default (VPC quotas). */
+  privateRoutes: { kind: "list", maxItems: 50 },
+  secretIdBroker: { kind: "mapping" },
+  tags: { kind: "mapping" },
+  "aws:region": { kind: "string", maxLength: 64 },
+  "aws:allowedAccountIds": { kind: "list", maxItems: 100 },
+  "vault:address": { kind: "string", maxLength: 2048 },
+  "vault:token": { kind: "secret" },
+  "aws:accessKey": { kind: "secret" },
+  "aws:secretKey": { kind: "secret" },
+  "aws:token": { kind: "secret" },
+};
+
+/** Keys of one `privateRoutes` entry. */
+const ROUTE_KEYS = ["destinationCidrBlock", "transitGatewayId", "vpcPeeringConnectionId"] as const;
 
 /** Keys of `secretIdBroker` (the rest of the broker follows from the profile). */
 const BROKER_KEYS = { wrapTtlSeconds: "number", vaultAwsAuthMount: "string", vaultIamServerId: "string", stsEndpoint: "string", stsRegion: "string" } as const;
 
 /** Profile keys that come from the runner profiles file, never from the stack's `runner`. */
 const FROM_PROFILES_FILE = { labels: "labels", trustLevel: "trust", runnerGroup: "runnerGroup" } as const;
-
-/** Provider settings that hold credentials: accepted only as secrets. */
-const PROVIDER_SECRET_KEYS = ["vault:token", "aws:accessKey", "aws:secretKey", "aws:token"] as const;
 
 /** Defaults of the stack's own keys (Pulumi.yaml declares the same values). */
 export const AWS_STACK_DEFAULTS = {
@@ -54,29 +79,7 @@ export interface AwsRunnerStackConfig {
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
-function structured(config: pulumi.Config, key: string, issues: ConfigIssue[]): unknown {
-  const raw = config.get(key);
-  if (raw === undefined || raw === "") return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    issues.push({ path: key, message: "is not structured data", fix: `write ${key} as a YAML value in the stack file, or set it with \`pulumi config set --path '${key}...'\`` });
-    return undefined;
-  }
-}
-
-/** True when the full config key was given as a secret (`isConfigSecret` is missing from the SDK's types). */
-function isSecretSetting(fullKey: string): boolean {
-  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
-  return runtime.isConfigSecret?.(fullKey) ?? true;
-}
-
 const stringOr = (v: unknown, fallback: string): string => (typeof v === "string" ? v : fallback);
-
-const optionalString = (config: pulumi.Config, key: string): string | undefined => {
-  const v = config.get(key);
-  return v === undefined || v === "" ? undefined : v;
-};
 
 function readRunnerProfileEntry(file: string, name: string, issues: ConfigIssue[]): RunnerProfile | undefined {
   if (!existsSync(file)) {
@@ -107,32 +110,26 @@ function readRunnerProfileEntry(file: string, name: string, issues: ConfigIssue[
  * with every problem (stack key paths such as `runner.egress.allow[0].cidrs[0]`); no message
  * quotes a secret.
  */
-export function readAwsRunnerStackConfig(config: pulumi.Config = new pulumi.Config()): AwsRunnerStackConfig {
-  const project = config.name;
+export function readAwsRunnerStackConfig(source: StackSettingsSource = pulumiSettings()): AwsRunnerStackConfig {
+  const project = source.project;
   const subject = `${project} stack configuration`;
-  const issues: ConfigIssue[] = [];
-  try {
-    refuseUnknownKeys(project, [...AWS_STACK_SCALAR_KEYS, ...AWS_STACK_STRUCTURED_KEYS]);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    issues.push(...e.issues);
-  }
-
-  for (const key of PROVIDER_SECRET_KEYS) {
-    const [ns, k] = key.split(":") as [string, string];
-    if (new pulumi.Config(ns).get(k) !== undefined && !isSecretSetting(key)) {
-      issues.push({ path: key, message: "is set in plain text but must be a secret", fix: `run \`pulumi config rm ${key}\` and then \`pulumi config set --secret ${key} <value>\`, or use the provider's environment variables` });
-    }
-  }
+  const { values, issues } = readSettings(source, AWS_STACK_SETTINGS);
+  const text = (key: string): string | undefined => {
+    const v = values[key];
+    return typeof v === "string" && v !== "" ? v : undefined;
+  };
+  const provider = (fullKey: string): string | undefined => {
+    const v = source.get(fullKey);
+    return v === undefined || v === "" || issues.some((i) => i.path === fullKey) ? undefined : v;
+  };
 
   // Account and region: IAM ARNs are built from them.
-  const awsConfig = new pulumi.Config("aws");
-  const region = awsConfig.get("region");
-  const accountId = config.get("accountId") ?? "";
+  const region = provider("aws:region");
+  const accountId = text("accountId") ?? "";
   let scope: AwsScope | undefined;
-  if (region === undefined) {
+  if (region === undefined && !issues.some((i) => i.path === "aws:region")) {
     issues.push({ path: "aws:region", message: "is required and not set", fix: "run `pulumi config set aws:region <region>`, e.g. eu-west-1" });
-  } else {
+  } else if (region !== undefined) {
     try {
       scope = resolveAwsScope({ region, accountId });
     } catch (e) {
@@ -140,14 +137,20 @@ export function readAwsRunnerStackConfig(config: pulumi.Config = new pulumi.Conf
       issues.push(...e.issues.map((i) => ({ ...i, path: i.path === "region" ? "aws:region" : i.path })));
     }
   }
-  const allowed = structured(awsConfig, "allowedAccountIds", issues);
+  const allowedRaw = provider("aws:allowedAccountIds");
+  let allowed: unknown;
+  try {
+    allowed = allowedRaw === undefined ? undefined : JSON.parse(allowedRaw);
+  } catch {
+    allowed = undefined;
+  }
   if (Array.isArray(allowed) && scope !== undefined && !allowed.map(String).includes(scope.accountId)) {
     issues.push({ path: "aws:allowedAccountIds", message: `does not include accountId ${scope.accountId}, so the provider would refuse to deploy`, fix: "make aws:allowedAccountIds and accountId name the same account" });
   }
 
   // Labels, trust and group come from the runner profiles file.
-  const profileName = config.get("profile") ?? AWS_STACK_DEFAULTS.profile;
-  const profilesFileSetting = config.get("profilesFile") ?? AWS_STACK_DEFAULTS.profilesFile;
+  const profileName = text("profile") ?? AWS_STACK_DEFAULTS.profile;
+  const profilesFileSetting = text("profilesFile") ?? AWS_STACK_DEFAULTS.profilesFile;
   const profilesFile = resolve(process.cwd(), profilesFileSetting);
   let entry: RunnerProfile | undefined;
   try {
@@ -158,9 +161,11 @@ export function readAwsRunnerStackConfig(config: pulumi.Config = new pulumi.Conf
   }
 
   // The runner profile.
-  const runner = structured(config, "runner", issues);
+  const runner = values["runner"];
   let profile: AwsRunnerProfile | undefined;
-  if (runner === undefined) {
+  if (issues.some((i) => i.path === "runner")) {
+    // reported by the reader
+  } else if (runner === undefined) {
     issues.push({ path: "runner", message: "is required and not set", fix: "describe the runners under runner: { githubUrl, egress: { allow: [...] }, vault: { address } } in the stack file (see README.md)" });
   } else if (!isObject(runner)) {
     issues.push({ path: "runner", message: "is not a mapping", fix: "write runner as a mapping of profile keys (see README.md)" });
@@ -168,7 +173,7 @@ export function readAwsRunnerStackConfig(config: pulumi.Config = new pulumi.Conf
     for (const [key, from] of Object.entries(FROM_PROFILES_FILE)) {
       if (key in runner) issues.push({ path: `runner.${key}`, message: `comes from profile "${profileName}" of the runner profiles file (its ${from}), not from the stack`, fix: `remove runner.${key}; change ${from} of "${profileName}" in the profiles file instead` });
     }
-    const vaultAddress = new pulumi.Config("vault").get("address");
+    const vaultAddress = provider("vault:address");
     const vaultInput = isObject(runner["vault"]) ? runner["vault"] : undefined;
     const input: Record<string, unknown> = {
       ...runner,
@@ -176,23 +181,18 @@ export function readAwsRunnerStackConfig(config: pulumi.Config = new pulumi.Conf
       ...(entry === undefined ? {} : { labels: [...entry.labels], trustLevel: entry.trust, ...(entry.runnerGroup === undefined || entry.runnerGroup === "Default" ? {} : { runnerGroup: entry.runnerGroup }) }),
     };
     for (const key of Object.keys(FROM_PROFILES_FILE)) if (entry === undefined || key in runner) delete input[key];
-    try {
-      profile = resolveAwsRunnerProfile(input);
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      issues.push(...e.issues.map((i) => ({ ...i, path: i.path === "" ? "runner" : `runner.${i.path}` })));
-    }
+    issues.push(...modelIssues(() => (profile = resolveAwsRunnerProfile(input)), issues, "runner"));
   }
 
   // Network, IAM and fleet options.
-  const routes = structured(config, "privateRoutes", issues) ?? [];
-  if (!Array.isArray(routes) || !routes.every(isObject)) issues.push({ path: "privateRoutes", message: "is not a list of routes", fix: "write privateRoutes as a list of { destinationCidrBlock, transitGatewayId | vpcPeeringConnectionId }" });
-  const natSubnetCidr = optionalString(config, "natSubnetCidr");
-  const availabilityZone = optionalString(config, "availabilityZone");
+  const routes = values["privateRoutes"] ?? [];
+  issues.push(...routeIssues(routes));
+  const natSubnetCidr = text("natSubnetCidr");
+  const availabilityZone = text("availabilityZone");
   // Checked even when the profile has problems (against its blocks as given), so every problem shows at once.
   const d = AWS_RUNNER_DEFAULTS;
   const blocks = profile ?? { vpcCidr: stringOr(isObject(runner) ? runner["vpcCidr"] : undefined, d.vpcCidr), subnetCidr: stringOr(isObject(runner) ? runner["subnetCidr"] : undefined, d.subnetCidr) };
-  const routeList = Array.isArray(routes) && routes.every(isObject) ? (routes as unknown as AwsPrivateRoute[]) : [];
+  const routeList = Array.isArray(routes) && routes.every(isObject) && routes.every((r) => Object.keys(r).every((k) => (ROUTE_KEYS as readonly string[]).includes(k))) ? (routes as unknown as AwsPrivateRoute[]) : [];
   let network: ResolvedAwsRunnerNetworkOptions | undefined;
   try {
     network = resolveAwsRunnerNetworkOptions(blocks, { ...(natSubnetCidr === undefined ? {} : { natSubnetCidr }), ...(availabilityZone === undefined ? {} : { availabilityZone }), privateRoutes: routeList });
@@ -200,13 +200,13 @@ export function readAwsRunnerStackConfig(config: pulumi.Config = new pulumi.Conf
     if (!(e instanceof ConfigError)) throw e;
     issues.push(...e.issues);
   }
-  const permissionsBoundaryArn = optionalString(config, "permissionsBoundaryArn");
-  const ebsKmsKeyId = optionalString(config, "ebsKmsKeyId");
-  const logRetentionDays = config.getNumber("logRetentionDays");
+  const permissionsBoundaryArn = text("permissionsBoundaryArn");
+  const ebsKmsKeyId = text("ebsKmsKeyId");
+  const logRetentionDays = typeof values["logRetentionDays"] === "number" ? values["logRetentionDays"] : undefined;
   issues.push(...awsRunnerIamIssues({ ...(permissionsBoundaryArn === undefined ? {} : { permissionsBoundaryArn }) }));
   issues.push(...awsRunnerFleetIssues({ ...(ebsKmsKeyId === undefined ? {} : { ebsKmsKeyId }), ...(logRetentionDays === undefined ? {} : { logRetentionDays }) }));
 
-  const brokerInput = structured(config, "secretIdBroker", issues) ?? {};
+  const brokerInput = values["secretIdBroker"] ?? {};
   const broker: Record<string, unknown> = {};
   if (!isObject(brokerInput)) issues.push({ path: "secretIdBroker", message: "is not a mapping", fix: `write secretIdBroker as a mapping of ${Object.keys(BROKER_KEYS).join(", ")}` });
   else {
@@ -219,15 +219,12 @@ export function readAwsRunnerStackConfig(config: pulumi.Config = new pulumi.Conf
     if (profile !== undefined) issues.push(...secretIdBrokerIssues({ profile, ...broker }).map((i) => ({ ...i, path: `secretIdBroker.${i.path}` })));
   }
 
-  const tags = structured(config, "tags", issues) ?? {};
-  if (!isObject(tags)) issues.push({ path: "tags", message: "is not a mapping", fix: "write tags as key: value pairs" });
-  else for (const [k, v] of Object.entries(tags)) {
-    if (typeof v !== "string") issues.push({ path: `tags.${k}`, message: "is not a string", fix: "quote the tag value" });
-    else if (k.toLowerCase().startsWith("aws:")) issues.push({ path: `tags.${k}`, message: 'uses the reserved prefix "aws:"', fix: "rename the tag" });
-  }
+  const tags = values["tags"] ?? {};
+  if (isObject(tags)) issues.push(...tagIssues(tags));
 
-  if (issues.length > 0 || profile === undefined || scope === undefined || entry === undefined || network === undefined) {
-    throw new ConfigError(issues.length > 0 ? issues : [{ path: "", message: "is incomplete", fix: "see the problems above" }], subject);
+  requireSettings(issues, subject);
+  if (profile === undefined || scope === undefined || entry === undefined || network === undefined) {
+    throw new ConfigError([{ path: "", message: "is incomplete", fix: "see the problems above" }], subject);
   }
   return {
     profile,
@@ -237,11 +234,52 @@ export function readAwsRunnerStackConfig(config: pulumi.Config = new pulumi.Conf
     iam: permissionsBoundaryArn === undefined ? {} : { permissionsBoundaryArn },
     fleet: {
       ...(logRetentionDays === undefined ? {} : { logRetentionDays }),
-      instanceRefresh: config.getBoolean("instanceRefresh") ?? true,
-      lifecycleHooks: config.getBoolean("lifecycleHooks") ?? true,
+      instanceRefresh: values["instanceRefresh"] !== false,
+      lifecycleHooks: values["lifecycleHooks"] !== false,
       ...(ebsKmsKeyId === undefined ? {} : { ebsKmsKeyId }),
     },
     broker: broker as AwsRunnerStackConfig["broker"],
     tags: tags as Record<string, string>,
   };
+}
+
+/** Problems of `privateRoutes`: each entry a mapping of the route keys, each destination once. */
+function routeIssues(routes: unknown): ConfigIssue[] {
+  if (!Array.isArray(routes)) return [];
+  const issues: ConfigIssue[] = [];
+  const seen = new Map<string, number>();
+  routes.forEach((r, i) => {
+    if (!isObject(r)) {
+      issues.push({ path: `privateRoutes[${i}]`, message: "is not a route", fix: "write each route as { destinationCidrBlock, transitGatewayId | vpcPeeringConnectionId }" });
+      return;
+    }
+    for (const k of Object.keys(r)) {
+      if (!(ROUTE_KEYS as readonly string[]).includes(k)) issues.push({ path: `privateRoutes[${i}].${k}`, message: "is not a key of a route", fix: `remove it; a route has ${ROUTE_KEYS.join(", ")}` });
+    }
+    const dest = r["destinationCidrBlock"];
+    if (typeof dest === "string") {
+      const first = seen.get(dest);
+      if (first !== undefined) issues.push({ path: `privateRoutes[${i}].destinationCidrBlock`, message: `repeats privateRoutes[${first}]`, fix: "route each destination once" });
+      else seen.set(dest, i);
+    }
+  });
+  return issues;
+}
+
+/** Problems of `tags` against AWS's tag limits. */
+function tagIssues(tags: Record<string, unknown>): ConfigIssue[] {
+  const { maxTags, maxKeyLength, maxValueLength } = AWS_TAG_LIMITS;
+  const entries = Object.entries(tags);
+  // The stack adds its own tags (Name and the runner-fleet tags) besides these.
+  if (entries.length > maxTags - 5) return [{ path: "tags", message: `has ${entries.length} tags; AWS allows ${maxTags} per resource and the stack sets 5 of its own`, fix: `keep at most ${maxTags - 5} tags` }];
+  const issues: ConfigIssue[] = [];
+  for (const [k, v] of entries) {
+    const path = `tags.${k.length > 40 ? `${k.slice(0, 40)}…` : k}`;
+    if (typeof v !== "string") issues.push({ path, message: "is not text", fix: "quote the tag value" });
+    else if (k.length === 0 || k.length > maxKeyLength) issues.push({ path, message: `has a key of ${k.length} characters; AWS allows 1-${maxKeyLength}`, fix: "shorten the tag key" });
+    else if (v.length > maxValueLength) issues.push({ path, message: `has a value of ${v.length} characters; AWS allows at most ${maxValueLength}`, fix: "shorten the tag value" });
+    else if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(k) || !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(v)) issues.push({ path, message: "uses characters AWS does not allow in tags", fix: "use letters, digits, spaces and _ . : / = + - @ only" });
+    else if (k.toLowerCase().startsWith("aws:")) issues.push({ path, message: 'uses the reserved prefix "aws:"', fix: "rename the tag" });
+  }
+  return issues;
 }

@@ -5,16 +5,23 @@
  * sits in a stack file. Every problem is reported at once.
  */
 import { readFileSync } from "node:fs";
-import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, type ConfigIssue, checkSshKeyPath, deployTimePlaceholder, resolveForgejoVm } from "../model/index.ts";
-import { optionalSecret, refuseUnknownKeys } from "./stack-config.ts";
+import type * as pulumi from "@pulumi/pulumi";
+import { type SettingsSpec, type StackSettingsSource, checkSshKeyPath, deployTimePlaceholder, readSettings, requireSettings, resolveForgejoVm } from "../model/index.ts";
+import { modelIssues, pulumiSettings, secretSetting } from "./stack-settings.ts";
 
 /** The environment variable that names the SSH private key for the libvirt host. */
 export const RUNNER_SSH_KEY_PATH_ENV = "RUNNER_SSH_KEY_PATH";
 
-/** Structured settings (objects; Pulumi.yaml cannot declare their shape, so the model checks them). */
-const STRUCTURED_KEYS = ["host", "forge", "vm", "runner"] as const;
-const KEYS = [...STRUCTURED_KEYS, "forgeApiToken", "libvirtHostKey"] as const;
+/** The settings of the foundation-runners stack. */
+export const FOUNDATION_RUNNERS_SETTINGS: SettingsSpec = {
+  host: { kind: "mapping" },
+  forge: { kind: "mapping" },
+  vm: { kind: "mapping" },
+  runner: { kind: "mapping" },
+  forgeApiToken: { kind: "secret", maxLength: 1024 },
+  /** One OpenSSH public key line; the largest (RSA 16384) is under 3 KiB. */
+  libvirtHostKey: { kind: "string", maxLength: 8192 },
+};
 /** An SSH public key as `ssh-keyscan` prints it, without the host name: `<type> <base64> [comment]`. */
 const HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) AAAA[A-Za-z0-9+/]+={0,2}( [^\n]*)?$/;
 
@@ -34,32 +41,15 @@ export interface FoundationRunnersEnvironment {
   readonly readKey?: (path: string) => string;
 }
 
-function structured(config: pulumi.Config, key: string, issues: ConfigIssue[]): Record<string, unknown> | undefined {
-  const raw = config.get(key);
-  if (raw === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(raw);
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  issues.push({ path: key, message: "is not an object of settings", fix: `set it as a YAML mapping in the stack file, or key by key with \`pulumi config set --path ${key}.<name> <value>\`` });
-  return undefined;
-}
-
 /**
  * Reads the stack settings and the environment. Throws a {@link ConfigError} listing every problem:
  * unknown keys first (on their own), then the model, the SSH key and the API token together.
  */
-export function readFoundationRunnersStackConfig(env: FoundationRunnersEnvironment, config: pulumi.Config = new pulumi.Config()): FoundationRunnersStackConfig {
-  refuseUnknownKeys(config.name, KEYS);
-  const subject = `${config.name} stack configuration`;
-  const issues: ConfigIssue[] = [];
+export function readFoundationRunnersStackConfig(env: FoundationRunnersEnvironment, source: StackSettingsSource = pulumiSettings()): FoundationRunnersStackConfig {
+  const subject = `${source.project} stack configuration`;
+  const { values, secrets, issues } = readSettings(source, FOUNDATION_RUNNERS_SETTINGS);
   const input: Record<string, unknown> = {};
-  for (const key of STRUCTURED_KEYS) {
-    const value = structured(config, key, issues);
-    if (value !== undefined) input[key] = value;
-  }
+  for (const key of ["host", "forge", "vm", "runner"]) if (values[key] !== undefined) input[key] = values[key];
 
   const host = { ...((input["host"] as Record<string, unknown> | undefined) ?? {}) };
   if ("sshKeyPath" in host) {
@@ -78,33 +68,23 @@ export function readFoundationRunnersStackConfig(env: FoundationRunnersEnvironme
   host["sshKeyPath"] = keyPath === "" ? "unset" : keyPath;
   input["host"] = host;
 
-  let tokenSource: unknown = "api";
-  try {
-    tokenSource = resolveForgejoVm(input).forge.tokenSource;
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    // A missing key path is reported once, under the environment variable.
-    issues.push(...e.issues.filter((i) => i.path !== "host.sshKeyPath"));
-    tokenSource = (input["forge"] as { tokenSource?: unknown } | undefined)?.tokenSource ?? "api";
-  }
-
-  let forgeApiToken: pulumi.Output<string> | undefined;
-  try {
-    forgeApiToken = optionalSecret(config, "forgeApiToken", subject);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    issues.push(...e.issues);
-  }
-  if (tokenSource === "api" && forgeApiToken === undefined && issues.every((i) => i.path !== "forgeApiToken")) {
+  // A missing key path is reported once, under the environment variable.
+  const vmIssues = modelIssues(() => resolveForgejoVm(input), issues).filter((i) => i.path !== "host.sshKeyPath");
+  issues.push(...vmIssues);
+  const forge = input["forge"];
+  const tokenSource = (forge !== null && typeof forge === "object" ? (forge as { tokenSource?: unknown }).tokenSource : undefined) ?? "api";
+  const hasToken = secrets.has("forgeApiToken");
+  if (tokenSource === "api" && !hasToken && issues.every((i) => i.path !== "forgeApiToken")) {
     issues.push({ path: "forgeApiToken", message: 'is not set while forge.tokenSource is "api"', fix: "run `pulumi config set --secret forgeApiToken <token>` with a Forgejo access token (docs/forgejo-token.md lists the scope it needs), or mint over SSH (forge.tokenSource: ssh)" });
   }
-  if (tokenSource === "ssh" && forgeApiToken !== undefined) {
+  if (tokenSource === "ssh" && hasToken) {
     issues.push({ path: "forgeApiToken", message: 'is set while forge.tokenSource is "ssh"', fix: "remove it (`pulumi config rm forgeApiToken`), or use forge.tokenSource: api" });
   }
-  const hostKey = config.get("libvirtHostKey") ?? "";
+  const hostKey = typeof values["libvirtHostKey"] === "string" ? values["libvirtHostKey"] : "";
   if (hostKey !== "" && !HOST_KEY.test(hostKey.trim())) {
     issues.push({ path: "libvirtHostKey", message: "is not an SSH public host key", fix: "give the host's key as `<type> <base64>`, e.g. the output of `ssh-keyscan -t ed25519 <host.address>` without the leading host name (compare its fingerprint with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the host)" });
   }
-  if (issues.length > 0) throw new ConfigError(issues, subject);
+  requireSettings(issues, subject);
+  const forgeApiToken = hasToken ? secretSetting(source, "forgeApiToken") : undefined;
   return { vm: input, forgeApiToken, hostKey: hostKey === "" ? undefined : hostKey.trim() };
 }

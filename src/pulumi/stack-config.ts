@@ -1,13 +1,22 @@
 /**
- * Reads a stack's configuration into the plain model. Keys that decide which resources exist
- * are plain data; secrets are read as Pulumi secrets and never enter the model.
+ * Reads the Kubernetes stacks' settings (gh-runner, gh-runners-firecracker) into the plain model
+ * through the one settings reader. Keys that decide which resources exist are plain data; secrets
+ * are read as Pulumi secrets and never enter the model.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { type ArcScaleSetInput, ConfigError, type ConfigIssue, type GhRunnerFleetInput, resolveGhRunnerFleet } from "../model/index.ts";
+import type * as pulumi from "@pulumi/pulumi";
+import { type ArcScaleSetInput, type GhRunnerFleetInput, type ConfigIssue, type SettingsSpec, type StackSettingsSource, readSettings, requireSettings, resolveArcScaleSet, resolveGhRunnerFleet } from "../model/index.ts";
+import { modelIssues, pulumiSettings, secretSetting } from "./stack-settings.ts";
 
-/** Configuration keys of the gh-runner stack (besides the secret `githubToken`). */
-const GH_RUNNER_KEYS = ["namespace", "githubRepo", "githubUrl", "runners", "codexConfig", "adoptExisting"] as const;
-const GH_RUNNER_SECRET_KEYS = ["githubToken"] as const;
+/** The settings of the gh-runner stack. */
+export const GH_RUNNER_SETTINGS: SettingsSpec = {
+  namespace: { kind: "string", maxLength: 63 },
+  githubRepo: { kind: "string", maxLength: 140 },
+  githubUrl: { kind: "string", maxLength: 2048 },
+  runners: { kind: "list", maxItems: 200 },
+  codexConfig: { kind: "mapping" },
+  adoptExisting: { kind: "boolean" },
+  githubToken: { kind: "secret" },
+};
 
 export interface GhRunnerStackConfig {
   readonly fleet: GhRunnerFleetInput;
@@ -16,82 +25,72 @@ export interface GhRunnerStackConfig {
   readonly githubToken: pulumi.Output<string> | undefined;
 }
 
+/** Picks the model's keys out of the read settings. */
+function pick(values: Readonly<Record<string, unknown>>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (values[k] !== undefined && values[k] !== "") out[k] = values[k];
+  return out;
+}
+
 /**
- * Reads the gh-runner stack config. The optional `githubToken` is refused in plain text (never
- * quoted); unknown keys are reported together with every problem of the fleet.
+ * Reads the gh-runner stack's settings. Every problem (unknown keys, kinds, the fleet's own
+ * problems, secrets in plain text) is reported at once, never quoting a secret.
  */
-export function readGhRunnerStackConfig(config: pulumi.Config = new pulumi.Config()): GhRunnerStackConfig {
-  const subject = "gh-runner stack configuration";
-  const unknown = unknownKeyIssues(config.name, [...GH_RUNNER_KEYS, ...GH_RUNNER_SECRET_KEYS]);
-  const fleet: Record<string, unknown> = {};
-  for (const key of GH_RUNNER_KEYS) {
-    if (key === "adoptExisting") continue;
-    const raw = config.get(key);
-    if (raw === undefined) continue;
-    fleet[key] = key === "runners" || key === "codexConfig" ? parseJson(raw, key) : raw;
-  }
-  if (unknown.length > 0) {
-    // Report unknown keys together with every problem of the fleet itself.
-    let modelIssues: readonly ConfigIssue[] = [];
-    try {
-      resolveGhRunnerFleet(fleet);
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      modelIssues = e.issues;
-    }
-    throw new ConfigError([...unknown, ...modelIssues], subject);
-  }
+export function readGhRunnerStackConfig(source: StackSettingsSource = pulumiSettings()): GhRunnerStackConfig {
+  const { values, issues } = readSettings(source, GH_RUNNER_SETTINGS);
+  const fleet = pick(values, ["namespace", "githubRepo", "githubUrl", "runners", "codexConfig"]);
+  issues.push(...modelIssues(() => resolveGhRunnerFleet(fleet), issues));
+  requireSettings(issues, `${source.project} stack configuration`);
   return {
     fleet: fleet as GhRunnerFleetInput,
-    adoptExisting: config.getBoolean("adoptExisting") ?? false,
-    githubToken: optionalSecret(config, "githubToken", subject),
+    adoptExisting: values["adoptExisting"] === true,
+    githubToken: secretSetting(source, "githubToken"),
   };
 }
 
-function parseJson(raw: string, key: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new ConfigError([{ path: key, message: "is not structured data", fix: `set it as a YAML value of the right type in the stack file, or with \`pulumi config set --path '${key}...'\`` }], "stack configuration");
-  }
-}
+/** The settings of the gh-runners-firecracker stack. */
+export const ARC_SETTINGS: SettingsSpec = {
+  githubScope: { kind: "string", maxLength: 200 },
+  githubUrl: { kind: "string", maxLength: 2048 },
+  credentials: { kind: "mapping" },
+  minRunners: { kind: "integer", min: 0, max: 10_000 },
+  maxRunners: { kind: "integer", min: 1, max: 10_000 },
+  scaleSetName: { kind: "string", maxLength: 45 },
+  runnerGroup: { kind: "string", maxLength: 100 },
+  runnerLabels: { kind: "list", maxItems: 100 },
+  useFirecracker: { kind: "boolean" },
+  runnerImage: { kind: "string", maxLength: 512 },
+  resources: { kind: "mapping" },
+  podCidr: { kind: "string", maxLength: 64 },
+  serviceCidr: { kind: "string", maxLength: 64 },
+  nodeCidrs: { kind: "list", maxItems: 256 },
+  firecrackerNodes: { kind: "list", maxItems: 1000 },
+  githubToken: { kind: "secret" },
+  githubAppPrivateKey: { kind: "secret" },
+};
 
-/** Stack settings of this project that the program does not read (typos, stale keys), as issues. */
-export function unknownKeyIssues(project: string, known: readonly string[]): ConfigIssue[] {
-  const prefix = `${project}:`;
-  return Object.keys(pulumi.runtime.allConfig())
-    .filter((k) => k.startsWith(prefix))
-    .map((k) => k.slice(prefix.length))
-    .filter((k) => !known.includes(k))
-    .map((k) => ({ path: k, message: `is not a configuration key of project ${project}`, fix: `remove it (\`pulumi config rm ${k}\`) or correct its spelling; known keys: ${known.join(", ")}` }));
-}
+const ARC_MODEL_KEYS = ["githubScope", "githubUrl", "credentials", "minRunners", "maxRunners", "scaleSetName", "runnerGroup", "runnerLabels", "useFirecracker", "runnerImage", "resources", "podCidr", "serviceCidr", "nodeCidrs"] as const;
 
-/** Refuses stack settings of this project that the program does not read. */
-export function refuseUnknownKeys(project: string, known: readonly string[]): void {
-  const issues = unknownKeyIssues(project, known);
-  if (issues.length > 0) throw new ConfigError(issues, `${project} stack configuration`);
-}
+/** An SSH target as `npm run bootstrap:firecracker-nodes` takes it: `[user@]host`. */
+const SSH_TARGET = /^(?:[a-z_][a-z0-9_-]{0,31}@)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$/;
 
-/**
- * True when the stack setting `key` of this project was given as a secret. (`isConfigSecret` is
- * part of the SDK's runtime but missing from its type declarations.)
- */
-function isSecretSetting(config: pulumi.Config, key: string): boolean {
-  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
-  return runtime.isConfigSecret?.(`${config.name}:${key}`) ?? true;
+/** Problems of `firecrackerNodes`: SSH targets, each once. */
+export function firecrackerNodeIssues(nodes: unknown): ConfigIssue[] {
+  if (!Array.isArray(nodes)) return [];
+  const issues: ConfigIssue[] = [];
+  const seen = new Map<string, number>();
+  nodes.forEach((n, i) => {
+    const path = `firecrackerNodes[${i}]`;
+    if (typeof n !== "string" || !SSH_TARGET.test(n) || n.length > 255) {
+      issues.push({ path, message: typeof n === "string" ? "is not an SSH target" : "must be text", fix: 'write each node as "[user@]host", e.g. "root@k3s-node-1.lan"' });
+      return;
+    }
+    const first = seen.get(n);
+    if (first !== undefined) issues.push({ path, message: `repeats firecrackerNodes[${first}]`, fix: "list each node once" });
+    else seen.set(n, i);
+  });
+  return issues;
 }
-
-/** Reads an optional secret setting, refusing it when it was set in plain text (never quoting it). */
-export function optionalSecret(config: pulumi.Config, key: string, subject: string): pulumi.Output<string> | undefined {
-  if (config.get(key) === undefined) return undefined;
-  if (!isSecretSetting(config, key)) {
-    throw new ConfigError([{ path: key, message: "is set in plain text but must be a secret", fix: `run \`pulumi config rm ${key}\` and then \`pulumi config set --secret ${key} <value>\`` }], subject);
-  }
-  return config.getSecret(key);
-}
-
-const ARC_KEYS = ["githubScope", "githubUrl", "credentials", "minRunners", "maxRunners", "scaleSetName", "runnerGroup", "runnerLabels", "useFirecracker", "runnerImage", "resources", "podCidr", "serviceCidr", "nodeCidrs"] as const;
-const ARC_STRUCTURED = new Set(["credentials", "runnerLabels", "resources", "nodeCidrs", "minRunners", "maxRunners", "useFirecracker"]);
 
 export interface ArcStackConfig {
   readonly config: ArcScaleSetInput;
@@ -99,19 +98,16 @@ export interface ArcStackConfig {
   readonly appPrivateKey: pulumi.Output<string> | undefined;
 }
 
-/** Reads the gh-runners-firecracker stack config into the scale-set model plus its secrets. */
-export function readArcStackConfig(config: pulumi.Config = new pulumi.Config()): ArcStackConfig {
-  refuseUnknownKeys(config.name, [...ARC_KEYS, "githubToken", "githubAppPrivateKey", "firecrackerNodes"]);
-  const subject = `${config.name} stack configuration`;
-  const out: Record<string, unknown> = {};
-  for (const key of ARC_KEYS) {
-    const raw = config.get(key);
-    if (raw === undefined || raw === "") continue;
-    out[key] = ARC_STRUCTURED.has(key) ? parseJson(raw, key) : raw;
-  }
+/** Reads the gh-runners-firecracker stack's settings into the scale-set model plus its secrets. */
+export function readArcStackConfig(source: StackSettingsSource = pulumiSettings()): ArcStackConfig {
+  const { values, issues } = readSettings(source, ARC_SETTINGS);
+  const config = pick(values, ARC_MODEL_KEYS);
+  issues.push(...firecrackerNodeIssues(values["firecrackerNodes"]));
+  issues.push(...modelIssues(() => resolveArcScaleSet(config), issues));
+  requireSettings(issues, `${source.project} stack configuration`);
   return {
-    config: out as ArcScaleSetInput,
-    githubToken: optionalSecret(config, "githubToken", subject),
-    appPrivateKey: optionalSecret(config, "githubAppPrivateKey", subject),
+    config: config as ArcScaleSetInput,
+    githubToken: secretSetting(source, "githubToken"),
+    appPrivateKey: secretSetting(source, "githubAppPrivateKey"),
   };
 }

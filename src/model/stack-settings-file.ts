@@ -1,0 +1,135 @@
+/**
+ * Parses a Pulumi stack settings file (`Pulumi.<stack>.yaml`) or project file (`Pulumi.yaml`) the
+ * safe way: bytes checked first (size, UTF-8, not binary), YAML parsed with limits (one document,
+ * alias count, nesting depth, unique keys), then the file's overall shape with one precise message
+ * (empty, not a mapping, no `config:` mapping). Every problem names the file, and the line where
+ * there is one. Values are never quoted back.
+ */
+import { LineCounter, parseAllDocuments } from "yaml";
+import { redactCredentials } from "./credential-shape.ts";
+import { didYouMean } from "./did-you-mean.ts";
+import { ConfigError } from "./issues.ts";
+
+/** Limits of a settings file; real ones are a few kilobytes. */
+export const SETTINGS_FILE_LIMITS = {
+  /** Bytes in the file. */
+  maxBytes: 1024 * 1024,
+  /** Alias expansions (`*anchor`), against alias bombs. */
+  maxAliasCount: 1000,
+  /** Nesting of mappings and lists. */
+  maxDepth: 32,
+} as const;
+
+/** Top-level keys of a stack settings file (Pulumi's own). */
+const STACK_FILE_KEYS = ["config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"] as const;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+function refuse(file: string, message: string, fix: string, subject = "stack settings"): never {
+  throw new ConfigError([{ path: file, message, fix }], subject);
+}
+
+/** The text of a settings file's bytes, refusing what is not UTF-8 text. */
+export function settingsText(bytes: Uint8Array, file: string, subject = "stack settings"): string {
+  const limit = SETTINGS_FILE_LIMITS.maxBytes;
+  if (bytes.length > limit) refuse(file, `is ${(bytes.length / 1024 / 1024).toFixed(1)} MiB; a settings file is at most ${limit / 1024 / 1024} MiB`, "keep only settings in it; large values (keys, files) belong in files or secrets that the settings name", subject);
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    refuse(file, "is UTF-16 text, not UTF-8", `convert it, e.g. \`iconv -f UTF-16 -t UTF-8 ${file} > fixed.yaml\``, subject);
+  }
+  if (bytes.includes(0)) refuse(file, "is binary, not YAML text (it holds NUL bytes)", "pass the stack's Pulumi.<stack>.yaml, a YAML text file", subject);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    refuse(file, "is not UTF-8 text", "save it as UTF-8 (the encoding Pulumi reads)", subject);
+  }
+  return text.startsWith("\ufeff") ? text.slice(1) : text;
+}
+
+/** The deepest nesting of mappings and lists in `value` (iterative: values may be deep). */
+function depthOf(value: unknown, stopAt: number): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    const depth = d + 1;
+    if (depth > max) max = depth;
+    if (max > stopAt) return max;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) stack.push([x, depth]);
+  }
+  return max;
+}
+
+/** Parses one YAML document with the limits; the result is plain data. */
+export function parseSettingsYaml(text: string, file: string, subject = "stack settings"): unknown {
+  const lines = new LineCounter();
+  let docs;
+  try {
+    docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  } catch (e) {
+    refuse(file, `cannot be parsed as YAML (${redactCredentials(e instanceof Error ? e.message : String(e)).slice(0, 200)})`, "correct the YAML", subject);
+  }
+  if (!Array.isArray(docs)) docs = [docs];
+  const at = (pos: number | undefined) => {
+    const p = lines.linePos(pos ?? 0);
+    return `${file}:${p.line}:${p.col}`;
+  };
+  for (const doc of docs) {
+    const err = doc.errors[0];
+    if (err !== undefined) {
+      const what = redactCredentials(err.message.split("\n")[0] ?? "").slice(0, 200);
+      const fix = /unique/i.test(what) ? "give each key once (a key written twice is ambiguous)" : /tab/i.test(what) ? "indent with spaces, not tabs" : "correct the YAML at that line (quotes closed, indentation with spaces, one `key: value` per line)";
+      throw new ConfigError([{ path: at(err.pos[0]), message: `is not valid YAML: ${what}`, fix }], subject);
+    }
+  }
+  if (docs.length > 1) throw new ConfigError([{ path: at(docs[1]!.range[0]), message: `holds ${docs.length} YAML documents; a settings file holds one`, fix: "remove the `---` separators and keep one document" }], subject);
+  const doc = docs[0];
+  if (doc === undefined) return null;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: SETTINGS_FILE_LIMITS.maxAliasCount });
+  } catch (e) {
+    const alias = e instanceof Error && /alias/i.test(e.message);
+    refuse(
+      file,
+      alias ? `expands too many aliases (more than ${SETTINGS_FILE_LIMITS.maxAliasCount}: an alias bomb?)` : "nests too deeply to read",
+      alias ? "write the values out, or use fewer `*alias` references" : `keep mappings and lists at most ${SETTINGS_FILE_LIMITS.maxDepth} levels deep`,
+      subject,
+    );
+  }
+  if (depthOf(value, SETTINGS_FILE_LIMITS.maxDepth) > SETTINGS_FILE_LIMITS.maxDepth) {
+    refuse(file, `nests mappings and lists more than ${SETTINGS_FILE_LIMITS.maxDepth} levels deep`, `keep settings at most ${SETTINGS_FILE_LIMITS.maxDepth} levels deep`, subject);
+  }
+  return value;
+}
+
+/**
+ * The `config:` mapping of a stack settings file, after checking the file's shape. `project` is
+ * the project's name, used to recognise settings written at the top level.
+ */
+export function stackSettingsConfig(bytes: Uint8Array, file: string, project: string): Record<string, unknown> {
+  const doc = parseSettingsYaml(settingsText(bytes, file), file);
+  const example = `config:\n    ${project}:<key>: <value>`;
+  if (doc === null || doc === undefined || (typeof doc === "string" && doc.trim() === "")) {
+    refuse(file, "is empty", `write the stack's settings as \`${example}\`, or set them with \`pulumi config set <key> <value>\``);
+  }
+  if (!isRecord(doc)) {
+    refuse(file, `holds ${Array.isArray(doc) ? "a list" : "a single value"} at the top level, not a mapping`, `write the stack's settings as \`${example}\``);
+  }
+  const unknown = Object.keys(doc).filter((k) => !(STACK_FILE_KEYS as readonly string[]).includes(k));
+  if (!("config" in doc)) {
+    const settingsAtTop = unknown.filter((k) => k.includes(":"));
+    if (settingsAtTop.length > 0) refuse(file, `has settings at the top level (${settingsAtTop.slice(0, 3).join(", ")}) instead of under config:`, "indent them under a `config:` line");
+    refuse(file, "has no config: mapping", `write the stack's settings as \`${example}\``);
+  }
+  const issues = unknown.map((k) => {
+    const near = didYouMean(k, STACK_FILE_KEYS);
+    return { path: `${file}: ${k}`, message: "is not a key of a stack settings file", fix: near !== undefined ? `did you mean ${near}?` : `keep only ${STACK_FILE_KEYS.join(", ")} at the top level` };
+  });
+  if (issues.length > 0) throw new ConfigError(issues, "stack settings");
+  const config = doc["config"];
+  if (config === null) return {};
+  if (!isRecord(config)) refuse(`${file}: config`, `is ${Array.isArray(config) ? "a list" : "a single value"}, not a mapping`, `write one \`${project}:<key>: <value>\` per line under config:`);
+  return config;
+}
