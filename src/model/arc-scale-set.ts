@@ -7,7 +7,8 @@ import { z } from "zod";
 import { PIN_IMAGE_FIX, parseImage } from "./image.ts";
 import { ConfigError, type ConfigIssue } from "./issues.ts";
 import { strictObject, zodIssues } from "./zod-issues.ts";
-import { type Cidr, isCidr, parseCidr } from "./cidr.ts";
+import { type Cidr, cidrsOverlap, isCidr, parseCidr } from "./cidr.ts";
+import { labelMapIssues, resourceIssues } from "./kubernetes-rules.ts";
 
 /** Every default of the scale-set model, in one place. */
 export const ARC_DEFAULTS = {
@@ -49,14 +50,23 @@ const cidr = z.string().superRefine((v, ctx) => {
   if (!isCidr(c)) ctx.addIssue({ code: "custom", message: c.problem, params: { fix: c.fix } });
 });
 
+/** Runners one scale set may run at once: beyond this, split the fleet into several scale sets. */
+export const MAX_SCALE_SET_RUNNERS = 10_000;
+
 const count = (what: string) =>
   z.number().superRefine((v, ctx) => {
-    if (!Number.isInteger(v) || v < 0) ctx.addIssue({ code: "custom", message: `${v} is not a whole number of 0 or more`, params: { fix: `set ${what} to 0 or more` } });
+    if (!Number.isInteger(v) || v < 0 || v > MAX_SCALE_SET_RUNNERS) ctx.addIssue({ code: "custom", message: `${v} is not a whole number from 0 to ${MAX_SCALE_SET_RUNNERS}`, params: { fix: `set ${what} to a whole number from 0 to ${MAX_SCALE_SET_RUNNERS} (split larger fleets into several scale sets)` } });
   });
+
+/** A GitHub App or installation id: a positive whole number (as a number or as digits). */
+const githubId = z.union([z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), z.string().regex(/^[1-9][0-9]{0,15}$/)], { error: "must be a positive whole number" });
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const namespaceName = z.string().regex(DNS_LABEL, { error: "must be a DNS-1123 label (a namespace name)" });
 
 const credentials = z.discriminatedUnion("kind", [
   strictObject({ kind: z.literal("pat") }),
-  strictObject({ kind: z.literal("app"), appId: z.union([z.string(), z.number()]), installationId: z.union([z.string(), z.number()]) }),
+  strictObject({ kind: z.literal("app"), appId: githubId, installationId: githubId }),
   strictObject({ kind: z.literal("existingSecret"), secretName: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: "must be the name of an existing Secret" }) }),
 ], { error: 'must be { kind: "pat" }, { kind: "app", appId, installationId } or { kind: "existingSecret", secretName }' });
 
@@ -66,18 +76,27 @@ export const arcScaleSetSchema = strictObject({
     if (!SCOPE.test(v)) ctx.addIssue({ code: "custom", message: `"${v}" is neither "org" nor "org/repo"`, params: { fix: 'set githubScope to an organisation ("my-org"), a repository ("my-org/my-repo") or "enterprises/<name>"' } });
   }),
   /** @default "https://github.com" */
-  githubUrl: z.string().url().optional(),
+  githubUrl: z.string().superRefine((v, ctx) => {
+    let ok = false;
+    try {
+      const u = new URL(v);
+      ok = (u.protocol === "https:" || u.protocol === "http:") && u.username === "" && u.password === "" && u.search === "" && u.hash === "";
+    } catch { /* reported below */ }
+    if (!ok) ctx.addIssue({ code: "custom", message: "is not an https URL without credentials, query or fragment", params: { fix: 'give the base URL of GitHub or of your GitHub Enterprise Server, e.g. "https://github.example.com"' } });
+  }).optional(),
+  /** Accept a plain `http://` githubUrl (a GitHub Enterprise Server on a trusted network only). @default false */
+  allowInsecureHttp: z.boolean().optional(),
   /** How the scale set authenticates. The PAT or App private key itself is a Pulumi secret passed to the component, never part of this data. */
   credentials,
   /** @default 0 */
   minRunners: count("minRunners").optional(),
   /** @default 5 */
   maxRunners: count("maxRunners").optional(),
-  runnerGroup: z.string().min(1).optional(),
+  runnerGroup: z.string().min(1).max(100).optional(),
   /** @default "arc-firecracker" */
   scaleSetName: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,43}[a-z0-9])?$/, { error: "must be a DNS-1123 label of at most 45 characters" }).optional(),
   /** @default ["self-hosted","linux","x64","firecracker"] */
-  runnerLabels: z.array(z.string()).optional(),
+  runnerLabels: z.array(z.string()).max(100, { error: "lists more than 100 labels" }).optional(),
   /** @default true */
   useFirecracker: z.boolean().optional(),
   /** @default "ghcr.io/actions/actions-runner:2.329.0" */
@@ -85,11 +104,11 @@ export const arcScaleSetSchema = strictObject({
   resources: strictObject({ requests: z.record(z.string(), z.string()).optional(), limits: z.record(z.string(), z.string()).optional() }).optional(),
   podCidr: cidr,
   serviceCidr: cidr,
-  nodeCidrs: z.array(cidr),
+  nodeCidrs: z.array(cidr).max(256, { error: "lists more than 256 blocks" }),
   /** @default "arc-systems" */
-  controllerNamespace: z.string().optional(),
+  controllerNamespace: namespaceName.optional(),
   /** @default "arc-runners" */
-  runnerNamespace: z.string().optional(),
+  runnerNamespace: namespaceName.optional(),
   kata: strictObject({
     version: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be a released version such as 3.19.1 (never latest)" }).optional(),
     nodeSelector: z.record(z.string(), z.string()).optional(),
@@ -136,11 +155,20 @@ export function resolveArcScaleSet(input: unknown): ResolvedArcScaleSet {
   const min = c.minRunners ?? d.minRunners;
   const max = c.maxRunners ?? d.maxRunners;
   if (min > max) issues.push({ path: "minRunners", message: `${min} is greater than maxRunners (${max})`, fix: "set minRunners to at most maxRunners" });
+  if (max < 1) issues.push({ path: "maxRunners", message: "is 0, so no job can ever run", fix: "set maxRunners to 1 or more" });
+  if (c.githubUrl?.startsWith("http:") && c.allowInsecureHttp !== true) {
+    issues.push({ path: "githubUrl", message: "uses plain http: the scale set's credentials and job traffic would travel unencrypted", fix: "use the https:// address; only for a server on a trusted network, set allowInsecureHttp: true knowingly" });
+  }
+  issues.push(...resourceIssues(c.resources, "resources"), ...labelMapIssues(c.kata?.nodeSelector, "kata.nodeSelector"));
+  for (const [name, raw] of Object.entries(c.kata?.overhead ?? {})) {
+    issues.push(...resourceIssues({ requests: { [name]: raw } }, "kata.overhead").map((i) => ({ ...i, path: i.path.replace("kata.overhead.requests.", "kata.overhead.") })));
+  }
   const labels = c.runnerLabels ?? [...d.runnerLabels];
   if (labels.length === 0) issues.push({ path: "runnerLabels", message: "is empty", fix: `list at least one label, e.g. ${JSON.stringify(d.runnerLabels)}` });
+  const lower = labels.map((l) => l.toLowerCase());
   labels.forEach((l, i) => {
     if (!LABEL_OK.test(l)) issues.push({ path: `runnerLabels[${i}]`, message: l.length > 255 ? "is 256 characters or longer" : `"${l}" is empty or contains a comma or whitespace`, fix: "use 1-255 characters without commas or whitespace" });
-    else if (labels.indexOf(l) !== i) issues.push({ path: `runnerLabels[${i}]`, message: `"${l}" is listed twice`, fix: "list each label once" });
+    else if (lower.indexOf(l.toLowerCase()) !== i) issues.push({ path: `runnerLabels[${i}]`, message: `"${l}" is listed twice (GitHub compares labels without case)`, fix: "list each label once" });
   });
   const image = c.runnerImage ?? d.runnerImage;
   const parsedImage = parseImage(image);
@@ -161,6 +189,7 @@ export function resolveArcScaleSet(input: unknown): ResolvedArcScaleSet {
     const parsedCidr = parseCidr(v);
     if (isCidr(parsedCidr)) parsedNets.push([p, parsedCidr]);
   }
+  issues.push(...overlapIssues(parsedNets));
   if (issues.length > 0) throw new ConfigError(issues, "ARC scale set configuration");
   return {
     githubConfigUrl: `${(c.githubUrl ?? d.githubUrl).replace(/\/+$/, "")}/${c.githubScope}`,
@@ -214,4 +243,35 @@ function withoutLiteralSecrets(input: unknown): { rest: unknown; issues: ConfigI
     } else kept[k] = v;
   }
   return { rest: { ...(input as Record<string, unknown>), credentials: kept }, issues };
+}
+
+/**
+ * Pod, service and node networks must be disjoint: the runner's egress rules exclude each of them,
+ * and a cluster whose networks overlap routes neither correctly. Node blocks are listed once.
+ */
+function overlapIssues(nets: readonly (readonly [string, Cidr])[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const pod = nets.find(([p]) => p === "podCidr")?.[1];
+  const service = nets.find(([p]) => p === "serviceCidr")?.[1];
+  if (pod !== undefined && service !== undefined && cidrsOverlap(pod, service)) {
+    issues.push({ path: "serviceCidr", message: `overlaps podCidr (${pod.text})`, fix: "give the cluster's real service CIDR (e.g. 10.43.0.0/16 on k3s), distinct from its pod CIDR" });
+  }
+  const seen = new Map<string, string>();
+  const nodes: [string, Cidr][] = [];
+  for (const [p, n] of nets) {
+    if (!p.startsWith("nodeCidrs")) continue;
+    const dup = seen.get(n.text);
+    if (dup !== undefined) {
+      issues.push({ path: p, message: `repeats ${dup}`, fix: "list each node block once" });
+      continue;
+    }
+    seen.set(n.text, p);
+    for (const [other, o] of [["podCidr", pod], ["serviceCidr", service]] as const) {
+      if (o !== undefined && cidrsOverlap(n, o)) issues.push({ path: p, message: `overlaps ${other} (${o.text})`, fix: `give the nodes' own network, outside ${other}` });
+    }
+    const earlier = nodes.find(([, m]) => cidrsOverlap(m, n));
+    if (earlier !== undefined) issues.push({ path: p, message: `overlaps ${earlier[0]} (${earlier[1].text})`, fix: "list disjoint node blocks (the larger block alone covers both)" });
+    nodes.push([p, n]);
+  }
+  return issues;
 }

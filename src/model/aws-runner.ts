@@ -87,7 +87,12 @@ const amiSchema = strictObject({
   owners: z.array(z.string().regex(/^(\d{12}|self)$/, { error: 'must be a 12-digit account id or "self"' })).optional(),
 });
 
-const count = z.number({ error: "must be a number" }).int({ error: "must be a whole number" }).min(0, { error: "must be 0 or more" });
+/**
+ * Instances one fleet may run: the default EC2 On-Demand quota of a new account is far below this;
+ * a larger fleet needs a quota increase and belongs in several fleets.
+ */
+export const MAX_AWS_FLEET_SIZE = 1000;
+const count = z.number({ error: "must be a number" }).int({ error: "must be a whole number" }).min(0, { error: "must be 0 or more" }).max(MAX_AWS_FLEET_SIZE, { error: `must be at most ${MAX_AWS_FLEET_SIZE} (split larger fleets, and raise the EC2 quota)` });
 
 export const awsRunnerProfileSchema = strictObject({
   /** @default "ci-intel-runner" */

@@ -20,7 +20,23 @@ describe("gh-runner model: bad config is refused with key path and fix", () => {
     expectIssue(fleet({ runners: [runner({ name: "Codex_Runner" })] }), "runners[0].name", /not a DNS-1123 label/, /lower-case letters/));
   it("name too long for <name>-gh-runner", () =>
     expectIssue(fleet({ runners: [runner({ name: "a".repeat(54) })] }), "runners[0].name", /at most 53/, /lower-case/));
-  it("negative replicas", () => expectIssue(fleet({ runners: [runner({ replicas: -1 })] }), "runners[0].replicas", /not a whole number of 0 or more/, /set replicas to 0/));
+  it("negative replicas", () => expectIssue(fleet({ runners: [runner({ replicas: -1 })] }), "runners[0].replicas", /not a whole number from 0 to 1000/, /set replicas to 0/));
+  it("replicas beyond what a Deployment of runners should hold", () => expectIssue(fleet({ runners: [runner({ replicas: 1e9 })] }), "runners[0].replicas", /1000000000 is not a whole number from 0 to 1000/, /scale set/));
+  it("cpu that is not a quantity, memory below zero", () => {
+    const issues = issuesOf(fleet({ runners: [runner({ resources: { requests: { cpu: "two", memory: -0.5 }, limits: { cpu: "lots" } } })] }));
+    const at = (p: string) => issues.find((i) => i.path === p);
+    assert.match(at("runners[0].resources.requests.cpu")?.message ?? "", /not a Kubernetes quantity/);
+    assert.match(at("runners[0].resources.requests.cpu")?.fix ?? "", /500m/);
+    assert.match(at("runners[0].resources.limits.cpu")?.message ?? "", /not a Kubernetes quantity/);
+    assert.match(at("runners[0].resources.requests.memory")?.message ?? "", /more than 0/);
+  });
+  it("a request above its limit", () => expectIssue(fleet({ runners: [runner({ resources: { requests: { memory: "8Gi" }, limits: { memory: "4Gi" } } })] }), "runners[0].resources.requests.memory", /more than runners\[0\]\.resources\.limits\.memory/, /requests\.memory <= limits\.memory/));
+  it("tolerations Kubernetes refuses", () => {
+    const issues = issuesOf(fleet({ runners: [runner({ tolerations: [{ key: "ci", operator: "Exists", value: "x" }, { key: "ci", operator: "Equal", value: "y", effect: "NoSchedule", tolerationSeconds: 30 }] })] }));
+    assert.match(issues.find((i) => i.path === "runners[0].tolerations[0].value")?.fix ?? "", /operator: Equal/);
+    assert.match(issues.find((i) => i.path === "runners[0].tolerations[1].tolerationSeconds")?.message ?? "", /only valid with effect: NoExecute/);
+  });
+  it("a node selector value that is not a label value", () => expectIssue(fleet({ runners: [runner({ nodeSelector: { "kubernetes.io/arch": "amd 64" } })] }), "runners[0].nodeSelector.kubernetes.io/arch", /not a valid label value/, /63/));
   it("fractional replicas", () => expectIssue(fleet({ runners: [runner({ replicas: 1.5 })] }), "runners[0].replicas", /1\.5 is not a whole number/, /set replicas/));
   it("replicas as a string", () => expectIssue(fleet({ runners: [runner({ replicas: "two" })] }), "runners[0].replicas", /must be a number/, /type number/));
   it("image without tag", () => expectIssue(fleet({ runners: [runner({ image: "ghcr.io/acme/runner" })] }), "runners[0].image", /no tag or digest/, /pin the image/));
@@ -83,14 +99,18 @@ describe("gh-runner model: bad config is refused with key path and fix", () => {
     }
   });
   it("githubRepo that is not owner/repo", () => expectIssue(fleet({ githubRepo: "https://github.com/acme/app" }), "githubRepo", /not "owner\/repo"/, /githubRepo/));
-  it("githubUrl that is not https", () => expectIssue(fleet({ githubUrl: "http://ghes.example.com" }), "githubUrl", /not an https URL/, /Enterprise Server/));
+  it("githubUrl that is not a URL", () => expectIssue(fleet({ githubUrl: "ghes.example.com" }), "githubUrl", /not an https URL/, /Enterprise Server/));
+  it("plain-http githubUrl without the named opt-in", () => {
+    expectIssue(fleet({ githubUrl: "http://ghes.example.com" }), "githubUrl", /plain http/, /allowInsecureHttp: true/);
+    assert.equal(resolveGhRunnerFleet(fleet({ githubUrl: "http://ghes.example.com", allowInsecureHttp: true })).registrationUrl, "http://ghes.example.com/acme/app");
+  });
   it("reports every problem at once", () => {
     const issues = issuesOf({ githubRepo: "acme/app", runners: [runner({ name: "Bad", replicas: -2, image: "x:latest" }), runner({ labels: ["a b"] })] });
     assert.deepEqual(issues.map((i) => i.path).sort(), ["runners[0].image", "runners[0].name", "runners[0].replicas", "runners[1].labels[0]"]);
   });
   it("the error message lists each issue with its path and fix", () => {
     assert.throws(() => resolveGhRunnerFleet(fleet({ runners: [runner({ replicas: -1 })] })), (e: Error) => {
-      assert.match(e.message, /runners\[0\]\.replicas: -1 is not a whole number of 0 or more\. Fix: set replicas to 0/);
+      assert.match(e.message, /runners\[0\]\.replicas: -1 is not a whole number from 0 to 1000\. Fix: set replicas to 0/);
       return true;
     });
   });

@@ -10,6 +10,7 @@ import { type ConfigIssue, ConfigError } from "./issues.ts";
 import { zodIssues, strictObject } from "./zod-issues.ts";
 import { tomlProblem } from "./toml.ts";
 import { CREDENTIAL_VALUE } from "./credential-shape.ts";
+import { labelMapIssues, resourceIssues, tolerationIssues } from "./kubernetes-rules.ts";
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MAX_RUNNER_NAME = 63 - GH_RUNNER_SUFFIX.length;
@@ -71,7 +72,7 @@ const secretKeyRef = strictObject({
 
 const envVar = strictObject({
   name: z.string().regex(ENV_NAME, { error: "must be an environment variable name (letters, digits, _; not starting with a digit)" }),
-  value: z.string().optional(),
+  value: z.string().max(32_768, { error: "is longer than 32768 characters" }).optional(),
   secretKeyRef: secretKeyRef.optional(),
 }).superRefine((e, ctx) => {
   if ((e.value === undefined) === (e.secretKeyRef === undefined)) {
@@ -108,7 +109,7 @@ const toleration = strictObject({
   operator: z.enum(["Exists", "Equal"]).optional(),
   value: z.string().optional(),
   effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
-  tolerationSeconds: z.number().int().optional(),
+  tolerationSeconds: z.number().int().min(0).max(31_536_000, { error: "must be at most 31536000 seconds (a year)" }).optional(),
 });
 
 /** Named, explicit relaxations of the hardened security context. Each one weakens isolation. */
@@ -123,15 +124,20 @@ const relaxations = strictObject({
   unconfinedSeccomp: z.boolean().optional(),
 });
 
+/** Linux ids are 32-bit; Kubernetes takes them as int64 but the kernel refuses more than 2^31-1 here. */
+const MAX_ID = 2_147_483_647;
 const podSecurity = strictObject({
-  runAsUser: z.number().int().min(1, { error: "must be a non-root UID (1 or more)" }).optional(),
-  runAsGroup: z.number().int().min(0).optional(),
-  fsGroup: z.number().int().min(0).optional(),
+  runAsUser: z.number().int().min(1, { error: "must be a non-root UID (1 or more)" }).max(MAX_ID).optional(),
+  runAsGroup: z.number().int().min(0).max(MAX_ID).optional(),
+  fsGroup: z.number().int().min(0).max(MAX_ID).optional(),
 });
 
+/** Pods one Deployment of runners may ask for; more belongs in a scale set that scales on demand. */
+export const MAX_REPLICAS = 1000;
+
 const replicas = z.number({ error: "must be a number" }).superRefine((v, ctx) => {
-  if (!Number.isInteger(v) || v < 0) {
-    ctx.addIssue({ code: "custom", message: `${v} is not a whole number of 0 or more`, params: { fix: "set replicas to 0 (stopped), 1, or more" } });
+  if (!Number.isInteger(v) || v < 0 || v > MAX_REPLICAS) {
+    ctx.addIssue({ code: "custom", message: `${v} is not a whole number from 0 to ${MAX_REPLICAS}`, params: { fix: `set replicas to 0 (stopped) up to ${MAX_REPLICAS}; for more runners on demand use an ARC scale set` } });
   }
 });
 
@@ -144,7 +150,7 @@ export const runnerSchema = strictObject({
     if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: `image "${v}" ${parsed}`, params: { fix: PIN_IMAGE_FIX } });
   }),
   /** Extra runner labels. @default [] */
-  labels: z.array(label).optional(),
+  labels: z.array(label).max(100, { error: "lists more than 100 labels" }).optional(),
   /** Pods for this runner. @default 1 */
   replicas: replicas.optional(),
   /** Runner group (`--runnergroup`); unset uses the forge's default group. */
@@ -157,13 +163,13 @@ export const runnerSchema = strictObject({
   disableUpdates: z.boolean().optional(),
   /** `--work`, an emptyDir. @default "/home/runner/_work" */
   workDir: absolutePath.optional(),
-  env: z.array(envVar).optional(),
-  volumes: z.array(claimMount).optional(),
-  configFiles: z.array(configFileMount).optional(),
+  env: z.array(envVar).max(200, { error: "lists more than 200 variables" }).optional(),
+  volumes: z.array(claimMount).max(50, { error: "lists more than 50 volumes" }).optional(),
+  configFiles: z.array(configFileMount).max(50, { error: "lists more than 50 config files" }).optional(),
   /** Extra writable paths (emptyDir). @default ["/tmp"] */
-  writablePaths: z.array(absolutePath).optional(),
+  writablePaths: z.array(absolutePath).max(50, { error: "lists more than 50 paths" }).optional(),
   resources: strictObject({ requests: resourceList.optional(), limits: resourceList.optional() }).optional(),
-  tolerations: z.array(toleration).optional(),
+  tolerations: z.array(toleration).max(50, { error: "lists more than 50 tolerations" }).optional(),
   nodeSelector: z.record(z.string(), z.string()).optional(),
   /** @default "IfNotPresent" */
   imagePullPolicy: z.enum(["IfNotPresent", "Always", "Never"]).optional(),
@@ -200,10 +206,12 @@ export const ghRunnerFleetSchema = strictObject({
     let ok = false;
     try {
       const u = new URL(v);
-      ok = u.protocol === "https:" && u.username === "" && u.password === "" && u.search === "" && u.hash === "";
+      ok = (u.protocol === "https:" || u.protocol === "http:") && u.username === "" && u.password === "" && u.search === "" && u.hash === "";
     } catch { /* reported below */ }
     if (!ok) ctx.addIssue({ code: "custom", message: "is not an https URL without credentials or query", params: { fix: 'give the base URL of your GitHub Enterprise Server, e.g. "https://github.example.com"' } });
   }).optional(),
+  /** Accept a plain `http://` githubUrl (a GitHub Enterprise Server on a trusted network only). @default false */
+  allowInsecureHttp: z.boolean().optional(),
   runners: z.array(runnerSchema, { error: "must be a list of runner descriptions" }),
   codexConfig: codexConfigSchema.optional(),
 });
@@ -294,6 +302,9 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
   }
   const cfg = parsed.data;
   const issues: ConfigIssue[] = fleetIssues(cfg);
+  if (cfg.githubUrl?.startsWith("http:") && cfg.allowInsecureHttp !== true) {
+    issues.push({ path: "githubUrl", message: "uses plain http: registration tokens and job traffic would travel unencrypted", fix: "use the https:// address; only for a server on a trusted network, set allowInsecureHttp: true knowingly" });
+  }
   const payloads: ResolvedConfigPayload[] = [];
   if (cfg.codexConfig?.enabled && cfg.codexConfig.configToml !== undefined) {
     payloads.push({ name: CODEX_PAYLOAD.name, objectName: CODEX_PAYLOAD.name + GH_RUNNER_SUFFIX, files: { [CODEX_PAYLOAD.file]: cfg.codexConfig.configToml } });
@@ -331,9 +342,12 @@ type ParsedRunner = z.output<typeof runnerSchema>;
 function resolveRunner(r: ParsedRunner, at: string, payloads: readonly ResolvedConfigPayload[], issues: ConfigIssue[]): ResolvedRunner {
   const d = GH_RUNNER_DEFAULTS;
   const labels = r.labels ?? [...d.labels];
+  const lower = labels.map((l) => l.toLowerCase());
   labels.forEach((l, j) => {
-    if (labels.indexOf(l) !== j) issues.push({ path: `${at}.labels[${j}]`, message: `"${l}" is listed twice`, fix: "list each label once" });
+    if (lower.indexOf(l.toLowerCase()) !== j) issues.push({ path: `${at}.labels[${j}]`, message: `"${l}" is listed twice (GitHub compares labels without case)`, fix: "list each label once" });
   });
+  issues.push(...resourceIssues(r.resources, `${at}.resources`), ...labelMapIssues(r.nodeSelector, `${at}.nodeSelector`));
+  (r.tolerations ?? []).forEach((t, j) => issues.push(...tolerationIssues(t, `${at}.tolerations[${j}]`)));
   const envNames = new Map<string, number>();
   (r.env ?? []).forEach((e, j) => {
     const prev = envNames.get(e.name);

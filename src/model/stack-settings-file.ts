@@ -68,6 +68,7 @@ export function parseSettingsYaml(text: string, file: string, subject = "stack s
   try {
     docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
   } catch (e) {
+    if (e instanceof RangeError) refuse(file, `nests mappings and lists more than ${SETTINGS_FILE_LIMITS.maxDepth} levels deep`, `keep settings at most ${SETTINGS_FILE_LIMITS.maxDepth} levels deep`, subject);
     refuse(file, `cannot be parsed as YAML (${redactCredentials(e instanceof Error ? e.message : String(e)).slice(0, 200)})`, "correct the YAML", subject);
   }
   if (!Array.isArray(docs)) docs = [docs];
@@ -77,6 +78,9 @@ export function parseSettingsYaml(text: string, file: string, subject = "stack s
   };
   for (const doc of docs) {
     const err = doc.errors[0];
+    if (err !== undefined && /call stack/i.test(err.message)) {
+      refuse(file, `nests mappings and lists more than ${SETTINGS_FILE_LIMITS.maxDepth} levels deep`, `keep settings at most ${SETTINGS_FILE_LIMITS.maxDepth} levels deep`, subject);
+    }
     if (err !== undefined) {
       const what = redactCredentials(err.message.split("\n")[0] ?? "").slice(0, 200);
       const fix = /unique/i.test(what) ? "give each key once (a key written twice is ambiguous)" : /tab/i.test(what) ? "indent with spaces, not tabs" : "correct the YAML at that line (quotes closed, indentation with spaces, one `key: value` per line)";

@@ -12,6 +12,7 @@ export const GH_RUNNER_SETTINGS: SettingsSpec = {
   namespace: { kind: "string", maxLength: 63 },
   githubRepo: { kind: "string", maxLength: 140 },
   githubUrl: { kind: "string", maxLength: 2048 },
+  allowInsecureHttp: { kind: "boolean" },
   runners: { kind: "list", maxItems: 200 },
   codexConfig: { kind: "mapping" },
   adoptExisting: { kind: "boolean" },
@@ -38,7 +39,7 @@ function pick(values: Readonly<Record<string, unknown>>, keys: readonly string[]
  */
 export function readGhRunnerStackConfig(source: StackSettingsSource = pulumiSettings()): GhRunnerStackConfig {
   const { values, issues } = readSettings(source, GH_RUNNER_SETTINGS);
-  const fleet = pick(values, ["namespace", "githubRepo", "githubUrl", "runners", "codexConfig"]);
+  const fleet = pick(values, ["namespace", "githubRepo", "githubUrl", "allowInsecureHttp", "runners", "codexConfig"]);
   issues.push(...modelIssues(() => resolveGhRunnerFleet(fleet), issues));
   requireSettings(issues, `${source.project} stack configuration`);
   return {
@@ -52,6 +53,7 @@ export function readGhRunnerStackConfig(source: StackSettingsSource = pulumiSett
 export const ARC_SETTINGS: SettingsSpec = {
   githubScope: { kind: "string", maxLength: 200 },
   githubUrl: { kind: "string", maxLength: 2048 },
+  allowInsecureHttp: { kind: "boolean" },
   credentials: { kind: "mapping" },
   minRunners: { kind: "integer", min: 0, max: 10_000 },
   maxRunners: { kind: "integer", min: 1, max: 10_000 },
@@ -69,7 +71,7 @@ export const ARC_SETTINGS: SettingsSpec = {
   githubAppPrivateKey: { kind: "secret" },
 };
 
-const ARC_MODEL_KEYS = ["githubScope", "githubUrl", "credentials", "minRunners", "maxRunners", "scaleSetName", "runnerGroup", "runnerLabels", "useFirecracker", "runnerImage", "resources", "podCidr", "serviceCidr", "nodeCidrs"] as const;
+const ARC_MODEL_KEYS = ["githubScope", "githubUrl", "allowInsecureHttp", "credentials", "minRunners", "maxRunners", "scaleSetName", "runnerGroup", "runnerLabels", "useFirecracker", "runnerImage", "resources", "podCidr", "serviceCidr", "nodeCidrs"] as const;
 
 /** An SSH target as `npm run bootstrap:firecracker-nodes` takes it: `[user@]host`. */
 const SSH_TARGET = /^(?:[a-z_][a-z0-9_-]{0,31}@)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$/;
