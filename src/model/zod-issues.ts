@@ -45,8 +45,20 @@ export function zodIssues(error: z.ZodError, prefix = ""): ConfigIssue[] {
         return { path, message: issue.message.replace(/^Too (small|big): expected \w+ to /, "must "), fix: `change ${path || "the value"} to lie within the allowed range` };
       case "invalid_format":
         return { path, message: issue.message, fix: `write ${path} in the expected format` };
-      default:
-        return { path, message: issue.message, fix: "see the configuration reference" };
+      case "invalid_union": {
+        const custom = !issue.message.startsWith("Invalid input");
+        return { path, message: custom ? issue.message : "matches none of the accepted forms", fix: custom ? `write ${path || "it"} in one of the forms named` : `write ${path || "it"} in one of the forms the configuration reference lists for it` };
+      }
+      case "invalid_key":
+        return { path, message: "has a key of the wrong form", fix: `check the keys under ${path || "it"} (text keys only)` };
+      case "invalid_element":
+        return { path, message: "has an entry of the wrong form", fix: `check the entries of ${path || "it"}` };
+      case "not_multiple_of":
+        return { path, message: issue.message, fix: `change ${path || "the value"} to a multiple of ${String(issue.divisor)}` };
+      default: {
+        const message = (issue as { message: string }).message;
+        return { path, message: message.startsWith("Invalid input") ? "has the wrong form" : message, fix: `correct ${path || "the value"} as the configuration reference describes it` };
+      }
     }
   });
 }
