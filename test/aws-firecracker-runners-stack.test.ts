@@ -182,7 +182,7 @@ describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () =>
     await assert.rejects(render(file), (e: Error) => {
       assert.equal(e.name, "ConfigError");
       for (const re of [
-        /runnerz: is not a configuration key of project aws-firecracker-runners\. Fix: remove it/,
+        /runnerz: is not a setting of aws-firecracker-runners\. Fix: did you mean runner\?/,
         /accountId: is not a 12-digit AWS account id\. Fix:/,
         /runner\.egress\.allow\[0\]\.cidrs\[0\]: 0\.0\.0\.0\/0 allows every destination.*Fix: list the destination's own CIDR blocks/,
         /runner\.capacity\.min: 3 is more than capacity\.max 2\. Fix:/,
@@ -220,9 +220,9 @@ describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () =>
 
   it("never quotes a secret: a registration token in the profile and a plain-text Vault token are refused without their values", async () => {
     const token = "ghp_CANARY0123456789abcdefghijklmnopqrstuv";
-    await assert.rejects(render(edited((c) => { c[`${P}:runner`].registrationToken = token; })), (e: Error) => /runner\.registrationToken: is not a known key .*Fix: remove it/.test(e.message) && !e.message.includes("CANARY"));
+    await assert.rejects(render(edited((c) => { c[`${P}:runner`].registrationToken = token; })), (e: Error) => /runner\.registrationToken: looks like a secret \(a GitHub token\); its value is not shown\. Fix: move it into a secret/.test(e.message) && !e.message.includes("CANARY"));
     const vaultToken = "hvs.CANARYvaulttoken0123456789";
-    await assert.rejects(render(edited((c) => { c["vault:token"] = vaultToken; })), (e: Error) => /vault:token: is set in plain text but must be a secret\. Fix: run `pulumi config rm vault:token`/.test(e.message) && !e.message.includes("CANARY"));
+    await assert.rejects(render(edited((c) => { c["vault:token"] = vaultToken; })), (e: Error) => /vault:token: is set in plain text but must be a secret \(its value is not shown\)\. Fix: remove it \(`pulumi config rm vault:token`\)/.test(e.message) && !e.message.includes("CANARY"));
   });
 
   it("renders a Vault token given as a secret without it appearing anywhere in the output", async () => {

@@ -209,12 +209,12 @@ describe("foundation-runners stack (offline, Pulumi.crunchy.yaml)", async () => 
   });
 
   it("refuses the API token in plain text or missing, without quoting it", async () => {
-    await assert.rejects(render(edited((c) => { c[`${P}:forgeApiToken`] = "CANARYplaintextToken" as unknown as Record<string, unknown>; })), (e: Error) => /forgeApiToken: is set in plain text but must be a secret\. Fix: .*pulumi config set --secret forgeApiToken/.test(e.message) && !e.message.includes("CANARY"));
+    await assert.rejects(render(edited((c) => { c[`${P}:forgeApiToken`] = "CANARYplaintextToken" as unknown as Record<string, unknown>; })), (e: Error) => /forgeApiToken: is set in plain text but must be a secret \(its value is not shown\)\. Fix: .*pulumi config set --secret forgeApiToken/.test(e.message) && !e.message.includes("CANARY"));
     await refused(edited((c) => { delete c[`${P}:forgeApiToken`]; }), "forgeApiToken", /is not set while forge\.tokenSource is "api".*pulumi config set --secret forgeApiToken/);
   });
 
   it("refuses unknown settings, a malformed host key, and SSH settings for the API", async () => {
-    await refused(edited((c) => { c[`${P}:vms`] = {}; }), "vms", /is not a configuration key of project foundation-runners/);
+    await refused(edited((c) => { c[`${P}:vms`] = {}; }), "vms", /is not a setting of foundation-runners.*did you mean vm\?/);
     await refused(edited((c) => { (c[`${P}:vm`] as Record<string, unknown>)["memory"] = 4096; }), "vm.memory", /not a known key/);
     await refused(edited((c) => { c[`${P}:libvirtHostKey`] = "crunchy ssh-ed25519 AAAAC3Nz" as unknown as Record<string, unknown>; }), "libvirtHostKey", /not an SSH public host key.*ssh-keyscan/);
     await refused(edited((c) => { (c[`${P}:forge`] as Record<string, unknown>)["ssh"] = { host: "forge.lan", user: "deploy" }; }), "forge.ssh", /only applies when forge\.tokenSource is "ssh"/);

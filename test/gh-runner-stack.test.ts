@@ -74,12 +74,12 @@ describe("gh-runner stack (offline, Pulumi.dev.yaml)", async () => {
 
   it("refuses an unknown stack setting, naming it", async () => {
     const file = editedStackConfig(GH_RUNNER_STACK, "dev", (c) => { c["gh-runner:runnerz"] = []; });
-    await assert.rejects(render(file), (e: Error) => e.name === "ConfigError" && /runnerz: is not a configuration key of project gh-runner.*Fix: remove it/s.test(e.message));
+    await assert.rejects(render(file), (e: Error) => e.name === "ConfigError" && /runnerz: is not a setting of gh-runner\. Fix: did you mean runners\?/s.test(e.message));
   });
 
   it("refuses a githubToken in plain text without quoting it", async () => {
     const file = editedStackConfig(GH_RUNNER_STACK, "dev", (c) => { c["gh-runner:githubToken"] = "ghp_CANARYplaintext123"; });
-    await assert.rejects(render(file), (e: Error) => /githubToken: is set in plain text but must be a secret\. Fix: .*pulumi config set --secret githubToken/.test(e.message) && !e.message.includes("CANARY"));
+    await assert.rejects(render(file), (e: Error) => /githubToken: is set in plain text but must be a secret \(its value is not shown\)\. Fix: .*pulumi config set --secret githubToken/.test(e.message) && !e.message.includes("CANARY"));
   });
 
   it("reports unknown keys together with the fleet's own problems", async () => {
@@ -87,7 +87,7 @@ describe("gh-runner stack (offline, Pulumi.dev.yaml)", async () => {
       c["gh-runner:namspace"] = "x";
       (c["gh-runner:runners"] as Runners)[0]!["replcias"] = 2;
     });
-    await assert.rejects(render(file), (e: Error) => /namspace: is not a configuration key/.test(e.message) && /runners\[0\]\.replcias: is not a known key/.test(e.message));
+    await assert.rejects(render(file), (e: Error) => /namspace: is not a setting of gh-runner\. Fix: did you mean namespace\?/.test(e.message) && /runners\[0\]\.replcias: is not a known key .*Fix: did you mean replicas\?/.test(e.message));
   });
 
   it("a secret githubToken, handed over decrypted as the Pulumi CLI does, appears nowhere in the render", async () => {

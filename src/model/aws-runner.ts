@@ -113,7 +113,8 @@ export const awsRunnerProfileSchema = strictObject({
     /** @default "endpoints" */
     mode: z.enum(AWS_EGRESS_MODES).optional(),
     /** The only destinations the runners may reach besides the VPC endpoints. */
-    allow: z.array(egressRule, { error: "must be a list of egress rules" }),
+    /** At most 60: a security group holds 60 outbound rules by default (VPC quota "Inbound or outbound rules per security group"). */
+    allow: z.array(egressRule, { error: "must be a list of egress rules" }).max(60, { error: "lists more than 60 rules, the default limit of outbound rules per security group" }),
   }),
   ssh: strictObject({ /** @default [] */ allowedCidrs: z.array(cidr).optional() }).optional(),
   /** @default false */
@@ -214,7 +215,8 @@ export interface AwsRunnerProfile {
 
 /** Instance families whose virtual instances offer nested virtualization (Intel Xeon 6). */
 const NESTED_VIRT_FAMILIES = /^(c8i|c8i-flex|c8id|m8i|m8i-flex|r8i|r8i-flex)\.(large|\d*xlarge)$/;
-const METAL = /^[a-z][a-z0-9-]*\.metal(-\d+xl)?$/;
+/** EC2 family prefixes (`c`, `m`, `r`, `im`, `inf`, `trn`, `u-`, ...): a bare-metal type of another family does not exist. */
+const METAL = /^(?:a|c|d|dl|f|g|gr|h|hpc|i|im|inf|is|m|mac|p|r|t|trn|vt|x|z)\d[a-z0-9-]*\.metal(-\d+xl)?$|^u-\d+tb\d\.metal$/;
 
 /** Where `/dev/kvm` comes from on an instance type, or undefined when it has none. */
 export function kvmSource(instanceType: string): AwsKvmSource | undefined {

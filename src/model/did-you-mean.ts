@@ -50,6 +50,8 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   const w = normalizeKey(word);
   const same = candidates.find((c) => normalizeKey(c) === w);
   if (same !== undefined) return same;
+  // Three letters or fewer are too short to guess from (gpu is not a misspelt cpu).
+  if (w.length < 4) return undefined;
   const limit = Math.max(1, Math.min(3, Math.floor(w.length / 4)));
   let best: { c: string; d: number } | undefined;
   for (const c of candidates) {

@@ -48,8 +48,10 @@ const wholeBetween = (min: number, max: number, lowFix: string, highFix: string)
     else if (v > max) ctx.addIssue(custom(`${v} is more than the maximum of ${max}`, highFix));
   });
 
+/** A name of digits and dots only is meant as an IPv4 address, and must be a valid one. */
+const DOTTED_NUMBERS = /^[0-9.]+$/;
 const hostAddress = checked((v) =>
-  isIpAddress(v) || HOSTNAME.test(v)
+  isIpAddress(v) || (HOSTNAME.test(v) && !DOTTED_NUMBERS.test(v))
     ? undefined
     : [`"${v}" is not a hostname or IP address`, 'give the libvirt host\'s DNS name or address without user, port or scheme, e.g. "kvm1.lan" or "192.168.1.10"']);
 
@@ -176,7 +178,7 @@ export const forgejoVmSchema = strictObject({
     /** Default gateway; required with a static address. */
     gateway: ipv4("the default gateway").optional(),
     /** DNS servers; required with a static address. @default [] */
-    dns: z.array(dnsServer, { error: "must be a list of IP addresses" }).optional(),
+    dns: z.array(dnsServer, { error: "must be a list of IP addresses" }).max(8, { error: "lists more than 8 servers (resolvers use the first 3)" }).optional(),
     /** Virtual CPUs. @default 2 */
     cpus: wholeBetween(FORGEJO_VM_MINIMUMS.cpus, FORGEJO_VM_MAXIMUMS.cpus, "set vm.cpus to 1 or more", `set vm.cpus to at most ${FORGEJO_VM_MAXIMUMS.cpus}, and no more than the host's own cores (nproc)`).optional(),
     /** Memory in MiB. @default 4096 */
@@ -188,7 +190,7 @@ export const forgejoVmSchema = strictObject({
   }),
   runner: strictObject({
     /** Runner labels. @default ["fenced:docker://node:22.12.0-bookworm"] */
-    labels: z.array(label, { error: "must be a list of labels" }).optional(),
+    labels: z.array(label, { error: "must be a list of labels" }).max(100, { error: "lists more than 100 labels" }).optional(),
     /** Concurrent jobs. @default 1 */
     capacity: wholeBetween(FORGEJO_VM_MINIMUMS.capacity, FORGEJO_VM_MAXIMUMS.capacity, "set runner.capacity to 1 or more (1 keeps jobs from sharing the VM)", `set runner.capacity to at most ${FORGEJO_VM_MAXIMUMS.capacity}; for more parallel jobs, add VMs rather than sharing one`).optional(),
     /** forgejo-runner release, e.g. "12.6.4". @default "12.6.4" */

@@ -21,6 +21,9 @@ export function parseQuantity(v: unknown): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
+/** Resource names without a domain: the standard ones only (extended resources need a domain). */
+const STANDARD_RESOURCE = /^(cpu|memory|ephemeral-storage|storage|hugepages-[0-9]+(Ki|Mi|Gi))$/;
+
 /** Upper bounds that no single container reaches on real nodes (the largest cloud machines: 896 vCPUs, 32 TiB). */
 const MAX_RESOURCE: Readonly<Record<string, number>> = { cpu: 1024, memory: 64 * 2 ** 40, "ephemeral-storage": 1024 * 2 ** 40 };
 const EXAMPLE: Readonly<Record<string, string>> = { cpu: '"500m" or "2"', memory: '"512Mi" or "4Gi"', "ephemeral-storage": '"10Gi"' };
@@ -39,8 +42,8 @@ export function resourceIssues(resources: unknown, at: string): ConfigIssue[] {
     values[part] = {};
     for (const [name, raw] of Object.entries(list as Record<string, unknown>)) {
       const path = `${at}.${part}.${name}`;
-      if (!isQualifiedName(name)) {
-        issues.push({ path, message: "is not a resource name", fix: "use cpu, memory, ephemeral-storage or a qualified extended resource such as nvidia.com/gpu" });
+      if (!isQualifiedName(name) || (!name.includes("/") && !STANDARD_RESOURCE.test(name))) {
+        issues.push({ path, message: "is not a resource name", fix: "use cpu, memory, ephemeral-storage, hugepages-<size>, or an extended resource with its domain such as nvidia.com/gpu" });
         continue;
       }
       const q = parseQuantity(raw);

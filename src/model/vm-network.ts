@@ -59,6 +59,13 @@ export function vmNetworkIssues(vm: Readonly<Record<string, unknown>>): ConfigIs
   } else if ((cidr === undefined || cidr === "") && gateway !== undefined) {
     issues.push({ path: "vm.gateway", message: "is set while the VM uses DHCP (vm.ipCidr is empty)", fix: "remove vm.gateway, or set vm.ipCidr to a static address" });
   }
+  if (Array.isArray(vm["dns"])) {
+    const dns = vm["dns"] as unknown[];
+    dns.forEach((d, i) => {
+      const first = dns.indexOf(d);
+      if (typeof d === "string" && first !== i) issues.push({ path: `vm.dns[${i}]`, message: `repeats vm.dns[${first}]`, fix: "list each DNS server once" });
+    });
+  }
   return issues;
 }
 

@@ -1,5 +1,6 @@
 /** Turns zod validation issues into {@link ConfigIssue}s that name the key path and the fix. */
 import { z } from "zod";
+import { didYouMean, hasInvisible, visible } from "./did-you-mean.ts";
 import { type ConfigIssue, formatPath } from "./issues.ts";
 
 const UNKNOWN_KEY = "is not a known key";
@@ -21,12 +22,17 @@ export function zodIssues(error: z.ZodError, prefix = ""): ConfigIssue[] {
   return error.issues.flatMap((issue): ConfigIssue | ConfigIssue[] => {
     const path = formatPath(issue.path, prefix);
     switch (issue.code) {
-      case "unrecognized_keys":
-        return issue.keys.map((key) => ({
-          path: formatPath([...issue.path, key], prefix),
-          message: `${UNKNOWN_KEY} (${issue.message})`,
-          fix: "remove it, or correct its spelling",
-        }));
+      case "unrecognized_keys": {
+        const known = issue.message.startsWith("known keys: ") ? issue.message.slice("known keys: ".length).split(", ") : [];
+        return issue.keys.map((key) => {
+          const near = didYouMean(key, known);
+          return {
+            path: formatPath([...issue.path, visible(key)], prefix),
+            message: `${UNKNOWN_KEY}${hasInvisible(key) ? " (it holds an invisible character)" : ""} (${issue.message})`,
+            fix: near !== undefined ? `did you mean ${near}? Rename it` : "remove it, or correct its spelling",
+          };
+        });
+      }
       case "custom": {
         const fix = (issue.params as { fix?: string } | undefined)?.fix ?? "see the configuration reference";
         return { path, message: issue.message, fix };

@@ -189,6 +189,9 @@ export function readAwsRunnerStackConfig(source: StackSettingsSource = pulumiSet
   issues.push(...routeIssues(routes));
   const natSubnetCidr = text("natSubnetCidr");
   const availabilityZone = text("availabilityZone");
+  if (availabilityZone !== undefined && region !== undefined && /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/.test(availabilityZone) && availabilityZone.slice(0, -1) !== region) {
+    issues.push({ path: "availabilityZone", message: `is a zone of ${availabilityZone.slice(0, -1)}, not of aws:region ${region}`, fix: `give a zone of ${region}, e.g. "${region}a", or leave it unset` });
+  }
   // Checked even when the profile has problems (against its blocks as given), so every problem shows at once.
   const d = AWS_RUNNER_DEFAULTS;
   const blocks = profile ?? { vpcCidr: stringOr(isObject(runner) ? runner["vpcCidr"] : undefined, d.vpcCidr), subnetCidr: stringOr(isObject(runner) ? runner["subnetCidr"] : undefined, d.subnetCidr) };

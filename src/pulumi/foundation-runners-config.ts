@@ -81,10 +81,26 @@ export function readFoundationRunnersStackConfig(env: FoundationRunnersEnvironme
     issues.push({ path: "forgeApiToken", message: 'is set while forge.tokenSource is "ssh"', fix: "remove it (`pulumi config rm forgeApiToken`), or use forge.tokenSource: api" });
   }
   const hostKey = typeof values["libvirtHostKey"] === "string" ? values["libvirtHostKey"] : "";
-  if (hostKey !== "" && !HOST_KEY.test(hostKey.trim())) {
+  if (hostKey !== "" && (!HOST_KEY.test(hostKey.trim()) || !hostKeyBlobMatches(hostKey.trim()))) {
     issues.push({ path: "libvirtHostKey", message: "is not an SSH public host key", fix: "give the host's key as `<type> <base64>`, e.g. the output of `ssh-keyscan -t ed25519 <host.address>` without the leading host name (compare its fingerprint with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the host)" });
   }
   requireSettings(issues, subject);
   const forgeApiToken = hasToken ? secretSetting(source, "forgeApiToken") : undefined;
   return { vm: input, forgeApiToken, hostKey: hostKey === "" ? undefined : hostKey.trim() };
+}
+
+/** Bytes of each fixed-size key blob (`ssh-ed25519`: type string + 32-byte key; ECDSA: type, curve, point). */
+const BLOB_BYTES: Readonly<Record<string, number>> = { "ssh-ed25519": 51, "ecdsa-sha2-nistp256": 104, "ecdsa-sha2-nistp384": 136, "ecdsa-sha2-nistp521": 172 };
+
+/** True when the base64 blob of an OpenSSH key line names the same key type and has that type's size. */
+function hostKeyBlobMatches(line: string): boolean {
+  const [type, b64] = line.split(" ");
+  if (type === undefined || b64 === undefined) return false;
+  const blob = Buffer.from(b64, "base64");
+  if (blob.length < 4) return false;
+  const typeLength = blob.readUInt32BE(0);
+  if (blob.subarray(4, 4 + typeLength).toString("latin1") !== type) return false;
+  const expected = BLOB_BYTES[type];
+  // RSA keys vary with their size: 1024 to 16384 bits.
+  return expected !== undefined ? blob.length === expected : blob.length >= 150 && blob.length <= 2100;
 }
