@@ -154,7 +154,8 @@ export const awsRunnerProfileSchema = strictObject({
     approle: strictObject({
       mountPath: z.string().regex(/^[a-z0-9][\w-]*$/i, { error: 'must be a mount path such as "approle"' }).optional(),
       secretIdTtl: duration.optional(),
-      secretIdNumUses: z.number({ error: "must be a number" }).int({ error: "must be a whole number" }).optional(),
+      /** Vault's 0 (unlimited) is refused: a secret id that logs in forever is a standing credential. */
+      secretIdNumUses: z.number({ error: "must be a number" }).int({ error: "must be a whole number" }).min(1, { error: "must be 1 or more (0 would be unlimited)" }).max(100, { error: "must be at most 100" }).optional(),
       tokenTtl: duration.optional(),
       tokenMaxTtl: duration.optional(),
     }).optional(),
@@ -224,6 +225,9 @@ export function kvmSource(instanceType: string): AwsKvmSource | undefined {
   if (NESTED_VIRT_FAMILIES.test(instanceType)) return "nested-virtualization";
   return undefined;
 }
+
+/** Vault's default `max_lease_ttl`: 768 hours. */
+const MAX_VAULT_TTL_SECONDS = 768 * 3600;
 
 /** Seconds of a Vault duration ("15m", "900s", "1h30m", "900" or 900); undefined when malformed. */
 export function durationSeconds(v: number | string): number | undefined {
@@ -332,6 +336,7 @@ export function resolveAwsRunnerProfile(input: unknown): AwsRunnerProfile {
     const seconds = durationSeconds(given ?? d.vault.approle[key]);
     if (seconds === undefined) issues.push({ path: `vault.approle.${key}`, message: `"${String(given)}" is not a duration`, fix: 'write a duration such as "15m", "900s" or a number of seconds' });
     else if (seconds <= 0) issues.push({ path: `vault.approle.${key}`, message: `is ${seconds} seconds; it must be more than 0 (0 means "unlimited" to Vault)`, fix: 'give a short positive duration, e.g. "15m"' });
+    else if (seconds > MAX_VAULT_TTL_SECONDS) issues.push({ path: `vault.approle.${key}`, message: `is ${seconds} seconds, more than Vault's default maximum lease (32 days)`, fix: 'give a short duration, e.g. "15m": runner credentials live for one job' });
     return seconds ?? 0;
   };
   const secretIdTtlSeconds = ttl("secretIdTtl");

@@ -125,7 +125,7 @@ const forgeSsh = strictObject({
   /** Private key for that login. @default host.sshKeyPath (RUNNER_SSH_KEY_PATH) */
   keyPath: text.optional(),
   /** @default 22 */
-  port: z.number({ error: "must be a number" }).optional(),
+  port: z.number({ error: "must be a port number" }).int({ error: "must be a whole port number" }).min(1, { error: "must be a TCP port from 1 to 65535" }).max(65535, { error: "must be a TCP port from 1 to 65535" }).optional(),
   /** A known_hosts file holding the forge host's key. @default ssh's own */
   knownHostsPath: text.optional(),
   /** The account Forgejo runs as (adds `sudo -n -u <it> --`). @default unset */
