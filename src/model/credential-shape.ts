@@ -5,16 +5,16 @@
  * parameters).
  */
 
-const GITHUB_TOKEN = String.raw`gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}`;
+const GITHUB_TOKEN = String.raw`(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})`;
 /** Forgejo/Gitea access tokens and runner registration tokens: 40 hex characters (not part of a longer digest). */
 const FORGEJO_TOKEN = String.raw`(?<![0-9A-Fa-f])[0-9a-f]{40}(?![0-9A-Fa-f])`;
 const AWS_ACCESS_KEY = String.raw`(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])`;
 const VAULT_TOKEN = String.raw`(?<![A-Za-z0-9])hv[sbr]\.[A-Za-z0-9_-]{20,}`;
-const PRIVATE_KEY = String.raw`-----BEGIN [A-Z ]*PRIVATE KEY-----`;
-const JWT = String.raw`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`;
-const GITLAB_TOKEN = String.raw`glpat-[A-Za-z0-9_-]{20,}`;
+const PRIVATE_KEY = String.raw`-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----`;
+const JWT = String.raw`(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{8,}`;
+const GITLAB_TOKEN = String.raw`(?<![A-Za-z0-9_-])glpat-[A-Za-z0-9_-]{20,}`;
 /** `scheme://user:password@` or `scheme://token@` (a user name alone before `@` in a URL). */
-const URL_USERINFO = String.raw`[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]+(?::[^\s/@]*)?@`;
+const URL_USERINFO = String.raw`(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://[^\s/@:?#]{1,512}(?::[^\s/@?#]{0,512})?@`;
 /** Query parameters that carry credentials. */
 const URL_TOKEN_PARAM = String.raw`[?&](?:access_token|token|private_token|api_key|apikey|key|password|secret|client_secret|sig|signature|X-Amz-Signature|X-Amz-Credential)=[^&\s#]+`;
 
@@ -44,18 +44,20 @@ export function redactCredentials(text: string): string {
   return text.replace(CREDENTIAL_GLOBAL, CREDENTIAL_REDACTED);
 }
 
+const KINDS: readonly (readonly [RegExp, string])[] = [
+  [new RegExp(GITHUB_TOKEN), "a GitHub token"],
+  [new RegExp(GITLAB_TOKEN), "a GitLab token"],
+  [new RegExp(PRIVATE_KEY), "a private key"],
+  [new RegExp(JWT), "a JSON Web Token"],
+  [new RegExp(AWS_ACCESS_KEY), "an AWS access key"],
+  [new RegExp(VAULT_TOKEN), "a Vault token"],
+  [new RegExp(URL_USERINFO), "a URL with credentials"],
+  [new RegExp(URL_TOKEN_PARAM), "a URL with a token parameter"],
+  [new RegExp(FORGEJO_TOKEN), "a Forgejo access token"],
+];
+
 /** Which kind of credential `text` looks like, for messages that name the kind but never the value. */
 export function credentialKind(text: string): string | undefined {
-  const kinds: [RegExp, string][] = [
-    [new RegExp(GITHUB_TOKEN), "a GitHub token"],
-    [new RegExp(GITLAB_TOKEN), "a GitLab token"],
-    [new RegExp(PRIVATE_KEY), "a private key"],
-    [new RegExp(JWT), "a JSON Web Token"],
-    [new RegExp(AWS_ACCESS_KEY), "an AWS access key"],
-    [new RegExp(VAULT_TOKEN), "a Vault token"],
-    [new RegExp(URL_USERINFO), "a URL with credentials"],
-    [new RegExp(URL_TOKEN_PARAM), "a URL with a token parameter"],
-    [new RegExp(FORGEJO_TOKEN), "a Forgejo access token"],
-  ];
-  return kinds.find(([re]) => re.test(text))?.[1];
+  if (!CREDENTIAL_ANYWHERE.test(text)) return undefined;
+  return KINDS.find(([re]) => re.test(text))?.[1];
 }

@@ -108,14 +108,16 @@ export function readSettings(source: StackSettingsSource, spec: SettingsSpec): R
       continue;
     }
     if (fullKey in spec) continue;
-    // Another namespace: a provider's setting, or the project's own prefix misspelt.
-    if (normalizeKey(ns) === normalizeKey(project) || (didYouMean(ns, [project]) !== undefined && !(PROVIDER_NAMESPACES as readonly string[]).includes(ns))) {
-      const why = hasInvisible(ns) ? "holds an invisible character" : ns.toLowerCase() === project.toLowerCase() ? "is in another case" : "is misspelt";
-      issues.push({
-        path: visible(fullKey),
-        message: `has the prefix "${visible(ns)}", which ${why}: the project is "${project}", so the program never reads it`,
-        fix: `write it as ${project}:${visible(key)}`,
-      });
+    const prefixIssue = misspeltPrefixIssue(fullKey, project);
+    if (prefixIssue !== undefined) {
+      issues.push(prefixIssue);
+      continue;
+    }
+    // A provider's setting that the stack reads, misspelt (`aws:regoin`).
+    const providerKeys = Object.keys(spec).filter((k) => k.startsWith(`${ns}:`));
+    const near = didYouMean(fullKey, providerKeys);
+    if (near !== undefined) {
+      issues.push({ path: visible(fullKey), message: `is not a setting of the ${ns} provider that this stack reads`, fix: `did you mean ${near}? Rename it (\`pulumi config rm ${visible(fullKey)}\`, then set ${near})` });
     }
   }
 
@@ -140,6 +142,26 @@ export function readSettings(source: StackSettingsSource, spec: SettingsSpec): R
 
   issues.push(...credentialIssues(source, spec, keys));
   return { values, secrets, issues };
+}
+
+/**
+ * The issue of a key whose namespace is the project's name misspelt (another case, an invisible
+ * character, a typo): the program would never read it. Undefined for the project's own keys and
+ * for other namespaces.
+ */
+export function misspeltPrefixIssue(fullKey: string, project: string): ConfigIssue | undefined {
+  const colon = fullKey.indexOf(":");
+  if (colon < 0) return undefined;
+  const ns = fullKey.slice(0, colon);
+  const key = fullKey.slice(colon + 1);
+  if (ns === project || (PROVIDER_NAMESPACES as readonly string[]).includes(ns)) return undefined;
+  if (normalizeKey(ns) !== normalizeKey(project) && didYouMean(ns, [project]) === undefined) return undefined;
+  const why = hasInvisible(ns) ? "holds an invisible character" : ns.toLowerCase() === project.toLowerCase() ? "is in another case" : "is misspelt";
+  return {
+    path: visible(fullKey),
+    message: `has the prefix "${visible(ns)}", which ${why}: the project is "${project}", so the program never reads it`,
+    fix: `write it as ${project}:${visible(key)}`,
+  };
 }
 
 /** Converts one setting to its kind, adding an issue (and returning undefined) when it does not fit. */

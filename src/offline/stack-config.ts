@@ -6,7 +6,7 @@
  */
 import { readFileSync, existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { ConfigError, type ConfigIssue, parseSettingsYaml, settingsText, stackSettingsConfig } from "../model/index.ts";
+import { ConfigError, type ConfigIssue, misspeltPrefixIssue, parseSettingsYaml, settingsText, stackSettingsConfig } from "../model/index.ts";
 
 /** Placeholder for every secret value in offline renders. */
 export const SECRET_PLACEHOLDER = "[secret]";
@@ -149,6 +149,13 @@ export function readStackConfig(stackDir: string, project: PulumiProject, stack:
     const ns = colon < 0 ? project.name : fullKey.slice(0, colon);
     const key = colon < 0 ? fullKey : fullKey.slice(colon + 1);
     const target = `${ns}:${key}`;
+    const prefixIssue = misspeltPrefixIssue(target, project.name);
+    if (prefixIssue !== undefined) {
+      // Reported here; the key it was meant to be is then not also "required".
+      issues.push(prefixIssue);
+      seen.add(key);
+      continue;
+    }
     const { value, secret } = maskSecure(rawValue);
     if (value === null) {
       issues.push({ path: colon < 0 || ns === project.name ? key : fullKey, message: "has no value", fix: "give it a value, or remove the line" });

@@ -144,7 +144,10 @@ export function readAwsRunnerStackConfig(source: StackSettingsSource = pulumiSet
   } catch {
     allowed = undefined;
   }
-  if (Array.isArray(allowed) && scope !== undefined && !allowed.map(String).includes(scope.accountId)) {
+  const badAccount = Array.isArray(allowed) ? allowed.findIndex((a) => !(typeof a === "string" || typeof a === "number") || !/^\d{12}$/.test(String(a))) : -1;
+  if (badAccount >= 0) {
+    issues.push({ path: `aws:allowedAccountIds[${badAccount}]`, message: "is not a 12-digit AWS account id", fix: 'list account ids as quoted 12-digit strings, e.g. ["123456789012"]' });
+  } else if (Array.isArray(allowed) && scope !== undefined && !allowed.map(String).includes(scope.accountId)) {
     issues.push({ path: "aws:allowedAccountIds", message: `does not include accountId ${scope.accountId}, so the provider would refuse to deploy`, fix: "make aws:allowedAccountIds and accountId name the same account" });
   }
 
@@ -157,7 +160,12 @@ export function readAwsRunnerStackConfig(source: StackSettingsSource = pulumiSet
     entry = readRunnerProfileEntry(profilesFile, profileName, issues);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    issues.push(...e.issues.map((i) => ({ ...i, path: `${profilesFileSetting}: ${i.path}` })));
+    const first = e.issues[0];
+    issues.push({
+      path: "profilesFile",
+      message: `points at ${profilesFileSetting}, which is not a valid runner profiles file (${e.issues.length} problem${e.issues.length === 1 ? "" : "s"}${first === undefined ? "" : `, first: ${first.path}: ${first.message}`})`,
+      fix: `point profilesFile at the runner profiles file (default ${AWS_STACK_DEFAULTS.profilesFile}), or fix that file (check it with \`runner-fleet guard --profiles ${profilesFileSetting}\`)`,
+    });
   }
 
   // The runner profile.
@@ -173,7 +181,9 @@ export function readAwsRunnerStackConfig(source: StackSettingsSource = pulumiSet
     for (const [key, from] of Object.entries(FROM_PROFILES_FILE)) {
       if (key in runner) issues.push({ path: `runner.${key}`, message: `comes from profile "${profileName}" of the runner profiles file (its ${from}), not from the stack`, fix: `remove runner.${key}; change ${from} of "${profileName}" in the profiles file instead` });
     }
-    const vaultAddress = provider("vault:address");
+    const providerVault = provider("vault:address");
+    const vaultAddress = providerVault !== undefined && /^https:\/\/[^\s]+$/.test(providerVault) ? providerVault : undefined;
+    if (providerVault !== undefined && vaultAddress === undefined) issues.push({ path: "vault:address", message: "is not an https URL", fix: 'give the Vault server\'s https URL, e.g. "https://vault.internal.example:8200"' });
     const vaultInput = isObject(runner["vault"]) ? runner["vault"] : undefined;
     const input: Record<string, unknown> = {
       ...runner,
@@ -195,7 +205,7 @@ export function readAwsRunnerStackConfig(source: StackSettingsSource = pulumiSet
   // Checked even when the profile has problems (against its blocks as given), so every problem shows at once.
   const d = AWS_RUNNER_DEFAULTS;
   const blocks = profile ?? { vpcCidr: stringOr(isObject(runner) ? runner["vpcCidr"] : undefined, d.vpcCidr), subnetCidr: stringOr(isObject(runner) ? runner["subnetCidr"] : undefined, d.subnetCidr) };
-  const routeList = Array.isArray(routes) && routes.every(isObject) && routes.every((r) => Object.keys(r).every((k) => (ROUTE_KEYS as readonly string[]).includes(k))) ? (routes as unknown as AwsPrivateRoute[]) : [];
+  const routeList = Array.isArray(routes) && routes.every(isObject) && routes.every((r) => Object.entries(r).every(([k, v]) => (ROUTE_KEYS as readonly string[]).includes(k) && typeof v === "string")) ? (routes as unknown as AwsPrivateRoute[]) : [];
   let network: ResolvedAwsRunnerNetworkOptions | undefined;
   try {
     network = resolveAwsRunnerNetworkOptions(blocks, { ...(natSubnetCidr === undefined ? {} : { natSubnetCidr }), ...(availabilityZone === undefined ? {} : { availabilityZone }), privateRoutes: routeList });
@@ -258,6 +268,9 @@ function routeIssues(routes: unknown): ConfigIssue[] {
     }
     for (const k of Object.keys(r)) {
       if (!(ROUTE_KEYS as readonly string[]).includes(k)) issues.push({ path: `privateRoutes[${i}].${k}`, message: "is not a key of a route", fix: `remove it; a route has ${ROUTE_KEYS.join(", ")}` });
+    }
+    for (const k of ROUTE_KEYS) {
+      if (r[k] !== undefined && typeof r[k] !== "string") issues.push({ path: `privateRoutes[${i}].${k}`, message: "must be text", fix: k === "destinationCidrBlock" ? 'give one CIDR block, e.g. "10.20.0.0/16"; add one route per block' : "give the id as text, e.g. tgw-0123456789abcdef0" });
     }
     const dest = r["destinationCidrBlock"];
     if (typeof dest === "string") {
