@@ -66,7 +66,7 @@ const resourceList = strictObject({ cpu: quantity.optional(), memory: quantity.o
 
 const secretKeyRef = strictObject({
   name: dnsLabel("the name of an existing Secret", 253),
-  key: z.string().regex(/^[-._a-zA-Z0-9]+$/, { error: "must be a Secret data key (letters, digits, -, _ and .)" }),
+  key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, { error: "must be a Secret data key (1-253 letters, digits, -, _ and .)" }),
   optional: z.boolean().optional(),
 });
 
@@ -95,12 +95,12 @@ const claimMount = strictObject({
   mountPath: absolutePath,
   name: dnsLabel("a volume name").optional(),
   readOnly: z.boolean().optional(),
-  subPath: z.string().optional(),
+  subPath: z.string().max(4096).regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\0]*$/, { error: "must be a relative path inside the volume (no leading / and no ..)" }).optional(),
 });
 
 const configFileMount = strictObject({
   configMap: dnsLabel("the name of a config payload, e.g. codex-config"),
-  key: z.string().regex(/^[-._a-zA-Z0-9]+$/, { error: "must be a ConfigMap data key" }),
+  key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, { error: "must be a ConfigMap data key (1-253 letters, digits, -, _ and .)" }),
   mountPath: absolutePath,
 });
 
@@ -154,7 +154,7 @@ export const runnerSchema = strictObject({
   /** Pods for this runner. @default 1 */
   replicas: replicas.optional(),
   /** Runner group (`--runnergroup`); unset uses the forge's default group. */
-  runnerGroup: z.string().min(1).optional(),
+  runnerGroup: z.string().min(1).max(100, { error: "is longer than 100 characters" }).optional(),
   /** `--ephemeral`. @default false */
   ephemeral: z.boolean().optional(),
   /** `--replace`. @default true */
@@ -183,7 +183,8 @@ const GITHUB_REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9._-]{1,100
 
 export const codexConfigSchema = strictObject({
   enabled: z.boolean(),
-  configToml: z.string().optional(),
+  /** At most 512 KiB: a ConfigMap holds at most 1 MiB. */
+  configToml: z.string().max(512 * 1024, { error: "is larger than 512 KiB (a ConfigMap holds at most 1 MiB)" }).optional(),
 }).superRefine((c, ctx) => {
   if (!c.enabled) return;
   if (c.configToml === undefined || c.configToml.trim() === "") {
