@@ -26,7 +26,9 @@ export const CREDENTIAL_VALUE = new RegExp(`^(${GITHUB_TOKEN})|${PRIVATE_KEY}`);
 /** Text that holds a credential of any known shape anywhere. */
 export const CREDENTIAL_ANYWHERE = new RegExp(SHAPES.join("|"));
 
-const CREDENTIAL_GLOBAL = new RegExp(SHAPES.join("|"), "g");
+/** A whole PEM private key (header, body, footer), or from its header to the end when the footer is missing. */
+const PRIVATE_KEY_BLOCK = String.raw`${PRIVATE_KEY}(?:[\s\S]{0,16384}?-----END [A-Z ]{0,40}PRIVATE KEY-----|[\s\S]{0,16384})`;
+const CREDENTIAL_GLOBAL = new RegExp([PRIVATE_KEY_BLOCK, ...SHAPES.filter((x) => x !== PRIVATE_KEY)].join("|"), "g");
 
 /** What a redacted credential is replaced with in messages. */
 export const CREDENTIAL_REDACTED = "[credential-shaped value]";
