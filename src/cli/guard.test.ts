@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import { parse } from "yaml";
 import { PROFILE_DEFAULTS } from "../model/profiles.ts";
 import { ACTIONLINT_CONFIG_PATH, GITHUB_HOSTED_LABELS, UNTRUSTED_EVENTS, GUARD_RULES } from "../audit/guard/index.ts";
-import { DEFAULT_WORKFLOW_DIRS, guardCommand, NODE_WORKFLOW_FS, readWorkflows } from "./guard.ts";
+import { DEFAULT_WORKFLOW_DIRS, guardCommand, NODE_WORKFLOW_FS, readProfilesFile, readWorkflows } from "./guard.ts";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
 const fixtures = resolve(repoRoot, "test/fixtures/guard");
@@ -260,4 +260,98 @@ test("docs/guard.md lists the events, rules and options the code has", () => {
   for (const rule of Object.keys(GUARD_RULES)) assert.ok(doc.includes(`\`${rule}\``), `rule ${rule} is not documented`);
   for (const o of guardCommand().options) assert.ok(doc.includes(`\`${o.long}`), `option ${o.long} is not documented`);
   for (const label of ["ubuntu-latest", "ubuntu-24.04", "windows-2022", "macos-15"]) assert.ok(GITHUB_HOSTED_LABELS.includes(label), label);
+});
+
+// Hostile input through the command: exit 2 with one message naming the file and the fix, never an
+// unexpected error or a stack trace, never a quoted credential, never a wait on a FIFO.
+
+/** Runs the guard and checks the run ended as bad input should: exit 2, one message, no stack trace. */
+function refusedRun(cwd: string, ...args: string[]) {
+  const r = guard(cwd, ...args);
+  assert.equal(r.code, 2, `${args.join(" ")}: ${r.stdout}${r.stderr}`);
+  assert.match(r.stderr, /^runner-fleet: /);
+  assert.doesNotMatch(r.stderr, /\n\s+at |unexpected error/);
+  return r.stderr;
+}
+
+test("a profiles path that is a directory, a FIFO, too large or unreadable says so and what to pass", () => {
+  const dir = repoWith("label-served");
+  mkdirSync(join(dir, "config"));
+  writeFileSync(join(dir, "config/runner-isolation.yaml"), readFileSync(fixtureProfiles));
+  assert.match(refusedRun(dir, "--profiles", "config"), /profiles file config is a directory, not a file\. Fix: pass the profiles file itself, e\.g\. --profiles config\/runner-isolation\.yaml/);
+  spawnSync("mkfifo", [join(dir, "fifo.yaml")]);
+  assert.match(refusedRun(dir, "--profiles", "fifo.yaml"), /profiles file fifo\.yaml is a FIFO, not a file, so it was not read\. Fix: pass the YAML profiles file/);
+  writeFileSync(join(dir, "huge.yaml"), Buffer.alloc((1 << 20) + 1, 0x20));
+  assert.match(refusedRun(dir, "--profiles", "huge.yaml"), /profiles file huge\.yaml is 1048577 bytes, more than a profiles file may be \(1048576 bytes\), so it was not read\. Fix: /);
+  symlinkSync("loop-b.yaml", join(dir, "loop-a.yaml"));
+  symlinkSync("loop-a.yaml", join(dir, "loop-b.yaml"));
+  assert.match(refusedRun(dir, "--profiles", "loop-a.yaml"), /profiles file loop-a\.yaml is a symbolic link that loops back on itself\. Fix: /);
+  writeFileSync(join(dir, "locked.yaml"), readFileSync(fixtureProfiles));
+  chmodSync(join(dir, "locked.yaml"), 0o000);
+  const locked = guardWrapped(unprivileged, dir, "--profiles", "locked.yaml");
+  assert.equal(locked.code, 2, locked.stderr);
+  assert.match(locked.stderr, /profiles file locked\.yaml cannot be read \(EACCES: permission denied\)\. Fix: make it readable .*chmod a\+r locked\.yaml/);
+});
+
+test("a hostile profiles file is one message with the file, line and fix: alias bomb, deep nesting, binary, UTF-16, empty, a list", () => {
+  const dir = repoWith("label-served");
+  const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...[..."bcdefg"].map((c, i) => `${c}: &${c} [${Array(9).fill(`*${"abcdefg"[i]}`).join(",")}]`), "profiles: [*g]", ""].join("\n");
+  const cases: [string, string | Buffer, RegExp][] = [
+    ["bomb.yaml", bomb, /bomb\.yaml:2:8: has YAML aliases .* "alias bomb" does\. Fix: write the values out/],
+    ["deep.yaml", `profiles: ${"[".repeat(5000)}${"]".repeat(5000)}\n`, /deep\.yaml:1:\d+: nests lists and mappings .*Fix: remove the extra nesting/],
+    ["binary.yaml", Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 0]), /binary\.yaml:1: is not text: it holds a NUL byte/],
+    ["utf16.yaml", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("profiles: []\n", "utf16le")]), /utf16\.yaml:1: is UTF-16 text .*Fix: save it as UTF-8/],
+    ["empty.yaml", "", /empty\.yaml:1: is empty/],
+    ["list.yaml", "- name: x\n", /list\.yaml:1: is a list at the top, not a mapping\. Fix: put the list under a top-level profiles: key/],
+  ];
+  for (const [name, content, message] of cases) {
+    writeFileSync(join(dir, name), content);
+    const stderr = refusedRun(dir, "--profiles", name);
+    assert.match(stderr, new RegExp(`^runner-fleet: runner profiles \\(${name.replace(".", "\\.")}\\) has 1 problem:\\n`));
+    assert.match(stderr, message);
+  }
+});
+
+test("a token pasted as a runner label is refused as a secret, at its key path, and never printed", () => {
+  const dir = repoWith("label-served");
+  const token = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+  writeFileSync(join(dir, "leaky.yaml"), readFileSync(fixtureProfiles, "utf8").replace("codex]", `${token}]`));
+  const stderr = refusedRun(dir, "--profiles", "leaky.yaml");
+  assert.ok(!stderr.includes("0123456789abcdefghij"), stderr);
+  assert.match(stderr, /profiles\[0\]\.labels\[3\]: looks like a secret \(a GitHub token\), so it is not shown here.*\(leaky\.yaml:\d+\)\. Fix: remove it from the labels/);
+  const emitted = refusedRun(dir, "--profiles", "leaky.yaml", "--emit-actionlint-config");
+  assert.ok(!emitted.includes("0123456789abcdefghij"));
+  assert.equal(existsSync(join(dir, ".github/actionlint.yaml")), false);
+});
+
+test("hostile workflow files are findings naming the file and line; none stops the run", () => {
+  const dir = repoWithBeside((wf) => {
+    writeFileSync(join(wf, "utf16.yml"), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(servedWorkflow.toString("utf8"), "utf16le")]));
+    writeFileSync(join(wf, "binary.yml"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 0]));
+    writeFileSync(join(wf, "huge.yml"), Buffer.alloc((4 << 20) + 1, 0x20));
+    writeFileSync(join(wf, "deep.yml"), `on: push\njobs:\n  a:\n    runs-on: ${"[".repeat(4000)}${"]".repeat(4000)}\n`);
+    writeFileSync(join(wf, "bomb.yml"), `on: push\njobs:\n  a:\n    runs-on: [&a [x,x,x,x,x,x,x,x,x,x], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a], &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b], &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c], *d]\n`);
+  });
+  const r = guard(dir, "--profiles", fixtureProfiles, "--json");
+  assert.equal(r.code, 1, r.stderr);
+  const out = JSON.parse(r.stdout) as GuardJson;
+  const byFile = new Map(out.findings.map((f) => [f.file.split("/").pop(), f]));
+  assert.match(byFile.get("utf16.yml")!.message, /is UTF-16 text .*, so none of its jobs were checked/);
+  assert.match(byFile.get("utf16.yml")!.fix, /iconv -f UTF-16 -t UTF-8 \.github\/workflows\/utf16\.yml/);
+  assert.match(byFile.get("binary.yml")!.message, /is not text: it holds a NUL byte/);
+  assert.match(byFile.get("huge.yml")!.message, /is 4194305 bytes, more than the 4194304 the guard reads/);
+  assert.equal(byFile.get("deep.yml")!.rule, "workflow-shape");
+  assert.equal(byFile.get("bomb.yml")!.rule, "yaml-syntax");
+  assert.deepEqual(out.workflows.map((w) => w.split("/").pop()).sort(), ["bomb.yml", "deep.yml", "label-served.yml"]);
+});
+
+test("--workflows naming a file, and --emit-actionlint-config naming a directory, say what to pass", () => {
+  const dir = repoWith("label-served");
+  assert.match(refusedRun(dir, "--profiles", fixtureProfiles, "--workflows", ".github/workflows/label-served.yml"), /workflow directory \.github\/workflows\/label-served\.yml is a file, not a directory; pass the directory that holds it, e\.g\. --workflows \.github\/workflows/);
+  mkdirSync(join(dir, "lint.yaml"));
+  assert.match(refusedRun(dir, "--profiles", fixtureProfiles, "--emit-actionlint-config", "lint.yaml"), /--emit-actionlint-config .*lint\.yaml: is a directory, so the config cannot be written there\. Fix: give the path of a file/);
+});
+
+test("readProfilesFile is what --profiles runs", () => {
+  assert.equal(readProfilesFile(fixtureProfiles).length, 4);
 });

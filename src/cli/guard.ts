@@ -7,11 +7,11 @@ import { isUtf8 } from "node:buffer";
 import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync, type Dirent, type Stats } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { Command, Option } from "commander";
-import { ConfigError } from "../model/issues.ts";
-import { parseProfiles, type RunnerProfile } from "../model/profiles.ts";
+import { decodeText, inputError, parseProfiles, PROFILE_LIMITS, type RunnerProfile } from "../model/profiles.ts";
 import {
   ACTIONLINT_CONFIG_PATH,
   actionlintConfigYaml,
+  WORKFLOW_LIMITS,
   findingText,
   forgeOfPath,
   githubAnnotation,
@@ -67,7 +67,16 @@ export function guardCommand(): Command {
         } catch (e) {
           throw new CliError(`--emit-actionlint-config ${target}: cannot create its folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Fix: give a path in a folder you can write`);
         }
-        writeFileSync(target, actionlintConfigYaml(profiles, source));
+        try {
+          writeFileSync(target, actionlintConfigYaml(profiles, source));
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code ?? "EIO";
+          throw new CliError(
+            code === "EISDIR"
+              ? `--emit-actionlint-config ${target}: is a directory, so the config cannot be written there. Fix: give the path of a file, e.g. ${join(target, "actionlint.yaml")}`
+              : `--emit-actionlint-config ${target}: cannot be written (${code}). Fix: give a path in a folder you can write`,
+          );
+        }
         process.stderr.write(`runner-fleet guard: wrote ${relative(process.cwd(), target) || target}\n`);
         return;
       }
@@ -85,11 +94,47 @@ function outputFormat(opts: GuardOpts): Format {
   return opts.json ? "json" : (opts.format ?? "table");
 }
 
+const PROFILES_EXAMPLE = "--profiles config/runner-isolation.yaml";
+
+/**
+ * Reads and parses the `--profiles` file. Every way it can be wrong is a {@link CliError} or a
+ * `ConfigError` (exit 2) naming the file and the fix: missing, a directory, a FIFO or device (never
+ * opened for reading, so never waited on), unreadable, too large (refused before reading), not
+ * UTF-8 text, or invalid (see {@link parseProfiles}).
+ */
+export function readProfilesFile(given: string): RunnerProfile[] {
+  const file = resolve(given);
+  let st: Stats;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") throw new CliError(`profiles file ${given} does not exist; pass the path of your runner profiles, e.g. ${PROFILES_EXAMPLE}`);
+    if (code === "ELOOP") throw new CliError(`profiles file ${given} is a symbolic link that loops back on itself. Fix: point it at the profiles file, or pass the file itself, e.g. ${PROFILES_EXAMPLE}`);
+    throw new CliError(`profiles file ${given} cannot be read (${errorText(e)}). Fix: make it readable by the user running the guard, or pass another file, e.g. ${PROFILES_EXAMPLE}`);
+  }
+  if (st.isDirectory()) {
+    const inside = ["runner-isolation.yaml", "runner-isolation.yml"].map((f) => join(given, f)).find((f) => existsSync(f));
+    throw new CliError(`profiles file ${given} is a directory, not a file. Fix: pass the profiles file itself, e.g. --profiles ${inside ?? join(given, "runner-isolation.yaml")}`);
+  }
+  if (!st.isFile()) throw new CliError(`profiles file ${given} is ${kindOf(st)}, not a file, so it was not read. Fix: pass the YAML profiles file itself, e.g. ${PROFILES_EXAMPLE}`);
+  if (st.size > PROFILE_LIMITS.fileBytes) {
+    throw new CliError(`profiles file ${given} is ${st.size} bytes, more than a profiles file may be (${PROFILE_LIMITS.fileBytes} bytes), so it was not read. Fix: pass the runner profiles file, a few KiB of YAML, e.g. ${PROFILES_EXAMPLE}`);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = NODE_WORKFLOW_FS.readFile(Buffer.from(file), PROFILE_LIMITS.fileBytes);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const fix = code === "EACCES" || code === "EPERM" ? `make it readable by the user running the guard (chmod a+r ${given})` : `check the file and the file system it is on, or pass another file, e.g. ${PROFILES_EXAMPLE}`;
+    throw new CliError(`profiles file ${given} cannot be read (${errorText(e)}). Fix: ${fix}`);
+  }
+  return parseProfiles(bytes, given);
+}
+
 async function loadProfiles(opts: GuardOpts): Promise<{ profiles: RunnerProfile[]; source: string; from: ProfilesFrom }> {
   if (opts.profiles !== undefined) {
-    const file = resolve(opts.profiles);
-    if (!existsSync(file) || !statSync(file).isFile()) throw new CliError(`profiles file ${opts.profiles} does not exist; pass the path of your runner profiles, e.g. --profiles config/runner-isolation.yaml`);
-    return { profiles: parseProfiles(readFileSync(file, "utf8"), opts.profiles), source: opts.profiles, from: "file" };
+    return { profiles: readProfilesFile(opts.profiles), source: opts.profiles, from: "file" };
   }
   if (opts.fleet !== undefined && opts.fleet.length > 0) {
     // Loaded only here: rendering pulls in the Pulumi SDK.
@@ -100,7 +145,7 @@ async function loadProfiles(opts: GuardOpts): Promise<{ profiles: RunnerProfile[
       stacks.push({ source: `${dir} (stack ${rendered.stack})`, resources: rendered.resources });
     }
     const { profiles, issues } = profilesFromStacks(stacks);
-    if (issues.length > 0) throw new ConfigError(issues, "fleet runner profiles");
+    if (issues.length > 0) throw inputError(issues, "fleet runner profiles");
     const source = `the stacks ${opts.fleet.join(", ")}`;
     if (profiles.length === 0) throw new CliError(`${source} render no runners (no runner Deployment or scale set); pass --profiles instead, or check the stack settings`);
     return { profiles, source, from: "fleet" };
@@ -115,18 +160,23 @@ export interface WorkflowFs {
   /** Stats a path, following symbolic links (ELOOP for a loop, ENOENT for a dangling link). */
   readonly stat: (path: Buffer) => Stats;
   readonly readLink: (path: Buffer) => Buffer;
-  /** Reads a regular file; never blocks on a FIFO swapped in after listing. */
-  readonly readFile: (path: Buffer) => Buffer;
+  /**
+   * Reads a regular file; never blocks on a FIFO swapped in after listing. A file larger than
+   * `maxBytes` is not read: the error has code `EFBIG` and the file's `size`.
+   */
+  readonly readFile: (path: Buffer, maxBytes?: number) => Buffer;
 }
 
 export const NODE_WORKFLOW_FS: WorkflowFs = {
   readDir: (dir) => readdirSync(dir, { withFileTypes: true, encoding: "buffer" }),
   stat: (path) => statSync(path),
   readLink: (path) => readlinkSync(path, { encoding: "buffer" }),
-  readFile: (path) => {
+  readFile: (path, maxBytes = WORKFLOW_LIMITS.bytes) => {
     const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
-      if (!fstatSync(fd).isFile()) throw Object.assign(new Error("EINVAL: not a regular file"), { code: "EINVAL" });
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw Object.assign(new Error("EINVAL: not a regular file"), { code: "EINVAL" });
+      if (st.size > maxBytes) throw Object.assign(new Error(`EFBIG: file is ${st.size} bytes, more than ${maxBytes}`), { code: "EFBIG", size: st.size });
       return readFileSync(fd);
     } finally {
       closeSync(fd);
@@ -142,9 +192,13 @@ export interface ReadWorkflowsResult {
 
 const WORKFLOW_NAME = /\.ya?ml$/;
 
-/** A byte name as text: itself when it is UTF-8, else printable ASCII kept and every other byte as `%XX`. */
+/**
+ * A byte name as text: itself when it is UTF-8 without control characters, else printable ASCII
+ * kept and every other byte as `%XX` (so no name can carry a terminal escape sequence).
+ */
 function displayName(name: Buffer): string {
-  if (isUtf8(name)) return name.toString("utf8");
+  // eslint-disable-next-line no-control-regex
+  if (isUtf8(name) && !/[\u0000-\u001f\u007f-\u009f]/.test(name.toString("utf8"))) return name.toString("utf8");
   let out = "";
   for (const byte of name) out += byte > 0x20 && byte < 0x7f && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   return out;
@@ -161,6 +215,11 @@ function kindOf(s: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): bool
   if (s.isSocket()) return "a socket";
   if (s.isBlockDevice() || s.isCharacterDevice()) return "a device";
   return "not a regular file";
+}
+
+/** The text of a workflow file's bytes, or why it is not UTF-8 text and how to fix that. */
+export function workflowText(bytes: Uint8Array) {
+  return decodeText(bytes, "move a file that is not a workflow out of the workflows directory, or replace it with the workflow's YAML text");
 }
 
 /**
@@ -184,7 +243,16 @@ export function readWorkflows(dirs: readonly string[] | undefined, fs: WorkflowF
     } catch {
       isDir = false;
     }
-    if (!isDir) throw new CliError(`workflow directory ${dir} does not exist; pass an existing directory to --workflows`);
+    if (!isDir) {
+      let isFile = false;
+      try {
+        isFile = statSync(abs).isFile();
+      } catch {
+        isFile = false;
+      }
+      if (isFile) throw new CliError(`workflow directory ${dir} is a file, not a directory; pass the directory that holds it, e.g. --workflows ${relative(process.cwd(), dirname(abs)) || "."}`);
+      throw new CliError(`workflow directory ${dir} does not exist; pass an existing directory to --workflows`);
+    }
     const shownDir = relative(process.cwd(), abs) || abs;
     let entries: Dirent<Buffer>[];
     try {
@@ -223,11 +291,16 @@ export function readWorkflows(dirs: readonly string[] | undefined, fs: WorkflowF
         problem(shown, "unreadable", `is ${kindOf(entry)}, not a workflow file, so it was not read`, `replace ${shown} with the workflow file, or remove it`);
         continue;
       }
-      let text: string;
+      let bytes: Buffer;
       try {
-        text = fs.readFile(raw).toString("utf8");
+        bytes = fs.readFile(raw, WORKFLOW_LIMITS.bytes);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
+        if (code === "EFBIG") {
+          const size = (e as { size?: number }).size;
+          problem(shown, "unreadable", `is ${size ?? "more than"} bytes, more than the ${WORKFLOW_LIMITS.bytes} the guard reads, so none of its jobs were checked`, `split ${shown} into several workflows, or move a file that is not a workflow out of the directory`);
+          continue;
+        }
         problem(
           shown,
           "unreadable",
@@ -236,6 +309,12 @@ export function readWorkflows(dirs: readonly string[] | undefined, fs: WorkflowF
         );
         continue;
       }
+      const decoded = workflowText(bytes);
+      if (!decoded.ok) {
+        problem(shown, "unreadable", `${decoded.message}, so none of its jobs were checked`, decoded.fix.replace(/\bFILE\b/g, shown));
+        continue;
+      }
+      const text = decoded.text;
       if (!isUtf8(entry.name)) {
         problem(shown, "file-name", `the file name is not valid UTF-8 (shown with %XX for the bytes that are not), so no workflow can call it with uses: and forges show it garbled; its jobs were still checked`, `rename it to a UTF-8 name, e.g. ${displayName(entry.name).replace(/%[0-9A-F]{2}/g, "_")}`);
       }

@@ -1,5 +1,5 @@
 /** `runner-fleet provenance record|verify`: signed provenance records of CI cache directories. */
-import { opendirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, opendirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { TreeReadError } from "../provenance/hash-files.ts";
@@ -8,6 +8,8 @@ import { recordCache } from "../provenance/record-cache.ts";
 import type { ProvenanceRecord } from "../provenance/record.ts";
 import { KeyError, loadSigningKey, loadVerifyingKey, type LoadedKey } from "../provenance/signing.ts";
 import { verifyCache, type SignatureStatus, type VerifyReport } from "../provenance/verify-cache.ts";
+import { credentialKind } from "../model/credential-shape.ts";
+import { inputExcerpt } from "../model/profiles.ts";
 import { CliError, EXIT, printJson, table } from "./output.ts";
 
 /** Stage names become part of file names. */
@@ -64,13 +66,37 @@ function outputError(flagValue: string, e: RecordWriteError): CliError {
   return new CliError(`--output ${flagValue}: the record cannot be written there${where}: ${e.message}. Fix: ${fix}`);
 }
 
-function loadKey(flag: string, file: string, load: (pem: Buffer) => LoadedKey): LoadedKey {
-  let pem: Buffer;
+/** Largest key file read: PEM keys are a few hundred bytes. */
+const KEY_FILE_BYTES = 64 << 10;
+
+/**
+ * Reads a small regular file named by `flag`: a directory, FIFO or device is named, never read or
+ * waited on, and a file larger than `maxBytes` is refused before it is read.
+ */
+function readSmallFile(flag: string, file: string, maxBytes: number, what: string): Buffer {
+  let fd: number;
   try {
-    pem = readFileSync(file);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    throw new CliError(`${flag} ${file}: cannot be read (${(e as NodeJS.ErrnoException).code}). Fix: pass the path of a PEM key file`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(code === "ENOENT" || code === "ENOTDIR" ? `${flag} ${file}: no such file. Fix: pass the path of ${what}` : `${flag} ${file}: cannot be read (${code}). Fix: pass the path of ${what} this user can read`);
   }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new CliError(`${flag} ${file}: is a directory. Fix: pass the path of ${what}, not of its directory`);
+    if (!st.isFile()) throw new CliError(`${flag} ${file}: is ${st.isFIFO() ? "a FIFO" : st.isSocket() ? "a socket" : "a device"}, not a file, so it was not read. Fix: pass the path of ${what}`);
+    if (st.size > maxBytes) throw new CliError(`${flag} ${file}: is ${st.size} bytes, more than ${what} can be (${maxBytes} bytes), so it was not read. Fix: pass the path of ${what}`);
+    return readFileSync(fd);
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`${flag} ${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}). Fix: pass the path of ${what}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function loadKey(flag: string, file: string, load: (pem: Buffer) => LoadedKey): LoadedKey {
+  const pem = readSmallFile(flag, file, KEY_FILE_BYTES, "a PEM key file");
   try {
     return load(pem);
   } catch (e) {
@@ -105,8 +131,12 @@ function recordCommand(): Command {
     .option("--jobs <n>", "worker threads that read and hash files (default: one per CPU, at most 8; none for trees under 16 MiB)", parseJobs)
     .option("--json", "print the record's summary and the files written as JSON")
     .action(async (opts: { stage: string; cacheDir: string; output: string; sign?: string; jobs?: number; json?: boolean }) => {
+      const secret = opts.stage.length <= 200 ? credentialKind(opts.stage) : undefined;
+      if (secret !== undefined) {
+        throw new CliError(`--stage: looks like a secret (${secret}), so it is not shown here; the stage name is written into the record and its file name. Fix: use a name such as restore, build or test-linux, and revoke the credential if it was real`);
+      }
       if (!STAGE_NAME.test(opts.stage)) {
-        throw new CliError(`--stage ${JSON.stringify(opts.stage)}: must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit. Fix: use a name such as restore, build or test-linux`);
+        throw new CliError(`--stage ${JSON.stringify(inputExcerpt(opts.stage, 100))}: must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit. Fix: use a name such as restore, build or test-linux`);
       }
       const cacheDir = cacheDirectory(opts.cacheDir);
       const realCache = realpathSync(cacheDir);
@@ -135,7 +165,7 @@ function recordCommand(): Command {
         if (e instanceof RecordWriteError) throw outputError(opts.output, e);
         throw e;
       }
-      for (const u of record.unreadable) process.stderr.write(`runner-fleet: cannot read ${u.path}: ${u.error}\n`);
+      for (const u of record.unreadable) process.stderr.write(`runner-fleet: cannot read ${cell(u.path)}: ${cell(u.error, 500)}\n`);
       if (record.unreadable.length > 0) process.exitCode = EXIT.findings;
       const { files: _files, ...summary } = record;
       if (opts.json) {
@@ -167,21 +197,41 @@ const SIGNATURE_TEXT: Record<SignatureStatus, string> = {
   unchecked: "not checked: the record is signed; pass --pub to check it",
 };
 
-function printReport(report: VerifyReport): void {
+/**
+ * Text from a cache or a record as a table cell: control characters escaped (no terminal escape
+ * sequences, one line per row) and at most `max` characters. Paths are not redacted: caches are
+ * full of names that look like tokens (40-hex content hashes), and they are what the user must find.
+ */
+export function cell(text: string, max = 4096): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}
+
+/**
+ * The rows of the verify table, built by plain loops over the report's lists (a report of a
+ * 300,000-file cache has as many rows: nothing here spreads them into arguments or recurses).
+ */
+export function reportRows(report: VerifyReport): string[][] {
   const rows: string[][] = [];
   for (const c of report.changed) {
-    const detail = c.kind === "file" ? `size ${c.recorded.size} -> ${c.actual.size}, sha256 ${shortHex(c.recorded.sha256)} -> ${shortHex(c.actual.sha256)}` : `target ${c.recorded.target} -> ${c.actual.target}`;
-    rows.push(["changed", c.kind, c.path, detail]);
+    const detail = c.kind === "file" ? `size ${c.recorded.size} -> ${c.actual.size}, sha256 ${shortHex(c.recorded.sha256)} -> ${shortHex(c.actual.sha256)}` : `target ${cell(c.recorded.target, 500)} -> ${cell(c.actual.target, 500)}`;
+    rows.push(["changed", c.kind, cell(c.path), detail]);
   }
-  for (const a of report.appeared) rows.push(["appeared", a.kind, a.path, ""]);
-  for (const v of report.vanished) rows.push(["vanished", v.kind, v.path, ""]);
-  for (const u of report.unreadable) rows.push(["unreadable", "", u.path, u.error]);
+  for (const a of report.appeared) rows.push(["appeared", a.kind, cell(a.path), ""]);
+  for (const v of report.vanished) rows.push(["vanished", v.kind, cell(v.path), ""]);
+  for (const u of report.unreadable) rows.push(["unreadable", "", cell(u.path), cell(u.error, 500)]);
+  return rows;
+}
+
+function printReport(report: VerifyReport): void {
+  const rows = reportRows(report);
   if (rows.length > 0) process.stdout.write(table(["STATUS", "KIND", "PATH", "DETAIL"], rows) + "\n");
   if (report.note) process.stdout.write(`NOTE: ${report.note}\n`);
   const c = report.checks;
   const value = <T>(v: { recorded: T; actual: T; ok: boolean }, show: (x: T) => string = String) => (v.ok ? `ok (${show(v.actual)})` : `MISMATCH: recorded ${show(v.recorded)}, now ${show(v.actual)}`);
   const lines: [string, string][] = [
-    ["record", `stage ${report.stage}, recorded ${report.recorded_at}${c.record_consistent ? "" : "; INCONSISTENT: its manifest, count or total does not match its own file list"}`],
+    ["record", `stage ${inputExcerpt(report.stage, 100)}, recorded ${report.recorded_at}${c.record_consistent ? "" : "; INCONSISTENT: its manifest, count or total does not match its own file list"}`],
     ["strength", report.strength === "per-file" ? "per-file: every file's path, size and SHA-256 checked" : "summary-only: manifests, count and total checked; no per-file list"],
     ["file_count", value(c.file_count)],
     ["total_bytes", value(c.total_bytes)],
@@ -191,7 +241,7 @@ function printReport(report: VerifyReport): void {
   ];
   process.stdout.write(lines.map(([k, v]) => `  ${k.padEnd(18)}${v}`).join("\n") + "\n");
   const counts = [`${report.changed.length} changed`, `${report.appeared.length} appeared`, `${report.vanished.length} vanished`, `${report.unreadable.length} unreadable`];
-  process.stdout.write(report.ok ? `MATCH: ${report.cache_dir} matches the record\n` : `MISMATCH: ${counts.join(", ")}\n`);
+  process.stdout.write(report.ok ? `MATCH: ${cell(report.cache_dir)} matches the record\n` : `MISMATCH: ${counts.join(", ")}\n`);
 }
 
 function verifyCommand(): Command {

@@ -14,7 +14,7 @@ const PRIVATE_KEY = String.raw`-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----`;
 const JWT = String.raw`(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{8,}`;
 const GITLAB_TOKEN = String.raw`(?<![A-Za-z0-9_-])glpat-[A-Za-z0-9_-]{20,}`;
 /** `scheme://user:password@` or `scheme://token@` (a user name alone before `@` in a URL). */
-const URL_USERINFO = String.raw`(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://[^\s/@:?#]{1,512}(?::[^\s/@?#]{0,512})?@`;
+const URL_USERINFO = String.raw`[A-Za-z][A-Za-z0-9+.-]{0,30}://[^\s/@:?#]{1,512}(?::[^\s/@?#]{0,512})?@`;
 /** Query parameters that carry credentials. */
 const URL_TOKEN_PARAM = String.raw`[?&](?:access_token|token|private_token|api_key|apikey|key|password|secret|client_secret|sig|signature|X-Amz-Signature|X-Amz-Credential)=[^&\s#]+`;
 

@@ -84,6 +84,11 @@ export type SignatureCheck = "valid" | "invalid" | "wrong-key";
 export function checkSignature(data: Buffer, signature: RecordSignature, verifier: LoadedKey): SignatureCheck {
   if (signature.algorithm !== verifier.algorithm || signature.public_key_sha256 !== verifier.publicKeySha256) return "wrong-key";
   const value = Buffer.from(signature.value, "base64");
-  const ok = verifier.algorithm === "ed25519" ? verify(null, data, verifier.key, value) : verify("sha256", data, { key: verifier.key, dsaEncoding: "der" }, value);
-  return ok ? "valid" : "invalid";
+  try {
+    const ok = verifier.algorithm === "ed25519" ? verify(null, data, verifier.key, value) : verify("sha256", data, { key: verifier.key, dsaEncoding: "der" }, value);
+    return ok ? "valid" : "invalid";
+  } catch {
+    // Signature bytes that are not even well-formed (a malformed DER sequence) do not verify.
+    return "invalid";
+  }
 }

@@ -5,7 +5,7 @@
  * and region, and the network and fleet options. Every problem is reported at once, each under
  * the key a user sets; nothing is created before the whole configuration is valid.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { AWS_RUNNER_DEFAULTS, type AwsRunnerProfile, type AwsScope, ConfigError, type ConfigIssue, type SettingsSpec, type StackSettingsSource, readSettings, requireSettings, resolveAwsRunnerProfile, resolveAwsScope } from "../model/index.ts";
 import { parseProfiles, type RunnerProfile } from "../model/profiles.ts";
@@ -86,7 +86,12 @@ function readRunnerProfileEntry(file: string, name: string, issues: ConfigIssue[
     issues.push({ path: "profilesFile", message: `${file} does not exist`, fix: `point profilesFile at the runner profiles file (default ${AWS_STACK_DEFAULTS.profilesFile}, relative to the stack directory)` });
     return undefined;
   }
-  const profiles = parseProfiles(readFileSync(file, "utf8"), file);
+  if (!statSync(file).isFile()) {
+    issues.push({ path: "profilesFile", message: `${file} is not a file`, fix: `point profilesFile at the runner profiles file itself (default ${AWS_STACK_DEFAULTS.profilesFile}, relative to the stack directory)` });
+    return undefined;
+  }
+  // Bytes, so that the profiles reader checks the encoding and size before anything else.
+  const profiles = parseProfiles(readFileSync(file), file);
   const entry = profiles.find((p) => p.name === name);
   if (entry === undefined) {
     const ec2 = profiles.filter((p) => p.substrate === "ec2").map((p) => p.name);

@@ -329,6 +329,47 @@ describe("runner-fleet provenance", () => {
         assert.match(r.stderr, message);
       });
     }
+    it("hostile --record, --pub and --stage values exit 2 naming the file and the fix, without waiting or echoing", () => {
+      const cache = join(work, "rsa-cache");
+      const fifo = join(work, "record-fifo.json");
+      spawnSync("mkfifo", [fifo]);
+      const records = join(work, "records-dir");
+      mkdirSync(records, { recursive: true });
+      const token = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+      writeFileSync(join(work, "dup.json"), '{"stage": "build", "stage": "other"}');
+      const summary = { stage: "build", recorded_at: "2025-01-01T00:00:00.000Z", cache_dir: "/c", file_count: 1, total_bytes: 0, sha256_manifest: "0".repeat(64), blake3_manifest: "0".repeat(64) };
+      writeFileSync(join(work, "escape.json"), JSON.stringify({ ...summary, files: [{ path: "../../etc/passwd", size: 0, sha256: "0".repeat(64) }] }));
+      writeFileSync(join(work, "summary.json"), JSON.stringify(summary));
+      const cases: [string[], RegExp][] = [
+        [["verify", "--record", records, "--cache-dir", cache], /provenance record .*records-dir has 1 problem:\n {2}- \(root\): is a directory, not a record file\. Fix: /],
+        [["verify", "--record", fifo, "--cache-dir", cache], /record-fifo\.json has 1 problem:\n {2}- \(root\): is a FIFO, not a record file, so it was not read/],
+        [["verify", "--record", join(work, "dup.json"), "--cache-dir", cache], /- stage: repeats a key of the same object.*\(line 1, column 20\)\. Fix: keep the key once/],
+        [["verify", "--record", join(work, "escape.json"), "--cache-dir", cache], /- files\[0\]\.path: is not a path inside the cache: it has a "\.\." component\. Fix: /],
+        [["verify", "--record", join(work, "summary.json"), "--cache-dir", cache, "--pub", records], /--pub .*records-dir: is a directory\. Fix: pass the path of a PEM key file, not of its directory/],
+        [["verify", "--record", join(work, "summary.json"), "--cache-dir", cache, "--pub", fifo], /--pub .*record-fifo\.json: is a FIFO, not a file, so it was not read/],
+        [["record", "--stage", token, "--cache-dir", cache, "--output", join(work, "token-out")], /--stage: looks like a secret \(a GitHub token\), so it is not shown here.*Fix: /],
+        [["record", "--stage", `bad\u001b[2J${"x".repeat(500)}`, "--cache-dir", cache, "--output", join(work, "token-out")], /--stage "bad\\\\u001b\[2Jx+…": must be 1-100 letters/],
+      ];
+      for (const [args, message] of cases) {
+        const r = spawnSync(process.execPath, [ENTRY, "provenance", ...args], { encoding: "utf8", timeout: 20_000 });
+        assert.equal(r.status, 2, `${args.join(" ")}: ${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, message);
+        assert.ok(!r.stderr.includes("0123456789abcdefghij"), r.stderr);
+        assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+      }
+      assert.equal(existsSync(join(work, "token-out")), false);
+    });
+
+    it("verify of a 300,000-file record reports every vanished file as JSON without overflowing", () => {
+      const files = Array.from({ length: 300_000 }, (_, i) => ({ path: `f${String(i).padStart(6, "0")}`, size: 0, sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" }));
+      const file = join(work, "huge-record.json");
+      writeFileSync(file, JSON.stringify({ stage: "build", recorded_at: "2025-01-01T00:00:00.000Z", cache_dir: "/c", file_count: files.length, total_bytes: 0, sha256_manifest: "0".repeat(64), blake3_manifest: "0".repeat(64), files }));
+      const r = spawnSync(process.execPath, [ENTRY, "provenance", "verify", "--record", file, "--cache-dir", join(work, "rsa-cache"), "--json"], { encoding: "utf8", maxBuffer: 1 << 30 });
+      assert.equal(r.status, 1, r.stderr);
+      const report = JSON.parse(r.stdout) as { vanished: unknown[] };
+      assert.equal(report.vanished.length, 300_000);
+    });
+
     it("writes nothing when refusing", () => {
       assert.equal(existsSync(join(work, "rsa-out")), false);
       assert.equal(existsSync(join(work, "records")), false);

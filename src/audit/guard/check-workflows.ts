@@ -6,7 +6,7 @@
 import type { RunnerProfile } from "../../model/profiles.ts";
 import { checkConcurrency } from "./concurrency.ts";
 import { checkJob, type ProfilesFrom, type UntrustedTrigger } from "./check-job.ts";
-import { sortFindings, type GuardFinding } from "./finding.ts";
+import { safeFinding, sortFindings, type GuardFinding } from "./finding.ts";
 import { untrustedEvents, workflowEvents } from "./triggers.ts";
 import { checkWorkflowBudget } from "./workflow-budget.ts";
 import { parseWorkflow, type ParsedWorkflow, type WorkflowFile } from "./workflow.ts";
@@ -58,15 +58,21 @@ export function untrustedTriggers(workflows: readonly ParsedWorkflow[]): Map<str
   return result;
 }
 
-/** Runs every guard check on the workflow files; findings are sorted by file and line. */
+/**
+ * Runs every guard check on the workflow files; findings are sorted by file and line, and made
+ * safe to show (see {@link safeFinding}). Never throws on any file content.
+ */
 export function checkWorkflows(files: readonly WorkflowFile[], profiles: readonly RunnerProfile[], opts: GuardOptions = {}): GuardFinding[] {
   const profilesSource = opts.profilesSource ?? "the runner profiles";
   const profilesFrom = opts.profilesFrom ?? "file";
   const findings: GuardFinding[] = [];
   const workflows: ParsedWorkflow[] = [];
+  const add = (more: readonly GuardFinding[]) => {
+    for (const f of more) findings.push(f);
+  };
   for (const f of files) {
     const parsed = parseWorkflow(f);
-    findings.push(...parsed.findings);
+    add(parsed.findings);
     if (parsed.workflow) workflows.push(parsed.workflow);
   }
   const triggers = untrustedTriggers(workflows);
@@ -75,11 +81,11 @@ export function checkWorkflows(files: readonly WorkflowFile[], profiles: readonl
     const demands = new Map<string, ReadonlyMap<string, number | undefined>>();
     for (const job of workflow.jobs) {
       const r = checkJob(ctx, job);
-      findings.push(...r.findings);
+      add(r.findings);
       demands.set(job.id, r.demand);
     }
-    findings.push(...checkConcurrency(workflow));
-    findings.push(...checkWorkflowBudget(workflow, profiles, demands, profilesSource, profilesFrom));
+    add(checkConcurrency(workflow));
+    add(checkWorkflowBudget(workflow, profiles, demands, profilesSource, profilesFrom));
   }
-  return sortFindings(findings);
+  return sortFindings(findings.map(safeFinding));
 }

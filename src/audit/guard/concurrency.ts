@@ -3,7 +3,7 @@
  * `cancel-in-progress: true`, or one on every job. Without it, each push queues another full run
  * on the fleet's runners.
  */
-import type { GuardFinding } from "./finding.ts";
+import { jobName, type GuardFinding } from "./finding.ts";
 import { isRecord, type ParsedWorkflow } from "./workflow.ts";
 
 type Cancel = "on" | "absent" | "no-cancel" | "expression";
@@ -37,9 +37,9 @@ export function checkConcurrency(workflow: ParsedWorkflow): GuardFinding[] {
     findings.push({
       file: workflow.file,
       line: own === "absent" ? job.line : workflow.lineOf(["jobs", job.id, "concurrency"]),
-      job: job.id,
+      job: jobName(job.id),
       rule: "concurrency",
-      message: `job "${job.id}" is never cancelled when a newer run supersedes it: ${topText}, and ${jobText}`,
+      message: `job "${jobName(job.id)}" is never cancelled when a newer run supersedes it: ${topText}, and ${jobText}`,
       fix: top === "absent" ? CONCURRENCY_FIX : "set cancel-in-progress: true (a literal, not an expression) in the workflow's concurrency block, or in this job's",
     });
   }

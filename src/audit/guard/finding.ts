@@ -1,9 +1,10 @@
 /** What the workflow guard reports, and the plain renderings of a finding. */
+import { inputExcerpt } from "../../model/profiles.ts";
 
 /** The guard's own rules; actionlint's come as `actionlint:<kind>`. */
 export const GUARD_RULES = {
   "yaml-syntax": "the workflow file is not valid YAML",
-  "workflow-shape": "the file is not a workflow (no jobs mapping)",
+  "workflow-shape": "the file is not a workflow the guard can check (no jobs mapping, or past the guard's size and nesting limits)",
   unreadable: "a workflow file that cannot be read: permissions, a dangling or looping symbolic link, not a regular file",
   "file-name": "a workflow file whose name is not valid UTF-8",
   "runner-unserved": "a self-hosted runs-on label set that no profile serves",
@@ -54,4 +55,23 @@ export function githubAnnotation(f: GuardFinding): string {
 /** Orders findings by file, line, job and rule, so output is stable. */
 export function sortFindings(findings: readonly GuardFinding[]): GuardFinding[] {
   return [...findings].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.job.localeCompare(b.job) || a.rule.localeCompare(b.rule) || a.message.localeCompare(b.message));
+}
+
+/** A job id as findings show it (in `job` and in messages): shortened, redacted, no control characters. */
+export function jobName(id: string): string {
+  return inputExcerpt(id, 100);
+}
+
+/**
+ * A finding as it may be shown: nothing credential-shaped, no control characters, and bounded
+ * length, whatever the workflow held. Findings pass through it before they leave the guard.
+ */
+export function safeFinding(f: GuardFinding): GuardFinding {
+  return {
+    ...f,
+    job: f.job.split(", ").map(jobName).join(", "),
+    message: inputExcerpt(f.message, 2000),
+    fix: inputExcerpt(f.fix, 2000),
+    ...(f.profile === undefined ? {} : { profile: inputExcerpt(f.profile, 100) }),
+  };
 }

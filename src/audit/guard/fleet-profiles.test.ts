@@ -133,3 +133,21 @@ test("the Deployments the gh-runner renderer produces read back as the runners' 
     ["gemini-gh-runner", ["self-hosted", "linux", "x64", "gemini"], true, 1],
   ]);
 });
+
+test("rendered resources of any shape give profiles or issues, never an exception or a quoted token", () => {
+  const token = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+  const odd: unknown[] = [null, 42, "text", [], { spec: null }, { spec: { template: { spec: { containers: [null, 1, { env: "x" }, { env: [null, { name: 5 }] }] } } } }];
+  const resources: RenderedResourceLike[] = [
+    ...odd.map((inputs, i) => ({ type: "kubernetes:apps/v1:Deployment", name: `odd-${i}`, inputs }) as unknown as RenderedResourceLike),
+    ...odd.map((inputs, i) => ({ type: "kubernetes:helm.sh/v3:Release", name: `rel-${i}`, inputs: { chart: "oci://x/gha-runner-scale-set", values: inputs } }) as unknown as RenderedResourceLike),
+    ...odd.map((spec, i) => ({ type: "kubernetes:actions.github.com/v1alpha1:AutoscalingRunnerSet", name: `ars-${i}`, inputs: { spec, metadata: spec } }) as unknown as RenderedResourceLike),
+    deployment(token, { ACTIONS_RUNNER_INPUT_LABELS: `a,${token}` }, { replicas: 1.5 }),
+    deployment("twice", { ACTIONS_RUNNER_INPUT_LABELS: "x" }),
+    deployment("twice", { ACTIONS_RUNNER_INPUT_LABELS: "x" }),
+  ];
+  const { profiles, issues } = profilesFromStacks([{ source: "stack", resources }]);
+  assert.ok(issues.length > 0);
+  assert.ok(issues.some((i) => /spec\.replicas/.test(i.path) && /not a whole number/.test(i.message)));
+  for (const i of issues) assert.ok(!JSON.stringify(i).includes("0123456789abcdefghij"), JSON.stringify(i));
+  assert.ok(profiles.every((p) => Number.isSafeInteger(p.maxParallelPerJob)));
+});

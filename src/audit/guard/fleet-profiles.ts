@@ -11,7 +11,7 @@
  * untrusted only when it is both ephemeral and fenced.
  */
 import type { ConfigIssue } from "../../model/issues.ts";
-import { profileSetIssues, type RunnerProfile } from "../../model/profiles.ts";
+import { inputExcerpt, profileSetIssues, type RunnerProfile } from "../../model/profiles.ts";
 import { isRecord } from "./workflow.ts";
 
 /** A resource of a rendered stack (the shape `renderStack` records). */
@@ -48,11 +48,12 @@ function dedupe(labels: readonly string[]): string[] {
 }
 
 function fromDeployment(r: RenderedResourceLike, source: string, issues: ConfigIssue[]): RunnerProfile[] {
-  const metadata = rec(r.inputs["metadata"]);
-  const spec = rec(r.inputs["spec"]);
+  const inputs = rec(r.inputs);
+  const metadata = rec(inputs["metadata"]);
+  const spec = rec(inputs["spec"]);
   const podSpec = rec(rec(spec["template"])["spec"]);
-  const name = typeof metadata["name"] === "string" ? metadata["name"] : r.name;
-  const where = `${source}: Deployment ${name}`;
+  const name = typeof metadata["name"] === "string" ? metadata["name"] : String(r.name);
+  const where = `${source}: Deployment ${inputExcerpt(name, 80)}`;
   const out: RunnerProfile[] = [];
   for (const c of list(podSpec["containers"]).map(rec)) {
     const env = list(c["env"]).map(rec);
@@ -65,13 +66,18 @@ function fromDeployment(r: RenderedResourceLike, source: string, issues: ConfigI
     const labelsVar = get("LABELS");
     if (labelsVar !== undefined && literal("LABELS") === undefined) {
       issues.push({
-        path: `${where}, container ${String(c["name"])}, env ${ENV}LABELS`,
+        path: `${where}, container ${inputExcerpt(String(c["name"]), 80)}, env ${ENV}LABELS`,
         message: "is not a literal value (it comes from a reference or a secret), so the runner's labels cannot be read",
         fix: `set the runner's labels in the stack config (runners[].labels) so that ${ENV}LABELS is rendered as a plain value`,
       });
       continue;
     }
+    // Kubernetes' default when the Deployment does not set a number.
     const replicas = typeof spec["replicas"] === "number" ? spec["replicas"] : 1;
+    if (!Number.isSafeInteger(replicas)) {
+      issues.push({ path: `${where}: spec.replicas`, message: "is not a whole number, so the runner's budget is unknown", fix: "set the runner's replicas in the stack config to a whole number" });
+      continue;
+    }
     if (replicas < 1) continue; // a stopped runner serves no job
     const arch = rec(podSpec["nodeSelector"])["kubernetes.io/arch"] === "arm64" ? "arm64" : "x64";
     const noDefaults = literal("NO_DEFAULT_LABELS") === "true";
@@ -79,7 +85,7 @@ function fromDeployment(r: RenderedResourceLike, source: string, issues: ConfigI
     const ephemeral = literal("EPHEMERAL") === "true";
     const fenced = typeof podSpec["runtimeClassName"] === "string" && FENCED_RUNTIME.test(podSpec["runtimeClassName"]);
     out.push({
-      name: out.length === 0 ? name : `${name}-${String(c["name"])}`,
+      name: out.length === 0 ? name : `${name}-${inputExcerpt(String(c["name"]), 80)}`,
       description: `rendered from ${source} (Deployment ${name})`,
       forge: "github",
       labels: dedupe(noDefaults ? extra : [...IMPLICIT, arch, ...extra]),
@@ -96,9 +102,9 @@ function fromDeployment(r: RenderedResourceLike, source: string, issues: ConfigI
 }
 
 function fromScaleSet(kind: string, name: string, values: Record<string, unknown>, source: string, issues: ConfigIssue[]): RunnerProfile[] {
-  const where = `${source}: ${kind} ${name}`;
+  const where = `${source}: ${kind} ${inputExcerpt(name, 80)}`;
   const maxRunners = values["maxRunners"];
-  if (typeof maxRunners !== "number" || !Number.isInteger(maxRunners) || maxRunners < 1) {
+  if (typeof maxRunners !== "number" || !Number.isSafeInteger(maxRunners) || maxRunners < 1) {
     issues.push({ path: `${where}: maxRunners`, message: "is not set to a whole number of 1 or more, so the scale set's runner budget is unknown", fix: "set maxRunners on the scale set" });
     return [];
   }
@@ -124,17 +130,22 @@ function fromScaleSet(kind: string, name: string, values: Record<string, unknown
 export function profilesFromResources(resources: readonly RenderedResourceLike[], source: string): FleetProfiles {
   const issues: ConfigIssue[] = [];
   const profiles: RunnerProfile[] = [];
+  const add = (more: readonly RunnerProfile[]) => {
+    for (const p of more) profiles.push(p);
+  };
   for (const r of resources) {
     if (r.custom === false) continue;
-    if (r.type === "kubernetes:apps/v1:Deployment") profiles.push(...fromDeployment(r, source, issues));
-    else if (r.type === "kubernetes:helm.sh/v3:Release" && /gha-runner-scale-set$/.test(String(r.inputs["chart"] ?? ""))) {
-      const values = rec(r.inputs["values"]);
-      const name = typeof values["runnerScaleSetName"] === "string" ? values["runnerScaleSetName"] : typeof r.inputs["name"] === "string" ? r.inputs["name"] : r.name;
-      profiles.push(...fromScaleSet("runner scale set", name, values, source, issues));
+    const inputs = rec(r.inputs);
+    if (r.type === "kubernetes:apps/v1:Deployment") add(fromDeployment(r, source, issues));
+    else if (r.type === "kubernetes:helm.sh/v3:Release" && typeof inputs["chart"] === "string" && inputs["chart"].endsWith("gha-runner-scale-set")) {
+      const values = rec(inputs["values"]);
+      const name = typeof values["runnerScaleSetName"] === "string" ? values["runnerScaleSetName"] : typeof inputs["name"] === "string" ? inputs["name"] : String(r.name);
+      add(fromScaleSet("runner scale set", name, values, source, issues));
     } else if (r.type === "kubernetes:actions.github.com/v1alpha1:AutoscalingRunnerSet") {
-      const spec = rec(r.inputs["spec"]);
-      const name = typeof spec["runnerScaleSetName"] === "string" ? spec["runnerScaleSetName"] : String(rec(r.inputs["metadata"])["name"] ?? r.name);
-      profiles.push(...fromScaleSet("AutoscalingRunnerSet", name, spec, source, issues));
+      const spec = rec(inputs["spec"]);
+      const metaName = rec(inputs["metadata"])["name"];
+      const name = typeof spec["runnerScaleSetName"] === "string" ? spec["runnerScaleSetName"] : typeof metaName === "string" ? metaName : String(r.name);
+      add(fromScaleSet("AutoscalingRunnerSet", name, spec, source, issues));
     }
   }
   return { profiles, issues };
@@ -149,9 +160,9 @@ export function profilesFromStacks(stacks: readonly { source: string; resources:
   const issues: ConfigIssue[] = [];
   for (const s of stacks) {
     const r = profilesFromResources(s.resources, s.source);
-    profiles.push(...r.profiles);
-    issues.push(...r.issues);
+    for (const p of r.profiles) profiles.push(p);
+    for (const i of r.issues) issues.push(i);
   }
-  issues.push(...profileSetIssues(profiles, (i) => `profile "${profiles[i]?.name ?? i}" (${profiles[i]?.description ?? ""})`));
+  for (const i of profileSetIssues(profiles, (i) => `profile "${inputExcerpt(profiles[i]?.name ?? String(i), 80)}" (${inputExcerpt(profiles[i]?.description ?? "", 200)})`)) issues.push(i);
   return { profiles, issues };
 }

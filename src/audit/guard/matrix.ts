@@ -4,6 +4,7 @@
  * contradict (or appended as new combinations).
  */
 import { isDeepStrictEqual } from "node:util";
+import { inputExcerpt } from "../../model/profiles.ts";
 import { isRecord } from "./workflow.ts";
 
 export type Combination = Readonly<Record<string, unknown>>;
@@ -13,36 +14,64 @@ export type MatrixExpansion =
   | { readonly kind: "none" }
   /** Every combination is known. */
   | { readonly kind: "static"; readonly combinations: readonly Combination[] }
-  /** Part of the matrix is an expression (`${{ fromJSON(...) }}`), known only at run time. */
-  | { readonly kind: "dynamic"; readonly expression: string };
+  /**
+   * Part of the matrix is an expression (`${{ fromJSON(...) }}`), known only at run time; or the
+   * matrix is larger than GitHub runs (`tooLarge`), so its combinations are not listed.
+   */
+  | { readonly kind: "dynamic"; readonly expression: string; readonly tooLarge?: boolean };
 
-export const hasExpression = (v: unknown): boolean =>
-  typeof v === "string" ? v.includes("${{") : Array.isArray(v) ? v.some(hasExpression) : isRecord(v) ? Object.values(v).some(hasExpression) : false;
+/** GitHub runs at most this many jobs of one matrix. */
+export const MATRIX_LIMIT = 256;
+/** Combinations expanded before `exclude` and `include`: beyond this the matrix is too large whatever they do. */
+const EXPAND_LIMIT = 4 * MATRIX_LIMIT;
+
+/** Whether a value holds a `${{ ... }}` expression anywhere (iterative: values may nest deeply). */
+export function hasExpression(v: unknown): boolean {
+  const stack: unknown[] = [v];
+  for (let budget = 1_000_000; stack.length > 0 && budget > 0; budget--) {
+    const x = stack.pop();
+    if (typeof x === "string") {
+      if (x.includes("${{")) return true;
+    } else if (Array.isArray(x)) for (const y of x) stack.push(y);
+    else if (isRecord(x)) for (const y of Object.values(x)) stack.push(y);
+  }
+  return false;
+}
+
+/** A value as the text of a matrix expression in messages (short, redacted). */
+const asText = (v: unknown): string => (typeof v === "string" ? inputExcerpt(v, 120) : inputExcerpt(JSON.stringify(v) ?? String(v), 120));
+
+const tooLarge = (count: string): MatrixExpansion => ({ kind: "dynamic", expression: `a matrix of ${count} combinations, more than the ${MATRIX_LIMIT} GitHub runs`, tooLarge: true });
 
 /** Expands a job's `strategy.matrix` value. */
 export function expandMatrix(matrix: unknown): MatrixExpansion {
   if (matrix === undefined || matrix === null) return { kind: "none" };
-  if (typeof matrix === "string") return { kind: "dynamic", expression: matrix };
-  if (!isRecord(matrix)) return { kind: "dynamic", expression: JSON.stringify(matrix) };
+  if (typeof matrix === "string") return { kind: "dynamic", expression: inputExcerpt(matrix, 120) };
+  if (!isRecord(matrix)) return { kind: "dynamic", expression: asText(matrix) };
   const include = matrix["include"];
   const exclude = matrix["exclude"];
   for (const part of [include, exclude]) {
-    if (typeof part === "string") return { kind: "dynamic", expression: part };
+    if (typeof part === "string") return { kind: "dynamic", expression: inputExcerpt(part, 120) };
   }
   const keys = Object.keys(matrix).filter((k) => k !== "include" && k !== "exclude");
+  let product = keys.length === 0 ? 0 : 1;
   for (const k of keys) {
     const values = matrix[k];
-    if (!Array.isArray(values)) return { kind: "dynamic", expression: typeof values === "string" ? values : JSON.stringify(values) };
+    if (!Array.isArray(values)) return { kind: "dynamic", expression: asText(values) };
+    product *= values.length;
   }
+  const includes = Array.isArray(include) ? include.filter(isRecord) : [];
+  if (product > EXPAND_LIMIT) return tooLarge(`${product}`);
+  if (includes.length > EXPAND_LIMIT) return tooLarge(`at least ${includes.length}`);
   let combos: Record<string, unknown>[] = keys.length === 0 ? [] : [{}];
   for (const k of keys) {
     const values = matrix[k] as unknown[];
     combos = combos.flatMap((c) => values.map((v) => ({ ...c, [k]: v })));
   }
-  const excludes = Array.isArray(exclude) ? exclude.filter(isRecord) : [];
+  const excludes = Array.isArray(exclude) ? exclude.filter(isRecord).slice(0, EXPAND_LIMIT) : [];
   combos = combos.filter((c) => !excludes.some((x) => Object.entries(x).every(([k, v]) => isDeepStrictEqual(c[k], v))));
   const base = combos.length;
-  for (const entry of Array.isArray(include) ? include.filter(isRecord) : []) {
+  for (const entry of includes) {
     let merged = false;
     for (let i = 0; i < base; i++) {
       const c = combos[i]!;
@@ -54,5 +83,6 @@ export function expandMatrix(matrix: unknown): MatrixExpansion {
     }
     if (!merged) combos.push({ ...entry });
   }
+  if (combos.length > MATRIX_LIMIT) return tooLarge(`${combos.length}`);
   return { kind: "static", combinations: combos };
 }

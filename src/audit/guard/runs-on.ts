@@ -3,6 +3,7 @@
  * it can ask for: one per matrix combination when it uses `${{ matrix.* }}`. Any other expression
  * (`${{ inputs.runner }}`, `fromJSON(...)`) cannot be known before the run and is reported as such.
  */
+import { inputExcerpt } from "../../model/profiles.ts";
 import { hasExpression, type Combination, type MatrixExpansion } from "./matrix.ts";
 import { isRecord } from "./workflow.ts";
 
@@ -21,35 +22,64 @@ export type RunsOnTarget =
 
 type Eval = { ok: true; value: unknown } | { ok: false; expression: string; reason: string };
 
-const WHOLE = /^\s*\$\{\{\s*([\s\S]*?)\s*\}\}\s*$/;
-const EMBEDDED = /\$\{\{\s*([\s\S]*?)\s*\}\}/g;
 const MATRIX_REF = /^matrix((?:\.[A-Za-z_][\w-]*|\[\s*'[^']*'\s*\])+)$/;
+/** Longer expressions are not matrix references anyone writes; they are not parsed. */
+const MAX_EXPRESSION = 500;
+
+/** An expression as messages show it: `${{ expr }}`, shortened and redacted. */
+const shownExpression = (expression: string) => `${"${{"} ${inputExcerpt(expression, 100)} }}`;
+
+/**
+ * The expression of a string that is one `${{ ... }}` and nothing else (spaces around it aside),
+ * found by scanning rather than by a backtracking pattern (strings come from the workflow).
+ */
+function wholeExpression(value: string): string | undefined {
+  const t = value.trim();
+  if (!t.startsWith("${{") || !t.endsWith("}}") || t.length < 5) return undefined;
+  const inner = t.slice(3, -2);
+  return inner.includes("}}") ? undefined : inner.trim();
+}
+
+/** `value` with each `${{ expr }}` replaced by `replace(expr)`; an opening without a closing `}}` is left as it is. */
+function replaceEmbedded(value: string, replace: (expression: string) => string): string {
+  let out = "";
+  let from = 0;
+  for (;;) {
+    const open = value.indexOf("${{", from);
+    if (open < 0) break;
+    const close = value.indexOf("}}", open + 3);
+    if (close < 0) break;
+    out += value.slice(from, open) + replace(value.slice(open + 3, close).trim());
+    from = close + 2;
+  }
+  return out + value.slice(from);
+}
 
 function evaluate(expression: string, combo: Combination | undefined, used: Set<string>): Eval {
-  const m = MATRIX_REF.exec(expression);
-  if (!m) return { ok: false, expression: `${"${{"} ${expression} }}`, reason: "only matrix values are known before the run" };
-  if (combo === undefined) return { ok: false, expression: `${"${{"} ${expression} }}`, reason: "the job has no static strategy.matrix to take it from" };
+  const m = expression.length > MAX_EXPRESSION ? null : MATRIX_REF.exec(expression);
+  if (!m) return { ok: false, expression: shownExpression(expression), reason: "only matrix values are known before the run" };
+  if (combo === undefined) return { ok: false, expression: shownExpression(expression), reason: "the job has no static strategy.matrix to take it from" };
   const keys = [...(m[1] ?? "").matchAll(/\.([A-Za-z_][\w-]*)|\[\s*'([^']*)'\s*\]/g)].map((k) => k[1] ?? k[2] ?? "");
   used.add(keys[0] ?? "");
   let value: unknown = combo;
   for (const k of keys) {
-    if (!isRecord(value) || !(k in value)) return { ok: false, expression: `${"${{"} ${expression} }}`, reason: `the matrix combination has no value for ${k}` };
+    if (!isRecord(value) || !Object.hasOwn(value, k)) return { ok: false, expression: shownExpression(expression), reason: `the matrix combination has no value for ${inputExcerpt(k, 60)}` };
     value = value[k];
   }
-  if (hasExpression(value)) return { ok: false, expression: `${"${{"} ${expression} }}`, reason: `its matrix value is itself an expression (${JSON.stringify(value)})` };
+  if (hasExpression(value)) return { ok: false, expression: shownExpression(expression), reason: `its matrix value is itself an expression (${inputExcerpt(JSON.stringify(value) ?? "", 100)})` };
   return { ok: true, value };
 }
 
 function substitute(value: unknown, combo: Combination | undefined, used: Set<string>): Eval {
   if (typeof value === "string") {
-    const whole = WHOLE.exec(value);
-    if (whole && !(whole[1] ?? "").includes("}}")) return evaluate(whole[1] ?? "", combo, used);
+    const whole = wholeExpression(value);
+    if (whole !== undefined) return evaluate(whole, combo, used);
     let failure: Eval | undefined;
-    const out = value.replace(EMBEDDED, (_all, expr: string) => {
+    const out = replaceEmbedded(value, (expr) => {
       const r = evaluate(expr, combo, used);
       if (!r.ok) failure ??= r;
       else if (typeof r.value === "string" || typeof r.value === "number" || typeof r.value === "boolean") return String(r.value);
-      else failure ??= { ok: false, expression: `${"${{"} ${expr} }}`, reason: "its matrix value is not a string" };
+      else failure ??= { ok: false, expression: shownExpression(expr), reason: "its matrix value is not a string" };
       return "";
     });
     return failure ?? { ok: true, value: out };
@@ -59,7 +89,7 @@ function substitute(value: unknown, combo: Combination | undefined, used: Set<st
     for (const v of value) {
       const r = substitute(v, combo, used);
       if (!r.ok) return r;
-      if (Array.isArray(r.value)) out.push(...(r.value as unknown[]));
+      if (Array.isArray(r.value)) for (const x of r.value as unknown[]) out.push(x);
       else out.push(r.value);
     }
     return { ok: true, value: out };
@@ -69,7 +99,7 @@ function substitute(value: unknown, combo: Combination | undefined, used: Set<st
     for (const [k, v] of Object.entries(value)) {
       const r = substitute(v, combo, used);
       if (!r.ok) return r;
-      out[k] = r.value;
+      Object.defineProperty(out, k, { value: r.value, enumerable: true, writable: true, configurable: true });
     }
     return { ok: true, value: out };
   }
@@ -82,19 +112,26 @@ const asLabels = (v: unknown): string[] | undefined =>
 function toTarget(value: unknown, context: string, combination: number | undefined): RunsOnTarget {
   const combinations = combination === undefined ? [] : [combination];
   const labels = asLabels(value);
-  if (labels) return { kind: "labels", labels, context, combinations };
+  if (labels && labels.length > 0) return { kind: "labels", labels, context, combinations };
+  if (labels) return { kind: "unresolvable", expression: "[]", reason: "it names no label, so it asks for no runner at all", context };
   if (isRecord(value)) {
     const group = value["group"];
     const groupLabels = value["labels"] === undefined ? [] : asLabels(value["labels"]);
+    if (group === undefined && groupLabels?.length === 0) {
+      return { kind: "unresolvable", expression: inputExcerpt(JSON.stringify(value) ?? "", 120), reason: "it names neither a runner group nor labels", context };
+    }
     if ((group === undefined || typeof group === "string") && groupLabels) {
       return { kind: "labels", labels: groupLabels, ...(group === undefined ? {} : { group }), context, combinations };
     }
   }
-  return { kind: "unresolvable", expression: JSON.stringify(value), reason: "it is not a label, a list of labels or { group, labels }", context };
+  return { kind: "unresolvable", expression: inputExcerpt(JSON.stringify(value) ?? String(value), 120), reason: "it is not a label, a list of labels or { group, labels }", context };
 }
 
 const describe = (combo: Combination, used: ReadonlySet<string>) =>
-  [...used].filter((k) => k in combo).map((k) => `matrix.${k}=${typeof combo[k] === "string" ? (combo[k] as string) : JSON.stringify(combo[k])}`).join(", ");
+  [...used]
+    .filter((k) => Object.hasOwn(combo, k))
+    .map((k) => `matrix.${inputExcerpt(k, 60)}=${inputExcerpt(typeof combo[k] === "string" ? (combo[k] as string) : (JSON.stringify(combo[k]) ?? ""), 100)}`)
+    .join(", ");
 
 /** The label sets a job's `runs-on` can ask for, de-duplicated, each with the combination(s) behind it. */
 export function resolveRunsOn(runsOn: unknown, matrix: MatrixExpansion): RunsOnTarget[] {
@@ -103,7 +140,12 @@ export function resolveRunsOn(runsOn: unknown, matrix: MatrixExpansion): RunsOnT
   if (matrix.kind !== "static") {
     const r = substitute(runsOn, undefined, new Set());
     if (r.ok) return [toTarget(r.value, "", undefined)];
-    const reason = matrix.kind === "dynamic" && r.reason.includes("no static strategy.matrix") ? `the job's strategy.matrix is only known at run time (${matrix.expression})` : r.reason;
+    const reason =
+      matrix.kind === "dynamic" && r.reason.includes("no static strategy.matrix")
+        ? matrix.tooLarge
+          ? `the job's strategy.matrix is ${matrix.expression}, so its combinations are not listed`
+          : `the job's strategy.matrix is only known at run time (${matrix.expression})`
+        : r.reason;
     return [{ kind: "unresolvable", expression: r.expression, reason, context: "" }];
   }
   const out: RunsOnTarget[] = [];

@@ -1,5 +1,5 @@
 /** Which profiles serve a `runs-on` label set: those that carry ALL its labels (case-insensitive). */
-import type { Forge, RunnerProfile } from "../../model/profiles.ts";
+import { inputExcerpt, type Forge, type RunnerProfile } from "../../model/profiles.ts";
 
 export interface LabelTarget {
   readonly labels: readonly string[];
@@ -30,7 +30,12 @@ export function closestProfiles(target: LabelTarget, profiles: readonly RunnerPr
     .map((p) => ({ p, score: p.labels.filter((l) => wanted.has(l.toLowerCase())).length }))
     .sort((a, b) => b.score - a.score || a.p.name.localeCompare(b.p.name))
     .slice(0, n)
-    .map(({ p }) => `${p.name} ${formatLabels(p.labels)}${p.runnerGroup !== undefined && target.group !== undefined ? ` (group ${p.runnerGroup})` : ""}`);
+    .map(({ p }) => `${inputExcerpt(p.name, 80)} ${formatLabels(p.labels)}${p.runnerGroup !== undefined && target.group !== undefined ? ` (group ${inputExcerpt(p.runnerGroup, 80)})` : ""}`);
 }
 
-export const formatLabels = (labels: readonly string[]): string => `[${labels.join(", ")}]`;
+/** Labels as messages show them: `[a, b]`, each shortened and redacted, at most 20 of them. */
+export const formatLabels = (labels: readonly string[]): string =>
+  `[${labels
+    .slice(0, 20)
+    .map((l) => inputExcerpt(l, 80))
+    .join(", ")}${labels.length > 20 ? `, … ${labels.length - 20} more` : ""}]`;

