@@ -100,6 +100,9 @@ describe("runner-fleet CLI", () => {
     const notAStack = cli("render", "docs");
     assert.equal(notAStack.code, 2);
     assert.match(notAStack.stderr, /docs\/Pulumi\.yaml: does not exist\. Fix: pass the directory of a Pulumi project/);
+    const aFile = cli("guard", "--fleet", "README.md", "examples");
+    assert.equal(aFile.code, 2);
+    assert.match(aFile.stderr, /README\.md: is a file, not a Pulumi project directory\. Fix: pass the directory of a Pulumi project/);
   });
 
   it("conflicting output flags and a missing --config-file are usage errors that say how to fix them", () => {

@@ -37,6 +37,7 @@ export interface StackConfig {
 export function readProject(stackDir: string): PulumiProject {
   const file = join(stackDir, "Pulumi.yaml");
   if (!existsSync(stackDir)) throw new ConfigError([{ path: stackDir, message: "no such directory", fix: "pass the directory of a Pulumi project (the one holding Pulumi.yaml), e.g. infra/pulumi/gh-runner" }], "stack directory");
+  if (!statSync(stackDir).isDirectory()) throw new ConfigError([{ path: stackDir, message: "is a file, not a Pulumi project directory", fix: "pass the directory of a Pulumi project (the one holding Pulumi.yaml), e.g. infra/pulumi/gh-runner" }], "stack directory");
   if (!existsSync(file)) throw new ConfigError([{ path: file, message: "does not exist", fix: "pass the directory of a Pulumi project (the one holding Pulumi.yaml), e.g. infra/pulumi/gh-runner" }], "stack directory");
   const parsed = parseSettingsYaml(settingsText(readFileSync(file), file, "Pulumi project"), file, "Pulumi project");
   const doc = parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
