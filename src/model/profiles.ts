@@ -10,6 +10,7 @@
  * values of the wrong type or size and credential-shaped values are each refused with the file,
  * line or key path, and the fix (see {@link parseProfiles}).
  */
+import { firstDuplicateKey } from "./yaml-duplicate-keys.ts";
 import { z } from "zod";
 import { isAlias, isCollection, isPair, LineCounter, parseDocument, type Document } from "yaml";
 import { CREDENTIAL_REDACTED, credentialKind, redactCredentials } from "./credential-shape.ts";
@@ -512,7 +513,7 @@ export function loadYaml(text: string, limits: YamlLimits, what: string): Loaded
     fail("too-deep", offset, `nests lists and mappings deeper than ${limits.depth} levels (line ${at(offset).line}), deeper than ${what} ever needs`, `remove the extra nesting: ${what} needs only a few levels of lists and mappings`);
   let doc: Document;
   try {
-    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, resolveKnownTags: false, logLevel: "error" });
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, resolveKnownTags: false, logLevel: "error" });
   } catch (e) {
     return isStackOverflow(e) ? tooDeep(0) : fail("syntax", 0, `cannot be parsed as YAML (${inputExcerpt(String((e as Error).message ?? e))})`, "correct the YAML syntax (yamllint shows where)");
   }
@@ -536,6 +537,11 @@ export function loadYaml(text: string, limits: YamlLimits, what: string): Loaded
       problems.push({ ...last, kind: "syntax", message: `has ${errors.length - MAX_SYNTAX_ERRORS} more YAML errors after these`, fix: `check that this is ${what}: text this broken is usually another kind of file` });
     }
     return { ok: false, problems };
+  }
+  const duplicate = firstDuplicateKey(doc);
+  if (duplicate !== undefined) {
+    const pos = at(duplicate);
+    return { ok: false, problems: [{ kind: "duplicate-key", ...pos, message: `repeats a key of the same mapping (line ${pos.line}): one of the two values would be lost`, fix: "keep the key once, with the value you mean (a key may appear only once in a mapping)" }] };
   }
 
   // The document's nodes, walked without recursion: depth, size, aliases and alias cycles.

@@ -9,6 +9,7 @@ import { LineCounter, parseAllDocuments } from "yaml";
 import { redactCredentials } from "./credential-shape.ts";
 import { didYouMean } from "./did-you-mean.ts";
 import { ConfigError } from "./issues.ts";
+import { firstDuplicateKey } from "./yaml-duplicate-keys.ts";
 
 /** Limits of a settings file; real ones are a few kilobytes. */
 export const SETTINGS_FILE_LIMITS = {
@@ -66,7 +67,7 @@ export function parseSettingsYaml(text: string, file: string, subject = "stack s
   const lines = new LineCounter();
   let docs;
   try {
-    docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+    docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, strict: true });
   } catch (e) {
     if (e instanceof RangeError) refuse(file, `nests mappings and lists more than ${SETTINGS_FILE_LIMITS.maxDepth} levels deep`, `keep settings at most ${SETTINGS_FILE_LIMITS.maxDepth} levels deep`, subject);
     refuse(file, `cannot be parsed as YAML (${redactCredentials(e instanceof Error ? e.message : String(e)).slice(0, 200)})`, "correct the YAML", subject);
@@ -87,6 +88,8 @@ export function parseSettingsYaml(text: string, file: string, subject = "stack s
       throw new ConfigError([{ path: at(err.pos[0]), message: `is not valid YAML: ${what}`, fix }], subject);
     }
   }
+  const duplicate = docs[0] === undefined ? undefined : firstDuplicateKey(docs[0]);
+  if (duplicate !== undefined) throw new ConfigError([{ path: at(duplicate), message: "is not valid YAML: a key repeats an earlier key of the same mapping", fix: "give each key once (a key written twice is ambiguous)" }], subject);
   if (docs.length > 1) throw new ConfigError([{ path: at(docs[1]!.range[0]), message: `holds ${docs.length} YAML documents; a settings file holds one`, fix: "remove the `---` separators and keep one document" }], subject);
   const doc = docs[0];
   if (doc === undefined) return null;

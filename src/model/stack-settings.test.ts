@@ -142,3 +142,19 @@ describe("did-you-mean and redaction", () => {
     assert.ok(!looksLikeCredential("sha256:" + "a".repeat(64)), "a 64-hex digest is not a token");
   });
 });
+
+describe("duplicate keys in a large mapping", () => {
+  it("are found in one pass, naming the line of the repeat", () => {
+    const keys = Array.from({ length: 50_000 }, (_, i) => `t${i}: v`);
+    keys.push("t17: again");
+    const text = `config:\n  aws-firecracker-runners:tags: {${keys.join(", ")}}\n`;
+    try {
+      stackSettingsConfig(new TextEncoder().encode(text), "Pulumi.dev.yaml", "aws-firecracker-runners");
+      assert.fail("accepted");
+    } catch (e) {
+      assert.ok(e instanceof ConfigError, String(e));
+      assert.match(e.issues[0]!.path, /^Pulumi\.dev\.yaml:2:\d+$/);
+      assert.match(e.issues[0]!.message, /repeats an earlier key/);
+    }
+  });
+});
