@@ -1,15 +1,17 @@
 /** `runner-fleet audit <stack-dir|dir>`: isolation and pod security computed from rendered objects. */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
-import { auditFleet, type FleetAudit } from "../audit/fleet-audit.ts";
+import { FleetAuditBuilder, MalformedObjectsError, auditFleet, describeObject, type FleetAudit } from "../audit/fleet-audit.ts";
 import type { KubeObject } from "../audit/network/types.ts";
-import { readDocuments } from "../audit/schema/read-documents.ts";
+import type { IsolationClaimOptions } from "../audit/network/isolation-claims.ts";
+import { expandList, type ShapeIssue } from "../audit/object-shape.ts";
+import { InputError, type InputDocument, decodeManifest, parseJsonDocument, readBytesSync, streamDocuments } from "../audit/schema/read-documents.ts";
 import { RENDER_SUMMARY_FILE, readRenderSummary, resourceFiles } from "../audit/schema/render-summary.ts";
 import { kubernetesObject, type RenderedStack } from "../offline/rendered.ts";
 import { derivedObject } from "../offline/derived-objects.ts";
 import { auditAwsResources, hasAwsResources, type AwsAudit, type AwsResourceLike } from "../audit/aws/aws-resource-audit.ts";
-import { CliError, EXIT, printJson, table, collect, terminalWidth, withProgress, wrapProse } from "./output.ts";
+import { CliError, EXIT, printJson, table, collect, moreRowsLine, rowLimit, terminalWidth, withProgress, wrapProse } from "./output.ts";
 import { configFileOption, renderOptionsFrom, stackOption, type StackFlags } from "./stack-options.ts";
 
 /** Stack output a stack may export so the audit knows its cluster's CIDRs. */
@@ -51,8 +53,35 @@ export function auditableObjects(rendered: RenderedStack): KubeObject[] {
 export const DEFAULT_CLUSTER_NETWORK: ClusterNetwork = { podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16", nodeCidrs: ["192.168.0.0/16"] };
 
 /** The cluster network to probe and where each part came from: flags, the stack, or the documented defaults. */
+/**
+ * The stack's clusterNetwork output as the audit can use it: a render folder's index is input like
+ * any other, so a field of the wrong type is bad input (exit 2) naming the field, not a crash.
+ */
+function stackNetwork(outputs: Record<string, unknown> | undefined): Partial<ClusterNetwork> | undefined {
+  const raw = outputs?.[CLUSTER_NETWORK_OUTPUT];
+  if (raw === undefined || raw === null) return undefined;
+  const where = `the stack output ${CLUSTER_NETWORK_OUTPUT}`;
+  const fix = "export clusterNetwork as { podCidr: string, serviceCidr: string, nodeCidrs: string[], nodeAddresses?: string[] }, or pass --pod-cidr, --service-cidr and --node-cidr";
+  if (typeof raw !== "object" || Array.isArray(raw)) throw new CliError(`${where} is not a mapping. Fix: ${fix}`, EXIT.usage);
+  const o = raw as Record<string, unknown>;
+  const out: { podCidr?: string; serviceCidr?: string; nodeCidrs?: readonly string[]; nodeAddresses?: readonly string[] } = {};
+  for (const key of ["podCidr", "serviceCidr"] as const) {
+    const v = o[key];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== "string") throw new CliError(`${where}.${key} is not a string. Fix: ${fix}`, EXIT.usage);
+    out[key] = v;
+  }
+  for (const key of ["nodeCidrs", "nodeAddresses"] as const) {
+    const v = o[key];
+    if (v === undefined || v === null) continue;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) throw new CliError(`${where}.${key} is not a list of strings. Fix: ${fix}`, EXIT.usage);
+    out[key] = v as string[];
+  }
+  return out;
+}
+
 export function networkFrom(flags: AuditFlags, outputs: Record<string, unknown> | undefined): ClusterNetwork & { readonly source: string } {
-  const fromStack = outputs?.[CLUSTER_NETWORK_OUTPUT] as Partial<ClusterNetwork> | undefined;
+  const fromStack = stackNetwork(outputs);
   const sources = new Set<string>();
   const pick = <T>(flag: T | undefined, stack: T | undefined, fallback: T): T => {
     const [source, value] = flag !== undefined ? ["flags", flag] : stack !== undefined ? [`the stack's ${CLUSTER_NETWORK_OUTPUT} output`, stack] : ["the documented defaults for k3s (pass --pod-cidr, --service-cidr and --node-cidr for your cluster)", fallback];
@@ -98,11 +127,12 @@ interface AuditFlags extends StackFlags {
 }
 
 /** The Kubernetes audit as tables. */
-export function formatAuditTables(a: FleetAudit, width = terminalWidth()): string {
+export function formatAuditTables(a: FleetAudit, width = terminalWidth(), maxRows = rowLimit()): string {
   const claims = table(
     ["CLAIM", "POD", "TARGET", "EXPECTED", "ACTUAL", "RESULT", "RESPONSIBLE"],
     a.isolation.claims.map((c) => [c.claim, c.pod, c.target, c.expected, c.actual, c.pass ? "pass" : "FAIL", c.responsible.join("; ")]),
     width,
+    maxRows,
   );
   const pss = a.podSecurity.flatMap((p) => [...p.restricted, ...p.hardening].map((f) => [p.pod, f.level, f.control, f.path, `${f.message}. Fix: ${f.fix}`]));
   const ns = a.namespaces.map((n) => [n.namespace, n.enforce ?? "-", n.strictestMet, n.pass ? "pass" : "FAIL", n.message]);
@@ -112,28 +142,35 @@ export function formatAuditTables(a: FleetAudit, width = terminalWidth()): strin
     wrapProse(`Isolation claims (runner pods: ${a.isolation.runnerPods.join(", ") || "none found"})`, width),
     claims,
     "Pod templates",
-    table(["POD", "MEETS", "FINDINGS"], podLevels, width),
-    ...(pss.length > 0 ? ["Pod security findings", table(["POD", "LEVEL", "CONTROL", "FIELD", "PROBLEM"], pss, width)] : []),
-    ...(ns.length > 0 ? ["Namespaces", table(["NAMESPACE", "ENFORCE", "PODS MEET", "RESULT", "NOTE"], ns, width)] : []),
-    ...(findings.length > 0 ? ["NetworkPolicy findings", table(["SEVERITY", "POLICY", "FIELD", "PROBLEM"], findings, width)] : []),
+    table(["POD", "MEETS", "FINDINGS"], podLevels, width, maxRows),
+    ...(pss.length > 0 ? ["Pod security findings", table(["POD", "LEVEL", "CONTROL", "FIELD", "PROBLEM"], pss, width, maxRows)] : []),
+    ...(ns.length > 0 ? ["Namespaces", table(["NAMESPACE", "ENFORCE", "PODS MEET", "RESULT", "NOTE"], ns, width, maxRows)] : []),
+    ...(findings.length > 0 ? ["NetworkPolicy findings", table(["SEVERITY", "POLICY", "FIELD", "PROBLEM"], findings, width, maxRows)] : []),
   ].join("\n");
 }
 
 /** The AWS checks as a table. */
-export function formatAwsTable(a: AwsAudit, width = terminalWidth()): string {
-  return ["AWS resources (IAM policies, security group rules, launch templates)", table(["AREA", "RESOURCE", "CHECK", "RESULT", "DETAIL"], a.checks.map((c) => [c.area, c.resource, c.check, c.pass ? "pass" : "FAIL", c.message]), width)].join("\n");
+export function formatAwsTable(a: AwsAudit, width = terminalWidth(), maxRows = rowLimit()): string {
+  return ["AWS resources (IAM policies, security group rules, launch templates)", table(["AREA", "RESOURCE", "CHECK", "RESULT", "DETAIL"], a.checks.map((c) => [c.area, c.resource, c.check, c.pass ? "pass" : "FAIL", c.message]), width, maxRows)].join("\n");
 }
 
-/** The whole report as text: tables, then the verdict with every failure named. */
-export function formatAuditReport(r: AuditReport, width = terminalWidth()): string {
+/**
+ * The whole report as text: tables, then the verdict with every failure named (on a terminal, the
+ * first 50 of each table and of the failures, with a count of the others).
+ */
+export function formatAuditReport(r: AuditReport, width = terminalWidth(), maxRows = rowLimit()): string {
   const parts: string[] = [];
   const prose = (text: string) => `${wrapProse(text, width)}\n`;
   if (r.network) parts.push(prose(`Cluster network: pods ${r.network.podCidr}, services ${r.network.serviceCidr}, nodes ${r.network.nodeCidrs.join(", ")}; from ${r.network.source}`));
-  if (r.kubernetes) parts.push(formatAuditTables(r.kubernetes, width));
-  if (r.aws) parts.push(formatAwsTable(r.aws, width));
+  if (r.kubernetes) parts.push(formatAuditTables(r.kubernetes, width, maxRows));
+  if (r.aws) parts.push(formatAwsTable(r.aws, width, maxRows));
   for (const n of r.notes) parts.push(prose(`Note: ${n}`));
   if (r.pass) parts.push(r.kubernetes ? "audit: every claim holds\n" : "audit: every check holds\n");
-  else parts.push(prose(`audit: FAILED (${r.failures.length} problem${r.failures.length === 1 ? "" : "s"})\n${r.failures.map((f) => `  - ${f}`).join("\n")}`));
+  else {
+    const listed = r.failures.length > maxRows ? r.failures.slice(0, maxRows) : r.failures;
+    const more = listed.length < r.failures.length ? `\n  ${moreRowsLine(listed.length, r.failures.length).replace("row", "problem")}` : "";
+    parts.push(prose(`audit: FAILED (${r.failures.length} problem${r.failures.length === 1 ? "" : "s"})\n${listed.map((f) => `  - ${f}`).join("\n")}${more}`));
+  }
   return parts.join("\n");
 }
 
@@ -166,11 +203,9 @@ export function formatAuditChecklist(a: FleetAudit): string {
 /** The stack outputs and the non-Kubernetes resources of a folder written by `runner-fleet render`. */
 function readRenderFolder(dir: string): { outputs: Record<string, unknown> | undefined; resources: AwsResourceLike[] } {
   const read = (file: string): unknown => {
-    try {
-      return JSON.parse(readFileSync(join(dir, file), "utf8"));
-    } catch (e) {
-      throw new CliError(`${join(dir, file)}: cannot be read as JSON (${(e as Error).message}). Fix: render the stack again into ${dir}`, EXIT.usage);
-    }
+    const doc = parseJsonDocument(join(dir, file), decodeManifest(join(dir, file), readBytesSync(join(dir, file), join(dir, file)), "json"));
+    if (doc.syntaxError) throw new CliError(`${join(dir, file)}:${doc.syntaxError.line ?? 1}: cannot be read as JSON (${doc.syntaxError.message}). Fix: render the stack again into ${dir}`, EXIT.usage);
+    return doc.doc;
   };
   const summary = readRenderSummary(dir);
   if (summary === undefined) throw new CliError(`${join(dir, RENDER_SUMMARY_FILE)}: not a render index. Fix: render the stack again into ${dir}`, EXIT.usage);
@@ -182,34 +217,109 @@ function readRenderFolder(dir: string): { outputs: Record<string, unknown> | und
   return { outputs: summary?.outputs, resources };
 }
 
+/** At most this many malformed fields are spelled out in one message. */
+const MAX_LISTED = 50;
+
+/**
+ * The malformed fields of one object as message lines (`file:line: document N (Kind ns/name):
+ * path: message. Fix: fix`), in the order they appear in the file.
+ */
+function malformedLines(doc: InputDocument, item: number | undefined, object: unknown, issues: readonly ShapeIssue[]): string[] {
+  const what = `document ${doc.index + 1}${item === undefined ? "" : `, items[${item}]`}`;
+  return issues
+    .map((issue) => ({ issue, line: doc.locate?.(item === undefined ? issue.segments : ["items", item, ...issue.segments]) ?? doc.line }))
+    .sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
+    .map(({ issue, line }) => `${doc.file}${line === undefined ? "" : `:${line}`}: ${what} (${describeObject(object)}): ${issue.path}: ${issue.message}. Fix: ${issue.fix}`);
+}
+
+/**
+ * Audits the Kubernetes objects of a manifest file or directory, read one document at a time (a
+ * file of any number of documents costs what the audit keeps). A document that cannot be read and
+ * an object whose fields have the wrong types are bad input: one message naming each file, line
+ * and field with the fix (exit 2). `kind: List` documents are expanded into their items.
+ */
+export async function auditDocuments(
+  target: string,
+  docs: AsyncIterable<InputDocument> | Iterable<InputDocument>,
+  network: IsolationClaimOptions,
+): Promise<{ kubernetes?: FleetAudit; documents: number }> {
+  let builder: FleetAuditBuilder | undefined;
+  const problems: string[] = [];
+  let malformedObjects = 0;
+  let documents = 0;
+  for await (const doc of docs) {
+    documents++;
+    if (doc.syntaxError) {
+      throw new CliError(`${doc.file}:${doc.syntaxError.line ?? doc.line ?? "?"}: ${doc.syntaxError.message}. Fix: ${doc.syntaxError.fix}`, EXIT.usage);
+    }
+    const { items, isList } = expandList(doc.doc);
+    items.forEach((object, i) => {
+      // Documents that are not Kubernetes objects (no kind: values files, notes) are not audited.
+      if (object === null || typeof object !== "object" || Array.isArray(object) || !("kind" in object)) return;
+      builder ??= new FleetAuditBuilder(network);
+      const issues = builder.add(object as KubeObject);
+      if (issues.length === 0) return;
+      malformedObjects++;
+      if (problems.length <= MAX_LISTED) for (const line of malformedLines(doc, isList ? i : undefined, object, issues)) problems.push(line);
+    });
+  }
+  if (problems.length > 0) {
+    const listed = problems.slice(0, MAX_LISTED);
+    const more = problems.length > MAX_LISTED ? "\n  … and more: correct these first" : "";
+    throw new CliError(
+      `${target}: ${malformedObjects} object${malformedObjects === 1 ? "" : "s"} cannot be audited, because fields the audit reads have the wrong type:\n${listed.map((p) => `  - ${p}`).join("\n")}${more}`,
+      EXIT.usage,
+    );
+  }
+  return { ...(builder && builder.objects > 0 ? { kubernetes: builder.finish() } : {}), documents };
+}
+
 export async function runAudit(target: string, flags: AuditFlags): Promise<AuditReport> {
   if (!existsSync(target)) throw new CliError(`${target}: no such file or directory. Fix: pass a stack directory (holding Pulumi.yaml) or a directory of manifests`, EXIT.usage);
-  let objects: KubeObject[];
   let outputs: Record<string, unknown> | undefined;
   let resources: readonly AwsResourceLike[] = [];
-  if (statSync(target).isDirectory() && existsSync(join(target, "Pulumi.yaml"))) {
-    const { renderStack } = await import("../offline/render-stack.ts");
-    const rendered = await renderStack(target, renderOptionsFrom(flags));
-    objects = auditableObjects(rendered);
-    outputs = rendered.outputs;
-    resources = rendered.resources;
-  } else {
-    const docs = await readDocuments([target]);
-    const bad = docs.find((d) => d.syntaxError);
-    if (bad?.syntaxError) throw new CliError(`${bad.file}:${bad.syntaxError.line ?? "?"}: ${bad.syntaxError.message}. Fix: ${bad.syntaxError.fix}`, EXIT.usage);
-    objects = docs.map((d) => d.doc).filter((d): d is KubeObject => d !== null && typeof d === "object" && !Array.isArray(d) && "kind" in d);
-    // A folder written by `runner-fleet render`: its index brings the stack's outputs and its other resources.
-    if (statSync(target).isDirectory() && existsSync(join(target, RENDER_SUMMARY_FILE))) ({ outputs, resources } = readRenderFolder(target));
-  }
   const notes: string[] = [];
   const failures: string[] = [];
   let network: AuditReport["network"];
   let kubernetes: FleetAudit | undefined;
-  if (objects.length > 0) {
-    network = networkFrom(flags, outputs);
-    kubernetes = auditFleet(objects, network);
-    failures.push(...kubernetesFailures(kubernetes));
+  if (statSync(target).isDirectory() && existsSync(join(target, "Pulumi.yaml"))) {
+    const { renderStack } = await import("../offline/render-stack.ts");
+    const rendered = await renderStack(target, renderOptionsFrom(flags));
+    const objects = auditableObjects(rendered);
+    outputs = rendered.outputs;
+    resources = rendered.resources;
+    if (objects.length > 0) {
+      network = networkFrom(flags, outputs);
+      try {
+        kubernetes = auditFleet(objects, network);
+      } catch (e) {
+        if (e instanceof MalformedObjectsError) throw new CliError(`${target}: ${e.message}`, EXIT.usage);
+        throw e;
+      }
+    }
+  } else {
+    // A folder written by `runner-fleet render`: its index brings the stack's outputs and its other resources.
+    const renderFolder = statSync(target).isDirectory() && existsSync(join(target, RENDER_SUMMARY_FILE));
+    if (renderFolder) ({ outputs, resources } = readRenderFolder(target));
+    const candidate = networkFrom(flags, outputs);
+    let result: Awaited<ReturnType<typeof auditDocuments>>;
+    try {
+      result = await auditDocuments(target, streamDocuments([target]), candidate);
+    } catch (e) {
+      if (e instanceof InputError) throw new CliError(e.message, EXIT.usage);
+      throw e;
+    }
+    if (result.kubernetes) {
+      network = candidate;
+      kubernetes = result.kubernetes;
+    } else if (!renderFolder) {
+      throw new CliError(
+        `${target}: its ${result.documents} document${result.documents === 1 ? " is" : "s are"} no Kubernetes object (none has a kind), so there is nothing to audit. Fix: pass manifests of Kubernetes objects (Deployments, Pods, NetworkPolicies, Namespaces), or a stack directory`,
+        EXIT.usage,
+      );
+    }
   }
+  if (kubernetes) for (const f of kubernetesFailures(kubernetes)) failures.push(f);
   let aws: AwsAudit | undefined;
   if (hasAwsResources(resources)) {
     aws = await auditAwsResources(resources);

@@ -249,3 +249,59 @@ test("end to end: a baseline edited by hand shows the edit as drift, exit 1", as
   const changed = report.changed.find((c) => c.object.name === deployment.metadata.name);
   assert.deepEqual(changed?.fields, [{ path: "spec.replicas", change: "changed", desired: replicas, actual: replicas + 1 }]);
 });
+
+// ---- hostile input: never a crash, never a wrong acceptance, never an echoed secret ----
+
+const TOKEN = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+
+function manifestFile(name: string, content: string | Uint8Array): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "rf-diff-")), name);
+  writeFileSync(file, content);
+  return file;
+}
+
+test("--against an alias bomb, 3,000 levels of nesting or a huge document: exit 2 with file:line:column and the fix", () => {
+  const bomb = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: bomb}", "a: &a [x, x, x, x, x, x, x, x, x]"];
+  for (let i = 1; i < 10; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(", ")}]`);
+  usageError(
+    () => readManifest(manifestFile("bomb.yaml", `${bomb.join("\n")}\n`)),
+    /bomb\.yaml has 1 problem:\n {2}- .*bomb\.yaml:1:1: YAML aliases \(\*name\) are used too often: more than 100 alias uses, which expands the document exponentially\. Fix: write the repeated parts out; Kubernetes keeps no anchors or aliases anyway \(document 1\)$/,
+  );
+  usageError(
+    () => readManifest(manifestFile("deep.yaml", `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: ${"[".repeat(3000)}${"]".repeat(3000)}\n`)),
+    /deep\.yaml:4:1: the document nests more than 200 levels deep\. Fix: Kubernetes objects nest a few dozen levels at most.* \(document 1\)$/,
+  );
+  usageError(
+    () => readManifest(manifestFile("huge.yaml", `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: huge}\ndata:\n  x: "${"y".repeat(5 * 1024 * 1024)}"\n`)),
+    /huge\.yaml:5:1: the document is 5\.0 MiB, above the 4\.0 MiB limit for one document\. Fix: split it into several documents.* \(document 2\)$/,
+  );
+});
+
+test("--against a binary or non-UTF-8 file: exit 2 naming file:line:column; a UTF-16 export is read", () => {
+  usageError(() => readManifest(manifestFile("live.tgz", Uint8Array.from([0x1f, 0x8b, 0x08, 0x00]))), /^--against .*live\.tgz:1:4: is not a text file \(it holds a NUL byte there\)\. Fix: pass a YAML or JSON manifest/);
+  const cm = stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x", namespace: "runners" } });
+  assert.deepEqual(readManifest(manifestFile("utf16.yaml", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(cm, "utf16le")]))).map((o) => o.metadata.name), ["x"]);
+});
+
+test("manifest problems never quote a credential", () => {
+  const file = manifestFile("secret.yaml", `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [${TOKEN}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: ${TOKEN}\n`);
+  assert.throws(() => readManifest(file), (e: unknown) => {
+    assert.ok(e instanceof CliError);
+    assert.match(e.message, /has 2 problems/);
+    assert.ok(!e.message.includes(TOKEN), e.message);
+    return true;
+  });
+});
+
+test("a manifest of many documents keeps only the identities of objects the stack does not render", () => {
+  const docs = Array.from({ length: 2000 }, (_, i) => stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `cm-${i}`, namespace: "other" }, data: { big: "x".repeat(100) } }));
+  const file = manifestFile("many.yaml", docs.join("---\n") + "---\n" + readFileSync(fixture("kubectl-export.yaml"), "utf8"));
+  const outcome = runDiff(loadFixture("stack-objects.yaml"), file);
+  assert.equal(outcome.report.summary.matched, 3);
+  assert.equal(outcome.report.summary.onlyActual, 2000);
+  assert.equal(outcome.report.changed.length, 0);
+  const cut = runDiff(loadFixture("stack-objects.yaml"), file, { maxObjects: 50 });
+  assert.equal(cut.text.split("\n").filter((l) => l.startsWith("- ")).length, 50);
+  assert.match(cut.text, new RegExp(`^… and 1,950 more objects only in ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(2,000 in all\\): use --json for all of them$`, "m"));
+  assert.equal(readManifest(file, { keep: () => false }).every((o) => Object.keys(o).join() === "apiVersion,kind,metadata"), true);
+});

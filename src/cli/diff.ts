@@ -3,14 +3,55 @@
  * how a manifest (a `kubectl get -o yaml` export of the cluster, or the plain manifests that
  * existed before Pulumi) differs from it. Exit 0 no drift, 1 drift, 2 bad usage or input.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { Command } from "commander";
-import { LineCounter, isMap, isNode, isSeq, parseAllDocuments } from "yaml";
 import type { DriftReport, KubeObject } from "../audit/diff/index.ts";
-import { diffManifests, formatDriftReport, formatObjectRef, kubeObjectProblem, objectKey, objectRef } from "../audit/diff/index.ts";
-import { CliError, EXIT, printJson, collect, withProgress } from "./output.ts";
+import { diffManifests, formatDriftReport, isKubeObject, kubeObjectProblem, objectKey, writeDriftReport } from "../audit/diff/index.ts";
+import { expandList } from "../audit/object-shape.ts";
+import * as manifests from "../audit/diff/manifest-index.ts";
+import { ManifestProblemsError, type ManifestIndex, type ReadManifestOptions } from "../audit/diff/manifest-index.ts";
+import { CliError, EXIT, printJson, collect, rowLimit, withProgress } from "./output.ts";
 import type { RenderOptions } from "../offline/rendered.ts";
 import { configFileOption, renderOptionsFrom, stackOption, type StackFlags } from "./stack-options.ts";
+
+export type { ManifestIndex, ReadManifestOptions } from "../audit/diff/manifest-index.ts";
+
+/** `--against -` reads the manifest from standard input (`kubectl get ... -o yaml | runner-fleet diff ...`). */
+export const STDIN = manifests.STDIN;
+
+/** The usage error (exit 2) for what makes a manifest unreadable; anything else as it is. */
+function usageError(e: unknown): unknown {
+  if (e instanceof ManifestProblemsError) return new CliError(e.message);
+  if (e instanceof Error && e.name === "InputError") return new CliError(`--against ${e.message}`);
+  return e;
+}
+
+function asUsage<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (e) {
+    throw usageError(e);
+  }
+}
+
+/**
+ * Reads every object of a YAML manifest (multi-document, `kind: List` expanded), one document at a
+ * time; problems name file:line:column and the fix, all in one usage error. `path` `-` reads
+ * standard input.
+ */
+export function readManifest(path: string, opts: ReadManifestOptions = {}): KubeObject[] {
+  return asUsage(() => manifests.readManifest(path, opts));
+}
+
+/** Every object of a manifest's text (see {@link readManifest}); `file` names it in messages. */
+export function manifestObjects(file: string, text: string, opts: ReadManifestOptions = {}): KubeObject[] {
+  return asUsage(() => manifests.manifestObjects(file, text, opts));
+}
+
+/** A manifest read into an index: identities, and the objects read again in full on demand. */
+export function indexManifest(path: string): ManifestIndex {
+  return asUsage(() => manifests.indexManifest(path));
+}
 
 /** The part of `src/offline/render-stack.ts`'s RenderedStack the diff reads. */
 export interface RenderedStackLike {
@@ -30,25 +71,6 @@ export type RenderStackFn = (stackDir: string, opts: RenderOptions) => Promise<R
 export interface StackObjects {
   readonly objects: KubeObject[];
   readonly skipped: string[];
-}
-
-/** A `kind: List` (or a typed list such as `DeploymentList`) as its items; anything else as itself. */
-function expandList(value: unknown): { items: unknown[]; isList: boolean } {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return { items: [value], isList: false };
-  const v = value as Record<string, unknown>;
-  const kind = v["kind"];
-  const items = v["items"];
-  if (typeof kind !== "string" || !kind.endsWith("List") || !Array.isArray(items)) return { items: [value], isList: false };
-  // Items of typed lists straight from the API carry no apiVersion/kind of their own.
-  const itemKind = kind === "List" ? undefined : kind.slice(0, -"List".length);
-  return {
-    isList: true,
-    items: items.map((item: unknown) => {
-      if (itemKind === undefined || item === null || typeof item !== "object" || Array.isArray(item)) return item;
-      const i = item as Record<string, unknown>;
-      return { apiVersion: v["apiVersion"], kind: itemKind, ...i };
-    }),
-  };
 }
 
 /** The Kubernetes objects among a rendered stack's resources (provider resources excluded). */
@@ -73,87 +95,46 @@ export function kubernetesObjects(stack: RenderedStackLike): StackObjects {
   return { objects, skipped };
 }
 
-/** `--against -` reads the manifest from standard input (`kubectl get ... -o yaml | runner-fleet diff ...`). */
-export const STDIN = "-";
-
-function manifestText(path: string): string {
-  if (path === STDIN) return readFileSync(0, "utf8");
-  if (!existsSync(path)) {
-    throw new CliError(`--against ${path}: no such file. Fix: pass a YAML manifest, e.g. one written by \`kubectl get deployment,configmap -n <namespace> -o yaml > live.yaml\`, or - to read standard input`);
-  }
-  if (statSync(path).isDirectory()) throw new CliError(`--against ${path}: is a directory. Fix: pass one YAML file (several documents or a kind: List)`);
-  return readFileSync(path, "utf8");
-}
-
-/**
- * Reads every object of a YAML manifest (multi-document, `kind: List` expanded); problems name
- * file:line. `path` `-` reads standard input.
- */
-export function readManifest(path: string): KubeObject[] {
-  const text = manifestText(path);
-  const file = path === STDIN ? "<stdin>" : path;
-  const lineCounter = new LineCounter();
-  // YAML 1.1, as kubectl reads it: an unquoted `yes` is a boolean, `0644` is octal.
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, version: "1.1" });
-  const at = (offset: number | undefined) => {
-    const { line, col } = lineCounter.linePos(offset ?? 0);
-    return `${file}:${line}:${col}`;
-  };
-  const problems: string[] = [];
-  const objects: KubeObject[] = [];
-  const firstSeen = new Map<string, string>();
-  docs.forEach((doc, d) => {
-    for (const e of doc.errors) problems.push(`${at(e.pos[0])}: ${e.message}. Fix: correct the YAML syntax of document ${d + 1}`);
-    if (doc.errors.length > 0 || doc.contents === null) return;
-    const value: unknown = doc.toJS();
-    // An empty document (a trailing `---`) holds nothing, as for kubectl.
-    if (value === null) return;
-    const { items, isList } = expandList(value);
-    const itemNodes = isList && isMap(doc.contents) ? doc.contents.get("items", true) : undefined;
-    items.forEach((item, i) => {
-      const node = isSeq(itemNodes) ? itemNodes.items[i] : undefined;
-      const offset = (isNode(node) ? node.range?.[0] : undefined) ?? doc.contents?.range[0];
-      const what = isList ? `document ${d + 1}, items[${i}]` : `document ${d + 1}`;
-      const problem = kubeObjectProblem(item);
-      if (problem !== undefined) {
-        problems.push(`${at(offset)}: ${what} ${problem}. Fix: every document must be a Kubernetes object with apiVersion, kind and metadata.name (or a kind: List of them)`);
-        return;
-      }
-      const obj = item as KubeObject;
-      const first = firstSeen.get(objectKey(obj));
-      if (first !== undefined) {
-        problems.push(`${at(offset)}: ${what} is ${formatObjectRef(objectRef(obj))} again (first at ${first}). Fix: keep one copy of each object`);
-        return;
-      }
-      firstSeen.set(objectKey(obj), at(offset));
-      objects.push(obj);
-    });
-  });
-  if (problems.length > 0) throw new CliError(`${file} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-  return objects;
-}
-
 export interface RunDiffOptions {
   /** Field paths not to compare, e.g. `spec.replicas` when an autoscaler owns it. @default [] */
   readonly ignore?: readonly string[];
   /** How the text output names the desired side. @default "the stack" */
   readonly desiredLabel?: string;
+  /** At most this many objects of each kind of change in the text (a terminal shows 50). @default all */
+  readonly maxObjects?: number;
 }
 
 export interface DiffOutcome {
   readonly report: DriftReport;
-  /** The report as text, grouped by object. */
+  /** The report as text, grouped by object (made when asked for). */
   readonly text: string;
+  /** Writes the text in chunks, without holding all of it. */
+  writeText(write: (text: string) => void): void;
   /** EXIT.ok without drift, EXIT.findings with drift. */
   readonly exitCode: number;
 }
 
 /** The diff without the renderer: desired objects against the manifest at `manifestPath`. */
 export function runDiff(desired: readonly KubeObject[], manifestPath: string, opts: RunDiffOptions = {}): DiffOutcome {
-  const actual = readManifest(manifestPath);
+  return diffAgainst(desired, indexManifest(manifestPath), manifestPath === STDIN ? "standard input" : manifestPath, opts);
+}
+
+/** Desired objects against a manifest already indexed; only the objects the stack renders are read in full. */
+export function diffAgainst(desired: readonly KubeObject[], index: ManifestIndex, actualLabel: string, opts: RunDiffOptions = {}): DiffOutcome {
+  // Objects the stack does not render are only listed, so only their identity is needed.
+  const wanted = new Set(desired.filter(isKubeObject).map(objectKey));
+  const actual = asUsage(() => manifests.objectsOf(index, (o) => wanted.has(objectKey(o))));
   const report = diffManifests(desired, actual, { ignore: opts.ignore ?? [] });
-  const text = formatDriftReport(report, { desired: opts.desiredLabel ?? "the stack", actual: manifestPath === STDIN ? "standard input" : manifestPath });
-  return { report, text, exitCode: report.drift ? EXIT.findings : EXIT.ok };
+  const labels = { desired: opts.desiredLabel ?? "the stack", actual: actualLabel };
+  const format = { maxObjects: opts.maxObjects ?? Number.POSITIVE_INFINITY };
+  return {
+    report,
+    get text() {
+      return formatDriftReport(report, labels, format);
+    },
+    writeText: (write) => writeDriftReport(write, report, labels, format),
+    exitCode: report.drift ? EXIT.findings : EXIT.ok,
+  };
 }
 
 export interface DiffCommandDeps {
@@ -183,16 +164,17 @@ export function diffCommand(deps: DiffCommandDeps = {}): Command {
       if (!existsSync(stackDir) || !statSync(stackDir).isDirectory()) {
         throw new CliError(`<stack-dir> ${stackDir}: no such directory. Fix: pass the directory of a Pulumi project (the one holding Pulumi.yaml), e.g. infra/pulumi/<stack>`);
       }
-      // A missing manifest fails before the (slow) render; readManifest throws the usage error.
-      if (opts.against !== STDIN && !existsSync(opts.against)) readManifest(opts.against);
+      // The manifest is read before the (slow) render: its problems are reported at once, and its
+      // documents are parsed while the heap is small (only identities and places are kept).
+      const index = opts.against === STDIN ? indexManifest(STDIN) : await manifests.indexManifestInWorker(opts.against).catch((e: unknown) => Promise.reject(usageError(e)));
       const rendered = await withProgress(`rendering ${stackDir}`, async () => {
         const render = deps.renderStack ?? (await import("../offline/render-stack.ts")).renderStack;
         return render(stackDir, renderOptionsFrom(opts));
       }, { quiet: opts.json === true });
       const { objects, skipped } = kubernetesObjects(rendered);
       for (const s of skipped) stderr(`runner-fleet diff: not compared: ${s}\n`);
-      const outcome = runDiff(objects, opts.against, { ignore: opts.ignore, desiredLabel: `stack "${rendered.stack}" of ${stackDir}` });
-      if (opts.json !== true) stdout(outcome.text);
+      const outcome = diffAgainst(objects, index, opts.against === STDIN ? "standard input" : opts.against, { ignore: opts.ignore, desiredLabel: `stack "${rendered.stack}" of ${stackDir}`, maxObjects: deps.stdout === undefined ? rowLimit() : Number.POSITIVE_INFINITY });
+      if (opts.json !== true) outcome.writeText(stdout);
       else if (deps.stdout === undefined) printJson(outcome.report);
       else stdout(JSON.stringify(outcome.report, null, 2) + "\n");
       if (outcome.exitCode !== EXIT.ok) process.exitCode = outcome.exitCode;

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { table, terminalWidth, withProgress, wrapText } from "./output.ts";
+import { CliError, rowLimit, table, terminalWidth, withProgress, wrapText, writeTable } from "./output.ts";
 
 test("a table without a width keeps one line per row", () => {
   const out = table(["A", "LONG"], [["x", "a ".repeat(60).trim()]], Number.POSITIVE_INFINITY);
@@ -67,4 +67,31 @@ test("progress shows on a terminal after the delay, even while the work blocks t
   await withProgress("rendering x", () => Promise.resolve(1), { target: { isTTY: true, fd: fast }, delayMs: 1000 });
   closeSync(fast);
   assert.equal(drawn("fast"), "", "work shorter than the delay prints nothing");
+});
+
+test("a table of 300,000 rows is printed without overflowing the stack; on a terminal, the first 50 and a count of the rest", () => {
+  const rows = Array.from({ length: 300_000 }, (_, i) => ["changed", "file", `cache/dir-${i % 977}/file-${i}.bin`, i % 1000 === 0 ? "size 1 -> 2, sha256 0123abcd -> 4567ef01" : ""]);
+  const all = table(["STATUS", "KIND", "PATH", "DETAIL"], rows, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+  assert.equal(all.trimEnd().split("\n").length, 300_002);
+  assert.match(all, new RegExp(`^changed {2}file {2}cache/dir-${299_999 % 977}/file-299999\\.bin$`, "m"));
+  const wrapped = table(["STATUS", "KIND", "PATH", "DETAIL"], rows, 60, Number.POSITIVE_INFINITY);
+  assert.ok(wrapped.split("\n").length >= 300_002);
+  const shown = table(["STATUS", "KIND", "PATH", "DETAIL"], rows, 120, 50);
+  assert.equal(shown.trimEnd().split("\n").length, 2 + 50 + 1);
+  assert.match(shown, /\n… and 299,950 more rows \(300,000 in all\): use --json for all of them\n$/);
+});
+
+test("writeTable hands the same table over in chunks; the row limit is 50 on a terminal, none otherwise", () => {
+  const rows = Array.from({ length: 5000 }, (_, i) => [`row ${i}`, "x".repeat(i % 7)]);
+  const chunks: string[] = [];
+  writeTable((t) => chunks.push(t), ["A", "B"], { length: rows.length, row: (i) => rows[i]! }, 80, Number.POSITIVE_INFINITY);
+  assert.ok(chunks.length > 1, "written in chunks");
+  assert.equal(chunks.join(""), table(["A", "B"], rows, 80, Number.POSITIVE_INFINITY));
+  assert.equal(rowLimit({ isTTY: true }), 50);
+  assert.equal(rowLimit({ isTTY: false }), Number.POSITIVE_INFINITY);
+});
+
+test("a CliError never carries a credential-shaped value", () => {
+  const e = new CliError("--against ghp_0123456789abcdefghijABCDEFGHIJ012345.yaml: no such file. Fix: pass a file");
+  assert.equal(e.message, "--against [credential-shaped value].yaml: no such file. Fix: pass a file");
 });

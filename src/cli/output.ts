@@ -1,6 +1,7 @@
 /** Output helpers shared by the CLI commands: plain tables, JSON, exit codes, progress. */
 import { writeSync } from "node:fs";
 import { Worker } from "node:worker_threads";
+import { redactCredentials } from "../model/credential-shape.ts";
 
 /** Exit codes of every `runner-fleet` command. */
 export const EXIT = {
@@ -12,11 +13,14 @@ export const EXIT = {
   usage: 2,
 } as const;
 
-/** An error that ends the command with a message (never a stack trace) and an exit code. */
+/**
+ * An error that ends the command with a message (never a stack trace) and an exit code. Nothing
+ * credential-shaped survives in the message (see `model/credential-shape.ts`).
+ */
 export class CliError extends Error {
   readonly exitCode: number;
   constructor(message: string, exitCode: number = EXIT.usage) {
-    super(message);
+    super(redactCredentials(message));
     this.name = "CliError";
     this.exitCode = exitCode;
   }
@@ -67,16 +71,18 @@ const MIN_COLUMN = 6;
 
 /** Rows as blocks of `HEADER: value` lines, values wrapped to the width; for terminals too narrow for columns. */
 function records(headers: readonly string[], rows: readonly (readonly string[])[], width: number): string {
-  const label = Math.max(...headers.map((h) => h.length)) + 2;
-  const blocks = rows.map((r) =>
-    headers
-      .flatMap((h, i) => {
-        const value = r[i] ?? "";
-        if (value === "") return [];
-        return wrapText(value, Math.max(20, width - label)).map((l, n) => (n === 0 ? `${h}:`.padEnd(label) : " ".repeat(label)) + l);
-      })
-      .join("\n"),
-  );
+  let label = 0;
+  for (const h of headers) label = Math.max(label, h.length + 2);
+  const blocks: string[] = [];
+  for (const r of rows) {
+    const lines: string[] = [];
+    headers.forEach((h, i) => {
+      const value = r[i] ?? "";
+      if (value === "") return;
+      wrapText(value, Math.max(20, width - label)).forEach((l, n) => lines.push((n === 0 ? `${h}:`.padEnd(label) : " ".repeat(label)) + l));
+    });
+    blocks.push(lines.join("\n"));
+  }
   return `${blocks.join("\n\n")}\n`;
 }
 
@@ -126,24 +132,106 @@ function fitWidths(natural: readonly number[], width: number): number[] {
   return widths;
 }
 
+/** How many rows a table shows: the first 50 on a terminal, every row when the output goes to a file or a program. */
+export const TERMINAL_ROWS = 50;
+
+/** The row limit for `stream`: {@link TERMINAL_ROWS} on a terminal, else unlimited. */
+export function rowLimit(stream: { isTTY?: boolean } = process.stdout): number {
+  return stream.isTTY === true ? TERMINAL_ROWS : Number.POSITIVE_INFINITY;
+}
+
+/** The line that stands for rows a table leaves out. */
+export function moreRowsLine(shown: number, total: number): string {
+  const more = total - shown;
+  return `… and ${more.toLocaleString("en-US")} more row${more === 1 ? "" : "s"} (${total.toLocaleString("en-US")} in all): use --json for all of them`;
+}
+
+/** The longest line of a cell. */
+function cellWidth(cell: string): number {
+  if (!cell.includes("\n")) return cell.length;
+  let max = 0;
+  for (const line of cell.split("\n")) max = Math.max(max, line.length);
+  return max;
+}
+
+/** Rows given one at a time (built when asked for), so that a table of any size need not hold them all. */
+export interface RowSource {
+  readonly length: number;
+  row(index: number): readonly string[];
+}
+
+type Rows = readonly (readonly string[])[] | RowSource;
+
+const rowAt = (rows: Rows, i: number): readonly string[] => ("row" in rows ? rows.row(i) : (rows as readonly (readonly string[])[])[i]!);
+
+/** The longest word of a column (what it cannot be narrower than without breaking words). */
+function longestWord(header: string, rows: Rows, count: number, i: number): number {
+  let max = header.length;
+  for (let r = 0; r < count; r++) for (const w of (rowAt(rows, r)[i] ?? "").split(/\s+/)) max = Math.max(max, w.length);
+  return max;
+}
+
+/** Lines are handed over in chunks of this many. */
+const CHUNK_LINES = 2000;
+
+/**
+ * Writes rows as an aligned plain-text table through `write`, in chunks: the same output as
+ * {@link table}, without ever holding the whole text (or, with a {@link RowSource}, the rows).
+ */
+export function writeTable(write: (text: string) => void, headers: readonly string[], rows: Rows, width = terminalWidth(), maxRows = rowLimit()): void {
+  const count = Math.min(rows.length, Math.max(0, maxRows));
+  const tail = count < rows.length ? `${moreRowsLine(count, rows.length)}\n` : "";
+  const natural = headers.map((h) => h.length);
+  for (let r = 0; r < count; r++) {
+    const row = rowAt(rows, r);
+    for (let i = 0; i < headers.length; i++) natural[i] = Math.max(natural[i] ?? 0, cellWidth(row[i] ?? ""));
+  }
+  const widths = Number.isFinite(width) ? fitWidths(natural, width) : natural;
+  // Too narrow for columns (a header or a word would break): one block of "HEADER: value" lines per row.
+  const squeezed = (w: number, i: number) => w < (natural[i] ?? 0) && w < Math.min(longestWord(headers[i] ?? "", rows, count, i), 24);
+  if (widths.some(squeezed)) {
+    const shown: (readonly string[])[] = [];
+    for (let r = 0; r < count; r++) shown.push(rowAt(rows, r));
+    write(records(headers, shown, width) + tail);
+    return;
+  }
+  let lines: string[] = [];
+  const flush = () => {
+    if (lines.length > 0) write(`${lines.join("\n")}\n`);
+    lines = [];
+  };
+  const render = (cells: readonly string[]): void => {
+    const wrapped = cells.map((c, i) => {
+      const w = Math.max(1, widths[i] ?? 1);
+      return !c.includes("\n") && c.length <= w ? [c] : wrapText(c, w);
+    });
+    let height = 0;
+    for (const w of wrapped) height = Math.max(height, w.length);
+    for (let l = 0; l < height; l++) {
+      lines.push(wrapped.map((w, i) => (i === wrapped.length - 1 ? (w[l] ?? "") : (w[l] ?? "").padEnd(widths[i] ?? 0))).join(" ".repeat(GAP)).trimEnd());
+    }
+    if (lines.length >= CHUNK_LINES) flush();
+  };
+  render(headers);
+  lines.push(widths.map((w) => "-".repeat(w)).join(" ".repeat(GAP)).trimEnd());
+  for (let r = 0; r < count; r++) {
+    const row = rowAt(rows, r);
+    render(headers.map((_, i) => row[i] ?? ""));
+  }
+  flush();
+  if (tail !== "") write(tail);
+}
+
 /**
  * Renders rows as an aligned plain-text table. With a finite `width` (the terminal's), long cells
  * wrap inside their column so that every line fits; `--json` carries the full text either way.
+ * At most `maxRows` rows are shown (the first 50 on a terminal), followed by a line that counts
+ * the others. Any number of rows works: nothing is spread into arguments or recursed per row.
  */
-export function table(headers: readonly string[], rows: readonly (readonly string[])[], width = terminalWidth()): string {
-  const natural = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => Math.max(...(r[i] ?? "").split("\n").map((l) => l.length)))));
-  const widths = Number.isFinite(width) ? fitWidths(natural, width) : natural;
-  // Too narrow for columns (a header or a word would break): one block of "HEADER: value" lines per row.
-  const longestWord = (i: number) => Math.max(headers[i]?.length ?? 0, ...rows.map((r) => Math.max(0, ...(r[i] ?? "").split(/\s+/).map((w) => w.length))));
-  if (widths.some((w, i) => w < Math.min(longestWord(i), 24))) return records(headers, rows, width);
-  const render = (cells: readonly string[]): string[] => {
-    const wrapped = cells.map((c, i) => wrapText(c, Math.max(1, widths[i] ?? 1)));
-    const height = Math.max(...wrapped.map((w) => w.length));
-    return Array.from({ length: height }, (_, l) =>
-      wrapped.map((w, i) => (i === wrapped.length - 1 ? (w[l] ?? "") : (w[l] ?? "").padEnd(widths[i] ?? 0))).join(" ".repeat(GAP)).trimEnd(),
-    );
-  };
-  return [...render(headers), render(widths.map((w) => "-".repeat(w)))[0] ?? "", ...rows.flatMap(render)].join("\n") + "\n";
+export function table(headers: readonly string[], rows: Rows, width = terminalWidth(), maxRows = rowLimit()): string {
+  const parts: string[] = [];
+  writeTable((text) => parts.push(text), headers, rows, width, maxRows);
+  return parts.join("");
 }
 
 export function printJson(data: unknown): void {

@@ -161,3 +161,110 @@ test("a URL template with --cache-dir downloads once; the next run works offline
     rmSync(cacheDir, { recursive: true, force: true });
   }
 });
+
+// ---- hostile input: never a crash, never a wrong acceptance, never an echoed secret ----
+
+const TOKEN = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+
+/** Writes files into a fresh directory; returns the paths and a cleanup. */
+function temp(files: Record<string, string | Uint8Array>): { path: (name: string) => string; done: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "rf-validate-"));
+  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
+  return { path: (name) => path.join(dir, name), done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+const CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n";
+
+test("a file that holds no documents is bad input: exit 2, the file named, and the fix", async () => {
+  const t = temp({ "empty.yaml": "", "comments.yaml": "# nothing yet\n" });
+  try {
+    for (const name of ["empty.yaml", "comments.yaml"]) {
+      const run = await validate(t.path(name));
+      assert.equal(run.code, 2, run.stdout + run.stderr);
+      assert.match(run.stderr, new RegExp(`${name}: holds no documents \\(it is empty, or only comments\\)\\. Fix: pass a manifest that holds at least one Kubernetes object`));
+      assert.equal(run.stdout, "");
+    }
+  } finally {
+    t.done();
+  }
+});
+
+test("binary, UTF-32 and non-UTF-8 files are bad input naming file:line:column; UTF-16 manifests are read", async () => {
+  const t = temp({
+    "archive.yaml": Uint8Array.from([0x1f, 0x8b, 0x08, 0x00, 0x12]),
+    "latin1.yaml": Uint8Array.from([...Buffer.from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf"), 0xe9, 0x0a]),
+    "utf16.yaml": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(CONFIGMAP, "utf16le")]),
+  });
+  try {
+    const binary = await validate(t.path("archive.yaml"));
+    assert.equal(binary.code, 2);
+    assert.match(binary.stderr, /archive\.yaml:1:4: is not a text file \(it holds a NUL byte there\)\. Fix: pass a YAML or JSON manifest/);
+    const latin1 = await validate(t.path("latin1.yaml"));
+    assert.equal(latin1.code, 2);
+    assert.match(latin1.stderr, /latin1\.yaml:4:12: is not UTF-8 text \(byte 0xe9 there starts no UTF-8 character\)\. Fix: save the file as UTF-8/);
+    const utf16 = await validate(t.path("utf16.yaml"));
+    assert.equal(utf16.code, 0, utf16.stderr);
+    assert.match(utf16.stdout, /^1 valid, 0 invalid$/m);
+  } finally {
+    t.done();
+  }
+});
+
+test("an alias bomb, deep nesting and a garbage kind are invalid documents with their line and fix; the others are still validated", async () => {
+  const bomb = ["apiVersion: v1", "kind: ConfigMap", "a: &a [x, x, x, x, x, x, x, x, x]"];
+  for (let i = 1; i < 10; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(", ")}]`);
+  const t = temp({ "hostile.yaml": `${CONFIGMAP}---\n${bomb.join("\n")}\n---\nkind: ConfigMap\ndata: ${"[".repeat(3000)}${"]".repeat(3000)}\n---\napiVersion: v1\nkind: ../../../etc/${"x".repeat(300)}\nmetadata: {name: x}\n` });
+  try {
+    const run = await validate(t.path("hostile.yaml"));
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stdout, /hostile\.yaml:1 +0 +ConfigMap\/settings +valid/);
+    assert.match(run.stdout, /hostile\.yaml:8 +1 +- +invalid +\(document\): YAML aliases \(\*name\) are used too often: more than 100 alias uses.*\. Fix: write the repeated parts out/);
+    assert.match(run.stdout, /hostile\.yaml:22 +2 +- +invalid +\(document\): the document nests more than 200 levels deep\. Fix: /);
+    assert.match(run.stdout, /hostile\.yaml:25 +3 +.* +invalid +kind: "\.\.\/\.\.\/\.\.\/etc\/x+…" is not a kind name\. Fix: write the kind in CamelCase/);
+    assert.match(run.stdout, /^1 valid, 3 invalid$/m);
+    assert.doesNotMatch(run.stderr, /\n\s+at /);
+  } finally {
+    t.done();
+  }
+});
+
+test("a --crd file that cannot be read as a CRD is bad input naming file, line and field", async () => {
+  const t = temp({ "crd.yaml": "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: pools.example.com}\nspec:\n  group: example.com\n  names: {kind: Pool}\n  versions: served\n", "bin.yaml": Uint8Array.from([0, 1, 2]) });
+  try {
+    const bad = await validate(fixture("valid.yaml"), "--crd", t.path("crd.yaml"));
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /crd\.yaml:7: spec\.versions must be a list\. Fix: pass a CustomResourceDefinition YAML file/);
+    const binary = await validate(fixture("valid.yaml"), "--crd", t.path("bin.yaml"));
+    assert.equal(binary.code, 2);
+    assert.match(binary.stderr, /bin\.yaml:1:1: is not a text file/);
+  } finally {
+    t.done();
+  }
+});
+
+test("no output and no error message quotes a credential from the input", async () => {
+  const t = temp({ "secret.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  ${TOKEN}: 1\n---\nkind: ConfigMap\nmetadata: [${TOKEN}\n`, "secret.json": `{"apiVersion": "v1", "kind": ${TOKEN}}` });
+  try {
+    for (const args of [[t.path("secret.yaml")], [t.path("secret.yaml"), "--json"], [t.path("secret.json")]]) {
+      const run = await validate(...args);
+      assert.equal(run.code, 1, run.stderr);
+      assert.ok(!(run.stdout + run.stderr).includes(TOKEN), run.stdout + run.stderr);
+    }
+  } finally {
+    t.done();
+  }
+});
+
+test("on a terminal, a long result table shows the problems first and counts what it leaves out", async () => {
+  const { resultsTable } = await import("./validate.ts");
+  const valid = Array.from({ length: 200 }, (_, i) => ({ file: "m.yaml", index: i, line: i * 5 + 1, kind: "ConfigMap", name: `c${i}`, valid: true, errors: [] }));
+  const invalid = Array.from({ length: 60 }, (_, i) => ({ file: "m.yaml", index: 200 + i, kind: "Pod", name: `p${i}`, valid: false, errors: [{ path: "spec", message: "missing", fix: "add it", line: 2000 + i }] }));
+  const out = resultsTable([...valid, ...invalid], 200, 50);
+  assert.doesNotMatch(out, /\bvalid\b +$/m, "valid rows are left out first");
+  assert.match(out, /m\.yaml:2049 +249 +Pod\/p49 +invalid/);
+  assert.doesNotMatch(out, /Pod\/p50\b/);
+  assert.match(out, /^… and 10 more rows \(60 in all\): use --json for all of them$/m);
+  assert.match(out, /^\(200 valid objects not listed: use --json for every result\)$/m);
+  const all = resultsTable([...valid, ...invalid], Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+  assert.equal(all.trimEnd().split("\n").length, 2 + 260);
+});

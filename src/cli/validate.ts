@@ -1,13 +1,12 @@
 /** `runner-fleet validate`: check Kubernetes manifests against strict JSON Schemas, offline once cached. */
 import { Command, Option } from "commander";
-import { InputError, readDocuments } from "../audit/schema/read-documents.ts";
+import { InputError, decodeManifest, readBytesSync, streamDocuments } from "../audit/schema/read-documents.ts";
 import { SchemaLoadError, createSchemaLoader } from "../audit/schema/schema-loader.ts";
 import { DEFAULT_KUBERNETES_VERSION, SchemaLocationError } from "../audit/schema/schema-location.ts";
-import { type ValidationResult, validateDocuments } from "../audit/schema/validate-documents.ts";
+import { type ValidationResult, validateDocumentStream } from "../audit/schema/validate-documents.ts";
 import { crdSchemas, withCrdSchemas } from "../audit/schema/crd-schemas.ts";
 import { withBundledArcCrds } from "../audit/schema/bundled-schemas.ts";
-import { readFileSync } from "node:fs";
-import { CliError, EXIT, printJson, table, collect, withProgress } from "./output.ts";
+import { CliError, EXIT, type RowSource, printJson, collect, rowLimit, terminalWidth, withProgress, writeTable } from "./output.ts";
 
 interface ValidateFlags {
   readonly schemaLocation: string[];
@@ -28,8 +27,12 @@ export interface ValidationSummary {
 
 /** Counts valid, invalid and skipped results (skipped ones are not counted as valid). */
 export function summarize(results: readonly ValidationResult[]): ValidationSummary {
-  const skipped = results.filter((r) => r.skipped !== undefined).length;
-  const invalid = results.filter((r) => !r.valid).length;
+  let skipped = 0;
+  let invalid = 0;
+  for (const r of results) {
+    if (r.skipped !== undefined) skipped++;
+    if (!r.valid) invalid++;
+  }
   return { valid: results.length - invalid - skipped, invalid, skipped };
 }
 
@@ -38,22 +41,67 @@ export function summaryLine(summary: ValidationSummary): string {
   return `${summary.valid} valid, ${summary.invalid} invalid${summary.skipped > 0 ? `, ${summary.skipped} skipped` : ""}`;
 }
 
-/** The results as a table: one row per problem, one row per valid or skipped object. */
-export function resultsTable(results: readonly ValidationResult[]): string {
-  const rows: string[][] = [];
+/**
+ * Writes the results as a table through `write`: one row per problem, one row per valid or
+ * skipped object. When there are more rows than `maxRows` (a terminal shows 50), valid objects
+ * are left out first (the summary line counts them), then the table shows the first rows and
+ * counts the rest. Rows are built as they are written, so any number of results works.
+ */
+export function writeResultsTable(write: (text: string) => void, results: readonly ValidationResult[], width = terminalWidth(), maxRows = rowLimit()): void {
+  const problemsOnly = results.length > maxRows;
+  // Row r shows result rowResult[r], and its error rowError[r] (-1: the object itself).
+  let count = 0;
+  let validLeftOut = 0;
   for (const r of results) {
-    const doc = r.item === undefined ? String(r.index) : `${r.index} items[${r.item}]`;
-    const object = r.kind === undefined ? "-" : `${r.kind}/${r.name ?? "-"}`;
-    const at = (line: number | undefined) => (line === undefined ? r.file : `${r.file}:${line}`);
-    if (r.skipped !== undefined) {
-      rows.push([at(r.line), doc, object, "skipped", r.skipped]);
-    } else if (r.errors.length === 0) {
-      rows.push([at(r.line), doc, object, "valid", ""]);
-    } else {
-      for (const e of r.errors) rows.push([at(e.line ?? r.line), doc, object, "invalid", `${e.path || "(document)"}: ${e.message}. Fix: ${e.fix}`]);
-    }
+    if (r.skipped === undefined && r.errors.length === 0 && problemsOnly) validLeftOut++;
+    else count += Math.max(1, r.skipped === undefined ? r.errors.length : 1);
   }
-  return table(["FILE", "DOC", "KIND/NAME", "RESULT", "ERROR"], rows);
+  const rowResult = new Int32Array(count);
+  const rowError = new Int32Array(count);
+  let n = 0;
+  results.forEach((r, i) => {
+    if (r.skipped !== undefined || r.errors.length === 0) {
+      if (r.skipped !== undefined || !problemsOnly) {
+        rowResult[n] = i;
+        rowError[n++] = -1;
+      }
+    } else {
+      for (let e = 0; e < r.errors.length; e++) {
+        rowResult[n] = i;
+        rowError[n++] = e;
+      }
+    }
+  });
+  const rows: RowSource = {
+    length: count,
+    row(index) {
+      const r = results[rowResult[index]!]!;
+      const doc = r.item === undefined ? String(r.index) : `${r.index} items[${r.item}]`;
+      const object = r.kind === undefined ? "-" : `${r.kind}/${r.name ?? "-"}`;
+      const at = (line: number | undefined) => (line === undefined ? r.file : `${r.file}:${line}`);
+      if (r.skipped !== undefined) return [at(r.line), doc, object, "skipped", r.skipped];
+      const e = r.errors[rowError[index]!];
+      if (e === undefined) return [at(r.line), doc, object, "valid", ""];
+      return [at(e.line ?? r.line), doc, object, "invalid", `${e.path || "(document)"}: ${e.message}. Fix: ${e.fix}`];
+    },
+  };
+  if (count > 0) writeTable(write, ["FILE", "DOC", "KIND/NAME", "RESULT", "ERROR"], rows, width, maxRows);
+  if (validLeftOut > 0) write(`(${validLeftOut.toLocaleString("en-US")} valid object${validLeftOut === 1 ? "" : "s"} not listed: use --json for every result)\n`);
+}
+
+/** The results as a table (see {@link writeResultsTable}). */
+export function resultsTable(results: readonly ValidationResult[], width = terminalWidth(), maxRows = rowLimit()): string {
+  const parts: string[] = [];
+  writeResultsTable((text) => parts.push(text), results, width, maxRows);
+  return parts.join("");
+}
+
+/** The schemas of the --crd files, each read within the same limits as manifests. */
+function crdFileSchemas(files: readonly string[]) {
+  return files.flatMap((file) => {
+    const bytes = readBytesSync(file, file);
+    return crdSchemas(decodeManifest(file, bytes, "yaml"), file);
+  });
 }
 
 export function validateCommand(): Command {
@@ -91,19 +139,15 @@ export function validateCommand(): Command {
           strict: flags.strict,
           ...(flags.cacheDir === undefined ? {} : { cacheDir: flags.cacheDir }),
         });
-        const crds = flags.crd.flatMap((file) => {
-          try {
-            return crdSchemas(readFileSync(file, "utf8"), file);
-          } catch (e) {
-            throw new InputError(`${file}: cannot read CRD (${(e as Error).message})`, "pass a CustomResourceDefinition YAML file");
-          }
-        });
+        const crds = crdFileSchemas(flags.crd);
         // The ARC CRDs of the chart version the fleet pins are bundled; --crd files come first.
         const withArc = withBundledArcCrds(base);
         const loader = crds.length > 0 ? withCrdSchemas(crds, withArc) : withArc;
         results = await withProgress(`validating ${paths.join(" ")}`, async () => {
-          const docs = await readDocuments(paths, notes);
-          return validateDocuments(docs, loader, { ignoreMissingSchemas: flags.ignoreMissingSchemas === true });
+          // One document at a time: a file of any number of documents holds only the results.
+          const out: ValidationResult[] = [];
+          for await (const r of validateDocumentStream(streamDocuments(paths, notes), loader, { ignoreMissingSchemas: flags.ignoreMissingSchemas === true })) out.push(r);
+          return out;
         }, { quiet: flags.json === true });
       } catch (e) {
         if (e instanceof SchemaLocationError || e instanceof SchemaLoadError || e instanceof InputError) throw new CliError(e.message, EXIT.usage);
@@ -114,7 +158,7 @@ export function validateCommand(): Command {
         printJson({ summary, results, notes });
       } else {
         for (const note of notes) process.stderr.write(`runner-fleet validate: ${note}\n`);
-        if (results.length > 0) process.stdout.write(resultsTable(results));
+        if (results.length > 0) writeResultsTable((text) => void process.stdout.write(text), results);
         process.stdout.write(`${summaryLine(summary)}\n`);
       }
       process.exitCode = summary.invalid > 0 ? EXIT.findings : EXIT.ok;

@@ -50,8 +50,9 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   const w = normalizeKey(word);
   const same = candidates.find((c) => normalizeKey(c) === w);
   if (same !== undefined) return same;
-  // Three letters or fewer are too short to guess from (gpu is not a misspelt cpu).
-  if (w.length < 4) return undefined;
+  // Three letters or fewer are too short to guess a typo from (gpu is not a misspelt cpu); a
+  // plural or a cut-off word still is (vms for vm).
+  if (w.length < 4) return candidates.find((c) => { const n = normalizeKey(c); return n.length >= 2 && Math.abs(n.length - w.length) === 1 && (n.startsWith(w) || w.startsWith(n)); });
   const limit = Math.max(1, Math.min(3, Math.floor(w.length / 4)));
   let best: { c: string; d: number } | undefined;
   for (const c of candidates) {

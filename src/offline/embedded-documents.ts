@@ -37,15 +37,43 @@ function withExtension(name: string, content: string): string {
 /** Placeholders alone are no document to review. */
 const isPlaceholder = (text: string) => /^\[(secret|unknown|deploy-time: [^\]]*)\]\n?$/.test(text.trim());
 
-/** Files a script writes with `cat >PATH <<'EOF' ... EOF`, named after PATH. */
+/**
+ * Files a script writes with `cat >PATH <<'EOF' ... EOF`, named after PATH. One pass over the
+ * lines, as the shell reads them, so that no script (however long or odd) takes more than that.
+ */
 function heredocFiles(script: string): { name: string; content: string }[] {
   const out: { name: string; content: string }[] = [];
-  for (const m of script.matchAll(/^cat >(\S+) <<'?([A-Za-z_][A-Za-z0-9_]*)'?\n([\s\S]*?)\n\2$/gm)) {
+  const lines = script.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^cat >(\S+) <<'?([A-Za-z_][A-Za-z0-9_]*)'?$/.exec(lines[i] ?? "");
+    if (!m) continue;
+    const end = lines.indexOf(m[2] ?? "", i + 2);
+    if (end === -1) continue;
     const target = (m[1] ?? "").split("/").pop() ?? "";
     const name = target.replace(/\.runner-fleet-new$/, "");
-    if (name !== "") out.push({ name, content: `${m[3] ?? ""}\n` });
+    if (name !== "") out.push({ name, content: `${lines.slice(i + 1, end).join("\n")}\n` });
+    i = end;
   }
   return out;
+}
+
+/** Documents larger than this are not parsed to find their kind (they are shown as text). */
+const MAX_PARSED = 4 * 1024 * 1024;
+
+/**
+ * YAML text as a value, or undefined when it is not YAML, is too large, or cannot be turned into
+ * a value safely (alias bombs, nesting deeper than the parser's stack): a render never crashes on
+ * what a program embeds.
+ */
+function yamlValue(text: string): { value: unknown; map: boolean } | undefined {
+  if (text.length > MAX_PARSED) return undefined;
+  try {
+    const doc = parseDocument(text, { logLevel: "error" });
+    if (doc.errors.length > 0) return undefined;
+    return { value: doc.toJS({ maxAliasCount: 100 }), map: isMap(doc.contents) };
+  } catch {
+    return undefined;
+  }
 }
 
 function looksBase64(text: string): boolean {
@@ -69,9 +97,9 @@ function kindOf(text: string): { name?: string; ext: string } {
       // not JSON
     }
   }
-  const doc = parseDocument(text);
-  if (doc.errors.length === 0 && isMap(doc.contents)) {
-    const js = doc.toJS() as Record<string, unknown>;
+  const doc = yamlValue(text);
+  if (doc !== undefined && doc.map) {
+    const js = doc.value as Record<string, unknown>;
     if ("instance-id" in js) return { name: "meta-data", ext: "yaml" };
     if ("network" in js || ("version" in js && ("ethernets" in js || "config" in js))) return { name: "network-config", ext: "yaml" };
     return { ext: "yaml" };
@@ -83,19 +111,29 @@ function documentsIn(field: string, text: string, out: EmbeddedDocument[]): void
   const script = unwrapShellCommand(text);
   const content = script ?? text;
   const kind = kindOf(content);
-  const pretty = kind.ext === "json" ? `${JSON.stringify(JSON.parse(content), null, 2)}\n` : content.endsWith("\n") ? content : `${content}\n`;
+  const pretty = kind.ext === "json" ? prettyJson(content) : content.endsWith("\n") ? content : `${content}\n`;
   out.push({ field, suffix: `${kind.name ?? field.replace(/[^A-Za-z0-9.-]+/g, "-")}.${kind.ext}`, content: pretty });
   if (kind.ext === "sh") {
     for (const f of heredocFiles(content)) out.push({ field: `${field} > ${f.name}`, suffix: withExtension(f.name, f.content), content: f.content });
   }
   if (kind.name === "user-data") {
-    const files = (parseDocument(content).toJS() as { write_files?: { path?: unknown; content?: unknown }[] } | null)?.write_files ?? [];
-    for (const f of Array.isArray(files) ? files : []) {
+    const files = (yamlValue(content)?.value as { write_files?: unknown } | null | undefined)?.write_files;
+    for (const f of (Array.isArray(files) ? files : []) as ({ path?: unknown; content?: unknown } | null)[]) {
+      if (f === null || typeof f !== "object") continue;
       const name = typeof f.path === "string" ? (f.path.split("/").pop() ?? "") : "";
       if (name !== "" && typeof f.content === "string" && !isPlaceholder(f.content)) {
         out.push({ field: `${field} > write_files ${String(f.path)}`, suffix: withExtension(name, f.content), content: f.content });
       }
     }
+  }
+}
+
+/** JSON re-indented for reading; as written when it nests too deep to print safely. */
+function prettyJson(content: string): string {
+  try {
+    return `${JSON.stringify(JSON.parse(content), null, 2)}\n`;
+  } catch {
+    return content.endsWith("\n") ? content : `${content}\n`;
   }
 }
 
@@ -106,7 +144,11 @@ function isDocumentText(key: string, text: string): boolean {
   return false;
 }
 
-function walk(value: unknown, path: string[], out: EmbeddedDocument[]): void {
+/** Inputs nested deeper than this are not searched for documents (no program nests so deep). */
+const MAX_DEPTH = 64;
+
+function walk(value: unknown, path: string[], out: EmbeddedDocument[], depth = 0): void {
+  if (depth > MAX_DEPTH) return;
   const key = path[path.length - 1] ?? "";
   const field = path.join(".");
   if (typeof value === "string") {
@@ -122,7 +164,7 @@ function walk(value: unknown, path: string[], out: EmbeddedDocument[]): void {
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((v, i) => walk(v, [...path.slice(0, -1), `${key}[${i}]`], out));
+    value.forEach((v, i) => walk(v, [...path.slice(0, -1), `${key}[${i}]`], out, depth + 1));
     return;
   }
   if (value !== null && typeof value === "object") {
@@ -135,7 +177,7 @@ function walk(value: unknown, path: string[], out: EmbeddedDocument[]): void {
       }
       return;
     }
-    for (const [k, v] of Object.entries(obj)) if (!SKIPPED_FIELDS.has(k)) walk(v, [...path, k], out);
+    for (const [k, v] of Object.entries(obj)) if (!SKIPPED_FIELDS.has(k)) walk(v, [...path, k], out, depth + 1);
   }
 }
 
@@ -146,7 +188,14 @@ function walk(value: unknown, path: string[], out: EmbeddedDocument[]): void {
 export function embeddedDocuments(r: RenderedResource): EmbeddedDocument[] {
   if (r.type === "kubernetes:helm.sh/v3:Release") {
     const values = r.inputs["values"];
-    return values !== null && typeof values === "object" ? [{ field: "values", suffix: "values.yaml", content: stringify(values, { lineWidth: 0 }) }] : [];
+    if (values === null || typeof values !== "object") return [];
+    let content: string;
+    try {
+      content = stringify(values, { lineWidth: 0 });
+    } catch {
+      content = "# the values nest too deep to be written as YAML\n";
+    }
+    return [{ field: "values", suffix: "values.yaml", content }];
   }
   if (r.type.startsWith("kubernetes:")) return [];
   const out: EmbeddedDocument[] = [];

@@ -35,6 +35,7 @@ const POLICY_FIELDS: Readonly<Record<string, readonly { field: string; kind: Iam
 };
 
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 async function iamChecks(r: AwsResourceLike): Promise<AwsCheck[]> {
   const out: AwsCheck[] = [];
@@ -97,11 +98,12 @@ function securityGroupChecks(r: AwsResourceLike): AwsCheck[] {
 function launchTemplateChecks(r: AwsResourceLike): AwsCheck[] {
   if (r.type !== "aws:ec2/launchTemplate:LaunchTemplate") return [];
   const resource = `${r.type.replace(/^.*:/, "")} ${r.name}`;
-  const md = (r.inputs["metadataOptions"] ?? {}) as Record<string, unknown>;
+  const md = (isRecord(r.inputs["metadataOptions"]) ? r.inputs["metadataOptions"] : {}) as Record<string, unknown>;
   const hop = Number(md["httpPutResponseHopLimit"]);
-  const disks = list(r.inputs["blockDeviceMappings"]) as { deviceName?: string; ebs?: Record<string, unknown> }[];
-  const unencrypted = disks.filter((d) => d.ebs !== undefined && String(d.ebs["encrypted"]) !== "true").map((d) => d.deviceName ?? "?");
-  const nics = list(r.inputs["networkInterfaces"]) as Record<string, unknown>[];
+  // A render folder's files are input like any other: entries that are not mappings count as unknown.
+  const disks = list(r.inputs["blockDeviceMappings"]).map((d) => (isRecord(d) ? d : {})) as { deviceName?: unknown; ebs?: unknown }[];
+  const unencrypted = disks.filter((d) => d.ebs !== undefined && !(isRecord(d.ebs) && String(d.ebs["encrypted"]) === "true")).map((d) => (typeof d.deviceName === "string" ? d.deviceName : "?"));
+  const nics = list(r.inputs["networkInterfaces"]).map((n) => (isRecord(n) ? n : {}));
   const publicIp = nics.some((n) => String(n["associatePublicIpAddress"]) === "true");
   const shutdown = r.inputs["instanceInitiatedShutdownBehavior"];
   const c = (check: string, pass: boolean, ok: string, bad: string): AwsCheck => ({ area: "launch-template", resource, check, pass, message: pass ? ok : bad });
@@ -124,7 +126,7 @@ export async function auditAwsResources(resources: readonly AwsResourceLike[]): 
   const checks: AwsCheck[] = [];
   for (const r of resources) {
     if (!r.type.startsWith("aws:")) continue;
-    checks.push(...(await iamChecks(r)), ...securityGroupChecks(r), ...launchTemplateChecks(r));
+    for (const c of [...(await iamChecks(r)), ...securityGroupChecks(r), ...launchTemplateChecks(r)]) checks.push(c);
   }
   return { checks, pass: checks.every((c) => c.pass) };
 }

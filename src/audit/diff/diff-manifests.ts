@@ -19,25 +19,26 @@ export type DiffOptions = CompareOptions;
  * Throws ConfigError when an input is not a Kubernetes object or one side holds the same object twice.
  */
 export function diffManifests(desired: readonly KubeObject[], actual: readonly KubeObject[], opts: DiffOptions = {}): DriftReport {
-  const issues = [...inputIssues(desired, "desired"), ...inputIssues(actual, "actual")];
+  // One key per object and one map per side, whatever the number of objects.
+  const d = sideIndex(desired, "desired");
+  const a = sideIndex(actual, "actual");
+  const issues = [...d.issues, ...a.issues];
   if (issues.length > 0) throw new ConfigError(issues, "diff input");
 
-  const actualByKey = new Map(actual.map((o) => [objectKey(o), o]));
-  const desiredKeys = new Set(desired.map(objectKey));
   const changed: ObjectDrift[] = [];
   const uncomparedSecrets: UncomparedSecret[] = [];
   let matched = 0;
-  for (const d of desired) {
-    const a = actualByKey.get(objectKey(d));
-    if (a === undefined) continue;
+  desired.forEach((obj, i) => {
+    const other = a.byKey.get(d.keys[i]!);
+    if (other === undefined) return;
     matched++;
-    const result = compareObjects(withStringDataEncoded(d), withStringDataEncoded(a), opts);
-    const object = objectRef(d);
+    const result = compareObjects(withStringDataEncoded(obj), withStringDataEncoded(actual[other]!), opts);
+    const object = objectRef(obj);
     if (result.fields.length > 0) changed.push({ object, fields: result.fields });
     for (const path of result.uncomparedSecrets) uncomparedSecrets.push({ object, path });
-  }
-  const onlyDesired = unmatched(desired.filter((o) => !actualByKey.has(objectKey(o))), actual, "the manifest");
-  const onlyActual = unmatched(actual.filter((o) => !desiredKeys.has(objectKey(o))), desired, "the stack");
+  });
+  const onlyDesired = unmatched(desired.filter((_, i) => !a.byKey.has(d.keys[i]!)), actual, "the manifest");
+  const onlyActual = unmatched(actual.filter((_, i) => !d.byKey.has(a.keys[i]!)), desired, "the stack");
   return {
     drift: changed.length + onlyDesired.length + onlyActual.length > 0,
     summary: {
@@ -57,8 +58,16 @@ export function diffManifests(desired: readonly KubeObject[], actual: readonly K
 
 /** Objects of one side, each with a note when the other side has the same object in another namespace. */
 function unmatched(objects: readonly KubeObject[], otherSide: readonly KubeObject[], otherName: string): UnmatchedObject[] {
+  if (objects.length === 0) return [];
+  const byName = new Map<string, KubeObject[]>();
+  for (const x of otherSide) {
+    const key = objectKeyIgnoringNamespace(x);
+    const list = byName.get(key);
+    if (list) list.push(x);
+    else byName.set(key, [x]);
+  }
   return objects.map((o) => {
-    const twins = otherSide.filter((x) => objectKeyIgnoringNamespace(x) === objectKeyIgnoringNamespace(o));
+    const twins = byName.get(objectKeyIgnoringNamespace(o)) ?? [];
     if (twins.length === 0) return { object: objectRef(o) };
     const where = twins.map((t) => (t.metadata.namespace ? `namespace "${t.metadata.namespace}"` : "no namespace")).join(", ");
     const own = o.metadata.namespace ? `namespace "${o.metadata.namespace}"` : "no metadata.namespace";
@@ -69,22 +78,27 @@ function unmatched(objects: readonly KubeObject[], otherSide: readonly KubeObjec
   });
 }
 
-function inputIssues(objects: readonly unknown[], side: "desired" | "actual"): ConfigIssue[] {
+/** The keys of one side's objects, each key's first position, and what keeps the side from being compared. */
+function sideIndex(objects: readonly unknown[], side: "desired" | "actual"): { keys: string[]; byKey: Map<string, number>; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
-  const seen = new Map<string, number>();
+  const keys: string[] = [];
+  const byKey = new Map<string, number>();
   objects.forEach((o, i) => {
     const problem = kubeObjectProblem(o);
     if (problem !== undefined) {
       issues.push({ path: `${side}[${i}]`, message: problem, fix: "give every object apiVersion, kind and metadata.name" });
+      keys.push("");
       return;
     }
     const obj = o as KubeObject;
-    const first = seen.get(objectKey(obj));
+    const key = objectKey(obj);
+    keys.push(key);
+    const first = byKey.get(key);
     if (first !== undefined) {
       issues.push({ path: `${side}[${i}]`, message: `is ${formatObjectRef(objectRef(obj))} again (also ${side}[${first}])`, fix: "keep one copy of each object" });
     } else {
-      seen.set(objectKey(obj), i);
+      byKey.set(key, i);
     }
   });
-  return issues;
+  return { keys, byKey, issues };
 }

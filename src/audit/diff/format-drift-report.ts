@@ -35,24 +35,69 @@ export function formatFieldDrift(f: FieldDrift): string[] {
   return [f.actual === SECRET_PLACEHOLDER && f.desired === SECRET_PLACEHOLDER ? `${line} (secret values differ; not shown)` : line];
 }
 
-export function formatDriftReport(report: DriftReport, labels: DriftLabels): string {
-  const out: string[] = [`Comparing ${labels.desired} (desired) with ${labels.actual} (actual); fields show actual -> desired.`, ""];
-  for (const c of report.changed) {
+export interface DriftFormatOptions {
+  /** At most this many objects of each list (changed, only in the stack, only in the manifest); the others are counted. @default all */
+  readonly maxObjects?: number;
+}
+
+/** The first `max` items, and a line that counts the others. */
+function firstOf<T>(items: readonly T[], max: number, what: string): { shown: readonly T[]; more?: string } {
+  if (items.length <= max) return { shown: items };
+  const more = items.length - max;
+  return { shown: items.slice(0, Math.max(0, max)), more: `… and ${more.toLocaleString("en-US")} more ${what} (${items.length.toLocaleString("en-US")} in all): use --json for all of them` };
+}
+
+export function formatDriftReport(report: DriftReport, labels: DriftLabels, opts: DriftFormatOptions = {}): string {
+  const parts: string[] = [];
+  writeDriftReport((text) => parts.push(text), report, labels, opts);
+  return parts.join("");
+}
+
+/** Lines are handed over in chunks of this many. */
+const CHUNK_LINES = 2000;
+
+/**
+ * Writes the report as text through `write`, in chunks: the same text as {@link formatDriftReport}
+ * without ever holding all of it (a report on hundreds of thousands of objects).
+ */
+export function writeDriftReport(write: (text: string) => void, report: DriftReport, labels: DriftLabels, opts: DriftFormatOptions = {}): void {
+  const max = opts.maxObjects ?? Number.POSITIVE_INFINITY;
+  let lines: string[] = [];
+  const out = {
+    push(line: string) {
+      lines.push(line);
+      if (lines.length >= CHUNK_LINES) {
+        write(`${lines.join("\n")}\n`);
+        lines = [];
+      }
+    },
+  };
+  out.push(`Comparing ${labels.desired} (desired) with ${labels.actual} (actual); fields show actual -> desired.`);
+  out.push("");
+  const changed = firstOf(report.changed, max, "changed objects");
+  const onlyDesired = firstOf(report.onlyDesired, max, `objects only in ${labels.desired}`);
+  const onlyActual = firstOf(report.onlyActual, max, `objects only in ${labels.actual}`);
+  for (const c of changed.shown) {
     out.push(`~ ${formatObjectRef(c.object)}: ${c.fields.length} field${c.fields.length === 1 ? "" : "s"} differ${c.fields.length === 1 ? "s" : ""}`);
-    for (const f of c.fields) out.push(...formatFieldDrift(f).map((l) => `    ${l}`));
+    for (const f of c.fields) for (const l of formatFieldDrift(f)) out.push(`    ${l}`);
   }
-  for (const u of report.onlyDesired) {
+  if (changed.more) out.push(changed.more);
+  for (const u of onlyDesired.shown) {
     out.push(`+ ${formatObjectRef(u.object)}: only in ${labels.desired} (would be created)`);
     if (u.note !== undefined) out.push(`    note: ${u.note}`);
   }
-  for (const u of report.onlyActual) {
+  if (onlyDesired.more) out.push(onlyDesired.more);
+  for (const u of onlyActual.shown) {
     out.push(`- ${formatObjectRef(u.object)}: only in ${labels.actual} (not managed by the stack)`);
     if (u.note !== undefined) out.push(`    note: ${u.note}`);
   }
+  if (onlyActual.more) out.push(onlyActual.more);
   if (report.uncomparedSecrets.length > 0) {
     if (report.drift) out.push("");
     out.push(`Not compared: ${report.uncomparedSecrets.length} secret value${report.uncomparedSecrets.length === 1 ? "" : "s"} the offline render only knows as [secret]:`);
-    for (const s of report.uncomparedSecrets) out.push(`    ${formatObjectRef(s.object)} ${s.path}`);
+    const secrets = firstOf(report.uncomparedSecrets, max, "secret values");
+    for (const s of secrets.shown) out.push(`    ${formatObjectRef(s.object)} ${s.path}`);
+    if (secrets.more) out.push(`    ${secrets.more}`);
   }
   if (report.drift || report.uncomparedSecrets.length > 0) out.push("");
   const { summary } = report;
@@ -67,5 +112,5 @@ export function formatDriftReport(report: DriftReport, labels: DriftLabels): str
     ];
     out.push(`drift: ${parts.filter((p) => p !== "").join(", ")}`);
   }
-  return out.join("\n") + "\n";
+  if (lines.length > 0) write(`${lines.join("\n")}\n`);
 }

@@ -2,6 +2,7 @@
  * A Kubernetes object as the diff sees it, and its identity: API group (not version), kind,
  * namespace and name. `apps/v1` and `apps/v1beta2` Deployments of one name are the same object.
  */
+import { quoteValue } from "../quote.ts";
 
 /** Any Kubernetes object: apiVersion, kind, metadata.name and whatever else it carries. */
 export interface KubeObject {
@@ -24,7 +25,7 @@ export const isPlainObject = (v: unknown): v is Record<string, unknown> => v !==
 /** Why a field that must be a string is not one; YAML 1.1 turns unquoted `n`, `no`, `on`, ... into booleans. */
 function notAString(path: string, v: unknown): string {
   const what = Array.isArray(v) ? "a list" : v === null ? "null" : `a ${typeof v}`;
-  return `has ${path} ${JSON.stringify(v) ?? String(v)}, which is ${what}, not a string${typeof v === "boolean" || typeof v === "number" ? " (quote it: YAML reads unquoted y, n, yes, no, on, off and numbers as other types)" : ""}`;
+  return `has ${path} ${quoteValue(v)}, which is ${what}, not a string${typeof v === "boolean" || typeof v === "number" ? " (quote it: YAML reads unquoted y, n, yes, no, on, off and numbers as other types)" : ""}`;
 }
 
 /** What keeps `value` from being a Kubernetes object, or `undefined` when it is one. */

@@ -1,5 +1,5 @@
 export * from "./types.ts";
-export { podsFrom, declaredPorts, DEFAULT_NAMESPACE } from "./pods-from.ts";
+export { podOf, podsFrom, declaredPorts, DEFAULT_NAMESPACE } from "./pods-from.ts";
 export type { WorkloadPod } from "./pods-from.ts";
 export { selectorMatches, isEmptySelector, describeSelector } from "./label-selector.ts";
 export { firstHost } from "./cidr.ts";
@@ -15,5 +15,5 @@ export {
 export type { NamespaceLabels } from "./policy-model.ts";
 export { egressVerdict, ingressVerdict, connectionVerdict, describePeer, describeEndpoint } from "./verdict.ts";
 export { networkPolicyFindings, policyFindings } from "./network-policy-findings.ts";
-export { checkIsolationClaims, isRunnerPod, METADATA_ADDRESS, PROBE_POD_LABELS } from "./isolation-claims.ts";
-export type { ClaimId, ClaimResult, IsolationClaimOptions, IsolationReport, Reachability } from "./isolation-claims.ts";
+export { checkIsolationClaims, IsolationCollector, isRunnerPod, METADATA_ADDRESS, PROBE_POD_LABELS } from "./isolation-claims.ts";
+export type { RunnerPod, ClaimId, ClaimResult, IsolationClaimOptions, IsolationReport, Reachability } from "./isolation-claims.ts";

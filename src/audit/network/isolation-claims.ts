@@ -4,13 +4,14 @@
  * kubelet are unreachable; pods in other namespaces are unreachable and cannot reach the runner;
  * DNS (UDP and TCP 53 to the DNS pods) and public HTTPS are reachable.
  */
+import type { Namespace } from "kubernetes-types/core/v1.js";
 import type { NetworkPolicy } from "kubernetes-types/networking/v1.js";
 import { ConfigError } from "../../model/issues.ts";
 import type { ConfigIssue } from "../../model/issues.ts";
 import { canonicalCidr, firstHost, hostAddress, parseAddress, parseCidr } from "./cidr.ts";
 import type { Cidr } from "./cidr.ts";
 import { describeSelector, selectorMatches } from "./label-selector.ts";
-import { networkPolicyFindings } from "./network-policy-findings.ts";
+import { policyFindings } from "./network-policy-findings.ts";
 import { podsFrom } from "./pods-from.ts";
 import type { WorkloadPod } from "./pods-from.ts";
 import { affects, namespaceLabels, namespacesFrom, networkPoliciesFrom, policyId, policyNamespace, policySelects } from "./policy-model.ts";
@@ -89,21 +90,81 @@ export function isRunnerPod(pod: WorkloadPod): boolean {
   return pod.source.kind === "AutoscalingRunnerSet" || (pod.template.spec?.containers ?? []).some((c) => c.name === "runner");
 }
 
+/** A runner pod as the claims need it: where it lives, its labels and ports. */
+export type RunnerPod = PodRef & { readonly name: string };
+
+/**
+ * Collects what the isolation claims need, one object at a time, and keeps only that: every
+ * NetworkPolicy, the namespaces' labels, the runner pods (compact) and the first DNS pod. A
+ * stream of any length costs the policies and the runner pods, not the objects.
+ */
+export class IsolationCollector {
+  readonly #opts: ResolvedOptions;
+  readonly #policies: NetworkPolicy[] = [];
+  readonly #namespaces = new Map<string, Labels>();
+  readonly #runners: RunnerPod[] = [];
+  #dns: PodRef | undefined;
+
+  /** Throws ConfigError when the options are invalid (not a CIDR, no node to probe). */
+  constructor(options: IsolationClaimOptions) {
+    this.#opts = resolveOptions(options);
+  }
+
+  addPolicy(policy: NetworkPolicy): void {
+    this.#policies.push(policy);
+  }
+
+  addNamespace(namespace: Namespace): void {
+    for (const [name, labels] of namespaceLabels([namespace])) this.#namespaces.set(name, labels);
+  }
+
+  addPod(pod: WorkloadPod): void {
+    const opts = this.#opts;
+    if (opts.isRunner(pod)) {
+      this.#runners.push({ name: pod.name, namespace: pod.namespace, labels: pod.labels, ...(pod.ports === undefined ? {} : { ports: pod.ports }), ...(pod.hostNetwork === true ? { hostNetwork: true } : {}) });
+    }
+    if (this.#dns === undefined && pod.namespace === opts.dnsNamespace && selectorMatches({ matchLabels: { ...opts.dnsLabels } }, pod.labels)) {
+      this.#dns = { name: pod.name, namespace: pod.namespace, labels: pod.labels, ...(pod.ports === undefined ? {} : { ports: pod.ports }) };
+    }
+  }
+
+  report(): IsolationReport {
+    const opts = this.#opts;
+    const dns = this.#dns ?? defaultDnsPod(opts);
+    // A connection involves the policies of its two ends' namespaces only; each runner is checked
+    // against those (in their original order), so many namespaces cost no more than one.
+    const byNamespace = new Map<string, { index: number; policy: NetworkPolicy }[]>();
+    this.#policies.forEach((policy, index) => {
+      const ns = policyNamespace(policy);
+      const list = byNamespace.get(ns) ?? [];
+      list.push({ index, policy });
+      byNamespace.set(ns, list);
+    });
+    const relevant = (namespaces: readonly string[]): NetworkPolicy[] => {
+      const picked = [...new Set(namespaces)].flatMap((ns) => byNamespace.get(ns) ?? []);
+      picked.sort((a, b) => a.index - b.index);
+      return picked.map((p) => p.policy);
+    };
+    const claims: ClaimResult[] = [];
+    for (const runner of this.#runners) {
+      const ctx: Ctx = { policies: relevant([runner.namespace, dns.namespace, probeNamespaceFor(runner, opts)]), namespaces: this.#namespaces, opts };
+      for (const c of claimsFor(runner, dns, ctx)) claims.push(c);
+    }
+    return {
+      runnerPods: this.#runners.map((r) => r.name),
+      claims,
+      findings: this.#policies.flatMap(policyFindings),
+      pass: this.#runners.length > 0 && claims.every((c) => c.pass),
+    };
+  }
+}
+
 export function checkIsolationClaims(objects: readonly KubeObject[], options: IsolationClaimOptions): IsolationReport {
-  const opts = resolveOptions(options);
-  const policies = networkPoliciesFrom(objects);
-  const namespaces = namespaceLabels(namespacesFrom(objects));
-  const pods = podsFrom(objects);
-  const runners = pods.filter(opts.isRunner);
-  const dns = dnsPod(pods, opts);
-  const ctx: Ctx = { policies, namespaces, opts };
-  const claims = runners.flatMap((runner) => claimsFor(runner, dns, ctx));
-  return {
-    runnerPods: runners.map((r) => r.name),
-    claims,
-    findings: networkPolicyFindings(objects),
-    pass: runners.length > 0 && claims.every((c) => c.pass),
-  };
+  const collector = new IsolationCollector(options);
+  for (const p of networkPoliciesFrom(objects)) collector.addPolicy(p);
+  for (const n of namespacesFrom(objects)) collector.addNamespace(n);
+  for (const pod of podsFrom(objects)) collector.addPod(pod);
+  return collector.report();
 }
 
 interface ResolvedOptions {
@@ -161,10 +222,8 @@ function resolveOptions(o: IsolationClaimOptions): ResolvedOptions {
   };
 }
 
-/** The DNS pods from the objects when present, otherwise CoreDNS as kubeadm deploys it. */
-function dnsPod(pods: readonly WorkloadPod[], opts: ResolvedOptions): PodRef {
-  const found = pods.find((p) => p.namespace === opts.dnsNamespace && selectorMatches({ matchLabels: { ...opts.dnsLabels } }, p.labels));
-  if (found !== undefined) return found;
+/** CoreDNS as kubeadm deploys it: the DNS pods when the objects hold none. */
+function defaultDnsPod(opts: ResolvedOptions): PodRef {
   return {
     namespace: opts.dnsNamespace,
     labels: opts.dnsLabels,
@@ -177,7 +236,14 @@ function dnsPod(pods: readonly WorkloadPod[], opts: ResolvedOptions): PodRef {
   };
 }
 
-function claimsFor(runner: WorkloadPod, dns: PodRef, ctx: Ctx): ClaimResult[] {
+/** The namespace of the synthetic pod for lateral-movement claims: never the runner's own. */
+function probeNamespaceFor(runner: PodRef, opts: ResolvedOptions): string {
+  let namespace = opts.probeNamespace;
+  while (namespace === runner.namespace) namespace = `${namespace}-x`;
+  return namespace;
+}
+
+function claimsFor(runner: RunnerPod, dns: PodRef, ctx: Ctx): ClaimResult[] {
   const { opts } = ctx;
   const out: ClaimResult[] = [];
   const toAddress = (claim: ClaimId, ip: string, port: number, protocol: Protocol, expected: Reachability) => {
@@ -196,9 +262,8 @@ function claimsFor(runner: WorkloadPod, dns: PodRef, ctx: Ctx): ClaimResult[] {
   return out;
 }
 
-function lateralClaims(runner: WorkloadPod, ctx: Ctx): ClaimResult[] {
-  let namespace = ctx.opts.probeNamespace;
-  while (namespace === runner.namespace) namespace = `${namespace}-x`;
+function lateralClaims(runner: RunnerPod, ctx: Ctx): ClaimResult[] {
+  const namespace = probeNamespaceFor(runner, ctx.opts);
   const named = probeNamedPorts(ctx.policies);
   const ips = candidateAddresses(ctx.policies, ctx.opts.pod);
   const probe = (ip: string): PodRef => ({ namespace, labels: PROBE_POD_LABELS, name: `a pod in namespace ${namespace} (${ip})`, ip, ports: named });
@@ -238,14 +303,14 @@ function lateralClaims(runner: WorkloadPod, ctx: Ctx): ClaimResult[] {
   ];
 }
 
-function dnsClaim(runner: WorkloadPod, dns: PodRef, protocol: "UDP" | "TCP", ctx: Ctx): ClaimResult {
+function dnsClaim(runner: RunnerPod, dns: PodRef, protocol: "UDP" | "TCP", ctx: Ctx): ClaimResult {
   const claim: ClaimId = protocol === "UDP" ? "dns-udp-reachable" : "dns-tcp-reachable";
   // The DNS pod has no address here: only selectors count, because ipBlock on pod addresses is CNI-specific.
   const destination: PodEndpoint = { namespace: dns.namespace, labels: dns.labels, name: dns.name ?? dns.namespace, ports: dns.ports ?? [], port: 53, protocol };
   const c = connectionVerdict(runner, destination, ctx.policies, ctx.namespaces);
   const responsible: string[] = [];
-  if (c.egress !== undefined) responsible.push(...explain(c.egress, "Egress", runner, ctx));
-  if (c.ingress !== undefined && !c.ingress.allowed) responsible.push(...explain(c.ingress, "Ingress", dns, ctx));
+  if (c.egress !== undefined) for (const r of explain(c.egress, "Egress", runner, ctx)) responsible.push(r);
+  if (c.ingress !== undefined && !c.ingress.allowed) for (const r of explain(c.ingress, "Ingress", dns, ctx)) responsible.push(r);
   if (c.egress !== undefined && !c.egress.allowed) {
     const viaIp = egressVerdict(runner, { ...destination, ip: hostAddress(ctx.opts.pod, 1) }, ctx.policies, ctx.namespaces);
     if (viaIp.allowed) {
@@ -255,7 +320,7 @@ function dnsClaim(runner: WorkloadPod, dns: PodRef, protocol: "UDP" | "TCP", ctx
   return result(claim, `${destination.name} port 53/${protocol}`, runner, "reachable", c.allowed, responsible);
 }
 
-function result(claim: ClaimId, target: string, runner: WorkloadPod, expected: Reachability, reachable: boolean, responsible: readonly string[]): ClaimResult {
+function result(claim: ClaimId, target: string, runner: RunnerPod, expected: Reachability, reachable: boolean, responsible: readonly string[]): ClaimResult {
   const actual: Reachability = reachable ? "reachable" : "unreachable";
   return { claim, target, pod: runner.name, expected, actual, pass: actual === expected, responsible };
 }

@@ -5,6 +5,7 @@
  */
 import type { LabelSelector } from "kubernetes-types/meta/v1.js";
 import type { Labels } from "./types.ts";
+import { quote, quoteValue } from "../quote.ts";
 
 const OPERATORS = new Set(["In", "NotIn", "Exists", "DoesNotExist"]);
 const NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
@@ -22,6 +23,7 @@ export function selectorMatches(selector: LabelSelector | undefined, labels: Lab
   }
   const expressions = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
   for (const e of expressions) {
+    if (e === null || typeof e !== "object" || typeof e.key !== "string") return false;
     const has = Object.hasOwn(labels, e.key);
     const values = Array.isArray(e.values) ? e.values.map(String) : [];
     switch (e.operator) {
@@ -57,9 +59,10 @@ export function isEmptySelector(selector: LabelSelector | undefined): boolean {
 export function describeSelector(selector: LabelSelector | undefined): string {
   if (isEmptySelector(selector)) return "{} (everything)";
   const parts: string[] = [];
-  for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) parts.push(`${k}=${v}`);
-  for (const e of selector?.matchExpressions ?? []) {
-    const values = (e.values ?? []).join(",");
+  for (const [k, v] of Object.entries(isRecord(selector?.matchLabels) ? selector.matchLabels : {})) parts.push(`${k}=${String(v)}`);
+  for (const e of Array.isArray(selector?.matchExpressions) ? selector.matchExpressions : []) {
+    if (e === null || typeof e !== "object") continue;
+    const values = (Array.isArray(e.values) ? e.values : []).join(",");
     if (e.operator === "Exists") parts.push(e.key);
     else if (e.operator === "DoesNotExist") parts.push(`!${e.key}`);
     else parts.push(`${e.key} ${e.operator === "In" ? "in" : e.operator === "NotIn" ? "notin" : e.operator} (${values})`);
@@ -81,16 +84,22 @@ export function selectorProblems(selector: LabelSelector | undefined, path: stri
     out.push({ path: `${path}.matchLabels`, message: "matchLabels is not a map of label keys to values", fix: "write matchLabels as `key: value` pairs" });
   }
   for (const [key, value] of Object.entries(isRecord(selector.matchLabels) ? selector.matchLabels : {})) {
-    const p = `${path}.matchLabels["${key}"]`;
+    const p = `${path}.matchLabels[${quote(key)}]`;
     const keyProblem = labelKeyProblem(key);
-    if (keyProblem !== undefined) out.push({ path: p, message: `"${key}" ${keyProblem}`, fix: "use a valid label key such as app.kubernetes.io/name" });
+    if (keyProblem !== undefined) out.push({ path: p, message: `${quote(key)} ${keyProblem}`, fix: "use a valid label key such as app.kubernetes.io/name" });
     out.push(...labelValueProblems(String(value), p));
   }
-  const expressions = selector.matchExpressions ?? [];
+  const expressions = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
   expressions.forEach((e, i) => {
     const p = `${path}.matchExpressions[${i}]`;
-    if (!OPERATORS.has(e.operator)) {
-      out.push({ path: `${p}.operator`, message: `unknown operator "${e.operator}"; this selector matches nothing`, fix: "use In, NotIn, Exists or DoesNotExist" });
+    if (e === null || typeof e !== "object") {
+      out.push({ path: p, message: "is not a mapping; this selector matches nothing", fix: "write {key: <label key>, operator: In|NotIn|Exists|DoesNotExist, values: [...]}" });
+      return;
+    }
+    if (e.operator === undefined || e.operator === null) {
+      out.push({ path: `${p}.operator`, message: "is missing; this selector matches nothing", fix: "use In, NotIn, Exists or DoesNotExist" });
+    } else if (!OPERATORS.has(e.operator)) {
+      out.push({ path: `${p}.operator`, message: `unknown operator ${quoteValue(e.operator)}; this selector matches nothing`, fix: "use In, NotIn, Exists or DoesNotExist" });
     }
     const n = Array.isArray(e.values) ? e.values.length : 0;
     if ((e.operator === "In" || e.operator === "NotIn") && n === 0) {
@@ -99,9 +108,9 @@ export function selectorProblems(selector: LabelSelector | undefined, path: stri
     if ((e.operator === "Exists" || e.operator === "DoesNotExist") && n > 0) {
       out.push({ path: `${p}.values`, message: `operator ${e.operator} takes no values; the API server rejects them`, fix: "remove values, or use In / NotIn" });
     }
-    const keyProblem = labelKeyProblem(e.key);
-    if (keyProblem !== undefined) out.push({ path: `${p}.key`, message: `"${e.key}" ${keyProblem}`, fix: "use a valid label key such as app.kubernetes.io/name" });
-    (e.values ?? []).forEach((v, j) => out.push(...labelValueProblems(String(v), `${p}.values[${j}]`)));
+    const keyProblem = typeof e.key === "string" ? labelKeyProblem(e.key) : "is missing";
+    if (keyProblem !== undefined) out.push({ path: `${p}.key`, message: typeof e.key === "string" ? `${quote(e.key)} ${keyProblem}` : "the key is missing; the API server rejects the selector", fix: "use a valid label key such as app.kubernetes.io/name" });
+    (Array.isArray(e.values) ? e.values : []).forEach((v, j) => out.push(...labelValueProblems(String(v), `${p}.values[${j}]`)));
   });
   return out;
 }
@@ -111,11 +120,11 @@ function labelValueProblems(value: string, path: string): SelectorProblem[] {
   if (value.includes("*")) {
     return [{
       path,
-      message: `"${value}" is not a wildcard: label values have no wildcards, "*" is not even a valid label value (the API server rejects the policy), and as written it selects no pod`,
+      message: `${quote(value)} is not a wildcard: label values have no wildcards, "*" is not even a valid label value (the API server rejects the policy), and as written it selects no pod`,
       fix: "select every pod of the namespace with `podSelector: {}`, every namespace with `namespaceSelector: {}`, or pods that carry a key with `matchExpressions: [{key: <key>, operator: Exists}]`",
     }];
   }
-  return [{ path, message: `"${value}" is not a valid label value (at most 63 characters: alphanumerics, '-', '_', '.', starting and ending alphanumeric); the API server rejects the policy`, fix: "use the exact label value the pods carry" }];
+  return [{ path, message: `${quote(value)} is not a valid label value (at most 63 characters: alphanumerics, '-', '_', '.', starting and ending alphanumeric); the API server rejects the policy`, fix: "use the exact label value the pods carry" }];
 }
 
 function labelKeyProblem(key: string): string | undefined {

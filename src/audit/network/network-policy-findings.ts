@@ -8,6 +8,7 @@ import { canonicalCidr, isStrictSubset, parseCidr } from "./cidr.ts";
 import { selectorProblems } from "./label-selector.ts";
 import { effectivePolicyTypes, networkPoliciesFrom, policyId } from "./policy-model.ts";
 import type { KubeObject, NetworkPolicyFinding } from "./types.ts";
+import { quote, quoteValue } from "../quote.ts";
 
 const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
 const DENY_NAME = /deny|block|forbid|isolat/i;
@@ -26,7 +27,7 @@ export function policyFindings(p: NetworkPolicy): NetworkPolicyFinding[] {
 
   const declared = p.spec?.policyTypes;
   (declared ?? []).forEach((t, i) => {
-    if (t !== "Ingress" && t !== "Egress") error(`spec.policyTypes[${i}]`, `unknown policy type "${t}"`, "use Ingress and/or Egress");
+    if (t !== "Ingress" && t !== "Egress") error(`spec.policyTypes[${i}]`, `unknown policy type ${quoteValue(t)}`, "use Ingress and/or Egress");
   });
   const types = effectivePolicyTypes(p);
   const explicit = Array.isArray(declared) && declared.length > 0;
@@ -35,7 +36,7 @@ export function policyFindings(p: NetworkPolicy): NetworkPolicyFinding[] {
     const rules = p.spec?.[direction];
     const type = direction === "ingress" ? "Ingress" : "Egress";
     if (Array.isArray(rules) && rules.length > 0 && !types.includes(type)) {
-      warning(`spec.${direction}`, `${direction} rules are ignored: policyTypes ${JSON.stringify(declared)} does not list ${type}`, `add ${type} to spec.policyTypes, or remove spec.${direction}`);
+      warning(`spec.${direction}`, `${direction} rules are ignored: policyTypes ${quoteValue(declared)} does not list ${type}`, `add ${type} to spec.policyTypes, or remove spec.${direction}`);
     }
     (rules ?? []).forEach((rule, i) => {
       const peersKey = direction === "ingress" ? "from" : "to";
@@ -53,7 +54,7 @@ export function policyFindings(p: NetworkPolicy): NetworkPolicyFinding[] {
   if (DENY_NAME.test(name)) {
     const allowing = (["ingress", "egress"] as const).filter((d) => types.includes(d === "ingress" ? "Ingress" : "Egress") && (p.spec?.[d]?.length ?? 0) > 0);
     if (allowing.length > 0) {
-      warning(`spec.${allowing[0]}`, `the name "${name}" promises a deny, but NetworkPolicies only allow: its ${allowing.join(" and ")} rules ALLOW traffic, and any other policy selecting the same pods adds more allows`, "isolate with a default-deny policy (empty rule lists, explicit policyTypes) and name allow policies after what they allow");
+      warning(`spec.${allowing[0]}`, `the name ${quote(name)} promises a deny, but NetworkPolicies only allow: its ${allowing.join(" and ")} rules ALLOW traffic, and any other policy selecting the same pods adds more allows`, "isolate with a default-deny policy (empty rule lists, explicit policyTypes) and name allow policies after what they allow");
     }
   }
   return out;
@@ -78,15 +79,15 @@ function peerFindings(peer: NetworkPolicyPeer, path: string, error: (path: strin
   const cidrText = peer.ipBlock?.cidr ?? "";
   const cidr = parseCidr(cidrText);
   if (cidr === undefined) {
-    error(`${path}.ipBlock.cidr`, `"${cidrText}" is not a CIDR`, "write an address range such as 203.0.113.0/24 or 0.0.0.0/0");
+    error(`${path}.ipBlock.cidr`, `${quote(cidrText)} is not a CIDR`, "write an address range such as 203.0.113.0/24 or 0.0.0.0/0");
     return;
   }
   (peer.ipBlock?.except ?? []).forEach((e, k) => {
     const hole = parseCidr(e);
     const p = `${path}.ipBlock.except[${k}]`;
-    if (hole === undefined) error(p, `"${e}" is not a CIDR`, "write an address range such as 169.254.0.0/16");
+    if (hole === undefined) error(p, `${quoteValue(e)} is not a CIDR`, "write an address range such as 169.254.0.0/16");
     else if (!isStrictSubset(hole, cidr)) {
-      error(p, `"${e}" does not lie inside cidr ${canonicalCidr(cidr)} (except must be a strict subset of cidr); the API server rejects this policy`, `remove it, or widen cidr so that it contains ${canonicalCidr(hole)}`);
+      error(p, `${quoteValue(e)} does not lie inside cidr ${canonicalCidr(cidr)} (except must be a strict subset of cidr); the API server rejects this policy`, `remove it, or widen cidr so that it contains ${canonicalCidr(hole)}`);
     }
   });
 }
@@ -94,13 +95,13 @@ function peerFindings(peer: NetworkPolicyPeer, path: string, error: (path: strin
 function portFindings(port: NetworkPolicyPort, path: string, error: (path: string, message: string, fix: string) => void): void {
   if (port === null || typeof port !== "object") return;
   if (port.protocol !== undefined && !["TCP", "UDP", "SCTP"].includes(port.protocol)) {
-    error(`${path}.protocol`, `unknown protocol "${port.protocol}"`, "use TCP, UDP or SCTP (TCP when omitted)");
+    error(`${path}.protocol`, `unknown protocol ${quoteValue(port.protocol)}`, "use TCP, UDP or SCTP (TCP when omitted)");
   }
   if (typeof port.port === "number" && (!Number.isInteger(port.port) || port.port < 1 || port.port > 65535)) {
     error(`${path}.port`, `${port.port} is not a port number`, "use 1-65535");
   }
   if (typeof port.port === "string" && (!IANA_SVC_NAME.test(port.port) || !/[a-z]/.test(port.port) || port.port.includes("--"))) {
-    error(`${path}.port`, `"${port.port}" is not a valid port name (a quoted number is a name, not a number)`, "write the number unquoted, or use the container port's name (lowercase, at most 15 characters, at least one letter)");
+    error(`${path}.port`, `${quote(port.port)} is not a valid port name (a quoted number is a name, not a number)`, "write the number unquoted, or use the container port's name (lowercase, at most 15 characters, at least one letter)");
   }
   if (port.endPort !== undefined) {
     if (typeof port.port !== "number") {

@@ -31,39 +31,49 @@ const TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
   "actions.github.com/v1alpha1/AutoscalingRunnerSet": ["spec", "template"],
 };
 
+/** The pod `source` will run, or undefined when it runs none (or is not a kind the audit knows). */
+export function podOf(source: KubeObject): WorkloadPod | undefined {
+  if (source === null || typeof source !== "object") return undefined;
+  const path = TEMPLATE_PATHS[`${source.apiVersion ?? ""}/${source.kind ?? ""}`];
+  if (path === undefined) return undefined;
+  const template = (path.length === 0 ? { metadata: source.metadata, spec: source["spec"] } : dig(source, path)) as PodTemplateSpec | undefined;
+  if (template === undefined || template === null || typeof template !== "object") return undefined;
+  const namespace = source.metadata?.namespace ?? DEFAULT_NAMESPACE;
+  const name = `${namespace}/${source.kind}/${source.metadata?.name ?? "(unnamed)"}`;
+  const spec: PodSpec | undefined = template.spec ?? undefined;
+  return {
+    name,
+    namespace,
+    labels: { ...controllerLabels(source, namespace), ...stringRecord(template.metadata?.labels), ...finalLabels(source) },
+    ports: declaredPorts(spec),
+    ...(spec?.hostNetwork === true ? { hostNetwork: true } : {}),
+    source,
+    template,
+    templatePath: path.join("."),
+  };
+}
+
 export function podsFrom(objects: readonly KubeObject[]): WorkloadPod[] {
   const out: WorkloadPod[] = [];
   for (const source of objects) {
-    if (source === null || typeof source !== "object") continue;
-    const path = TEMPLATE_PATHS[`${source.apiVersion ?? ""}/${source.kind ?? ""}`];
-    if (path === undefined) continue;
-    const template = (path.length === 0 ? { metadata: source.metadata, spec: source["spec"] } : dig(source, path)) as PodTemplateSpec | undefined;
-    if (template === undefined || typeof template !== "object") continue;
-    const namespace = source.metadata?.namespace ?? DEFAULT_NAMESPACE;
-    const name = `${namespace}/${source.kind}/${source.metadata?.name ?? "(unnamed)"}`;
-    const spec: PodSpec | undefined = template.spec;
-    out.push({
-      name,
-      namespace,
-      labels: { ...controllerLabels(source, namespace), ...stringRecord(template.metadata?.labels), ...finalLabels(source) },
-      ports: declaredPorts(spec),
-      ...(spec?.hostNetwork === true ? { hostNetwork: true } : {}),
-      source,
-      template,
-      templatePath: path.join("."),
-    });
+    const pod = podOf(source);
+    if (pod !== undefined) out.push(pod);
   }
   return out;
 }
 
 /** Every port declared by the pod's containers and init containers (sidecars listen too). */
 export function declaredPorts(spec: PodSpec | undefined): DeclaredPort[] {
-  const containers: Container[] = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
-  return containers.flatMap((c) => (c.ports ?? []).map((p): DeclaredPort => ({
-    ...(p.name === undefined ? {} : { name: p.name }),
-    containerPort: p.containerPort,
-    protocol: p.protocol ?? "TCP",
-  })));
+  const out: DeclaredPort[] = [];
+  for (const list of [spec?.initContainers, spec?.containers]) {
+    for (const c of (Array.isArray(list) ? list : []) as Container[]) {
+      for (const p of Array.isArray(c?.ports) ? c.ports : []) {
+        if (p === null || typeof p !== "object" || typeof p.containerPort !== "number") continue;
+        out.push({ ...(typeof p.name === "string" ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol ?? "TCP" });
+      }
+    }
+  }
+  return out;
 }
 
 /** Labels a controller sets before the template's own labels are applied. */

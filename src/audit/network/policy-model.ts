@@ -16,7 +16,7 @@ export function networkPoliciesFrom(objects: readonly KubeObject[]): NetworkPoli
 }
 
 export function namespacesFrom(objects: readonly KubeObject[]): Namespace[] {
-  return objects.filter((o) => o !== null && typeof o === "object" && o.kind === "Namespace") as unknown as Namespace[];
+  return objects.filter((o) => o !== null && typeof o === "object" && o.kind === "Namespace" && (o.apiVersion ?? "v1") === "v1") as unknown as Namespace[];
 }
 
 export function policyNamespace(p: NetworkPolicy): string {

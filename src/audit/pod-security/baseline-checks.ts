@@ -4,6 +4,7 @@
  */
 import type { PodSecurityFinding, PodTemplateLike } from "./types.ts";
 import { join, visitContainers } from "./types.ts";
+import { quote, quoteValue, safeValue, safeText } from "../quote.ts";
 
 /** Capabilities Baseline allows in `capabilities.add`. */
 export const BASELINE_CAPABILITIES: readonly string[] = [
@@ -70,7 +71,7 @@ export function baselineFindings(pod: PodTemplateLike, prefix: string, skip: Rea
     for (const c of containers) {
       (c.container.securityContext?.capabilities?.add ?? []).forEach((cap, j) => {
         if (!BASELINE_CAPABILITIES.includes(cap)) {
-          add("Capabilities", `${c.path}.securityContext.capabilities.add[${j}]`, `adds ${cap}, which Baseline does not allow`, `remove ${cap}; Baseline allows only ${BASELINE_CAPABILITIES.join(", ")}`);
+          add("Capabilities", `${c.path}.securityContext.capabilities.add[${j}]`, `adds ${safeText(cap)}, which Baseline does not allow`, `remove ${safeText(cap)}; Baseline allows only ${BASELINE_CAPABILITIES.join(", ")}`);
         }
       });
     }
@@ -79,7 +80,7 @@ export function baselineFindings(pod: PodTemplateLike, prefix: string, skip: Rea
   // HostPath Volumes
   if (!skip.has("HostPath Volumes")) {
     (spec?.volumes ?? []).forEach((v, i) => {
-      if (v.hostPath != null) add("HostPath Volumes", `${specPath}.volumes[${i}].hostPath`, `volume "${v.name}" mounts a node path`, "use an emptyDir, a PersistentVolumeClaim, a configMap or a secret");
+      if (v.hostPath != null) add("HostPath Volumes", `${specPath}.volumes[${i}].hostPath`, `volume ${quoteValue(v.name)} mounts a node path`, "use an emptyDir, a PersistentVolumeClaim, a configMap or a secret");
     });
   }
 
@@ -95,24 +96,24 @@ export function baselineFindings(pod: PodTemplateLike, prefix: string, skip: Rea
   // AppArmor
   const apparmorOk = (t: string | undefined) => t === "RuntimeDefault" || t === "Localhost";
   if (psc?.appArmorProfile != null && !apparmorOk(psc.appArmorProfile.type)) {
-    add("AppArmor", `${specPath}.securityContext.appArmorProfile.type`, `is ${psc.appArmorProfile.type}: AppArmor confinement is switched off`, "set RuntimeDefault (or Localhost with a profile), or remove it");
+    add("AppArmor", `${specPath}.securityContext.appArmorProfile.type`, `is ${safeValue(psc.appArmorProfile.type)}: AppArmor confinement is switched off`, "set RuntimeDefault (or Localhost with a profile), or remove it");
   }
   for (const c of containers) {
     const profile = c.container.securityContext?.appArmorProfile;
     if (profile != null && !apparmorOk(profile.type)) {
-      add("AppArmor", `${c.path}.securityContext.appArmorProfile.type`, `is ${profile.type}: AppArmor confinement is switched off`, "set RuntimeDefault (or Localhost with a profile), or remove it");
+      add("AppArmor", `${c.path}.securityContext.appArmorProfile.type`, `is ${safeValue(profile.type)}: AppArmor confinement is switched off`, "set RuntimeDefault (or Localhost with a profile), or remove it");
     }
   }
   for (const [key, value] of Object.entries(pod.metadata?.annotations ?? {})) {
     if (key.startsWith(APPARMOR_ANNOTATION) && !(value === "" || value === "runtime/default" || value.startsWith("localhost/"))) {
-      add("AppArmor", `${join(prefix, "metadata.annotations")}["${key}"]`, `is "${value}": AppArmor confinement is switched off`, "set runtime/default (or localhost/<profile>), or use securityContext.appArmorProfile");
+      add("AppArmor", `${join(prefix, "metadata.annotations")}[${quote(key)}]`, `is ${quote(value)}: AppArmor confinement is switched off`, "set runtime/default (or localhost/<profile>), or use securityContext.appArmorProfile");
     }
   }
 
   // SELinux
   const selinux = (path: string, o: { type?: string; user?: string; role?: string } | undefined) => {
     if (o == null) return;
-    if (!SELINUX_TYPES.includes(o.type ?? "")) add("SELinux", `${path}.seLinuxOptions.type`, `is ${o.type}, a type Baseline does not allow`, `remove it or use one of ${SELINUX_TYPES.filter((t) => t !== "").join(", ")}`);
+    if (!SELINUX_TYPES.includes(o.type ?? "")) add("SELinux", `${path}.seLinuxOptions.type`, `is ${safeValue(o.type)}, a type Baseline does not allow`, `remove it or use one of ${SELINUX_TYPES.filter((t) => t !== "").join(", ")}`);
     if ((o.user ?? "") !== "") add("SELinux", `${path}.seLinuxOptions.user`, "sets a custom SELinux user", "remove it");
     if ((o.role ?? "") !== "") add("SELinux", `${path}.seLinuxOptions.role`, "sets a custom SELinux role", "remove it");
   };
@@ -123,7 +124,7 @@ export function baselineFindings(pod: PodTemplateLike, prefix: string, skip: Rea
   for (const c of containers) {
     const mount = c.container.securityContext?.procMount;
     if (mount !== undefined && mount !== null && mount !== "Default") {
-      add("/proc Mount Type", `${c.path}.securityContext.procMount`, `is ${mount}: /proc is not masked`, "remove it or set Default");
+      add("/proc Mount Type", `${c.path}.securityContext.procMount`, `is ${safeValue(mount)}: /proc is not masked`, "remove it or set Default");
     }
   }
 
@@ -131,19 +132,19 @@ export function baselineFindings(pod: PodTemplateLike, prefix: string, skip: Rea
   if (!skip.has("Seccomp")) {
     const seccompOk = (t: string) => t === "RuntimeDefault" || t === "Localhost";
     if (psc?.seccompProfile != null && !seccompOk(psc.seccompProfile.type)) {
-      add("Seccomp", `${specPath}.securityContext.seccompProfile.type`, `is ${psc.seccompProfile.type}: system calls are not filtered`, "set RuntimeDefault (or Localhost with a profile)");
+      add("Seccomp", `${specPath}.securityContext.seccompProfile.type`, `is ${safeValue(psc.seccompProfile.type)}: system calls are not filtered`, "set RuntimeDefault (or Localhost with a profile)");
     }
     for (const c of containers) {
       const profile = c.container.securityContext?.seccompProfile;
       if (profile != null && !seccompOk(profile.type)) {
-        add("Seccomp", `${c.path}.securityContext.seccompProfile.type`, `is ${profile.type}: system calls are not filtered`, "set RuntimeDefault (or Localhost with a profile), or remove it to inherit the pod's");
+        add("Seccomp", `${c.path}.securityContext.seccompProfile.type`, `is ${safeValue(profile.type)}: system calls are not filtered`, "set RuntimeDefault (or Localhost with a profile), or remove it to inherit the pod's");
       }
     }
   }
 
   // Sysctls
   (psc?.sysctls ?? []).forEach((s, i) => {
-    if (!SAFE_SYSCTLS.includes(s.name)) add("Sysctls", `${specPath}.securityContext.sysctls[${i}].name`, `${s.name} is not a safe (namespaced, isolated) sysctl`, `remove it; Baseline allows only ${SAFE_SYSCTLS.join(", ")}`);
+    if (!SAFE_SYSCTLS.includes(s.name)) add("Sysctls", `${specPath}.securityContext.sysctls[${i}].name`, `${safeValue(s.name)} is not a safe (namespaced, isolated) sysctl`, `remove it; Baseline allows only ${SAFE_SYSCTLS.join(", ")}`);
   });
 
   return out;

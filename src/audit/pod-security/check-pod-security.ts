@@ -2,7 +2,7 @@
  * Pod Security Standards (Kubernetes v1.32) for one pod template, field by field, plus the
  * project's hardening checks; and the same for every pod template in a set of objects.
  */
-import { podsFrom } from "../network/pods-from.ts";
+import { podsFrom, type WorkloadPod } from "../network/pods-from.ts";
 import type { KubeObject } from "../network/types.ts";
 import { baselineFindings } from "./baseline-checks.ts";
 import { hardeningFindings } from "./hardening-checks.ts";
@@ -38,8 +38,11 @@ export interface WorkloadPodSecurity extends PodSecurityResult {
 
 /** Checks the pod template of every Pod, workload and ARC scale set; paths start at the object. */
 export function podSecurityOfObjects(objects: readonly KubeObject[]): WorkloadPodSecurity[] {
-  return podsFrom(objects).map((p) => {
-    const result = checkPodSecurity(p.template, { pathPrefix: p.templatePath });
-    return { pod: p.name, level: levelOf(result), ...result };
-  });
+  return podsFrom(objects).map(podSecurityOf);
+}
+
+/** Checks the pod template of one workload; paths start at the object. */
+export function podSecurityOf(p: WorkloadPod): WorkloadPodSecurity {
+  const result = checkPodSecurity(p.template, { pathPrefix: p.templatePath });
+  return { pod: p.name, level: levelOf(result), ...result };
 }

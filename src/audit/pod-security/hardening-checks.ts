@@ -6,6 +6,7 @@
 import { PIN_IMAGE_FIX, parseImage } from "../../model/image.ts";
 import type { PodSecurityFinding, PodTemplateLike } from "./types.ts";
 import { join, visitContainers } from "./types.ts";
+import { quote, safeText } from "../quote.ts";
 
 /** Resources every init and regular container must request and be limited to. */
 export const REQUIRED_RESOURCES: readonly string[] = ["cpu", "memory"];
@@ -21,7 +22,7 @@ export function hardeningFindings(pod: PodTemplateLike, prefix: string): PodSecu
       add("Pinned Images", `${c.path}.image`, "is missing", PIN_IMAGE_FIX);
     } else {
       const parsed = parseImage(image);
-      if (typeof parsed === "string") add("Pinned Images", `${c.path}.image`, `"${image}" ${parsed}`, PIN_IMAGE_FIX);
+      if (typeof parsed === "string") add("Pinned Images", `${c.path}.image`, `${quote(image, 200)} ${safeText(parsed, 200)}`, PIN_IMAGE_FIX);
     }
     // Ephemeral containers cannot set resources.
     if (c.kind === "ephemeralContainers") continue;

@@ -6,6 +6,7 @@
  */
 import type { PodSecurityFinding, PodTemplateLike } from "./types.ts";
 import { join, visitContainers } from "./types.ts";
+import { quoteValue, safeValue, safeText } from "../quote.ts";
 
 /** Volume sources Restricted allows (v1.32). */
 export const RESTRICTED_VOLUME_TYPES: readonly string[] = [
@@ -27,7 +28,7 @@ export function restrictedOnlyFindings(pod: PodTemplateLike, prefix: string): Po
     // A volume without a source is defaulted to emptyDir by the API server.
     const source = sources.find((s) => !RESTRICTED_VOLUME_TYPES.includes(s));
     if (source === undefined) return;
-    add("Volume Types", `${specPath}.volumes[${i}].${source}`, `volume "${v.name}" uses ${source}, a volume type Restricted does not allow`, `use one of ${RESTRICTED_VOLUME_TYPES.join(", ")} (network storage through a PersistentVolumeClaim)`);
+    add("Volume Types", `${specPath}.volumes[${i}].${safeText(source)}`, `volume ${quoteValue(v.name)} uses ${safeText(source)}, a volume type Restricted does not allow`, `use one of ${RESTRICTED_VOLUME_TYPES.join(", ")} (network storage through a PersistentVolumeClaim)`);
   });
 
   // Privilege Escalation
@@ -61,13 +62,13 @@ export function restrictedOnlyFindings(pod: PodTemplateLike, prefix: string): Po
     const ok = (t: string | undefined) => t === "RuntimeDefault" || t === "Localhost";
     const podProfile = psc?.seccompProfile;
     if (podProfile != null && !ok(podProfile.type)) {
-      add("Seccomp", `${specPath}.securityContext.seccompProfile.type`, `is ${podProfile.type}: system calls are not filtered`, "set RuntimeDefault (or Localhost with a profile)");
+      add("Seccomp", `${specPath}.securityContext.seccompProfile.type`, `is ${safeValue(podProfile.type)}: system calls are not filtered`, "set RuntimeDefault (or Localhost with a profile)");
     }
     const podSet = podProfile != null && ok(podProfile.type);
     for (const c of containers) {
       const profile = c.container.securityContext?.seccompProfile;
       if (profile != null && !ok(profile.type)) {
-        add("Seccomp", `${c.path}.securityContext.seccompProfile.type`, `is ${profile.type}: system calls are not filtered`, "set RuntimeDefault (or Localhost with a profile), or remove it to inherit the pod's");
+        add("Seccomp", `${c.path}.securityContext.seccompProfile.type`, `is ${safeValue(profile.type)}: system calls are not filtered`, "set RuntimeDefault (or Localhost with a profile), or remove it to inherit the pod's");
       } else if (profile == null && !podSet) {
         add("Seccomp", `${c.path}.securityContext.seccompProfile.type`, "is unset and the pod sets no seccomp profile", `set ${specPath}.securityContext.seccompProfile.type: RuntimeDefault (covers every container) or set it on this container`);
       }
@@ -80,7 +81,7 @@ export function restrictedOnlyFindings(pod: PodTemplateLike, prefix: string): Po
         add("Capabilities", `${c.path}.securityContext.capabilities.drop`, "does not drop ALL", 'set capabilities.drop: ["ALL"] and add back only NET_BIND_SERVICE if needed');
       }
       (caps?.add ?? []).forEach((cap, j) => {
-        if (cap !== "NET_BIND_SERVICE") add("Capabilities", `${c.path}.securityContext.capabilities.add[${j}]`, `adds ${cap}; Restricted allows adding only NET_BIND_SERVICE`, `remove ${cap}`);
+        if (cap !== "NET_BIND_SERVICE") add("Capabilities", `${c.path}.securityContext.capabilities.add[${j}]`, `adds ${safeText(cap)}; Restricted allows adding only NET_BIND_SERVICE`, `remove ${safeText(cap)}`);
       });
     }
   }

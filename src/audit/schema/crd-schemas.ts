@@ -3,7 +3,9 @@
  * does with `-strict`: every object schema that lists `properties` refuses other fields, unless the
  * CRD marks it `x-kubernetes-preserve-unknown-fields`. Served before the regular schema locations.
  */
-import { parseAllDocuments } from "yaml";
+import { InputError } from "../input-error.ts";
+import { formatDocumentPath } from "./schema-issues.ts";
+import { yamlDocuments } from "./yaml-stream.ts";
 import type { SchemaLoader, SchemaLookup } from "./schema-loader.ts";
 
 export interface CrdSchema {
@@ -21,22 +23,41 @@ function strictify(node: unknown): unknown {
   return out;
 }
 
-/** Every served version of every CRD in a (multi-document) YAML text, as strict JSON Schemas. */
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/**
+ * Every served version of every CRD in a (multi-document) YAML text, as strict JSON Schemas. The
+ * text is read within the manifest limits; a document that cannot be read, or a CRD whose fields
+ * have the wrong types, is an {@link InputError} naming `source`, the line and the field.
+ */
 export function crdSchemas(yamlText: string, source: string): CrdSchema[] {
   const out: CrdSchema[] = [];
-  for (const doc of parseAllDocuments(yamlText)) {
-    if (doc.errors.length > 0) throw new Error(`${source}: ${doc.errors[0]?.message ?? "YAML error"}`);
-    const crd = doc.toJS() as { kind?: string; spec?: { group: string; names: { kind: string }; versions: { name: string; served?: boolean; schema?: { openAPIV3Schema?: Record<string, unknown> } }[] } } | null;
-    if (crd?.kind !== "CustomResourceDefinition" || !crd.spec) continue;
-    for (const v of crd.spec.versions) {
-      const base = v.schema?.openAPIV3Schema;
-      if (!base || v.served === false) continue;
-      const schema = strictify(base) as Record<string, unknown>;
-      const props = { ...(schema["properties"] as Record<string, unknown>) };
+  const fix = "pass a CustomResourceDefinition YAML file (apiextensions.k8s.io/v1), as the chart or operator ships it";
+  for (const doc of yamlDocuments(source, yamlText)) {
+    const at = `${source}:${doc.syntaxError?.line ?? doc.line ?? 1}`;
+    if (doc.syntaxError) throw new InputError(`${at}: ${doc.syntaxError.message}`, doc.syntaxError.fix);
+    const crd = doc.doc;
+    if (!isRecord(crd) || crd["kind"] !== "CustomResourceDefinition") continue;
+    const bad = (field: readonly (string | number)[], what: string) => new InputError(`${source}:${doc.locate?.(field) ?? doc.line ?? 1}: ${formatDocumentPath(field)} ${what}`, fix);
+    const spec = crd["spec"];
+    if (!isRecord(spec)) throw bad(["spec"], "must be a mapping");
+    const names = spec["names"];
+    if (typeof spec["group"] !== "string" || spec["group"] === "") throw bad(["spec", "group"], "must be a non-empty string");
+    if (!isRecord(names) || typeof names["kind"] !== "string" || names["kind"] === "") throw bad(["spec", "names", "kind"], "must be a non-empty string");
+    const versions = spec["versions"];
+    if (!Array.isArray(versions)) throw bad(["spec", "versions"], "must be a list");
+    versions.forEach((v: unknown, i) => {
+      if (!isRecord(v) || typeof v["name"] !== "string") throw bad(["spec", "versions", i], "must be a mapping with a name");
+      const schema = isRecord(v["schema"]) ? v["schema"] : undefined;
+      const base = schema?.["openAPIV3Schema"];
+      if (base === undefined || base === null || v["served"] === false) return;
+      if (!isRecord(base)) throw bad(["spec", "versions", i, "schema", "openAPIV3Schema"], "must be a mapping");
+      const strict = strictify(base) as Record<string, unknown>;
+      const props = { ...(isRecord(strict["properties"]) ? strict["properties"] : {}) };
       // The CRD leaves metadata open; the API server checks it as ObjectMeta.
       props["metadata"] = { type: "object" };
-      out.push({ apiVersion: `${crd.spec.group}/${v.name}`, kind: crd.spec.names.kind, schema: { ...schema, properties: props } });
-    }
+      out.push({ apiVersion: `${spec["group"]}/${v["name"]}`, kind: names["kind"] as string, schema: { ...strict, properties: props } });
+    });
   }
   return out;
 }

@@ -1,42 +1,24 @@
 /**
  * Reads Kubernetes manifests from files and directories: multi-document YAML (read as YAML 1.1,
- * the way kubectl reads it, so `yes` is a boolean and `0644` is octal) and JSON. Syntax errors are
- * kept as documents that carry the error and its line, so one broken document does not hide the
- * others.
+ * the way kubectl reads it, so `yes` is a boolean and `0644` is octal) and JSON. Documents are
+ * streamed one at a time ({@link streamDocuments}), so a file of hundreds of thousands of
+ * documents takes the memory of one. Syntax errors and documents above the limits are kept as
+ * documents that carry the problem and its line, so one broken document does not hide the others;
+ * what makes a whole file unreadable (missing, binary, not UTF-8 or UTF-16, too large, no
+ * document at all) is an {@link InputError} that names the file and the fix.
  */
-import { readFile, readdir, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { type Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type YAMLError } from "yaml";
-import type { Locate, SchemaIssue } from "./schema-issues.ts";
+import { InputError } from "../input-error.ts";
+import { safeText } from "../quote.ts";
+import { READ_LIMITS, type ReadLimits, decodeManifest, formatSize, readBytes, releaseBytes } from "./manifest-bytes.ts";
 import { RENDER_SUMMARY_FILE, readRenderSummary, resourceFiles } from "./render-summary.ts";
+import type { SchemaIssue } from "./schema-issues.ts";
+import { type DocumentBudget, type InputDocument, checkValueTree, yamlDocuments } from "./yaml-stream.ts";
 
-/** One document to validate. */
-export interface InputDocument {
-  /** The file it came from, as given (relative paths stay relative). */
-  readonly file: string;
-  /** Position of the document in its file, counting from 0 (`---` separates YAML documents). */
-  readonly index: number;
-  /** The parsed document. */
-  readonly doc: unknown;
-  /** How the file was written; JSON files without apiVersion and kind are skipped rather than rejected. */
-  readonly format?: "yaml" | "json";
-  /** 1-based line where the document starts, when known. */
-  readonly line?: number;
-  /** Set when the document could not be parsed; `doc` is then undefined. */
-  readonly syntaxError?: SchemaIssue;
-  /** Finds the source line of a path inside the document (YAML only). */
-  readonly locate?: Locate;
-}
-
-/** A file or directory that cannot be read; the CLI reports it as a usage error. */
-export class InputError extends Error {
-  readonly fix: string;
-  constructor(message: string, fix: string) {
-    super(`${message}. Fix: ${fix}`);
-    this.name = "InputError";
-    this.fix = fix;
-  }
-}
+export { InputError } from "../input-error.ts";
+export type { InputDocument, DocumentBudget } from "./yaml-stream.ts";
+export { READ_LIMITS, type ReadLimits, decodeManifest, readBytesSync, releaseBytes } from "./manifest-bytes.ts";
 
 const MANIFEST_EXTENSIONS = [".yaml", ".yml", ".json"];
 
@@ -53,7 +35,7 @@ function renderedManifests(dir: string): string[] | undefined {
 async function walk(dir: string, out: string[]): Promise<void> {
   const rendered = renderedManifests(dir);
   if (rendered !== undefined) {
-    out.push(...rendered);
+    for (const f of rendered) out.push(f);
     return;
   }
   const entries = await readdir(dir, { withFileTypes: true });
@@ -72,14 +54,21 @@ async function walk(dir: string, out: string[]): Promise<void> {
   }
 }
 
-/**
- * The files to read: each file as given, and every `*.yaml`, `*.yml` and `*.json` file under each
- * directory (recursively, skipping entries whose name starts with a dot), sorted by path; in a
- * folder written by `runner-fleet render`, the manifests its index lists. `notes` collects what a
- * reader should know (a render with no Kubernetes object).
- */
-export async function listInputFiles(paths: readonly string[], notes?: string[]): Promise<string[]> {
-  const out: string[] = [];
+const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** One file to read, and the argument it came from. */
+interface InputFile {
+  readonly file: string;
+  /** The path as given on the command line (the file itself, or the directory it was found in). */
+  readonly from: string;
+  /** True when the file was given itself, not found in a directory. */
+  readonly given: boolean;
+}
+
+/** The files of each path, deduplicated; a directory without manifests is an error unless `notes` explains it. */
+async function inputFiles(paths: readonly string[], notes?: string[]): Promise<InputFile[]> {
+  const out: InputFile[] = [];
+  const seen = new Set<string>();
   for (const p of paths) {
     const info = await stat(p).catch(() => undefined);
     if (!info) throw new InputError(`${p}: no such file or directory`, "pass an existing manifest file or a directory of manifests");
@@ -93,109 +82,137 @@ export async function listInputFiles(paths: readonly string[], notes?: string[])
         }
         throw new InputError(`${p}: no .yaml, .yml or .json files in this directory`, "pass a directory that holds manifests, or the manifest files themselves");
       }
-      out.push(...found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
-    } else {
-      out.push(p);
+      for (const file of found.sort(byPath)) {
+        if (seen.has(file)) continue;
+        seen.add(file);
+        out.push({ file, from: p, given: false });
+      }
+    } else if (!seen.has(p)) {
+      seen.add(p);
+      out.push({ file: p, from: p, given: true });
     }
   }
-  return [...new Set(out)];
-}
-
-function keyMatches(key: unknown, seg: string | number): boolean {
-  const value = isScalar(key) ? key.value : key;
-  return String(value) === String(seg);
-}
-
-function locator(document: Document, lines: LineCounter): Locate {
-  return (segments) => {
-    let node: unknown = document.contents;
-    let offset = (node as { range?: [number, number, number] } | null)?.range?.[0];
-    for (const seg of segments) {
-      if (isAlias(node)) node = node.resolve(document);
-      if (isMap(node)) {
-        const pair = node.items.find((p) => keyMatches(p.key, seg));
-        if (!pair) break;
-        offset = (pair.key as { range?: [number, number, number] } | null)?.range?.[0] ?? offset;
-        node = pair.value;
-      } else if (isSeq(node) && typeof seg === "number") {
-        const item = node.items[seg];
-        if (item === undefined) break;
-        offset = (item as { range?: [number, number, number] } | null)?.range?.[0] ?? offset;
-        node = item;
-      } else {
-        break;
-      }
-    }
-    return offset === undefined ? undefined : lines.linePos(offset).line;
-  };
-}
-
-function yamlSyntaxIssue(error: YAMLError): SchemaIssue {
-  const where = error.linePos?.[0];
-  const message = `YAML syntax error: ${(error.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}`;
-  const fix = error.code === "DUPLICATE_KEY" ? "remove or rename the repeated key" : "correct the YAML there (indentation, quotes, brackets)";
-  return where ? { path: "", message: `${message} (line ${where.line}, column ${where.col})`, fix, line: where.line } : { path: "", message, fix };
-}
-
-/** Splits YAML text into documents; empty documents (only comments, or a trailing `---`) are left out. */
-export function parseYamlDocuments(file: string, text: string): InputDocument[] {
-  const lines = new LineCounter();
-  const parsed = parseAllDocuments(text, { lineCounter: lines, version: "1.1", prettyErrors: true });
-  const docs = Array.isArray(parsed) ? parsed : [];
-  const out: InputDocument[] = [];
-  docs.forEach((document, index) => {
-    const start = (document.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? document.range[0];
-    const line = lines.linePos(start).line;
-    const first = document.errors[0];
-    if (first) {
-      const syntaxError = yamlSyntaxIssue(first);
-      out.push({ file, index, doc: undefined, format: "yaml", line: syntaxError.line ?? line, syntaxError });
-      return;
-    }
-    let doc: unknown;
-    try {
-      doc = document.toJS({ maxAliasCount: 100 });
-    } catch (e) {
-      out.push({ file, index, doc: undefined, format: "yaml", line, syntaxError: { path: "", message: `YAML error: ${(e as Error).message}`, fix: "expand the aliases by hand", line } });
-      return;
-    }
-    if (doc === null || doc === undefined) return;
-    out.push({ file, index, doc, format: "yaml", line, locate: locator(document, lines) });
-  });
   return out;
 }
 
-/** Parses a JSON file as one document. */
-export function parseJsonDocument(file: string, text: string): InputDocument {
+/**
+ * The files to read: each file as given, and every `*.yaml`, `*.yml` and `*.json` file under each
+ * directory (recursively, skipping entries whose name starts with a dot), sorted by path; in a
+ * folder written by `runner-fleet render`, the manifests its index lists. `notes` collects what a
+ * reader should know (a render with no Kubernetes object).
+ */
+export async function listInputFiles(paths: readonly string[], notes?: string[]): Promise<string[]> {
+  return (await inputFiles(paths, notes)).map((f) => f.file);
+}
+
+/** Splits YAML text into documents; empty documents (only comments, or a trailing `---`) are left out. */
+export function parseYamlDocuments(file: string, text: string, limits: ReadLimits = READ_LIMITS): InputDocument[] {
+  const out: InputDocument[] = [];
+  for (const d of yamlDocuments(file, text, limits)) out.push(d);
+  return out;
+}
+
+/** A JSON parse error without the piece of input V8 quotes (it may be part of a secret), with its line and column. */
+function jsonSyntaxIssue(text: string, error: Error): SchemaIssue {
+  const message = error.message;
+  const m = /line (\d+) column (\d+)/.exec(message);
+  const pos = /position (\d+)/.exec(message);
+  let line: number | undefined;
+  let col: number | undefined;
+  if (m) {
+    line = Number(m[1]);
+    col = Number(m[2]);
+  } else if (pos) {
+    const at = Math.min(Number(pos[1]), text.length);
+    line = 1;
+    for (let i = text.indexOf("\n"); i !== -1 && i < at; i = text.indexOf("\n", i + 1)) line++;
+    col = at - (text.lastIndexOf("\n", at - 1) + 1) + 1;
+  }
+  const what = safeText(message.replace(/,? ".*$/s, "").replace(/ in JSON at position \d+.*$/s, "").replace(/ \(line \d+ column \d+\)$/, ""), 120);
+  return {
+    path: "",
+    message: `JSON syntax error: ${what}${line === undefined ? "" : ` (line ${line}, column ${col})`}`,
+    fix: "correct the JSON there (quotes, commas, brackets)",
+    ...(line === undefined ? {} : { line }),
+  };
+}
+
+/** Parses a JSON file as one document, within the size and nesting limits. */
+export function parseJsonDocument(file: string, text: string, limits: ReadLimits = READ_LIMITS): InputDocument {
+  const broken = (syntaxError: SchemaIssue): InputDocument => ({ file, index: 0, doc: undefined, format: "json", ...(syntaxError.line === undefined ? {} : { line: syntaxError.line }), syntaxError });
+  if (text.length > limits.jsonBytes) {
+    return broken({ path: "", message: `the JSON document is ${formatSize(text.length)}, above the ${formatSize(limits.jsonBytes)} limit`, fix: "split it into several files, one Kubernetes object (or a smaller List) each", line: 1 });
+  }
+  let doc: unknown;
   try {
-    return { file, index: 0, doc: JSON.parse(text), format: "json", line: 1 };
+    doc = JSON.parse(text);
   } catch (e) {
-    const message = (e as Error).message;
-    const m = /line (\d+) column (\d+)/.exec(message);
-    const pos = /position (\d+)/.exec(message);
-    const line = m ? Number(m[1]) : pos ? text.slice(0, Number(pos[1])).split("\n").length : undefined;
-    const syntaxError: SchemaIssue = {
-      path: "",
-      message: `JSON syntax error: ${message}`,
-      fix: "correct the JSON there (quotes, commas, brackets)",
-      ...(line === undefined ? {} : { line }),
-    };
-    return { file, index: 0, doc: undefined, format: "json", ...(line === undefined ? {} : { line }), syntaxError };
+    return broken(jsonSyntaxIssue(text, e as Error));
+  }
+  const checked = checkValueTree(doc, limits);
+  if ("problem" in checked) return broken({ path: "", ...checked.problem, line: 1 });
+  return { file, index: 0, doc, format: "json", line: 1 };
+}
+
+/** The documents of one file's bytes: JSON for `.json` files, multi-document YAML otherwise. */
+export function fileDocuments(file: string, bytes: Uint8Array, limits: ReadLimits = READ_LIMITS, budget: DocumentBudget = { documents: limits.documents }): Generator<InputDocument> {
+  // Decoded first, so that the iteration does not hold the bytes as well as the text.
+  return textDocuments(file, decodeManifest(file, bytes, isJsonFile(file) ? "json" : "yaml"), limits, budget);
+}
+
+const isJsonFile = (file: string) => path.extname(file).toLowerCase() === ".json";
+
+/** The documents of one file's text: JSON for `.json` files, multi-document YAML otherwise. */
+function* textDocuments(file: string, text: string, limits: ReadLimits, budget: DocumentBudget): Generator<InputDocument> {
+  const json = isJsonFile(file);
+  if (json) {
+    if (text.trim() === "") return;
+    if (--budget.documents < 0) throw new InputError(`${file}: more than ${limits.documents.toLocaleString("en-US")} documents in one run`, "split the input into parts and run runner-fleet once per part");
+    yield parseJsonDocument(file, text, limits);
+  } else {
+    yield* yamlDocuments(file, text, limits, budget);
   }
 }
 
-/** Reads every document of the given files and directories (see {@link listInputFiles}). */
-export async function readDocuments(paths: readonly string[], notes?: string[]): Promise<InputDocument[]> {
-  const out: InputDocument[] = [];
-  for (const file of await listInputFiles(paths, notes)) {
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (e) {
-      throw new InputError(`${file}: cannot read (${(e as { code?: string }).code ?? (e as Error).message})`, "check the file's permissions");
+const NO_DOCUMENTS_FIX = "pass a manifest that holds at least one Kubernetes object; if the file was written by a command, check that the command succeeded";
+
+/**
+ * Every document of the given files and directories (see {@link listInputFiles}), one at a time,
+ * in order. A file given by name that holds no document (empty, or only comments) is an input
+ * error, and so is a directory whose files hold none; an empty file found in a directory with
+ * others is a note.
+ */
+export async function* streamDocuments(paths: readonly string[], notes?: string[], limits: ReadLimits = READ_LIMITS): AsyncGenerator<InputDocument> {
+  const budget: DocumentBudget = { documents: limits.documents };
+  const files = await inputFiles(paths, notes);
+  const perPath = new Map<string, number>();
+  for (const [i, input] of files.entries()) {
+    const bytes = await readBytes(input.file, limits);
+    const text = decodeManifest(input.file, bytes, isJsonFile(input.file) ? "json" : "yaml");
+    releaseBytes(bytes);
+    let count = 0;
+    for (const doc of textDocuments(input.file, text, limits, budget)) {
+      count++;
+      yield doc;
     }
-    if (path.extname(file).toLowerCase() === ".json") out.push(parseJsonDocument(file, text));
-    else out.push(...parseYamlDocuments(file, text));
+    perPath.set(input.from, (perPath.get(input.from) ?? 0) + count);
+    if (count === 0) {
+      if (input.given) throw new InputError(`${input.file}: holds no documents (it is empty, or only comments)`, NO_DOCUMENTS_FIX);
+      notes?.push(`${input.file}: holds no documents (it is empty, or only comments)`);
+    }
+    const last = files[i + 1]?.from !== input.from;
+    if (last && !input.given && (perPath.get(input.from) ?? 0) === 0) {
+      throw new InputError(`${input.from}: its manifest files hold no documents (they are empty, or only comments)`, NO_DOCUMENTS_FIX);
+    }
   }
+}
+
+/**
+ * Reads every document of the given files and directories (see {@link streamDocuments}). Keeps
+ * them all: for large inputs, iterate {@link streamDocuments} instead.
+ */
+export async function readDocuments(paths: readonly string[], notes?: string[], limits: ReadLimits = READ_LIMITS): Promise<InputDocument[]> {
+  const out: InputDocument[] = [];
+  for await (const d of streamDocuments(paths, notes, limits)) out.push(d);
   return out;
 }

@@ -4,6 +4,8 @@
  * from the document are never quoted (they may be secrets); field names are.
  */
 import type { ErrorObject } from "ajv";
+import { looksLikeCredential } from "../../model/credential-shape.ts";
+import { quote } from "../quote.ts";
 
 /** One schema violation in a document. */
 export interface SchemaIssue {
@@ -30,8 +32,9 @@ export function formatDocumentPath(path: readonly PathSegment[]): string {
   let out = "";
   for (const seg of path) {
     if (typeof seg === "number") out += `[${seg}]`;
-    else if (PLAIN_KEY.test(seg)) out += out === "" ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
+    else if (PLAIN_KEY.test(seg) && seg.length <= 80 && !looksLikeCredential(seg)) out += out === "" ? seg : `.${seg}`;
+    // Keys come from the document: never a credential, never longer than a message can hold.
+    else out += `[${quote(seg)}]`;
   }
   return out;
 }
@@ -83,6 +86,8 @@ function distance(a: string, b: string): number {
 
 /** The candidate closest to `word`, when it is close enough to be a likely typo. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
+  // No field name is this long: a longer word is no typo, and comparing it would cost its square.
+  if (word.length > 128) return undefined;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
@@ -159,7 +164,7 @@ function describe(error: ErrorObject, doc: unknown, nested: readonly ErrorObject
         ? `did you mean "${guess}"? Otherwise remove it`
         : known.length > 0 ? `remove it, or use a known field: ${listFields(known)}` : "remove it: this object takes no fields";
       const segments = [...at, field];
-      return { segments, lineSegments: segments, message: `unknown field "${field}"`, fix };
+      return { segments, lineSegments: segments, message: `unknown field ${quote(field)}`, fix };
     }
     case "required": {
       const field = String(params["missingProperty"]);

@@ -5,6 +5,7 @@
 import { Ajv, type ValidateFunction } from "ajv";
 import formatsPlugin from "ajv-formats";
 import type { InputDocument } from "./read-documents.ts";
+import { quote, safeText } from "../quote.ts";
 import { type Locate, type PathSegment, type SchemaIssue, schemaIssues } from "./schema-issues.ts";
 import { SchemaLoadError, type SchemaLoader } from "./schema-loader.ts";
 
@@ -62,15 +63,67 @@ const states = new WeakMap<SchemaLoader, LoaderState>();
 const GO_DURATION = /^(?:0|-?(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)$/;
 const ISO_DURATION = /^P(?!$)(?:\d+(?:\.\d+)?Y)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?W)?(?:\d+(?:\.\d+)?D)?(?:T(?=\d)(?:\d+(?:\.\d+)?H)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?S)?)?$/;
 
-/** An ajv instance set up for Kubernetes schemas: all errors, lenient about unknown keywords and formats. */
+/**
+ * An ajv instance set up for Kubernetes schemas: all errors, lenient about unknown keywords and
+ * formats; references stay functions of their own (see {@link factorSchema}).
+ */
 export function createKubernetesAjv(): Ajv {
-  const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, logger: false, validateSchema: false });
+  const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, logger: false, validateSchema: false, inlineRefs: false });
   addFormats(ajv);
   // Formats used by Kubernetes and CRD schemas that JSON Schema does not define.
   ajv.addFormat("int-or-string", true);
   ajv.addFormat("quantity", true);
   ajv.addFormat("duration", (value: string) => GO_DURATION.test(value) || ISO_DURATION.test(value));
   return ajv;
+}
+
+/** Keywords whose value is one schema, and keywords whose value is a list or a map of schemas. */
+const SUBSCHEMA = ["items", "additionalProperties", "not", "additionalItems", "contains", "propertyNames", "if", "then", "else"];
+const SUBSCHEMA_LIST = ["allOf", "anyOf", "oneOf", "items", "prefixItems"];
+const SUBSCHEMA_MAP = ["properties", "patternProperties", "definitions", "$defs", "dependencies"];
+
+/** Object schemas larger than this (as JSON) become definitions of their own. */
+const FACTOR_ABOVE = 1000;
+
+/**
+ * The schema with every large object schema (one with `properties`) moved into `definitions`,
+ * once per distinct content, and referenced from where it was. The standalone Kubernetes schemas
+ * inline every type: compiled as they are, a Deployment's validator is one function of 2 MB that
+ * takes V8's optimizing compilers hundreds of MiB to optimize; factored, it is many small ones.
+ * Validation is unchanged: only where the subschemas live.
+ */
+export function factorSchema(schema: Record<string, unknown>): Record<string, unknown> {
+  const definitions = new Map<string, { name: string; schema: Record<string, unknown> }>();
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  const visit = (node: unknown, root: boolean): unknown => {
+    if (!isObject(node)) return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (SUBSCHEMA_MAP.includes(key) && isObject(value)) {
+        out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, visit(v, false)]));
+      } else if (SUBSCHEMA_LIST.includes(key) && Array.isArray(value)) {
+        out[key] = value.map((v) => visit(v, false));
+      } else if (SUBSCHEMA.includes(key) && isObject(value)) {
+        out[key] = visit(value, false);
+      } else {
+        out[key] = value;
+      }
+    }
+    if (root || !isObject(out["properties"]) || "$id" in out || "$ref" in out) return out;
+    const text = JSON.stringify(out);
+    if (text.length <= FACTOR_ABOVE) return out;
+    let def = definitions.get(text);
+    if (def === undefined) {
+      def = { name: `runner-fleet-${definitions.size}`, schema: out };
+      definitions.set(text, def);
+    }
+    // A description beside $ref is an annotation: messages still quote it.
+    return { $ref: `#/definitions/${def.name}`, ...(typeof out["description"] === "string" ? { description: out["description"] } : {}) };
+  };
+  const factored = visit(schema, true) as Record<string, unknown>;
+  if (definitions.size === 0) return factored;
+  const existing = isObject(factored["definitions"]) ? factored["definitions"] : {};
+  return { ...factored, definitions: { ...existing, ...Object.fromEntries([...definitions.values()].map((d) => [d.name, d.schema])) } };
 }
 
 function stateFor(loader: SchemaLoader): LoaderState {
@@ -90,7 +143,7 @@ async function compile(loader: SchemaLoader, state: LoaderState, apiVersion: str
     // Published schemas name a draft-04 style meta-schema ajv does not ship; it adds nothing here.
     const { $schema: _metaSchema, ...schema } = lookup.schema;
     try {
-      validate = state.ajv.compile(schema);
+      validate = state.ajv.compile(factorSchema(schema));
     } catch (e) {
       throw new SchemaLoadError(
         `schema ${lookup.source} cannot be used (${(e as Error).message})`,
@@ -122,6 +175,14 @@ interface Unit {
   readonly locate?: Locate;
 }
 
+/** A kind name: CamelCase letters and digits (what the API server accepts for resource kinds). */
+const KIND = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
+/** `group/version` (the group a DNS subdomain, the version a DNS label) or a core `version`. */
+const API_VERSION = /^(?:[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)*\/)?[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** The errors of a valid result: one shared empty list, so that many valid results cost little. */
+const NO_ERRORS: readonly SchemaIssue[] = Object.freeze([]);
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -145,7 +206,8 @@ function expand(input: InputDocument): Unit[] {
 function identity(unit: Unit) {
   const object = isRecord(unit.object) ? unit.object : {};
   const metadata = isRecord(object["metadata"]) ? object["metadata"] : {};
-  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+  // Names are echoed in tables and JSON: never a credential, never longer than Kubernetes allows.
+  const str = (v: unknown) => (typeof v === "string" ? safeText(v, 253) : undefined);
   const fields = {
     apiVersion: str(object["apiVersion"]),
     kind: str(object["kind"]),
@@ -165,13 +227,13 @@ function issueAt(unit: Unit, path: string, message: string, fix: string): Schema
 }
 
 /** The checks that come before any schema: parse errors, non-objects, missing apiVersion or kind. */
-function precheck(unit: Unit): ValidationResult | { apiVersion: string; kind: string } {
+function precheck(unit: Unit): ValidationResult | { id: ReturnType<typeof identity>; apiVersion: string; kind: string } {
   const id = identity(unit);
   if (unit.input.syntaxError) return { ...id, valid: false, errors: [unit.input.syntaxError] };
   const object = unit.object;
   const isJson = unit.input.format === "json" || (unit.input.format === undefined && unit.input.file.toLowerCase().endsWith(".json"));
   if (isJson && unit.item === undefined && (!isRecord(object) || (object["apiVersion"] === undefined && object["kind"] === undefined))) {
-    return { ...id, valid: true, skipped: "not a Kubernetes object (no apiVersion and kind)", errors: [] };
+    return { ...id, valid: true, skipped: "not a Kubernetes object (no apiVersion and kind)", errors: NO_ERRORS };
   }
   if (!isRecord(object)) {
     return {
@@ -184,60 +246,65 @@ function precheck(unit: Unit): ValidationResult | { apiVersion: string; kind: st
   const errors: SchemaIssue[] = [];
   if (typeof apiVersion !== "string" || apiVersion === "") {
     errors.push(issueAt(unit, "apiVersion", apiVersion === undefined ? "missing required field \"apiVersion\"" : "must be a non-empty string", "set apiVersion, e.g. apiVersion: apps/v1"));
+  } else if (!API_VERSION.test(apiVersion) || apiVersion.length > 317) {
+    // Checked before any schema is looked up: the apiVersion and kind become a schema file's name.
+    errors.push(issueAt(unit, "apiVersion", `${quote(apiVersion)} is not an apiVersion`, "write group/version (e.g. apps/v1) or a core version (v1)"));
   }
   if (typeof kind !== "string" || kind === "") {
     errors.push(issueAt(unit, "kind", kind === undefined ? "missing required field \"kind\"" : "must be a non-empty string", "set kind, e.g. kind: Deployment"));
+  } else if (!KIND.test(kind)) {
+    errors.push(issueAt(unit, "kind", `${quote(kind)} is not a kind name`, "write the kind in CamelCase letters and digits, e.g. kind: Deployment"));
   }
   if (errors.length > 0) return { ...id, valid: false, errors };
-  return { apiVersion: apiVersion as string, kind: kind as string };
+  return { id, apiVersion: apiVersion as string, kind: kind as string };
 }
 
 /**
- * Validates each document against the schema of its kind, in order. `kind: List` documents are
- * expanded into one result per item. Schemas come from `loader` and are compiled once per loader
- * and kind. Throws {@link SchemaLoadError} when a schema exists but cannot be read or downloaded.
+ * Validates documents one at a time as they come, yielding one result per object in document
+ * order (`kind: List` documents are expanded into one result per item), so a stream of any length
+ * takes the memory of its results only. Schemas come from `loader` and are compiled once per
+ * loader and kind, when the kind is first seen. Throws {@link SchemaLoadError} when a schema exists
+ * but cannot be read or downloaded.
+ */
+export async function* validateDocumentStream(
+  docs: AsyncIterable<InputDocument> | Iterable<InputDocument>,
+  loader: SchemaLoader,
+  opts: ValidateOptions = {},
+): AsyncGenerator<ValidationResult> {
+  for await (const input of docs) {
+    for (const unit of expand(input)) yield await validateUnit(unit, loader, opts);
+  }
+}
+
+async function validateUnit(unit: Unit, loader: SchemaLoader, opts: ValidateOptions): Promise<ValidationResult> {
+  const c = precheck(unit);
+  if ("errors" in c) return c;
+  const { id } = c;
+  const compiled = await compiledFor(loader, c.apiVersion, c.kind);
+  if (!compiled.found) {
+    const message = `no schema for kind ${safeText(c.kind)} apiVersion ${safeText(c.apiVersion)} in ${compiled.tried.join(", ")}`;
+    if (opts.ignoreMissingSchemas) return { ...id, valid: true, skipped: message, errors: NO_ERRORS };
+    return {
+      ...id,
+      valid: false,
+      errors: [issueAt(unit, "", message, "add a --schema-location that has this kind (e.g. a folder of CRD schemas), correct apiVersion/kind, or pass --ignore-missing-schemas")],
+    };
+  }
+  const ok = compiled.validate(unit.object);
+  const errors = ok ? NO_ERRORS : schemaIssues(compiled.validate.errors ?? [], unit.object, unit.locate);
+  return { ...id, valid: ok, schema: compiled.source, errors };
+}
+
+/**
+ * Validates each document against the schema of its kind, in order; see
+ * {@link validateDocumentStream}, which this collects.
  */
 export async function validateDocuments(
-  docs: readonly InputDocument[],
+  docs: readonly InputDocument[] | AsyncIterable<InputDocument>,
   loader: SchemaLoader,
   opts: ValidateOptions = {},
 ): Promise<ValidationResult[]> {
-  const units = docs.flatMap(expand);
-  const checked = units.map(precheck);
-  // Fetch and compile every needed schema first (in parallel), then validate in document order.
-  const kinds = new Map<string, Promise<Compiled>>();
-  for (const c of checked) {
-    if ("errors" in c) continue;
-    const key = `${c.apiVersion}\n${c.kind}`;
-    if (!kinds.has(key)) kinds.set(key, compiledFor(loader, c.apiVersion, c.kind));
-  }
-  await Promise.all(kinds.values());
-
   const results: ValidationResult[] = [];
-  for (const [i, unit] of units.entries()) {
-    const c = checked[i]!;
-    if ("errors" in c) {
-      results.push(c);
-      continue;
-    }
-    const id = identity(unit);
-    const compiled = await kinds.get(`${c.apiVersion}\n${c.kind}`)!;
-    if (!compiled.found) {
-      const message = `no schema for kind ${c.kind} apiVersion ${c.apiVersion} in ${compiled.tried.join(", ")}`;
-      if (opts.ignoreMissingSchemas) {
-        results.push({ ...id, valid: true, skipped: message, errors: [] });
-      } else {
-        results.push({
-          ...id,
-          valid: false,
-          errors: [issueAt(unit, "", message, "add a --schema-location that has this kind (e.g. a folder of CRD schemas), correct apiVersion/kind, or pass --ignore-missing-schemas")],
-        });
-      }
-      continue;
-    }
-    const ok = compiled.validate(unit.object);
-    const errors = ok ? [] : schemaIssues(compiled.validate.errors ?? [], unit.object, unit.locate);
-    results.push({ ...id, valid: ok, schema: compiled.source, errors });
-  }
+  for await (const r of validateDocumentStream(docs, loader, opts)) results.push(r);
   return results;
 }

@@ -119,7 +119,14 @@ describe("ARC scale set model: bad config is refused with key path and fix", () 
     });
   };
   it("minRunners > maxRunners", () => refuse({ ...base, minRunners: 6, maxRunners: 5 }, "minRunners", /6 is greater than maxRunners \(5\)/, /at most maxRunners/));
-  it("negative counts", () => refuse({ ...base, maxRunners: -1 }, "maxRunners", /not a whole number of 0 or more/, /set maxRunners to 0 or more/));
+  it("negative counts", () => refuse({ ...base, maxRunners: -1 }, "maxRunners", /not a whole number from 0 to 10000/, /set maxRunners to a whole number from 0 to 10000/));
+  it("counts beyond one scale set", () => refuse({ ...base, maxRunners: 1e12 }, "maxRunners", /1000000000000 is not a whole number from 0 to 10000/, /several scale sets/));
+  it("overlapping pod, service and node networks", () => {
+    refuse({ ...base, serviceCidr: base.podCidr }, "serviceCidr", /overlaps podCidr/, /distinct from its pod CIDR/);
+    refuse({ ...base, nodeCidrs: ["10.42.1.0/24"] }, "nodeCidrs[0]", /overlaps podCidr/, /outside podCidr/);
+  });
+  it("a plain-http GitHub URL without the named opt-in", () => refuse({ ...base, githubUrl: "http://ghes.example.com" }, "githubUrl", /plain http/, /allowInsecureHttp: true/));
+  it("a request above its limit", () => refuse({ ...base, resources: { requests: { cpu: "4" }, limits: { cpu: "2" } } }, "resources.requests.cpu", /more than resources\.limits\.cpu/, /requests\.cpu <= limits\.cpu/));
   it("a scope that is neither org nor org/repo", () => refuse({ ...base, githubScope: "a/b/c" }, "githubScope", /neither "org" nor "org\/repo"/, /organisation/));
   it("labels empty", () => refuse({ ...base, runnerLabels: [] }, "runnerLabels", /is empty/, /at least one label/));
   it("a label over 256 characters", () => refuse({ ...base, runnerLabels: ["x".repeat(257)] }, "runnerLabels[0]", /256 characters or longer/, /1-255 characters/));
