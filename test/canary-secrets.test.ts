@@ -2,7 +2,7 @@
 // output file, stdout and stderr of the commands that read stack settings, on all four stacks.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -150,4 +150,19 @@ describe("canaries: credentials misplaced in plain settings are refused, never e
       assertAbsent(planted, [...filesUnder(out), { path: "stdout", text: render.stdout }, { path: "stderr", text: render.stderr }, { path: "--debug stderr", text: debug.stderr }]);
     });
   }
+});
+
+describe("canaries: diff never prints a credential found in the manifest it compares with", () => {
+  it("neither in the table nor in --json", () => {
+    const token = canary("ghp");
+    const live = readFileSync(join(REPO, "deploy/gh-runner/deployment.yaml"), "utf8").replace("value: https://github.com/my-reforge-ai/my-reforge-ai", `value: https://x:${token}@github.com/my-reforge-ai/my-reforge-ai`);
+    const file = join(mkdtempSync(join(tmpdir(), "rf-canary-")), "live.yaml");
+    writeFileSync(file, live);
+    for (const format of [[], ["--json"]]) {
+      const r = cli(["diff", "infra/pulumi/gh-runner", "--against", file, ...format]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stdout, /credential-shaped value/);
+      assertAbsent([token], [{ path: "stdout", text: r.stdout }, { path: "stderr", text: r.stderr }]);
+    }
+  });
 });

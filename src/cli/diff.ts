@@ -3,6 +3,7 @@
  * how a manifest (a `kubectl get -o yaml` export of the cluster, or the plain manifests that
  * existed before Pulumi) differs from it. Exit 0 no drift, 1 drift, 2 bad usage or input.
  */
+import { redactCredentials } from "../model/credential-shape.ts";
 import { existsSync, statSync } from "node:fs";
 import { Command } from "commander";
 import type { DriftReport, KubeObject } from "../audit/diff/index.ts";
@@ -147,7 +148,9 @@ export interface DiffCommandDeps {
 }
 
 export function diffCommand(deps: DiffCommandDeps = {}): Command {
-  const stdout = deps.stdout ?? ((text: string) => void process.stdout.write(text));
+  // Drift quotes values of both sides: a credential in the manifest is never printed back.
+  const write = deps.stdout ?? ((text: string) => void process.stdout.write(text));
+  const stdout = (text: string) => write(redactCredentials(text));
   const stderr = deps.stderr ?? ((text: string) => void process.stderr.write(text));
   return new Command("diff")
     .description("Compare the Kubernetes objects a stack would deploy with a manifest (a `kubectl get -o yaml` export or plain manifests) and report drift")
@@ -175,7 +178,7 @@ export function diffCommand(deps: DiffCommandDeps = {}): Command {
       for (const s of skipped) stderr(`runner-fleet diff: not compared: ${s}\n`);
       const outcome = diffAgainst(objects, index, opts.against === STDIN ? "standard input" : opts.against, { ignore: opts.ignore, desiredLabel: `stack "${rendered.stack}" of ${stackDir}`, maxObjects: deps.stdout === undefined ? rowLimit() : Number.POSITIVE_INFINITY });
       if (opts.json !== true) outcome.writeText(stdout);
-      else if (deps.stdout === undefined) printJson(outcome.report);
+      else if (deps.stdout === undefined) printJson(JSON.parse(redactCredentials(JSON.stringify(outcome.report))) as unknown);
       else stdout(JSON.stringify(outcome.report, null, 2) + "\n");
       if (outcome.exitCode !== EXIT.ok) process.exitCode = outcome.exitCode;
     });

@@ -43,7 +43,7 @@ export const NON_PUBLIC_RANGES = ["169.254.0.0/16", "10.0.0.0/8", "172.16.0.0/12
 
 const SCOPE = /^(?:enterprises\/[A-Za-z0-9-]+|[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9._-]{1,100})?)$/;
 /** ARC refuses labels of 256 characters or more (chart template and API). */
-const LABEL_OK = /^[^\s,]{1,255}$/;
+const LABEL_OK = /^[^\s,\p{Cc}]{1,255}$/u;
 
 const cidr = z.string().superRefine((v, ctx) => {
   const c = parseCidr(v);
@@ -80,7 +80,7 @@ export const arcScaleSetSchema = strictObject({
     let ok = false;
     try {
       const u = new URL(v);
-      ok = (u.protocol === "https:" || u.protocol === "http:") && u.username === "" && u.password === "" && u.search === "" && u.hash === "";
+      ok = v === v.trim() && (u.protocol === "https:" || u.protocol === "http:") && u.username === "" && u.password === "" && u.search === "" && u.hash === "";
     } catch { /* reported below */ }
     if (!ok) ctx.addIssue({ code: "custom", message: "is not an https URL without credentials, query or fragment", params: { fix: 'give the base URL of GitHub or of your GitHub Enterprise Server, e.g. "https://github.example.com"' } });
   }).optional(),
@@ -156,7 +156,7 @@ export function resolveArcScaleSet(input: unknown): ResolvedArcScaleSet {
   const max = c.maxRunners ?? d.maxRunners;
   if (min > max) issues.push({ path: "minRunners", message: `${min} is greater than maxRunners (${max})`, fix: "set minRunners to at most maxRunners" });
   if (max < 1) issues.push({ path: "maxRunners", message: "is 0, so no job can ever run", fix: "set maxRunners to 1 or more" });
-  if (c.githubUrl?.startsWith("http:") && c.allowInsecureHttp !== true) {
+  if (c.githubUrl !== undefined && new URL(c.githubUrl).protocol === "http:" && c.allowInsecureHttp !== true) {
     issues.push({ path: "githubUrl", message: "uses plain http: the scale set's credentials and job traffic would travel unencrypted", fix: "use the https:// address; only for a server on a trusted network, set allowInsecureHttp: true knowingly" });
   }
   issues.push(...resourceIssues(c.resources, "resources"), ...labelMapIssues(c.kata?.nodeSelector, "kata.nodeSelector"));

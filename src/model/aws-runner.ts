@@ -73,7 +73,7 @@ const egressRule = strictObject({
   /** A managed prefix list holding the destination's blocks (give this or `cidrs`). */
   prefixListId: z.string().regex(/^pl-[0-9a-f]{8,17}$/, { error: 'must be a prefix list id such as "pl-0123456789abcdef0"' }).optional(),
   /** Destination port. @default 443 */
-  port: z.number({ error: "must be a number" }).int({ error: "must be a whole number" }).min(1).max(65535).optional(),
+  port: z.number({ error: (iss) => (iss.code === "invalid_type" ? "must be a number" : undefined) }).int({ error: "must be a whole port number" }).min(1, { error: "must be a TCP/UDP port from 1 to 65535" }).max(65535, { error: "must be a TCP/UDP port from 1 to 65535" }).optional(),
   /** `tcp` or `udp` (NTP is udp 123). @default "tcp" */
   protocol: z.string({ error: "must be a string" }).optional(),
 });

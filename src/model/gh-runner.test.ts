@@ -98,6 +98,11 @@ describe("gh-runner model: bad config is refused with key path and fix", () => {
   });
   it("githubRepo that is not owner/repo", () => expectIssue(fleet({ githubRepo: "https://github.com/acme/app" }), "githubRepo", /not "owner\/repo"/, /githubRepo/));
   it("githubUrl that is not a URL", () => expectIssue(fleet({ githubUrl: "ghes.example.com" }), "githubUrl", /not an https URL/, /Enterprise Server/));
+  it("an http scheme in capitals or a URL with a leading space", () => {
+    expectIssue(fleet({ githubUrl: "HTTP://ghes.example.com" }), "githubUrl", /plain http/, /allowInsecureHttp: true/);
+    expectIssue(fleet({ githubUrl: " http://ghes.example.com" }), "githubUrl", /not an https URL/, /Enterprise Server/);
+  });
+  it("a label with a control character", () => expectIssue(fleet({ runners: [runner({ labels: ["co\u0007dex"] })] }), "runners[0].labels[0]", /control character/, /own list item/));
   it("plain-http githubUrl without the named opt-in", () => {
     expectIssue(fleet({ githubUrl: "http://ghes.example.com" }), "githubUrl", /plain http/, /allowInsecureHttp: true/);
     assert.equal(resolveGhRunnerFleet(fleet({ githubUrl: "http://ghes.example.com", allowInsecureHttp: true })).registrationUrl, "http://ghes.example.com/acme/app");

@@ -52,10 +52,10 @@ const absolutePath = z.string().superRefine((v, ctx) => {
 });
 
 const label = z.string().superRefine((v, ctx) => {
-  if (v === "" || v.length > 256 || /[\s,]/.test(v)) {
+  if (v === "" || v.length > 256 || /[\s,\p{Cc}]/u.test(v)) {
     ctx.addIssue({
       code: "custom",
-      message: v === "" ? "is empty" : v.length > 256 ? "is longer than 256 characters" : `"${v}" contains a comma or whitespace`,
+      message: v === "" ? "is empty" : v.length > 256 ? "is longer than 256 characters" : /\p{Cc}/u.test(v) ? "contains a control character" : `"${v}" contains a comma or whitespace`,
       params: { fix: "give each label as its own list item, 1-256 characters, without commas or whitespace" },
     });
   }
@@ -207,7 +207,7 @@ export const ghRunnerFleetSchema = strictObject({
     let ok = false;
     try {
       const u = new URL(v);
-      ok = (u.protocol === "https:" || u.protocol === "http:") && u.username === "" && u.password === "" && u.search === "" && u.hash === "";
+      ok = v === v.trim() && (u.protocol === "https:" || u.protocol === "http:") && u.username === "" && u.password === "" && u.search === "" && u.hash === "";
     } catch { /* reported below */ }
     if (!ok) ctx.addIssue({ code: "custom", message: "is not an https URL without credentials or query", params: { fix: 'give the base URL of your GitHub Enterprise Server, e.g. "https://github.example.com"' } });
   }).optional(),
@@ -303,7 +303,7 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
   }
   const cfg = parsed.data;
   const issues: ConfigIssue[] = fleetIssues(cfg);
-  if (cfg.githubUrl?.startsWith("http:") && cfg.allowInsecureHttp !== true) {
+  if (cfg.githubUrl !== undefined && new URL(cfg.githubUrl).protocol === "http:" && cfg.allowInsecureHttp !== true) {
     issues.push({ path: "githubUrl", message: "uses plain http: registration tokens and job traffic would travel unencrypted", fix: "use the https:// address; only for a server on a trusted network, set allowInsecureHttp: true knowingly" });
   }
   const payloads: ResolvedConfigPayload[] = [];

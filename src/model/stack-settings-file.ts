@@ -97,6 +97,9 @@ export function parseSettingsYaml(text: string, file: string, subject = "stack s
   try {
     value = doc.toJS({ maxAliasCount: SETTINGS_FILE_LIMITS.maxAliasCount });
   } catch (e) {
+    if (e instanceof Error && /unresolved alias|not found|undefined/i.test(e.message)) {
+      refuse(file, "refers to an anchor that is not defined (`*name` without `&name`)", "define the anchor with `&name` before the alias, or write the value out", subject);
+    }
     const alias = e instanceof Error && /alias/i.test(e.message);
     refuse(
       file,

@@ -67,6 +67,11 @@ describe("stack settings reader", () => {
     const message = new ConfigError(r.issues).message;
     assert.ok(!message.includes(GHP) && !message.includes("hunter2"), message);
   });
+  it("refuses a credential-shaped mapping key (label maps and tags are rendered), naming its parent", () => {
+    const r = read({ "gh-runner:codex": JSON.stringify({ selector: { [GHP]: "x" } }) });
+    assert.match(at(r, "codex.selector")?.message ?? "", /looks like a secret/);
+    assert.ok(!new ConfigError(r.issues).message.includes(GHP));
+  });
   it("accepts a credential-shaped value whose key path is listed under notSecret, but never a URL with credentials", () => {
     const hex = "0123456789abcdef0123456789abcdef01234567";
     const ok = read({ "gh-runner:codex": JSON.stringify({ commit: hex }), "gh-runner:notSecret": '["codex.commit"]' });

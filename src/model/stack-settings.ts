@@ -230,7 +230,12 @@ function* strings(value: unknown, at: string): Generator<[string, string]> {
     const [v, p] = stack.pop()!;
     if (typeof v === "string") yield [p, v];
     else if (Array.isArray(v)) for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${p}[${i}]`]);
-    else if (isRecord(v)) for (const [k, x] of Object.entries(v)) stack.push([x, `${p}.${k}`]);
+    else if (isRecord(v)) {
+      for (const [k, x] of Object.entries(v)) {
+        // Keys are rendered too (label maps, tags): a credential-shaped key is named by its parent.
+        stack.push([x, `${p}.${k}`], [k, p]);
+      }
+    }
   }
 }
 

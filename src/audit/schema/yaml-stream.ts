@@ -418,13 +418,11 @@ export function* yamlDocuments(file: string, text: string, limits: ReadLimits = 
       spend();
       const start = (document.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? document.range[0];
       const line = lineOf(start);
-      if (document.errors.length > 0) {
-        yield syntaxDocument(document.errors);
-        continue;
-      }
       const duplicate = firstDuplicateKey(document);
-      if (duplicate !== undefined) {
-        yield syntaxDocument([{ pos: [duplicate, duplicate + 1], message: "Map keys must be unique", code: "DUPLICATE_KEY" }]);
+      const errors: { pos: [number, number]; message: string; code: string }[] = [...document.errors];
+      if (duplicate !== undefined) errors.push({ pos: [duplicate, duplicate + 1], message: "Map keys must be unique", code: "DUPLICATE_KEY" });
+      if (errors.length > 0) {
+        yield syntaxDocument(errors.sort((a, b) => a.pos[0] - b.pos[0]));
         continue;
       }
       let doc: unknown;
