@@ -8,6 +8,7 @@ import { PIN_IMAGE_FIX, parseImage } from "./image.ts";
 import { ConfigError, type ConfigIssue } from "./issues.ts";
 import { strictObject, zodIssues } from "./zod-issues.ts";
 import { type Cidr, cidrsOverlap, isCidr, parseCidr } from "./cidr.ts";
+import { githubBaseUrl, insecureGithubUrlIssues } from "./github-url.ts";
 import { labelMapIssues, resourceIssues } from "./kubernetes-rules.ts";
 
 /** Every default of the scale-set model, in one place. */
@@ -76,14 +77,7 @@ export const arcScaleSetSchema = strictObject({
     if (!SCOPE.test(v)) ctx.addIssue({ code: "custom", message: `"${v}" is neither "org" nor "org/repo"`, params: { fix: 'set githubScope to an organisation ("my-org"), a repository ("my-org/my-repo") or "enterprises/<name>"' } });
   }),
   /** @default "https://github.com" */
-  githubUrl: z.string().superRefine((v, ctx) => {
-    let ok = false;
-    try {
-      const u = new URL(v);
-      ok = v === v.trim() && (u.protocol === "https:" || u.protocol === "http:") && u.username === "" && u.password === "" && u.search === "" && u.hash === "";
-    } catch { /* reported below */ }
-    if (!ok) ctx.addIssue({ code: "custom", message: "is not an https URL without credentials, query or fragment", params: { fix: 'give the base URL of GitHub or of your GitHub Enterprise Server, e.g. "https://github.example.com"' } });
-  }).optional(),
+  githubUrl: githubBaseUrl.optional(),
   /** Accept a plain `http://` githubUrl (a GitHub Enterprise Server on a trusted network only). @default false */
   allowInsecureHttp: z.boolean().optional(),
   /** How the scale set authenticates. The PAT or App private key itself is a Pulumi secret passed to the component, never part of this data. */
@@ -156,9 +150,7 @@ export function resolveArcScaleSet(input: unknown): ResolvedArcScaleSet {
   const max = c.maxRunners ?? d.maxRunners;
   if (min > max) issues.push({ path: "minRunners", message: `${min} is greater than maxRunners (${max})`, fix: "set minRunners to at most maxRunners" });
   if (max < 1) issues.push({ path: "maxRunners", message: "is 0, so no job can ever run", fix: "set maxRunners to 1 or more" });
-  if (c.githubUrl !== undefined && new URL(c.githubUrl).protocol === "http:" && c.allowInsecureHttp !== true) {
-    issues.push({ path: "githubUrl", message: "uses plain http: the scale set's credentials and job traffic would travel unencrypted", fix: "use the https:// address; only for a server on a trusted network, set allowInsecureHttp: true knowingly" });
-  }
+  issues.push(...insecureGithubUrlIssues(c.githubUrl, c.allowInsecureHttp));
   issues.push(...resourceIssues(c.resources, "resources"), ...labelMapIssues(c.kata?.nodeSelector, "kata.nodeSelector"));
   for (const [name, raw] of Object.entries(c.kata?.overhead ?? {})) {
     issues.push(...resourceIssues({ requests: { [name]: raw } }, "kata.overhead").map((i) => ({ ...i, path: i.path.replace("kata.overhead.requests.", "kata.overhead.") })));

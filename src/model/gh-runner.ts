@@ -10,6 +10,7 @@ import { type ConfigIssue, ConfigError } from "./issues.ts";
 import { zodIssues, strictObject } from "./zod-issues.ts";
 import { tomlProblem } from "./toml.ts";
 import { CREDENTIAL_VALUE } from "./credential-shape.ts";
+import { githubBaseUrl, insecureGithubUrlIssues } from "./github-url.ts";
 import { labelMapIssues, resourceIssues, tolerationIssues } from "./kubernetes-rules.ts";
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -203,14 +204,7 @@ export const ghRunnerFleetSchema = strictObject({
     if (!GITHUB_REPO.test(v)) ctx.addIssue({ code: "custom", message: `"${v}" is not "owner/repo" or "owner"`, params: { fix: 'set githubRepo to the repository ("my-org/my-repo") or organisation ("my-org") the runners serve' } });
   }),
   /** @default "https://github.com" */
-  githubUrl: z.string().superRefine((v, ctx) => {
-    let ok = false;
-    try {
-      const u = new URL(v);
-      ok = v === v.trim() && (u.protocol === "https:" || u.protocol === "http:") && u.username === "" && u.password === "" && u.search === "" && u.hash === "";
-    } catch { /* reported below */ }
-    if (!ok) ctx.addIssue({ code: "custom", message: "is not an https URL without credentials or query", params: { fix: 'give the base URL of your GitHub Enterprise Server, e.g. "https://github.example.com"' } });
-  }).optional(),
+  githubUrl: githubBaseUrl.optional(),
   /** Accept a plain `http://` githubUrl (a GitHub Enterprise Server on a trusted network only). @default false */
   allowInsecureHttp: z.boolean().optional(),
   runners: z.array(runnerSchema, { error: "must be a list of runner descriptions" }),
@@ -303,9 +297,7 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
   }
   const cfg = parsed.data;
   const issues: ConfigIssue[] = fleetIssues(cfg);
-  if (cfg.githubUrl !== undefined && new URL(cfg.githubUrl).protocol === "http:" && cfg.allowInsecureHttp !== true) {
-    issues.push({ path: "githubUrl", message: "uses plain http: registration tokens and job traffic would travel unencrypted", fix: "use the https:// address; only for a server on a trusted network, set allowInsecureHttp: true knowingly" });
-  }
+  issues.push(...insecureGithubUrlIssues(cfg.githubUrl, cfg.allowInsecureHttp));
   const payloads: ResolvedConfigPayload[] = [];
   if (cfg.codexConfig?.enabled && cfg.codexConfig.configToml !== undefined) {
     payloads.push({ name: CODEX_PAYLOAD.name, objectName: CODEX_PAYLOAD.name + GH_RUNNER_SUFFIX, files: { [CODEX_PAYLOAD.file]: cfg.codexConfig.configToml } });
