@@ -13,3 +13,6 @@ export * from "./credential-shape.ts";
 export * from "./did-you-mean.ts";
 export * from "./stack-settings.ts";
 export * from "./stack-settings-file.ts";
+export * from "./forge.ts";
+export * from "./substrate.ts";
+export * from "./refine.ts";

@@ -27,11 +27,15 @@ export interface StackSettingsSource {
   isSecret(fullKey: string): boolean;
 }
 
-/** What one setting holds. Every integer has bounds drawn from the real system's limits. */
+/**
+ * What one setting holds. Every integer has bounds drawn from the real system's limits. `default`
+ * is the model's default (taken from its defaults constant); the stack's `Pulumi.yaml` must declare
+ * the same one (test/stack-defaults.test.ts).
+ */
 export type SettingSpec =
-  | { readonly kind: "string"; readonly maxLength?: number }
-  | { readonly kind: "integer"; readonly min: number; readonly max: number }
-  | { readonly kind: "boolean" }
+  | { readonly kind: "string"; readonly maxLength?: number; readonly default?: string }
+  | { readonly kind: "integer"; readonly min: number; readonly max: number; readonly default?: number }
+  | { readonly kind: "boolean"; readonly default?: boolean }
   | { readonly kind: "list"; readonly maxItems?: number }
   | { readonly kind: "mapping" }
   | { readonly kind: "secret"; readonly maxLength?: number };

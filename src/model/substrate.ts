@@ -1,0 +1,99 @@
+/**
+ * The substrate axis: where a runner runs. A substrate knows how a runner is placed, isolated and
+ * scaled, and which forges it can host. Each substrate is implemented once: a model, a renderer, a
+ * component and an entry point (see docs/architecture.md, "Adding a substrate"). Everything that is
+ * true of every runner, whatever its forge and substrate, is a {@link RunnerPool}.
+ */
+import type { ForgeKind } from "./forge.ts";
+import type { ConfigIssue } from "./issues.ts";
+
+export const SUBSTRATE_KINDS = ["kubernetes-deployment", "arc-scale-set", "libvirt-vm", "ec2"] as const;
+export type SubstrateKind = (typeof SUBSTRATE_KINDS)[number];
+
+/** What separates one job from the host and from other jobs. */
+export type Isolation = "container" | "microvm" | "vm";
+
+export interface SubstrateContract<K extends SubstrateKind = SubstrateKind> {
+  readonly kind: K;
+  readonly title: string;
+  /** The isolation boundary around a job. */
+  readonly isolation: Isolation;
+  /** `fixed`: a declared number of runners; `on-demand`: between a minimum and a maximum, scaled by queued jobs. */
+  readonly scaling: "fixed" | "on-demand";
+  /** Forges whose runners this substrate hosts. */
+  readonly forges: readonly ForgeKind[];
+  /** The package entry point that holds its component, so a program loads only its providers. */
+  readonly entryPoint: "runner-fleet/kubernetes" | "runner-fleet/libvirt" | "runner-fleet/aws";
+  /** The component that deploys it. */
+  readonly component: string;
+}
+
+/** Every substrate, by kind. Adding a substrate means adding a kind above and its contract here. */
+export const SUBSTRATES: { readonly [K in SubstrateKind]: SubstrateContract<K> } = {
+  "kubernetes-deployment": {
+    kind: "kubernetes-deployment",
+    title: "Kubernetes Deployment",
+    isolation: "container",
+    scaling: "fixed",
+    forges: ["github", "forgejo"],
+    entryPoint: "runner-fleet/kubernetes",
+    component: "KubernetesRunners",
+  },
+  "arc-scale-set": {
+    kind: "arc-scale-set",
+    title: "ARC scale set",
+    isolation: "microvm",
+    scaling: "on-demand",
+    forges: ["github"],
+    entryPoint: "runner-fleet/kubernetes",
+    component: "GitHubRunnerScaleSet",
+  },
+  "libvirt-vm": {
+    kind: "libvirt-vm",
+    title: "libvirt VM",
+    isolation: "vm",
+    scaling: "fixed",
+    forges: ["github", "forgejo"],
+    entryPoint: "runner-fleet/libvirt",
+    component: "LibvirtRunnerVm",
+  },
+  ec2: {
+    kind: "ec2",
+    title: "EC2 Auto Scaling",
+    isolation: "vm",
+    scaling: "on-demand",
+    forges: ["github"],
+    entryPoint: "runner-fleet/aws",
+    component: "AwsRunnerFleet",
+  },
+};
+
+/** Whether `substrate` hosts runners of `forge`. */
+export const supportsForge = (substrate: SubstrateKind, forge: ForgeKind): boolean => (SUBSTRATES[substrate].forges as readonly string[]).includes(forge);
+
+/** The issue of a forge the substrate cannot host, at key path `at`. */
+export function combinationIssues(substrate: SubstrateKind, forge: ForgeKind, at: string): ConfigIssue[] {
+  if (supportsForge(substrate, forge)) return [];
+  const s = SUBSTRATES[substrate];
+  return [{ path: at, message: `${forge} runners cannot run on the ${s.title} substrate`, fix: `use one of: ${s.forges.join(", ")}` }];
+}
+
+/**
+ * One pool of interchangeable runners, whatever its forge and substrate: what workflows can target
+ * and how many jobs it takes at once. `guard --fleet` derives its profiles from these.
+ */
+export interface RunnerPool {
+  /** The pool's name (a Deployment, a scale set, a VM, an Auto Scaling group). */
+  readonly name: string;
+  readonly forge: ForgeKind;
+  readonly substrate: SubstrateKind;
+  /** Labels a job's `runs-on` can match, the forge's implicit labels included. */
+  readonly labels: readonly string[];
+  /** Runners always present. */
+  readonly min: number;
+  /** Runners at most (equal to `min` for fixed substrates). */
+  readonly max: number;
+  /** Whether each runner takes one job and is then replaced. */
+  readonly oneJob: boolean;
+  readonly isolation: Isolation;
+}
