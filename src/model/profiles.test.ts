@@ -5,10 +5,10 @@ import { resolve } from "node:path";
 import { Ajv } from "ajv";
 import { parse } from "yaml";
 import { ConfigError } from "./issues.ts";
+import { FORGE_KINDS } from "./forge.ts";
+import { SUBSTRATE_KINDS } from "./substrate.ts";
 import {
-  FORGES,
   PROFILE_DEFAULTS,
-  SUBSTRATES,
   TRUST_LEVELS,
   isUntrustedSafe,
   parseProfiles,
@@ -96,9 +96,9 @@ test("the JSON Schema and the zod model list the same keys, required keys and en
   assert.deepEqual(Object.keys(props).sort(), Object.keys(shape).sort());
   const zodRequired = Object.entries(shape).filter(([, s]) => !s.safeParse(undefined).success).map(([k]) => k);
   assert.deepEqual([...schema.definitions.profile.required].sort(), zodRequired.sort());
-  assert.deepEqual(props["forge"]?.enum, [...FORGES]);
+  assert.deepEqual(props["forge"]?.enum, [...FORGE_KINDS]);
   assert.deepEqual(props["trust"]?.enum, [...TRUST_LEVELS]);
-  assert.deepEqual(props["substrate"]?.enum, [...SUBSTRATES]);
+  assert.deepEqual(props["substrate"]?.enum, [...SUBSTRATE_KINDS]);
 });
 
 test("the defaults the JSON Schema documents are the ones the model applies", () => {

@@ -15,19 +15,19 @@ import { z } from "zod";
 import { isAlias, isCollection, isPair, LineCounter, parseDocument, type Document } from "yaml";
 import { CREDENTIAL_REDACTED, credentialKind, redactCredentials } from "./credential-shape.ts";
 import { type ConfigIssue, ConfigError } from "./issues.ts";
+import { FORGE_KINDS, type ForgeKind } from "./forge.ts";
+import { SUBSTRATE_KINDS, type SubstrateKind } from "./substrate.ts";
 import { strictObject, zodIssues } from "./zod-issues.ts";
 
-/** Where a profile's runners register. */
-export const FORGES = ["github", "forgejo"] as const;
-export type Forge = (typeof FORGES)[number];
+/** Where a profile's runners register (the forge axis, `forge.ts`). */
+export type Forge = ForgeKind;
 
 /** Who may send work to a profile: `untrusted` runners take jobs from forks and outsiders. */
 export const TRUST_LEVELS = ["trusted", "untrusted"] as const;
 export type TrustLevel = (typeof TRUST_LEVELS)[number];
 
-/** Where the runners of a profile run. */
-export const SUBSTRATES = ["kubernetes-deployment", "arc-scale-set", "libvirt-vm", "ec2"] as const;
-export type Substrate = (typeof SUBSTRATES)[number];
+/** Where the runners of a profile run (the substrate axis, `substrate.ts`). */
+export type Substrate = SubstrateKind;
 
 /** Defaults of the optional profile keys, quoted by the JSON Schema and the docs. */
 export const PROFILE_DEFAULTS = {
@@ -148,7 +148,7 @@ export const runnerProfileSchema = strictObject({
   /** One sentence on what the profile is for. */
   description: boundedString("the description", PROFILE_LIMITS.descriptionLength, "the description").optional(),
   /** Forge the runners register with. @default "github" */
-  forge: z.enum(FORGES).optional(),
+  forge: z.enum(FORGE_KINDS).optional(),
   /** Every label the runners carry; a job is served when the profile has ALL its `runs-on` labels. */
   labels: z
     .array(profileLabel, { error: "must be a list of labels" })
@@ -165,7 +165,7 @@ export const runnerProfileSchema = strictObject({
   /** Whether a runner takes one job and is then destroyed. */
   ephemeral: z.boolean(),
   /** Where the runners run. */
-  substrate: z.enum(SUBSTRATES),
+  substrate: z.enum(SUBSTRATE_KINDS),
   /** GitHub runner group the runners join. @default "Default" */
   runnerGroup: boundedString("runnerGroup", PROFILE_LIMITS.runnerGroupLength, "runnerGroup", false).optional(),
   /** Largest `strategy.max-parallel` a matrix job on this profile may ask for. */
