@@ -28,6 +28,8 @@ export default tseslint.config(
   { files: ["src/pulumi/**/*.ts"], rules: restrict([ours("cli"), ours("offline"), ours("audit")]) },
   { files: ["src/cli/**/*.ts"], rules: restrict([pulumiPkgs, ours("pulumi")]) },
   { files: ["src/offline/**/*.ts"], rules: restrict([ours("pulumi"), ours("cli")]) },
+  // Lambda code is shipped as compiled: nothing of ours (no relative import at all, not the package) and no Pulumi SDK.
+  { files: ["src/lambda/**/*.ts"], rules: restrict([pulumiPkgs, { group: ["./*", "../*", "../**", "runner-fleet", "runner-fleet/*"], message: "src/lambda/ is shipped to Lambda as it is compiled: import only node: modules and the runtime's AWS SDK" }]) },
   {
     files: ["**/*.test.ts", "test/**/*.ts"],
     rules: {

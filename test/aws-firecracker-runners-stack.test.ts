@@ -3,6 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,6 +85,25 @@ describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () =>
       ["runner-fleet/trust-level", awsFips.trust],
       ["runner-fleet/labels", awsFips.labels.join(",")],
     ]);
+  });
+
+  it("exports the runner pool workflows target: GitHub on EC2, the profile's labels and GitHub's implicit ones, the group's size, one job per VM", () => {
+    const group = one(base, "aws:autoscaling/group:Group");
+    const labels = [...awsFips.labels, ...["self-hosted", "linux"].filter((l) => !awsFips.labels.some((x) => x.toLowerCase() === l))];
+    assert.deepEqual(base.outputs["runnerPools"], [{ name: group["name"], forge: "github", substrate: "ec2", labels, min: group["minSize"], max: group["maxSize"], oneJob: true, isolation: "vm" }]);
+  });
+
+  it("ships the broker as the compiled module index.mjs with its settings.json, and exports their digests", () => {
+    const code = one(base, "aws:lambda/function:Function")["code"] as { archive: Record<string, { text: string }> };
+    assert.deepEqual(Object.keys(code.archive).sort(), ["index.mjs", "settings.json"]);
+    const js = code.archive["index.mjs"]!.text;
+    assert.match(js, /^export async function handler\(event\) \{$/m, "compiled JavaScript, no type left");
+    assert.doesNotMatch(js, /sourceMappingURL/);
+    assert.deepEqual([...js.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]), ["node:crypto", "node:fs/promises"], "nothing of ours, no Pulumi");
+    const settings = JSON.parse(code.archive["settings.json"]!.text) as Obj;
+    assert.deepEqual([settings["vaultAddress"], settings["autoScalingGroupName"], settings["parameterPrefix"]], ["https://vault.internal.example:8200", "ci-intel-runner", "/ci-intel/runner/wrapped-secret-id"]);
+    const sha256 = (t: string) => createHash("sha256").update(t, "utf8").digest("hex");
+    assert.deepEqual(base.outputs["secretIdBrokerCodeSha256"], { "index.mjs": sha256(js), "settings.json": sha256(code.archive["settings.json"]!.text) });
   });
 
   it("takes labels from whichever profiles file the stack names", async () => {

@@ -12,8 +12,10 @@ import { REPO, editedStackConfig } from "./helpers.ts";
 
 const STACKS = {
   "gh-runner": { stack: "dev", secrets: ["githubToken"] },
+  "forgejo-k8s-runners": { stack: "dev", secrets: [] as string[] },
   "gh-runners-firecracker": { stack: "dev", secrets: ["githubToken", "githubAppPrivateKey"] },
   "foundation-runners": { stack: "crunchy", secrets: ["forgeApiToken"] },
+  "github-libvirt-runners": { stack: "dev", secrets: ["githubToken"] },
   "aws-firecracker-runners": { stack: "dev", secrets: [] as string[] },
 } as const;
 type StackName = keyof typeof STACKS;
@@ -87,6 +89,11 @@ describe("canaries: secret settings never reach any output", () => {
           planted.push(c);
           config["gh-runner:githubToken"] = { secure: c };
         }
+        if (name === "forgejo-k8s-runners") {
+          const c = canary("pem");
+          planted.push(c);
+          config["kubernetes:kubeconfig"] = { secure: c };
+        }
         if (name === "aws-firecracker-runners") {
           const c = canary("hvs");
           planted.push(c);
@@ -125,6 +132,17 @@ const MISPLACED: Record<StackName, (config: Record<string, unknown>, plant: (c: 
     const runner = config["foundation-runners:runner"] as Record<string, unknown>;
     runner["labels"] = [`${plant(canary("hex"))}:docker://node:22.12.0-bookworm`];
     config["foundation-runners:libvirtHostKey"] = plant(canary("pem"));
+  },
+  "forgejo-k8s-runners": (config, plant) => {
+    config["forgejo-k8s-runners:forgejoUrl"] = `https://runner:${plant(canary("hex"))}@code.example.com`;
+    const runners = config["forgejo-k8s-runners:runners"] as Record<string, unknown>[];
+    runners[0]!["labels"] = [`${plant(canary("ghp"))}:host`];
+    runners[1]!["env"] = [{ name: "MODEL_URL", value: `https://bot:${plant(canary("hex"))}@models.example.com/v1` }];
+  },
+  "github-libvirt-runners": (config, plant) => {
+    config["github-libvirt-runners:githubScope"] = plant(canary("ghp"));
+    config["github-libvirt-runners:githubUrl"] = `https://x-access-token:${plant(canary("ghp"))}@github.example.com`;
+    config["github-libvirt-runners:runnerLabels"] = [plant(canary("pat"))];
   },
   "aws-firecracker-runners": (config, plant) => {
     config["aws-firecracker-runners:tags"] = { team: "ci", leaked: plant(canary("akia")) };

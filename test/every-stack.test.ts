@@ -20,7 +20,7 @@ function cli(cwd: string, ...args: string[]): { code: number | null; stdout: str
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const STACKS = ["gh-runner", "gh-runners-firecracker", "foundation-runners", "aws-firecracker-runners"] as const;
+const STACKS = ["gh-runner", "forgejo-k8s-runners", "gh-runners-firecracker", "foundation-runners", "github-libvirt-runners", "aws-firecracker-runners"] as const;
 
 describe("every command on every stack, with no flags and no environment", () => {
   const work = mkdtempSync(join(tmpdir(), "rf-every-"));
@@ -51,6 +51,30 @@ describe("every command on every stack, with no flags and no environment", () =>
       }
     });
   }
+
+  it("guard --fleet derives profiles from every substrate and forge, from the pools each stack exports", () => {
+    const wf = mkdtempSync(join(tmpdir(), "rf-every-wf-"));
+    // One job per pool kind: GitHub jobs by the forge's implicit labels, Forgejo jobs by a label name.
+    writeFileSync(join(wf, "ci.yml"), "on: push\nconcurrency: { group: ci, cancel-in-progress: true }\njobs:\n  a:\n    runs-on: [self-hosted, linux]\n    steps:\n      - run: echo hi\n");
+    const expected: Record<(typeof STACKS)[number], { forge: string; substrate: string; isolation: string }> = {
+      "gh-runner": { forge: "github", substrate: "kubernetes-deployment", isolation: "container" },
+      "forgejo-k8s-runners": { forge: "forgejo", substrate: "kubernetes-deployment", isolation: "container" },
+      "gh-runners-firecracker": { forge: "github", substrate: "arc-scale-set", isolation: "microvm" },
+      "foundation-runners": { forge: "forgejo", substrate: "libvirt-vm", isolation: "vm" },
+      "github-libvirt-runners": { forge: "github", substrate: "libvirt-vm", isolation: "vm" },
+      "aws-firecracker-runners": { forge: "github", substrate: "ec2", isolation: "vm" },
+    };
+    for (const stack of STACKS) {
+      const r = cli(REPO, "guard", "--workflows", wf, "--fleet", `infra/pulumi/${stack}`, "--json");
+      assert.ok(r.code === 0 || r.code === 1, `${stack}: exit ${String(r.code)}: ${r.stderr}`);
+      const report = JSON.parse(r.stdout) as { profiles: { names: string[] } };
+      assert.ok(report.profiles.names.length > 0, `${stack}: profiles from its pools`);
+      const rendered = JSON.parse(cli(REPO, "render", `infra/pulumi/${stack}`, "--out", join(work, `${stack}-pools`), "--json").stdout) as { outputs?: { runnerPools?: { forge: string; substrate: string; isolation: string }[] } };
+      const pools = rendered.outputs?.runnerPools ?? [];
+      assert.ok(pools.length > 0, `${stack} exports runnerPools`);
+      for (const p of pools) assert.deepEqual({ forge: p.forge, substrate: p.substrate, isolation: p.isolation }, expected[stack], stack);
+    }
+  });
 
   it("audit of a render folder reads its index: the AWS resources and the stack's cluster network", () => {
     const aws = outs.get("aws-firecracker-runners");

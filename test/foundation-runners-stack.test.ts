@@ -73,6 +73,10 @@ describe("foundation-runners stack (offline, Pulumi.crunchy.yaml)", async () => 
     assert.deepEqual(base.outputs["labels"], ["fenced"]);
   });
 
+  it("exports its pool: Forgejo on a libvirt VM, the label names runs-on matches, one persistent runner", () => {
+    assert.deepEqual(base.outputs["runnerPools"], [{ name: "fenced-runner-1", forge: "forgejo", substrate: "libvirt-vm", labels: ["fenced"], min: 1, max: 1, oneJob: false, isolation: "vm" }]);
+  });
+
   it("renders the crunchy settings into the scripts, the token request and the staged files", () => {
     const vm = resolveForgejoVm({
       host: { address: "192.168.1.10", sshKeyPath: keyPath },
@@ -118,7 +122,7 @@ describe("foundation-runners stack (offline, Pulumi.crunchy.yaml)", async () => 
   it("stands alone: no other stack is read and none of the forge's providers are used", () => {
     const program = readFileSync(join(STACK, "index.ts"), "utf8");
     const code = program.split("\n").filter((l) => !l.trimStart().startsWith("//")).join("\n");
-    assert.deepEqual([...code.matchAll(/from\s+"([^"]+)"/g)].map((m) => m[1]), ["runner-fleet"], "the program imports only runner-fleet");
+    assert.deepEqual([...code.matchAll(/from\s+"([^"]+)"/g)].map((m) => m[1]), ["runner-fleet/libvirt"], "the program imports only runner-fleet's libvirt entry");
     assert.doesNotMatch(code, /StackReference|getStack|@pulumi\/(kubernetes|aws|vault)|Provider\(/);
     const pkg = JSON.parse(readFileSync(join(STACK, "package.json"), "utf8")) as { dependencies: Record<string, string> };
     assert.deepEqual(Object.keys(pkg.dependencies).sort(), ["@pulumi/command", "@pulumi/pulumi", "runner-fleet"]);

@@ -32,6 +32,7 @@ import { recordCache } from "../src/provenance/record-cache.ts";
 import { loadSigningKey, loadVerifyingKey, type LoadedKey } from "../src/provenance/signing.ts";
 import { verifyCache } from "../src/provenance/verify-cache.ts";
 import { writeRecord } from "../src/provenance/write-record.ts";
+import { Dice } from "./fuzz-random.ts";
 
 const CASES = (() => {
   const n = Number(process.env["FUZZ_CASES"] ?? 300);
@@ -59,38 +60,10 @@ function hash32(text: string): number {
   return createHash("sha256").update(text).digest().readUInt32LE(0);
 }
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!;
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  chars(n: number, alphabet: string): string {
-    let out = "";
-    for (let i = 0; i < n; i++) out += alphabet[this.int(alphabet.length)];
-    return out;
-  }
-}
-
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /** A credential-shaped value of a random kind, and the part of it that must never be echoed. */
-function plantToken(rng: Rng): { token: string; core: string } {
+function plantToken(rng: Dice): { token: string; core: string } {
   const body = (n: number, alphabet = ALNUM) => rng.chars(n, alphabet);
   const kinds: (() => { token: string; core: string })[] = [
     () => ((b) => ({ token: `ghp_${b}`, core: b.slice(8, 28) }))(body(36)),
@@ -106,7 +79,7 @@ function plantToken(rng: Rng): { token: string; core: string } {
 }
 
 /** A long string of a random shape: runs of letters (slow for naive patterns), expressions, separators. */
-function hugeString(rng: Rng, length: number): string {
+function hugeString(rng: Dice, length: number): string {
   const shapes: (() => string)[] = [
     () => "a".repeat(length),
     () => rng.chars(Math.min(length, 200_000), ALNUM).repeat(Math.ceil(length / 200_000)).slice(0, length),
@@ -204,7 +177,7 @@ function flowJson(v: Json): string {
 }
 
 /** Applies one random tree mutation; returns the new root. */
-function mutateTree(rng: Rng, root: Json, oracle: Oracle, raw: Raw, log: CaseLog): Json {
+function mutateTree(rng: Dice, root: Json, oracle: Oracle, raw: Raw, log: CaseLog): Json {
   const paths = allPaths(root);
   const targets = oracle.targets?.(root) ?? [];
   const path = targets.length > 0 && rng.chance(0.3) ? rng.pick(targets) : rng.pick(paths);
@@ -228,7 +201,7 @@ function mutateTree(rng: Rng, root: Json, oracle: Oracle, raw: Raw, log: CaseLog
       return root;
     }
     case "huge-string": {
-      const length = rng.chance(0.03) ? 1_000_000 + rng.int(2_000_000) : 70_000 + rng.int(30_000);
+      const length = rng.chance(0.03) ? 1_000_000 + rng.below(2_000_000) : 70_000 + rng.below(30_000);
       mark(op);
       return setAt(root, path, hugeString(rng, length));
     }
@@ -273,13 +246,13 @@ function mutateTree(rng: Rng, root: Json, oracle: Oracle, raw: Raw, log: CaseLog
       const entries = Object.entries(old);
       const [dupKey, dupValue] = rng.pick(entries);
       const members = entries.map(([k, v]) => `${JSON.stringify(k)}: ${flowJson(v)}`);
-      members.splice(rng.int(members.length + 1), 0, `${JSON.stringify(dupKey)}: ${flowJson(rng.chance(0.5) ? dupValue : "other")}`);
+      members.splice(rng.below(members.length + 1), 0, `${JSON.stringify(dupKey)}: ${flowJson(rng.chance(0.5) ? dupValue : "other")}`);
       mark(op);
       return setAt(root, path, raw.add(`{${members.join(", ")}}`));
     }
     case "control-chars": {
       if (typeof old !== "string") return root;
-      const at = rng.int(old.length + 1);
+      const at = rng.below(old.length + 1);
       mark(op);
       return setAt(root, path, `${old.slice(0, at)}${rng.pick(CONTROL)}${old.slice(at)}`);
     }
@@ -299,8 +272,8 @@ function mutateTree(rng: Rng, root: Json, oracle: Oracle, raw: Raw, log: CaseLog
       return setAt(root, path, structuredClone(getAt(root, from)));
     }
     case "alias-bomb": {
-      const width = 9 + rng.int(3);
-      const levels = 5 + rng.int(4);
+      const width = 9 + rng.below(3);
+      const levels = 5 + rng.below(4);
       const parts = [`&a0 [${Array.from({ length: width }, () => '"x"').join(", ")}]`];
       for (let l = 1; l < levels; l++) parts.push(`&a${l} [${Array.from({ length: width }, () => `*a${l - 1}`).join(", ")}]`);
       mark(op);
@@ -312,7 +285,7 @@ function mutateTree(rng: Rng, root: Json, oracle: Oracle, raw: Raw, log: CaseLog
     case "wide": {
       if (!Array.isArray(old) || old.length === 0) return root;
       mark(op);
-      const copies = 2000 + rng.int(4000);
+      const copies = 2000 + rng.below(4000);
       return setAt(root, path, Array.from({ length: copies }, () => structuredClone(old[0]!)));
     }
     case "path-attack": {
@@ -332,12 +305,12 @@ function mutateTree(rng: Rng, root: Json, oracle: Oracle, raw: Raw, log: CaseLog
 const DOCUMENTS = ["", "# only a comment\n", "[]\n", "- a\n- b\n", "hello\n", "42\n", "null\n", "~\n", "---\na: 1\n---\nb: 2\n", "{}\n", "   \n\n"];
 
 /** Byte-level mutations of the serialised text. */
-function mutateBytes(rng: Rng, bytes: Buffer, log: CaseLog, jsonDocument: boolean): Buffer {
+function mutateBytes(rng: Dice, bytes: Buffer, log: CaseLog, jsonDocument: boolean): Buffer {
   const op = rng.pick(["insert", "utf16", "truncate", "garbage", "line-dup", "bom"]);
   switch (op) {
     case "insert": {
-      const at = rng.int(bytes.length + 1);
-      const junk = Buffer.from(Array.from({ length: 1 + rng.int(16) }, () => (rng.chance(0.3) ? rng.pick([0x00, 0xff, 0xfe, 0xc3, 0x80, 0xed]) : rng.int(256))));
+      const at = rng.below(bytes.length + 1);
+      const junk = Buffer.from(Array.from({ length: 1 + rng.below(16) }, () => (rng.chance(0.3) ? rng.pick([0x00, 0xff, 0xfe, 0xc3, 0x80, 0xed]) : rng.below(256))));
       const out = Buffer.concat([bytes.subarray(0, at), junk, bytes.subarray(at)]);
       log.ops.push(`insert ${junk.length} bytes at ${at}`);
       if (!isUtf8(out) || out.includes(0)) log.invalid = true;
@@ -351,20 +324,20 @@ function mutateBytes(rng: Rng, bytes: Buffer, log: CaseLog, jsonDocument: boolea
       return Buffer.concat([bom ? Buffer.from([0xff, 0xfe]) : Buffer.alloc(0), Buffer.from(text, "utf16le")]);
     }
     case "truncate": {
-      const at = rng.int(bytes.length);
+      const at = rng.below(bytes.length);
       log.ops.push(`truncate at ${at}`);
       if (jsonDocument && bytes.subarray(at).toString("latin1").trim() !== "") log.invalid = true;
       return bytes.subarray(0, at);
     }
     case "garbage": {
-      const out = Buffer.from(Array.from({ length: 1 + rng.int(4096) }, () => rng.int(256)));
+      const out = Buffer.from(Array.from({ length: 1 + rng.below(4096) }, () => rng.below(256)));
       log.ops.push(`garbage of ${out.length} bytes`);
       if (!isUtf8(out) || out.includes(0)) log.invalid = true;
       return out;
     }
     case "line-dup": {
       const lines = bytes.toString("utf8").split("\n");
-      const i = rng.int(lines.length);
+      const i = rng.below(lines.length);
       lines.splice(i, 0, lines[i] ?? "");
       log.ops.push(`duplicate line ${i + 1}`);
       return Buffer.from(lines.join("\n"));
@@ -376,7 +349,7 @@ function mutateBytes(rng: Rng, bytes: Buffer, log: CaseLog, jsonDocument: boolea
 }
 
 /** One mutated input from `seed` (a parsed tree, or only text when the seed does not parse). */
-function makeCase(rng: Rng, seedText: string, seedTree: Json | undefined, oracle: Oracle): { bytes: Buffer; log: CaseLog } {
+function makeCase(rng: Dice, seedText: string, seedTree: Json | undefined, oracle: Oracle): { bytes: Buffer; log: CaseLog } {
   const log: CaseLog = { ops: [], invalid: false, tokens: [] };
   if (rng.chance(0.04)) {
     const doc = oracle.json ? rng.pick(["", "[]", "[1, 2]", "\"text\"", "42", "null", "true", "{}", "  \n"]) : rng.pick(DOCUMENTS);
@@ -389,7 +362,7 @@ function makeCase(rng: Rng, seedText: string, seedTree: Json | undefined, oracle
     const raw = new Raw();
     let tree = structuredClone(seedTree);
     // Stop at the first mutation known to make the input invalid, so that no later one repairs it.
-    for (let n = 1 + rng.int(3); n > 0 && !log.invalid; n--) tree = mutateTree(rng, tree, oracle, raw, log);
+    for (let n = 1 + rng.below(3); n > 0 && !log.invalid; n--) tree = mutateTree(rng, tree, oracle, raw, log);
     const serialised = oracle.json ? JSON.stringify(tree, null, rng.chance(0.5) ? 2 : undefined) : stringify(tree, { lineWidth: 0 });
     text = raw.splice(serialised, oracle.json);
   }
@@ -445,7 +418,7 @@ async function fuzz(t: TestContext, kind: Kind): Promise<void> {
   if (ONLY !== undefined && only === undefined) return;
   t.diagnostic(`${kind.name}: seed ${SEED}, ${only === undefined ? `${CASES} cases` : `case ${only} only`}`);
   for (let i = only ?? 0; i < (only === undefined ? CASES : only + 1); i++) {
-    const rng = new Rng(hash32(`${SEED}:${kind.name}:${i}`));
+    const rng = new Dice(hash32(`${SEED}:${kind.name}:${i}`));
     const seed = rng.pick(kind.seeds);
     const { bytes, log } = makeCase(rng, seed.text, seed.tree, kind.oracle);
     const what = `${kind.name} case ${i} (FUZZ_SEED=${SEED} FUZZ_ONLY=${kind.name}:${i}; from ${seed.name}; ${log.ops.join("; ").slice(0, 600)})`;

@@ -13,6 +13,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
 import { REPO } from "./helpers.ts";
+import { mulberry32 } from "./fuzz-random.ts";
 import { loadFixture } from "./fixtures/diff/objects.ts";
 import { fileDocuments } from "../src/audit/schema/read-documents.ts";
 import { decodeManifest } from "../src/audit/schema/manifest-bytes.ts";
@@ -30,18 +31,6 @@ const SEED = Number(process.env["FUZZ_SEED"] ?? 1);
 const HANG_MS = 10_000;
 /** The error types that mean "bad input, reported": anything else thrown is a crash. */
 const INPUT_ERRORS = new Set(["InputError", "ConfigError", "CliError"]);
-
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every manifest the repository holds as a fixture or a baseline. */
 function corpus(): { name: string; text: string }[] {
@@ -327,7 +316,7 @@ test(`fuzzed manifests never crash, hang or echo a credential (FUZZ_SEED=${SEED}
   const seeds = corpus();
   assert.ok(seeds.length >= 20, `the corpus holds ${seeds.length} manifests`);
   t.diagnostic(`seed ${SEED}, ${CASES} cases, ${seeds.length} manifests in the corpus`);
-  const random = prng(SEED);
+  const random = mulberry32(SEED);
   const failures: string[] = [];
   let slowest = 0;
   for (let i = 0; i < CASES; i++) {

@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { kubernetesObjects, renderStack, type RenderedStack } from "../src/offline/render-stack.ts";
 import { changedPaths, editedStackConfig, GH_RUNNER_STACK, REPO } from "./helpers.ts";
+import { auditableObjects } from "../src/cli/audit.ts";
+import { auditFleet } from "../src/audit/fleet-audit.ts";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const byId = (objs: Obj[]) => new Map(objs.map((o) => [`${o["kind"]}/${o["metadata"].name}`, o]));
@@ -105,5 +107,18 @@ describe("gh-runner stack (offline, Pulumi.dev.yaml)", async () => {
     await assert.rejects(render(file), (e: Error) => /githubRepo: is required and not set\. Fix: run `pulumi config set githubRepo/.test(e.message));
     const file2 = editedStackConfig(GH_RUNNER_STACK, "dev", (c) => { (c["gh-runner:runners"] as Runners)[0]!["replicas"] = -1; });
     await assert.rejects(render(file2), (e: Error) => /runners\[0\]\.replicas: -1 is not a whole number/.test(e.message));
+  });
+
+  it("networkPolicies: true adds the three fence policies around the runner pods, leaves every other object unchanged, and every isolation claim holds", async () => {
+    const fenced = await render(editedStackConfig(GH_RUNNER_STACK, "dev", (c) => { c["gh-runner:networkPolicies"] = true; }));
+    const r = objectsOf(fenced);
+    assert.deepEqual([...r.keys()].filter((k) => k.startsWith("NetworkPolicy/")).sort(), [
+      "NetworkPolicy/gh-runner-allow-dns-egress",
+      "NetworkPolicy/gh-runner-allow-https-egress-public",
+      "NetworkPolicy/gh-runner-default-deny-all",
+    ]);
+    for (const [id, obj] of baseObjects) assert.deepEqual(changedPaths(obj, r.get(id)), [], id);
+    const audit = auditFleet(auditableObjects(fenced), { podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16", nodeCidrs: ["192.168.0.0/16"] });
+    assert.ok(audit.isolation.pass, "every isolation claim holds");
   });
 });

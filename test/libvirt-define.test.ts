@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolveForgejoVm } from "../src/model/index.ts";
+import { forgejoVmShape, resolveForgejoVm } from "../src/model/index.ts";
 import { domainMac, domainUuid, renderDomainXml } from "../src/render/index.ts";
 import { available, LIBVIRT_SYSTEM_URI, needs, requireTool } from "./validators.ts";
 
@@ -23,7 +23,7 @@ describe("the rendered domain XML in a real libvirtd (define and undefine, never
     forge: { address: "https://forgejo.example.com", scope: "org/acme" },
     vm: { name: NAME, ipCidr: "192.168.1.15/24", gateway: "192.168.1.1", dns: ["192.168.1.1"] },
   });
-  const xml = renderDomainXml(vm);
+  const xml = renderDomainXml(forgejoVmShape(vm));
   const dir = mkdtempSync(join(tmpdir(), "rf-define-"));
   const undefine = () => virsh("undefine", "--nvram", NAME);
 

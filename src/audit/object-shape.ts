@@ -7,8 +7,8 @@
  *
  * Also: `kind: List` documents (as `kubectl get -o yaml` writes them) expanded into their items.
  */
-import { looksLikeCredential } from "../model/credential-shape.ts";
-import { describeType, quote } from "./quote.ts";
+import { isRecord } from "../model/refine.ts";
+import { describeType, formatKeyPath } from "./quote.ts";
 
 /** A step in a key path: a mapping key or a list index. */
 export type KeySegment = string | number;
@@ -122,21 +122,6 @@ function shapeOf(object: Record<string, unknown>): Spec | undefined {
   return typeof kind === "string" && typeof apiVersion === "string" ? SHAPES[`${apiVersion}/${kind}`] : undefined;
 }
 
-const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-
-/** `spec.containers[0].name`, `metadata.labels["app.kubernetes.io/name"]`. */
-export function formatKeyPath(segments: readonly KeySegment[]): string {
-  let out = "";
-  for (const seg of segments) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else if (PLAIN_KEY.test(seg) && seg.length <= 80 && !looksLikeCredential(seg)) out += out === "" ? seg : `.${seg}`;
-    else out += `[${quote(seg, 60)}]`;
-  }
-  return out;
-}
-
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-
 function wrongType(expected: string, value: unknown): { message: string; fix: string } {
   const got = describeType(value);
   switch (expected) {
@@ -206,7 +191,7 @@ export function shapeIssues(object: unknown): ShapeIssue[] {
     if (value === null || value === undefined) continue;
     if (!fits(expected, value)) {
       const kind = typeof expected === "string" ? expected : "map" in expected ? "map" : "values" in expected ? "values" : "list";
-      issues.push({ segments: at, path: formatKeyPath(at), ...wrongType(kind, value) });
+      issues.push({ segments: at, path: formatKeyPath(at, 60), ...wrongType(kind, value) });
       continue;
     }
     if (typeof expected === "string") continue;
@@ -219,7 +204,7 @@ export function shapeIssues(object: unknown): ShapeIssue[] {
     } else {
       (value as unknown[]).forEach((item, i) => {
         // A list item that is null is no value at all: the API server refuses it.
-        if (item === null && expected.list !== "any") issues.push({ segments: [...at, i], path: formatKeyPath([...at, i]), message: "is empty (null)", fix: "remove the empty list item, or give it a value" });
+        if (item === null && expected.list !== "any") issues.push({ segments: [...at, i], path: formatKeyPath([...at, i], 60), message: "is empty (null)", fix: "remove the empty list item, or give it a value" });
         else children.push([expected.list, item, [...at, i]]);
       });
     }

@@ -3,20 +3,14 @@
  * `model/credential-shape.ts`), control characters escaped and long text cut, so that a message
  * never echoes a secret and never grows with the input.
  */
-import { redactCredentials } from "../model/credential-shape.ts";
+import { inputExcerpt } from "../model/input-excerpt.ts";
 
 /** Longest piece of input text a message quotes. */
 export const MAX_QUOTED = 80;
 
-/** `text` for a message: redacted, control characters escaped, at most {@link MAX_QUOTED} characters. */
+/** `text` for a message: redacted, control characters escaped, at most {@link MAX_QUOTED} characters (see `inputExcerpt`). */
 export function safeText(text: string, max = MAX_QUOTED): string {
-  // Short words (no URL, no parameter, under 20 characters) have no credential shape: kept as they are.
-  if (text.length <= max && /^[\w./ -]{0,19}$/.test(text)) return text;
-  // Redact before cutting, so that a cut cannot split a credential into shapes no pattern matches.
-  const head = text.length > max * 4 ? text.slice(0, max * 4) : text;
-  // eslint-disable-next-line no-control-regex
-  const clean = redactCredentials(head).replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === "\n" ? "\\n" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
-  return clean.length > max || head !== text ? `${clean.slice(0, max - 1)}…` : clean;
+  return inputExcerpt(text, max);
 }
 
 /** `text` in double quotes, made safe by {@link safeText}. */
@@ -49,3 +43,6 @@ export function describeType(value: unknown): string {
   if (typeof value === "number") return Number.isInteger(value) ? "an integer" : "a number";
   return `a ${typeof value}`;
 }
+
+/** A key path for a message (the one formatter, `keyPathText`): `spec.containers[0].name`, `metadata.labels["app.kubernetes.io/name"]`. */
+export { keyPathText as formatKeyPath } from "../model/input-excerpt.ts";

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parse } from "yaml";
-import { PROFILE_DEFAULTS } from "../model/profiles.ts";
+import { PROFILE_DEFAULTS } from "../model/profile-schema.ts";
 import { ACTIONLINT_CONFIG_PATH, GITHUB_HOSTED_LABELS, UNTRUSTED_EVENTS, GUARD_RULES } from "../audit/guard/index.ts";
 import { DEFAULT_WORKFLOW_DIRS, guardCommand, NODE_WORKFLOW_FS, readProfilesFile, readWorkflows } from "./guard.ts";
 

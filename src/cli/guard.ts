@@ -7,7 +7,10 @@ import { isUtf8 } from "node:buffer";
 import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync, type Dirent, type Stats } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { Command, Option } from "commander";
-import { decodeText, inputError, parseProfiles, PROFILE_LIMITS, type RunnerProfile } from "../model/profiles.ts";
+import { inputError } from "../model/input-excerpt.ts";
+import { PROFILE_LIMITS, type RunnerProfile } from "../model/profile-schema.ts";
+import { parseProfiles } from "../model/profiles.ts";
+import { decodeText } from "../model/text-bytes.ts";
 import {
   ACTIONLINT_CONFIG_PATH,
   actionlintConfigYaml,
@@ -20,7 +23,7 @@ import {
   sortFindings,
   type GuardFinding,
   type ProfilesFrom,
-  type RenderedResourceLike,
+  type RenderedStackLike,
   type WorkflowFile,
 } from "../audit/guard/index.ts";
 import { CliError, EXIT, printJson, table, withProgress } from "./output.ts";
@@ -139,15 +142,15 @@ async function loadProfiles(opts: GuardOpts): Promise<{ profiles: RunnerProfile[
   if (opts.fleet !== undefined && opts.fleet.length > 0) {
     // Loaded only here: rendering pulls in the Pulumi SDK.
     const { renderStack } = await import("../offline/render-stack.ts");
-    const stacks: { source: string; resources: readonly RenderedResourceLike[] }[] = [];
+    const stacks: RenderedStackLike[] = [];
     for (const dir of opts.fleet) {
       const rendered = await withProgress(`rendering ${dir}`, () => renderStack(dir, renderOptionsFrom(opts)), { quiet: opts.json === true || (opts.format !== undefined && opts.format !== "table") });
-      stacks.push({ source: `${dir} (stack ${rendered.stack})`, resources: rendered.resources });
+      stacks.push({ source: `${dir} (stack ${rendered.stack})`, resources: rendered.resources, outputs: rendered.outputs });
     }
     const { profiles, issues } = profilesFromStacks(stacks);
     if (issues.length > 0) throw inputError(issues, "fleet runner profiles");
     const source = `the stacks ${opts.fleet.join(", ")}`;
-    if (profiles.length === 0) throw new CliError(`${source} render no runners (no runner Deployment or scale set); pass --profiles instead, or check the stack settings`);
+    if (profiles.length === 0) throw new CliError(`${source} render no runners (no runnerPools output, runner Deployment or scale set with runners); pass --profiles instead, or check the stack settings`);
     return { profiles, source, from: "fleet" };
   }
   throw new CliError("guard needs the fleet's runner profiles: pass --profiles <file> (e.g. config/runner-isolation.yaml) or --fleet <stack-dir>");

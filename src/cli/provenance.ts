@@ -9,7 +9,7 @@ import type { ProvenanceRecord } from "../provenance/record.ts";
 import { KeyError, loadSigningKey, loadVerifyingKey, type LoadedKey } from "../provenance/signing.ts";
 import { verifyCache, type SignatureStatus, type VerifyReport } from "../provenance/verify-cache.ts";
 import { credentialKind } from "../model/credential-shape.ts";
-import { inputExcerpt } from "../model/profiles.ts";
+import { inputExcerpt } from "../model/input-excerpt.ts";
 import { CliError, EXIT, printJson, table } from "./output.ts";
 
 /** Stage names become part of file names. */

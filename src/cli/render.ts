@@ -4,10 +4,10 @@ import { makeDirectory } from "../io/make-directory.ts";
 import { RENDER_SUMMARY_FILE, readRenderSummary, renderedFiles, type RenderSummaryEntry } from "../audit/schema/render-summary.ts";
 import { join, relative, resolve } from "node:path";
 import { Command } from "commander";
-import { stringify } from "yaml";
 import { isManifestResource, kubernetesObject, type RenderedResource, type RenderedStack } from "../offline/rendered.ts";
 import { derivedObject } from "../offline/derived-objects.ts";
 import { embeddedDocuments } from "../offline/embedded-documents.ts";
+import { yamlText } from "../offline/yaml-text.ts";
 import { CliError, EXIT, printJson, table, withProgress } from "./output.ts";
 import { configFileOption, renderOptionsFrom, stackOption, type StackFlags } from "./stack-options.ts";
 
@@ -55,7 +55,7 @@ export function writeRendered(rendered: RenderedStack, outDir: string): Rendered
     const obj = kubernetesObject(r);
     // A dynamic provider's serialised code (with machine-specific paths) is not what gets deployed.
     const inputs = typeof r.inputs["__provider"] === "string" ? { ...r.inputs, __provider: "[dynamic provider code]" } : r.inputs;
-    const body = obj ? stringify(conventionalOrder(obj), { lineWidth: 0 }) : JSON.stringify({ type: r.type, name: r.name, inputs }, null, 2) + "\n";
+    const body = obj ? yamlText(conventionalOrder(obj)) : JSON.stringify({ type: r.type, name: r.name, inputs }, null, 2) + "\n";
     writeFileSync(join(outDir, file), body);
     const base = file.replace(/\.(yaml|json)$/, "");
     const embedded = embeddedDocuments(r).map((d) => {
@@ -77,7 +77,7 @@ export function writeRendered(rendered: RenderedStack, outDir: string): Rendered
     const meta = derived.object["metadata"] as { name: string };
     const file = `${String(derived.object["kind"]).toLowerCase()}-${meta.name}.derived.yaml`;
     const header = `# Derived, not a Pulumi resource: what chart release "${derived.from}" creates from its values.\n`;
-    writeFileSync(join(outDir, file), header + stringify(conventionalOrder(derived.object), { lineWidth: 0 }));
+    writeFileSync(join(outDir, file), header + yamlText(conventionalOrder(derived.object)));
     files.push({ type: `derived:${String(derived.object["kind"])}`, name: meta.name, derivedFrom: derived.from, file });
   }
   writeFileSync(summaryPath, JSON.stringify({ project: rendered.project, stack: rendered.stack, resources: files, outputs: rendered.outputs, deployTime: rendered.deployTime }, null, 2) + "\n");

@@ -10,12 +10,16 @@ import { strictObject, zodIssues } from "./zod-issues.ts";
 import { type Cidr, cidrsOverlap, isCidr, parseCidr } from "./cidr.ts";
 import { githubBaseUrl, insecureGithubUrlIssues } from "./github-url.ts";
 import { labelMapIssues, resourceIssues } from "./kubernetes-rules.ts";
+import { forgeLabelIssues, runsOnLabels } from "./forge.ts";
+import { type RunnerPool, SUBSTRATES } from "./substrate.ts";
 
 /** Every default of the scale-set model, in one place. */
 export const ARC_DEFAULTS = {
   /** ARC chart version for both charts. */
   chartVersion: "0.14.2",
   githubUrl: "https://github.com",
+  /** Plain `http://` GitHub URLs are refused unless opted in. */
+  allowInsecureHttp: false,
   minRunners: 0,
   maxRunners: 5,
   scaleSetName: "arc-firecracker",
@@ -37,15 +41,14 @@ export const ARC_DEFAULTS = {
   dnsPodLabels: { "k8s-app": "kube-dns" } as Readonly<Record<string, string>>,
   runAsUser: 1001,
   runAsGroup: 123,
+  /** Nodes `npm run bootstrap:firecracker-nodes` prepares (none unless listed). */
+  firecrackerNodes: [] as readonly string[],
 } as const;
 
 /** Address ranges HTTPS egress never reaches, besides the cluster's own CIDRs. */
 export const NON_PUBLIC_RANGES = ["169.254.0.0/16", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8"] as const;
 
 const SCOPE = /^(?:enterprises\/[A-Za-z0-9-]+|[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9._-]{1,100})?)$/;
-/** ARC refuses labels of 256 characters or more (chart template and API). */
-const LABEL_OK = /^[^\s,\p{Cc}]{1,255}$/u;
-
 const cidr = z.string().superRefine((v, ctx) => {
   const c = parseCidr(v);
   if (!isCidr(c)) ctx.addIssue({ code: "custom", message: c.problem, params: { fix: c.fix } });
@@ -90,7 +93,7 @@ export const arcScaleSetSchema = strictObject({
   /** @default "arc-firecracker" */
   scaleSetName: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,43}[a-z0-9])?$/, { error: "must be a DNS-1123 label of at most 45 characters" }).optional(),
   /** @default ["self-hosted","linux","x64","firecracker"] */
-  runnerLabels: z.array(z.string()).max(100, { error: "lists more than 100 labels" }).optional(),
+  runnerLabels: z.array(z.string()).optional(),
   /** @default true */
   useFirecracker: z.boolean().optional(),
   /** @default "ghcr.io/actions/actions-runner:2.329.0" */
@@ -157,11 +160,7 @@ export function resolveArcScaleSet(input: unknown): ResolvedArcScaleSet {
   }
   const labels = c.runnerLabels ?? [...d.runnerLabels];
   if (labels.length === 0) issues.push({ path: "runnerLabels", message: "is empty", fix: `list at least one label, e.g. ${JSON.stringify(d.runnerLabels)}` });
-  const lower = labels.map((l) => l.toLowerCase());
-  labels.forEach((l, i) => {
-    if (!LABEL_OK.test(l)) issues.push({ path: `runnerLabels[${i}]`, message: l.length > 255 ? "is 256 characters or longer" : `"${l}" is empty or contains a comma or whitespace`, fix: "use 1-255 characters without commas or whitespace" });
-    else if (lower.indexOf(l.toLowerCase()) !== i) issues.push({ path: `runnerLabels[${i}]`, message: `"${l}" is listed twice (GitHub compares labels without case)`, fix: "list each label once" });
-  });
+  issues.push(...forgeLabelIssues("github", labels, "runnerLabels"));
   const image = c.runnerImage ?? d.runnerImage;
   const parsedImage = parseImage(image);
   if (typeof parsedImage === "string") issues.push({ path: "runnerImage", message: `image "${image}" ${parsedImage}`, fix: PIN_IMAGE_FIX });
@@ -266,4 +265,15 @@ function overlapIssues(nets: readonly (readonly [string, Cidr])[]): ConfigIssue[
     nodes.push([p, n]);
   }
   return issues;
+}
+
+/**
+ * The scale set as a runner pool: jobs match its name and its labels (GitHub's implicit labels
+ * included), from minRunners to maxRunners ephemeral runners, each for one job, in a microVM when
+ * Firecracker is on.
+ */
+export function arcRunnerPools(s: ResolvedArcScaleSet): RunnerPool[] {
+  const substrate = SUBSTRATES["arc-scale-set"];
+  const labels = runsOnLabels("github", [s.scaleSetName, ...s.runnerLabels]);
+  return [{ name: s.scaleSetName, forge: "github", substrate: substrate.kind, labels, min: s.minRunners, max: s.maxRunners, oneJob: true, isolation: s.useFirecracker ? substrate.isolation : "container" }];
 }

@@ -1,6 +1,9 @@
 /**
- * Every default of the AWS EC2 runner profile (`aws-runner.ts`), in one place. The docs'
- * `@default` tags and docs/aws-runners.md quote these values, and a test checks that they agree.
+ * Every AWS default, in one place, one constant per concept: the runner profile
+ * (`aws-runner.ts`), the fleet (`aws/fleet.ts`), the secret-id broker (`aws/secret-id-broker.ts`)
+ * and the aws-firecracker-runners stack (`aws/stack.ts`). Components and the stack's settings spec
+ * take their defaults from here; the docs' `@default` tags and docs/aws-runners.md quote these
+ * values, and tests check that they agree.
  */
 
 /** Who may send work to the runners: `untrusted` runners take jobs from forks and outsiders. */
@@ -82,4 +85,55 @@ export const AWS_RUNNER_DEFAULTS = {
       tokenMaxTtl: "30m",
     },
   },
+} as const;
+
+/** Defaults of the runner fleet's options (`AwsRunnerFleet`). */
+export const AWS_RUNNER_FLEET_DEFAULTS = {
+  /** Days the runner log group keeps events. */
+  logRetentionDays: 30,
+  /** Replace instances when the launch template changes. */
+  instanceRefresh: true,
+  /** Launch and termination lifecycle hooks for the secret-id broker. */
+  lifecycleHooks: true,
+  /** Seconds the broker has to deliver (or revoke) a secret id before the hook's default result applies. */
+  lifecycleHookTimeoutSeconds: 300,
+} as const;
+
+/** Defaults of the secret-id broker's function settings (`secretIdBrokerSettings`). */
+export const SECRET_ID_BROKER_DEFAULTS = {
+  /** Lifetime of a wrapping token: as long as the launch hook waits. */
+  wrapTtlSeconds: 300,
+  /** Mount path of Vault's AWS auth method. */
+  vaultAwsAuthMount: "aws",
+  /** Vault's default STS endpoint and signing region for IAM logins. */
+  stsEndpoint: "https://sts.amazonaws.com/",
+  stsRegion: "us-east-1",
+  attempts: 3,
+  vaultTimeoutMs: 5000,
+} as const;
+
+/** Defaults of the secret-id broker's AWS resources (`SecretIdBroker`). */
+export const SECRET_ID_BROKER_COMPONENT_DEFAULTS = {
+  /** Days the function's log group keeps events. */
+  logRetentionDays: 30,
+  /** Seconds one invocation may take (three Vault attempts with 5 s timeouts fit well inside). */
+  timeoutSeconds: 60,
+  memorySizeMb: 128,
+  /** How long EventBridge and Lambda keep retrying an event: the launch hook's timeout. */
+  maximumEventAgeSeconds: 300,
+} as const;
+
+/** Defaults of the broker's Vault role. */
+export const SECRET_ID_BROKER_VAULT_DEFAULTS = {
+  /** A login serves one invocation (at most a few Vault requests). */
+  tokenTtl: 120,
+  tokenMaxTtl: 300,
+} as const;
+
+/** Defaults of the aws-firecracker-runners stack's own keys (its settings spec and Pulumi.yaml state the same). */
+export const AWS_STACK_DEFAULTS = {
+  /** Runner profile of `config/runner-isolation.yaml` whose labels and trust the runners take. */
+  profile: "aws-fips",
+  /** The profiles file, relative to the stack directory. */
+  profilesFile: "../../../config/runner-isolation.yaml",
 } as const;

@@ -107,6 +107,11 @@ describe("AWS runner profile: bad config is refused with key path and fix", () =
   it("rule with both cidrs and a prefix list", () => expectIssue(profile({ egress: { allow: [{ ...GITHUB, prefixListId: "pl-0123456789abcdef0" }] } }), "egress.allow[0]", /exactly one of cidrs or prefixListId/, /prefixListId/));
   it("rule with neither cidrs nor a prefix list", () => expectIssue(profile({ egress: { allow: [{ name: "vault" }] } }), "egress.allow[0]", /exactly one/, /CIDR blocks/));
   it("duplicate rule names", () => expectIssue(profile({ egress: { allow: [GITHUB, GITHUB] } }), "egress.allow[1].name", /already the name of egress\.allow\[0\]/, /unique name/));
+  it("labels follow GitHub's rules: repeats compared without case, no commas or whitespace", () => {
+    expectIssue(profile({ labels: ["self-hosted", "Self-Hosted"] }), "labels[1]", /listed twice \(GitHub compares labels without case\)/, /list each label once/);
+    expectIssue(profile({ labels: ["build fips"] }), "labels[0]", /contains a comma or whitespace/, /without commas or whitespace/);
+  });
+  it("a repository listed twice", () => expectIssue(profile({ ecr: { pullRepositoryArns: ["arn:aws:ecr:eu-west-1:123456789012:repository/ci/base", "arn:aws:ecr:eu-west-1:123456789012:repository/ci/base"] } }), "ecr.pullRepositoryArns[1]", /already given at ecr\.pullRepositoryArns\[0\]/, /list each repository once/));
   it("SSH open to the internet", () => expectIssue(profile({ ssh: { allowedCidrs: ["0.0.0.0/0"] } }), "ssh.allowedCidrs[0]", /whole internet/, /sessionManager/));
   it("min > max", () => expectIssue(profile({ capacity: { min: 5, max: 2, desired: 2 } }), "capacity.min", /5 is more than capacity\.max 2/, /min <= max/));
   it("desired outside [min, max]", () => expectIssue(profile({ capacity: { min: 1, max: 3, desired: 7 } }), "capacity.desired", /7 lies outside \[1, 3\]/, /between capacity\.min/));

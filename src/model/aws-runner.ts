@@ -11,6 +11,8 @@ import { z } from "zod";
 import { AWS_EGRESS_MODES, AWS_RUNNER_DEFAULTS, AWS_RUNNER_TRUST_LEVELS, type AwsEgressMode, type AwsRunnerTrustLevel } from "./aws-runner-defaults.ts";
 import { type AwsEgressRule, resolveEgressAllowlist, resolveSshAllowedCidrs } from "./aws-runner-egress.ts";
 import { cidrContains, isCidr, parseCidr } from "./cidr.ts";
+import { forgeLabelIssues } from "./forge.ts";
+import { duplicateIssues } from "./refine.ts";
 import { type ConfigIssue, ConfigError } from "./issues.ts";
 import { strictObject, zodIssues } from "./zod-issues.ts";
 
@@ -18,6 +20,7 @@ export * from "./aws-runner-defaults.ts";
 export * from "./aws-runner-egress.ts";
 export * from "./aws-scope.ts";
 export * from "./cidr.ts";
+export * from "./aws/index.ts";
 
 // ---------------------------------------------------------------- input schema
 
@@ -34,10 +37,6 @@ const name = (what: string, max = 63) =>
   z.string({ error: "must be a string" }).superRefine((v, ctx) => {
     if (!NAME.test(v) || v.length > max) custom(ctx, `"${v}" is not a name of lower-case letters, digits and "-" (at most ${max} characters)`, `rename it, e.g. "${what}"`);
   });
-
-const label = z.string({ error: "must be a string" }).superRefine((v, ctx) => {
-  if (v === "" || v.length > 256 || /[\s,]/.test(v)) custom(ctx, v === "" ? "is empty" : `"${v.slice(0, 40)}" is longer than 256 characters or contains a comma or whitespace`, "give each label as its own list item, 1-256 characters, without commas or whitespace");
-});
 
 const httpsUrl = (example: string) =>
   z.string({ error: "must be a string" }).superRefine((v, ctx) => {
@@ -104,7 +103,7 @@ export const awsRunnerProfileSchema = strictObject({
   /** Runner group (`--runnergroup`); unset joins the default group. */
   runnerGroup: z.string().min(1).optional(),
   /** @default ["self-hosted","build-fips","linux"] */
-  labels: z.array(label).optional(),
+  labels: z.array(z.string({ error: "must be a string" })).optional(),
   /** @default "10.42.0.0/16" */
   vpcCidr: cidr.optional(),
   /** @default "10.42.10.0/24" */
@@ -273,8 +272,9 @@ export function resolveAwsRunnerProfile(input: unknown): AwsRunnerProfile {
   // ECR.
   const pull = cfg.ecr?.pullRepositoryArns ?? [...d.ecrRepositoryArns];
   const push = cfg.ecr?.pushRepositoryArns ?? [...d.ecrRepositoryArns];
-  duplicates(pull, "ecr.pullRepositoryArns", issues);
-  duplicates(push, "ecr.pushRepositoryArns", issues);
+  for (const [list, key] of [[pull, "ecr.pullRepositoryArns"], [push, "ecr.pushRepositoryArns"]] as const) {
+    issues.push(...duplicateIssues(list, (v) => v, (i) => `${key}[${i}]`, "this repository", "list each repository once"));
+  }
   if (trustLevel === "untrusted" && push.length > 0) {
     issues.push({ path: "ecr.pushRepositoryArns", message: "grants image push to an untrusted profile, whose jobs could then publish poisoned images", fix: 'remove the push repositories, or push from a trusted profile (trustLevel: "trusted")' });
   }
@@ -313,7 +313,8 @@ export function resolveAwsRunnerProfile(input: unknown): AwsRunnerProfile {
   // Labels.
   const labels = cfg.labels ?? [...d.labels];
   if (labels.length === 0) issues.push({ path: "labels", message: "is empty, so no workflow can target the runners", fix: 'list the labels workflows use in runs-on, e.g. ["self-hosted", "build-fips", "linux"]' });
-  duplicates(labels, "labels", issues);
+  // GitHub's own label rules (shape, and repeats compared without case).
+  issues.push(...forgeLabelIssues("github", labels, "labels"));
 
   // SSM parameters.
   const ssm = {
@@ -383,11 +384,4 @@ export function resolveAwsRunnerProfile(input: unknown): AwsRunnerProfile {
       approle: { mountPath: ar.mountPath ?? d.vault.approle.mountPath, roleName: name, secretIdTtlSeconds, secretIdNumUses, tokenTtlSeconds, tokenMaxTtlSeconds },
     },
   };
-}
-
-function duplicates(values: readonly string[], path: string, issues: ConfigIssue[]): void {
-  values.forEach((v, i) => {
-    const j = values.indexOf(v);
-    if (j !== i) issues.push({ path: `${path}[${i}]`, message: `"${v}" is already listed at ${path}[${j}]`, fix: "list each value once" });
-  });
 }

@@ -84,13 +84,23 @@ export const MAX_RUNNER_LABELS = 100;
 /** Every problem with a runner's labels as `forge` reads them: each label's shape, then repeats. */
 export function forgeLabelIssues(forge: ForgeKind, labels: readonly string[], at: string): ConfigIssue[] {
   const f: ForgeContract = FORGES[forge];
+  return labelListIssues(forge, labels, at, (l) => f.labelProblem(l), f.labelFix);
+}
+
+/** Every problem with labels as a job's `runs-on` names them (a pool's labels): each name's shape, then repeats. */
+export function runsOnLabelIssues(forge: ForgeKind, labels: readonly string[], at: string): ConfigIssue[] {
+  return labelListIssues(forge, labels, at, (l) => runsOnNameProblem(forge, l), "give each label name as runs-on writes it: 1-255 characters, without commas or whitespace (nor colons for Forgejo)");
+}
+
+function labelListIssues(forge: ForgeKind, labels: readonly string[], at: string, problemOf: (label: string) => string | undefined, fix: string): ConfigIssue[] {
+  const f: ForgeContract = FORGES[forge];
   const issues: ConfigIssue[] = [];
   if (labels.length > MAX_RUNNER_LABELS) issues.push({ path: at, message: `lists more than ${MAX_RUNNER_LABELS} labels`, fix: `keep at most ${MAX_RUNNER_LABELS} labels per runner` });
   const seen = new Map<string, number>();
   labels.forEach((l, i) => {
-    const problem = f.labelProblem(l);
+    const problem = problemOf(l);
     if (problem !== undefined) {
-      issues.push({ path: `${at}[${i}]`, message: problem, fix: f.labelFix });
+      issues.push({ path: `${at}[${i}]`, message: problem, fix });
       return;
     }
     const key = f.labelKey(l);
@@ -100,4 +110,35 @@ export function forgeLabelIssues(forge: ForgeKind, labels: readonly string[], at
     } else seen.set(key, i);
   });
   return issues;
+}
+
+/** Why `name` cannot be a label name that a workflow's `runs-on` gives for runners of `forge`. */
+export function runsOnNameProblem(forge: ForgeKind, name: string): string | undefined {
+  switch (forge) {
+    case "github":
+      return GITHUB.labelProblem(name);
+    case "forgejo":
+      // A Forgejo label's name is what precedes its execution kind: it holds no colon.
+      return GITHUB.labelProblem(name) ?? (name.includes(":") ? `"${name}" contains a colon (give the name before ":host" or ":docker://")` : undefined);
+    default:
+      return forge satisfies never;
+  }
+}
+
+/**
+ * The labels a job's `runs-on` can match for runners registered with `labels`: the forge's implicit
+ * labels, then `implicit` (e.g. the architecture the runner reports), then each configured label's
+ * name, each once as the forge compares them.
+ */
+export function runsOnLabels(forge: ForgeKind, labels: readonly string[], implicit: readonly string[] = []): string[] {
+  const f: ForgeContract = FORGES[forge];
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const label of [...f.implicitLabels, ...implicit, ...labels.map((l) => f.labelName(l))]) {
+    const key = f.labelKey(label);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(label);
+  }
+  return out;
 }

@@ -19,6 +19,13 @@ export interface ForgejoVmPaths {
   readonly domainXml: string;
 }
 
+/** The verified base image in the pool, named after its URL and digest so that versions never collide; shared by every VM on the host. */
+export function baseImagePath(poolPath: string, image: { readonly url: string; readonly sha256: string }): string {
+  const file = new URL(image.url).pathname.split("/").pop() ?? "";
+  const stem = file.replace(/\.(img|qcow2)$/, "").replace(/[^A-Za-z0-9._-]/g, "-") || "base";
+  return `${poolPath}/${stem}-${image.sha256.slice(0, 12)}.qcow2`;
+}
+
 /** The host paths of a VM (see {@link ForgejoVmPaths}). */
 export function forgejoVmPaths(
   name: string,
@@ -26,11 +33,9 @@ export function forgejoVmPaths(
   image: { readonly url: string; readonly sha256: string },
   stagingRoot: string = FORGEJO_VM_STAGING_ROOT,
 ): ForgejoVmPaths {
-  const file = new URL(image.url).pathname.split("/").pop() ?? "";
-  const stem = file.replace(/\.(img|qcow2)$/, "").replace(/[^A-Za-z0-9._-]/g, "-") || "base";
   const stagingDir = `${stagingRoot}/${name}`;
   return {
-    baseImage: `${poolPath}/${stem}-${image.sha256.slice(0, 12)}.qcow2`,
+    baseImage: baseImagePath(poolPath, image),
     overlay: `${poolPath}/${name}.qcow2`,
     seedIso: `${poolPath}/${name}-seed.iso`,
     stagingDir,

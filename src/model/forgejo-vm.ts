@@ -7,7 +7,8 @@
  *
  * The pieces live in their own files and are re-exported here: defaults (`forgejo-vm-defaults.ts`),
  * the scope (`forgejo-scope.ts`), labels (`runner-label.ts`), the guest network (`vm-network.ts`),
- * host paths (`forgejo-vm-paths.ts`) and the SSH key check (`ssh-key-path.ts`).
+ * host paths (`forgejo-vm-paths.ts`) and the SSH key check (`ssh-key-path.ts`); the checks every
+ * libvirt-VM model shares (host, pool, bridge, pins) are in `libvirt-host.ts`.
  */
 import { z } from "zod";
 import ipaddr from "ipaddr.js";
@@ -15,9 +16,16 @@ import { FORGEJO_VM_DEFAULTS, FORGEJO_VM_MAXIMUMS, FORGEJO_VM_MINIMUMS, forgejoR
 import { type ForgejoVmPaths, forgejoVmPaths } from "./forgejo-vm-paths.ts";
 import { type ForgejoRunnerScope, parseForgejoRunnerScope } from "./forgejo-scope.ts";
 import { type ConfigIssue, ConfigError } from "./issues.ts";
-import { RUNNER_LABEL_FIX, type RunnerLabel, parseRunnerLabel } from "./runner-label.ts";
-import { VM_IP_CIDR_FIX, type VmNetwork, interfaceCidrProblem, isIpAddress, resolveVmNetwork, vmNetworkIssues } from "./vm-network.ts";
+import { RUNNER_LABEL_FIX, type RunnerLabel, formatRunnerLabel, parseRunnerLabel } from "./runner-label.ts";
+import { VM_IP_CIDR_FIX, type VmNetwork, interfaceCidrProblem, resolveVmNetwork, vmNetworkIssues } from "./vm-network.ts";
 import { strictObject, zodIssues } from "./zod-issues.ts";
+import { DNS1123_LABEL, baseUrlProblem, isRecord } from "./refine.ts";
+import {
+  RELEASE_VERSION, baseImagePairIssues, baseImageSchema, bridgeName, checked, custom, dnsServer, hostAddress, hostUser, poolName, poolPath, releasePairIssues, sha256Digest, wholeBetween,
+} from "./libvirt-host.ts";
+import type { VmShape } from "./runner-guest.ts";
+import { FORGES } from "./forge.ts";
+import type { RunnerPool } from "./substrate.ts";
 
 export * from "./forgejo-vm-defaults.ts";
 export * from "./forgejo-vm-paths.ts";
@@ -26,51 +34,10 @@ export * from "./runner-label.ts";
 export * from "./vm-network.ts";
 export * from "./ssh-key-path.ts";
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*$/;
-const SHA256 = /^[a-f0-9]{64}$/;
-const VERSION = /^\d+\.\d+\.\d+$/;
 const SUBJECT = "Forgejo VM configuration";
 
-const custom = (message: string, fix: string) => ({ code: "custom" as const, message, params: { fix } });
-
-/** A string checked by `problem`, which returns the message and fix of the first problem, if any. */
-const checked = (problem: (v: string) => [message: string, fix: string] | undefined) =>
-  z.string({ error: "must be a string" }).superRefine((v, ctx) => {
-    const p = problem(v);
-    if (p) ctx.addIssue(custom(p[0], p[1]));
-  });
-
-/** A whole number from `min` to `max`; `lowFix` is the fix below the range (or for a fraction), `highFix` above it. */
-const wholeBetween = (min: number, max: number, lowFix: string, highFix: string) =>
-  z.number({ error: "must be a number" }).superRefine((v, ctx) => {
-    if (!Number.isInteger(v) || v < min) ctx.addIssue(custom(`${v} is not a whole number of ${min} or more`, lowFix));
-    else if (v > max) ctx.addIssue(custom(`${v} is more than the maximum of ${max}`, highFix));
-  });
-
-/** A name of digits and dots only is meant as an IPv4 address, and must be a valid one. */
-const DOTTED_NUMBERS = /^[0-9.]+$/;
-const hostAddress = checked((v) =>
-  isIpAddress(v) || (HOSTNAME.test(v) && !DOTTED_NUMBERS.test(v))
-    ? undefined
-    : [`"${v}" is not a hostname or IP address`, 'give the libvirt host\'s DNS name or address without user, port or scheme, e.g. "kvm1.lan" or "192.168.1.10"']);
-
-/** Returns why `v` is not a usable http(s) base URL, if it is not. */
-function urlProblem(v: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(v);
-  } catch {
-    return "is not a URL";
-  }
-  if (u.protocol !== "https:" && u.protocol !== "http:") return `uses ${u.protocol} instead of https: or http:`;
-  if (u.username !== "" || u.password !== "") return "contains credentials";
-  if (u.search !== "" || u.hash !== "") return "has a query or fragment";
-  return undefined;
-}
-
 const forgeAddress = checked((v) => {
-  const p = urlProblem(v);
+  const p = baseUrlProblem(v);
   return p ? [p, 'give the base URL of the Forgejo instance, e.g. "https://forgejo.example.com" (no credentials, query or fragment)'] : undefined;
 });
 
@@ -84,8 +51,6 @@ const scope = z.string({ error: "must be a string" }).superRefine((v, ctx) => {
   }
 });
 
-const sha256 = (what: string) => checked((v) => (SHA256.test(v) ? undefined : ["is not a SHA-256 digest (64 lower-case hex digits)", `copy the SHA-256 of ${what} from its publisher's checksum file`]));
-
 const label = checked((v) => {
   const p = parseRunnerLabel(v);
   return typeof p === "string" ? [`"${v}" ${p}`, RUNNER_LABEL_FIX] : undefined;
@@ -98,17 +63,6 @@ const ipv4Cidr = checked((v) => {
 });
 
 const ipv4 = (what: string) => checked((v) => (ipaddr.IPv4.isValidFourPartDecimal(v) ? undefined : [`"${v}" is not an IPv4 address`, `give ${what} as a dotted IPv4 address, e.g. "192.168.1.1"`]));
-const dnsServer = checked((v) => (isIpAddress(v) ? undefined : [`"${v}" is not an IP address`, 'give each DNS server as an IP address, e.g. "192.168.1.1" or "2001:db8::53"']));
-
-const baseImage = strictObject({
-  /** Download URL of a qcow2 cloud image. */
-  url: checked((v) => {
-    const p = urlProblem(v);
-    return p ? [p, "give the https URL of a qcow2 cloud image, pinned to a dated release directory"] : undefined;
-  }).optional(),
-  /** SHA-256 of the image; a URL without it is refused. */
-  sha256: sha256("the image (the release's SHA256SUMS)").optional(),
-});
 
 const text = z.string({ error: "must be a string" });
 
@@ -143,15 +97,15 @@ export const forgejoVmSchema = strictObject({
     /** The libvirt host: hostname or IP address. Required. */
     address: hostAddress,
     /** SSH user. @default "root" */
-    user: checked((v) => (/^[a-z_][a-z0-9_-]{0,31}$/.test(v) ? undefined : [`"${v}" is not a user name`, 'give a POSIX user name such as "root" or "ubuntu"'])).optional(),
+    user: hostUser.optional(),
     /** Path of the SSH private key (the stack fills it from RUNNER_SSH_KEY_PATH). Required. */
     sshKeyPath: checked((v) => (v.trim() === "" ? ["is empty", "set RUNNER_SSH_KEY_PATH to the private key that logs in to the libvirt host"] : undefined)),
     /** libvirt storage pool. @default "default" */
-    pool: checked((v) => (/^[A-Za-z0-9][-A-Za-z0-9_.]{0,63}$/.test(v) ? undefined : [`"${v}" is not a pool name`, "give the name of an existing libvirt storage pool (virsh pool-list)"])).optional(),
+    pool: poolName.optional(),
     /** Target directory of the pool. @default "/var/lib/libvirt/images" */
-    poolPath: checked((v) => (/^\/[-A-Za-z0-9_./]*$/.test(v) && !v.split("/").includes("..") ? undefined : [`"${v}" is not an absolute path of plain characters`, "give the pool's <target><path> (virsh pool-dumpxml <pool>)"])).optional(),
+    poolPath: poolPath.optional(),
     /** Host bridge for the VM's NIC. @default "br0" */
-    bridge: checked((v) => (/^[A-Za-z0-9][-A-Za-z0-9_.]{0,14}$/.test(v) ? undefined : [`"${v}" is not an interface name`, "give the name of an existing Linux bridge on the host (ip -br link show type bridge), at most 15 characters"])).optional(),
+    bridge: bridgeName.optional(),
     /** Install the k3s FORWARD fix on the host. @default true */
     firewallFix: z.boolean({ error: "must be true or false" }).optional(),
   }),
@@ -172,7 +126,7 @@ export const forgejoVmSchema = strictObject({
   }),
   vm: strictObject({
     /** Domain name, guest hostname and runner name: a DNS label. Required. */
-    name: checked((v) => (DNS_LABEL.test(v) ? undefined : [`"${v}" is not a DNS label`, 'use 1-63 lower-case letters, digits and "-", starting and ending with a letter or digit'])),
+    name: checked((v) => (DNS1123_LABEL.test(v) && v.length <= 63 ? undefined : [`"${v}" is not a DNS label`, 'use 1-63 lower-case letters, digits and "-", starting and ending with a letter or digit'])),
     /** Static interface address in CIDR form; "" for DHCP. @default "" */
     ipCidr: ipv4Cidr.optional(),
     /** Default gateway; required with a static address. */
@@ -186,7 +140,7 @@ export const forgejoVmSchema = strictObject({
     /** Overlay disk size in GiB. @default 40 */
     diskGiB: wholeBetween(FORGEJO_VM_MINIMUMS.diskGiB, FORGEJO_VM_MAXIMUMS.diskGiB, "set vm.diskGiB to 10 or more (the base image alone is 3.5 GiB, and job images need room)", `set vm.diskGiB to at most ${FORGEJO_VM_MAXIMUMS.diskGiB} (16 TiB); the value is in GiB, e.g. 60`).optional(),
     /** Base cloud image. @default Ubuntu 24.04 release 20250704 */
-    baseImage: baseImage.optional(),
+    baseImage: baseImageSchema.optional(),
   }),
   runner: strictObject({
     /** Runner labels. @default ["fenced:docker://node:22.12.0-bookworm"] */
@@ -194,9 +148,9 @@ export const forgejoVmSchema = strictObject({
     /** Concurrent jobs. @default 1 */
     capacity: wholeBetween(FORGEJO_VM_MINIMUMS.capacity, FORGEJO_VM_MAXIMUMS.capacity, "set runner.capacity to 1 or more (1 keeps jobs from sharing the VM)", `set runner.capacity to at most ${FORGEJO_VM_MAXIMUMS.capacity}; for more parallel jobs, add VMs rather than sharing one`).optional(),
     /** forgejo-runner release, e.g. "12.6.4". @default "12.6.4" */
-    version: checked((v) => (VERSION.test(v) ? undefined : [`"${v}" is not a release version`, 'give a forgejo-runner release as MAJOR.MINOR.PATCH without "v", e.g. "12.6.4"'])).optional(),
+    version: checked((v) => (RELEASE_VERSION.test(v) ? undefined : [`"${v}" is not a release version`, 'give a forgejo-runner release as MAJOR.MINOR.PATCH without "v", e.g. "12.6.4"'])).optional(),
     /** SHA-256 of the release's linux-amd64 binary; required whenever version is set. */
-    sha256: sha256("forgejo-runner-<version>-linux-amd64 (the release's .sha256 file)").optional(),
+    sha256: sha256Digest("forgejo-runner-<version>-linux-amd64 (the release's .sha256 file)").optional(),
   }).optional(),
 });
 
@@ -268,7 +222,7 @@ export function isLoopbackForgeHost(hostname: string): boolean {
 /** The `forge.address` issue of a plain-http address on a non-loopback host without `forge.allowInsecureHttp: true`. */
 function insecureHttpIssues(forge: Obj): ConfigIssue[] {
   const address = forge["address"];
-  if (typeof address !== "string" || forge["allowInsecureHttp"] === true || urlProblem(address) !== undefined) return [];
+  if (typeof address !== "string" || forge["allowInsecureHttp"] === true || baseUrlProblem(address) !== undefined) return [];
   const url = new URL(address);
   if (url.protocol !== "http:" || isLoopbackForgeHost(url.hostname)) return [];
   return [{
@@ -277,7 +231,7 @@ function insecureHttpIssues(forge: Obj): ConfigIssue[] {
     fix: "use the forge's https:// address; only for a forge on a trusted network, set forge.allowInsecureHttp: true knowingly",
   }];
 }
-const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
+const obj = (v: unknown): Obj => (isRecord(v) ? v : {});
 
 /**
  * Checks that span keys: pins that come in pairs, the token source and its settings, and the parts
@@ -287,22 +241,9 @@ const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.
 function crossKeyIssues(input: unknown): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const vm = obj(obj(input)["vm"]);
-  const image = obj(vm["baseImage"]);
-  if ("baseImage" in vm) {
-    if (image["url"] !== undefined && image["sha256"] === undefined) {
-      issues.push({ path: "vm.baseImage.sha256", message: "is missing: an image URL without a checksum is refused", fix: "add the image's SHA-256 from the release's SHA256SUMS file next to vm.baseImage.url" });
-    }
-    if (image["url"] === undefined && image["sha256"] !== undefined) {
-      issues.push({ path: "vm.baseImage.url", message: "is missing while vm.baseImage.sha256 is set", fix: "give the URL the checksum belongs to, or remove vm.baseImage to use the default image" });
-    }
-  }
+  if ("baseImage" in vm) issues.push(...baseImagePairIssues(vm["baseImage"], "vm.baseImage"));
   const runner = obj(obj(input)["runner"]);
-  if (runner["version"] !== undefined && runner["sha256"] === undefined) {
-    issues.push({ path: "runner.sha256", message: "is missing while runner.version is set", fix: "add the SHA-256 of forgejo-runner-<version>-linux-amd64 from the release's .sha256 file" });
-  }
-  if (runner["version"] === undefined && runner["sha256"] !== undefined) {
-    issues.push({ path: "runner.version", message: "is missing while runner.sha256 is set", fix: "give the release version the checksum belongs to" });
-  }
+  issues.push(...releasePairIssues(runner["version"], runner["sha256"], { version: "runner.version", sha256: "runner.sha256" }, "forgejo-runner-<version>-linux-amd64 from the release's .sha256 file"));
   const forge = obj(obj(input)["forge"]);
   if (forge["tokenSource"] === "ssh" && forge["ssh"] === undefined) {
     issues.push({ path: "forge.ssh", message: 'is missing while forge.tokenSource is "ssh"', fix: "give forge.ssh.host and forge.ssh.user (the login that may run forgejo on the forge host), or use tokenSource api" });
@@ -384,4 +325,22 @@ export function resolveForgejoVm(input: unknown): ResolvedForgejoVm {
       downloadUrl: forgejoRunnerUrl(version),
     },
   };
+}
+
+/** The machine of a resolved Forgejo VM, as the domain XML renderer takes it. */
+export function forgejoVmShape(vm: ResolvedForgejoVm): VmShape {
+  return {
+    name: vm.vm.name,
+    title: "Forgejo runner",
+    cpus: vm.vm.cpus,
+    memoryMiB: vm.vm.memoryMiB,
+    disk: { overlay: vm.vm.paths.overlay, seedIso: vm.vm.paths.seedIso },
+    network: { bridge: vm.host.bridge },
+  };
+}
+
+/** The VM as workflows see it: one persistent runner whose labels `runs-on` matches by name. */
+export function forgejoVmRunnerPool(vm: ResolvedForgejoVm): RunnerPool {
+  const names = vm.runner.labels.map((l) => FORGES.forgejo.labelName(formatRunnerLabel(l)));
+  return { name: vm.vm.name, forge: "forgejo", substrate: "libvirt-vm", labels: [...FORGES.forgejo.implicitLabels, ...names], min: 1, max: 1, oneJob: false, isolation: "vm" };
 }

@@ -136,8 +136,10 @@ describe("gh-runner model: defaults", () => {
     assert.equal(resolveGhRunnerFleet(fleet()).registrationUrl, "https://github.com/acme/app");
   });
   it("every @default in the runner schema's docs is the value resolution applies", () => {
+    // The GitHub runner's own keys, then the pod keys every forge shares.
     const source = readFileSync(new URL("./gh-runner.ts", import.meta.url), "utf8");
-    const runnerBlock = source.slice(source.indexOf("export const runnerSchema"), source.indexOf("export type RunnerInput"));
+    const shared = readFileSync(new URL("./kubernetes-runner.ts", import.meta.url), "utf8");
+    const runnerBlock = source.slice(source.indexOf("export const runnerSchema"), source.indexOf("export type RunnerInput")) + shared.slice(shared.indexOf("export const runnerPodShape"), shared.indexOf("export interface ParsedRunnerPod"));
     const documented = [...runnerBlock.matchAll(/@default (.+?) \*\/\n\s+(\w+):/g)].map((m) => [m[2]!, JSON.parse(m[1]!)] as const);
     assert.ok(documented.length >= 7, `found only ${documented.length} documented defaults`);
     const actual: Record<string, unknown> = { ...resolved, writablePaths: resolved.scratch.filter((s) => s.volumeName !== "work").map((s) => s.mountPath) };

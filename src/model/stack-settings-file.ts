@@ -9,6 +9,8 @@ import { LineCounter, parseAllDocuments } from "yaml";
 import { redactCredentials } from "./credential-shape.ts";
 import { didYouMean } from "./did-you-mean.ts";
 import { ConfigError } from "./issues.ts";
+import { isRecord } from "./refine.ts";
+import { utf8Text } from "./text-bytes.ts";
 import { firstDuplicateKey } from "./yaml-duplicate-keys.ts";
 
 /** Limits of a settings file; real ones are a few kilobytes. */
@@ -24,8 +26,6 @@ export const SETTINGS_FILE_LIMITS = {
 /** Top-level keys of a stack settings file (Pulumi's own). */
 const STACK_FILE_KEYS = ["config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"] as const;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-
 function refuse(file: string, message: string, fix: string, subject = "stack settings"): never {
   throw new ConfigError([{ path: file, message, fix }], subject);
 }
@@ -34,17 +34,18 @@ function refuse(file: string, message: string, fix: string, subject = "stack set
 export function settingsText(bytes: Uint8Array, file: string, subject = "stack settings"): string {
   const limit = SETTINGS_FILE_LIMITS.maxBytes;
   if (bytes.length > limit) refuse(file, `is ${(bytes.length / 1024 / 1024).toFixed(1)} MiB; a settings file is at most ${limit / 1024 / 1024} MiB`, "keep only settings in it; large values (keys, files) belong in files or secrets that the settings name", subject);
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    refuse(file, "is UTF-16 text, not UTF-8", `convert it, e.g. \`iconv -f UTF-16 -t UTF-8 ${file} > fixed.yaml\``, subject);
+  const read = utf8Text(bytes);
+  if (read.ok) return read.text;
+  const p = read.problem;
+  switch (p.kind) {
+    case "utf-32":
+    case "utf-16":
+      return refuse(file, `is ${p.kind.toUpperCase()} text, not UTF-8`, `convert it, e.g. \`iconv -f ${p.kind.toUpperCase()} -t UTF-8 ${file} > fixed.yaml\``, subject);
+    case "nul":
+      return refuse(file, `is binary, not YAML text (it holds a NUL byte at line ${p.line})`, "pass the stack's Pulumi.<stack>.yaml, a YAML text file", subject);
+    case "not-utf-8":
+      return refuse(file, `is not UTF-8 text (line ${p.line} holds a byte that is not)`, "save it as UTF-8 (the encoding Pulumi reads)", subject);
   }
-  if (bytes.includes(0)) refuse(file, "is binary, not YAML text (it holds NUL bytes)", "pass the stack's Pulumi.<stack>.yaml, a YAML text file", subject);
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    refuse(file, "is not UTF-8 text", "save it as UTF-8 (the encoding Pulumi reads)", subject);
-  }
-  return text.startsWith("\ufeff") ? text.slice(1) : text;
 }
 
 /** The deepest nesting of mappings and lists in `value` (iterative: values may be deep). */

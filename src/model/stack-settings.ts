@@ -14,6 +14,7 @@
 import { credentialKind } from "./credential-shape.ts";
 import { didYouMean, hasInvisible, normalizeKey, visible } from "./did-you-mean.ts";
 import { ConfigError, type ConfigIssue } from "./issues.ts";
+import { isRecord } from "./refine.ts";
 
 /** Where settings come from: Pulumi's runtime config, or a parsed stack settings file. */
 export interface StackSettingsSource {
@@ -36,7 +37,7 @@ export type SettingSpec =
   | { readonly kind: "string"; readonly maxLength?: number; readonly default?: string }
   | { readonly kind: "integer"; readonly min: number; readonly max: number; readonly default?: number }
   | { readonly kind: "boolean"; readonly default?: boolean }
-  | { readonly kind: "list"; readonly maxItems?: number }
+  | { readonly kind: "list"; readonly maxItems?: number; readonly default?: readonly string[] }
   | { readonly kind: "mapping" }
   | { readonly kind: "secret"; readonly maxLength?: number };
 
@@ -64,8 +65,6 @@ export interface ReadSettings {
   /** Every problem found; empty when the settings are fine. */
   readonly issues: ConfigIssue[];
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 function kindOf(v: unknown): string {
   if (v === null) return "null";

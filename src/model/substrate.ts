@@ -24,8 +24,8 @@ export interface SubstrateContract<K extends SubstrateKind = SubstrateKind> {
   readonly forges: readonly ForgeKind[];
   /** The package entry point that holds its component, so a program loads only its providers. */
   readonly entryPoint: "runner-fleet/kubernetes" | "runner-fleet/libvirt" | "runner-fleet/aws";
-  /** The component that deploys it. */
-  readonly component: string;
+  /** The components that deploy it. */
+  readonly components: readonly string[];
 }
 
 /** Every substrate, by kind. Adding a substrate means adding a kind above and its contract here. */
@@ -37,7 +37,7 @@ export const SUBSTRATES: { readonly [K in SubstrateKind]: SubstrateContract<K> }
     scaling: "fixed",
     forges: ["github", "forgejo"],
     entryPoint: "runner-fleet/kubernetes",
-    component: "KubernetesRunners",
+    components: ["KubernetesRunners"],
   },
   "arc-scale-set": {
     kind: "arc-scale-set",
@@ -46,7 +46,7 @@ export const SUBSTRATES: { readonly [K in SubstrateKind]: SubstrateContract<K> }
     scaling: "on-demand",
     forges: ["github"],
     entryPoint: "runner-fleet/kubernetes",
-    component: "GitHubRunnerScaleSet",
+    components: ["GitHubRunnerScaleSet"],
   },
   "libvirt-vm": {
     kind: "libvirt-vm",
@@ -55,7 +55,7 @@ export const SUBSTRATES: { readonly [K in SubstrateKind]: SubstrateContract<K> }
     scaling: "fixed",
     forges: ["github", "forgejo"],
     entryPoint: "runner-fleet/libvirt",
-    component: "LibvirtRunnerVm",
+    components: ["LibvirtRunnerVm", "GitHubLibvirtRunners"],
   },
   ec2: {
     kind: "ec2",
@@ -64,7 +64,7 @@ export const SUBSTRATES: { readonly [K in SubstrateKind]: SubstrateContract<K> }
     scaling: "on-demand",
     forges: ["github"],
     entryPoint: "runner-fleet/aws",
-    component: "AwsRunnerFleet",
+    components: ["AwsRunnerFleet"],
   },
 };
 

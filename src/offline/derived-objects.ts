@@ -3,7 +3,7 @@
  * gha-runner-scale-set chart makes from a Helm release's values. They are not Pulumi resources, but
  * they are what ARC receives, so render writes them (marked derived) and audit checks them.
  */
-import { autoscalingRunnerSetFromValues } from "../render/index.ts";
+import { autoscalingRunnerSetFromValues } from "../render/kubernetes/arc-chart.ts";
 import type { RenderedResource } from "./rendered.ts";
 
 const SCALE_SET_CHART = /\/gha-runner-scale-set$/;

@@ -7,7 +7,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, CREDENTIAL_ANYWHERE, type DeployTimeValue, isDeployTimePlaceholder, withOfflineRender } from "../model/index.ts";
+import { ConfigError } from "../model/issues.ts";
+import { CREDENTIAL_ANYWHERE } from "../model/credential-shape.ts";
+import { type DeployTimeValue, isDeployTimePlaceholder, withOfflineRender } from "../model/deploy-time.ts";
 import { chooseStack, readProject, readStackConfig, SECRET_PLACEHOLDER } from "./stack-config.ts";
 
 /** Signature key Pulumi uses to mark a secret value in serialised inputs. */
@@ -35,13 +37,14 @@ const PUBLIC_KEYS_IN_SECRETS = new Set(["host", "user", "port", "hostKey", "dial
 export function maskSecrets(value: unknown, knownSecrets: readonly string[] = []): unknown {
   const known = knownSecrets.filter((k) => k.length >= 4 && k !== SECRET_PLACEHOLDER);
   const scrub = (text: string) => known.reduce((t, k) => t.split(k).join(SECRET_PLACEHOLDER), text);
+  // Copy on write: a resource with no secret in it (most of them) is returned as it came.
   const walk = (v: unknown): unknown => {
-    if (typeof v === "string") return scrub(v);
-    if (Array.isArray(v)) return v.map(walk);
+    if (typeof v === "string") return known.length === 0 ? v : scrub(v);
+    if (Array.isArray(v)) return mapList(v, walk);
     if (v !== null && typeof v === "object") {
       const obj = v as Record<string, unknown>;
       if (obj[SPECIAL_SIG_KEY] === SECRET_SIG) return reveal(walk(obj["value"]));
-      return Object.fromEntries(Object.entries(obj).map(([k, x]) => [k, walk(x)]));
+      return mapFields(obj, walk);
     }
     return v;
   };
@@ -55,6 +58,45 @@ export function maskSecrets(value: unknown, knownSecrets: readonly string[] = []
     return SECRET_PLACEHOLDER;
   };
   return walk(value);
+}
+
+/** `list` with `f` applied to each element; the same list when `f` changed none. */
+function mapList(list: readonly unknown[], f: (x: unknown) => unknown): unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i];
+    const y = f(x);
+    if (out !== undefined) out.push(y);
+    else if (y !== x) {
+      out = list.slice(0, i);
+      out.push(y);
+    }
+  }
+  return out ?? (list as unknown[]);
+}
+
+/** `obj` with `f` applied to each field's value; the same object when `f` changed none. */
+function mapFields(obj: Record<string, unknown>, f: (x: unknown) => unknown): Record<string, unknown> {
+  const keys = Object.keys(obj);
+  for (let i = 0; i < keys.length; i++) {
+    const x = obj[keys[i]!];
+    const y = f(x);
+    if (y === x) continue;
+    const entries: [string, unknown][] = keys.slice(0, i).map((k) => [k, obj[k]]);
+    entries.push([keys[i]!, y]);
+    for (const k of keys.slice(i + 1)) entries.push([k, f(obj[k])]);
+    return Object.fromEntries(entries);
+  }
+  return obj;
+}
+
+/** Whether `value` holds a Pulumi asset or archive anywhere (checked before any promise is made). */
+function holdsAssets(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return false;
+  if (value instanceof pulumi.asset.Asset || value instanceof pulumi.asset.Archive) return true;
+  if (Array.isArray(value)) return value.some(holdsAssets);
+  for (const k in value) if (holdsAssets((value as Record<string, unknown>)[k])) return true;
+  return false;
 }
 
 /** Pulumi assets and archives with their contents read (`StringAsset` text is a promise). */
@@ -115,7 +157,7 @@ export async function renderStack(stackDir: string, opts: RenderOptions = {}): P
   await pulumi.runtime.setMocks(
     {
       async newResource(args) {
-        const inputs = (await materializeAssets(args.inputs)) as Record<string, unknown>;
+        const inputs = (holdsAssets(args.inputs) ? await materializeAssets(args.inputs) : args.inputs) as Record<string, unknown>;
         resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs: maskSecrets(inputs, knownSecrets) as Record<string, unknown> });
         return { id: args.custom === false ? undefined : `${args.name}-id`, state: mockState(args.type, args.inputs) };
       },

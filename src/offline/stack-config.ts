@@ -6,7 +6,9 @@
  */
 import { readFileSync, existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { ConfigError, type ConfigIssue, misspeltPrefixIssue, parseSettingsYaml, settingsText, stackSettingsConfig } from "../model/index.ts";
+import { ConfigError, type ConfigIssue } from "../model/issues.ts";
+import { misspeltPrefixIssue } from "../model/stack-settings.ts";
+import { parseSettingsYaml, settingsText, stackSettingsConfig } from "../model/stack-settings-file.ts";
 
 /** Placeholder for every secret value in offline renders. */
 export const SECRET_PLACEHOLDER = "[secret]";
@@ -139,7 +141,8 @@ export function readStackConfig(stackDir: string, project: PulumiProject, stack:
   if (!statSync(file).isFile()) {
     throw new ConfigError([{ path: file, message: "is a directory, not a stack settings file", fix: "pass the Pulumi.<stack>.yaml file itself" }], "stack settings");
   }
-  const raw = stackSettingsConfig(readFileSync(file), file, project.name);
+  const bytes = readFileSync(file);
+  const raw = stackSettingsConfig(bytes, file, project.name);
   const issues: ConfigIssue[] = [];
   const values: Record<string, string> = {};
   const secretKeys: string[] = [];

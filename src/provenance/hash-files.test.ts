@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { defaultWorkerCount, planBatches, workerExecArgv, worthWorkers } from "./hash-files.ts";
+import { defaultWorkerCount, planBatches, worthWorkers } from "./hash-files.ts";
 
 const file = (size: number) => ({ rel: Buffer.from("f"), size });
 
@@ -21,9 +21,5 @@ describe("hash planning", () => {
     assert.equal(worthWorkers((16 << 20) - 1), false);
     assert.equal(worthWorkers(16 << 20), true);
     assert.ok(defaultWorkerCount() <= 8);
-  });
-
-  it("drops the options about evaluated input that a worker started from a file refuses", () => {
-    assert.deepEqual(workerExecArgv(["--input-type=module", "-e", "code", "--max-old-space-size=100", "--eval=x", "-p", "y"]), ["--max-old-space-size=100"]);
   });
 });

@@ -5,7 +5,8 @@
  * back, so memory stays at a few buffers per worker whatever the size of the tree.
  */
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startWorker } from "../io/worker.ts";
 import { Blake3Hasher } from "@napi-rs/blake-hash";
 import { readBatch, type BatchFile, type FileOutcome, type OpenFile } from "./batch-reader.ts";
 import { encodePath } from "./path-encoding.ts";
@@ -55,32 +56,13 @@ export class HashWorkerPool {
   failure: Error | undefined;
   constructor(root: string, count: number) {
     const setup: WorkerSetup = { root: Buffer.from(root), bufferCount: BUFFERS_PER_WORKER, bufferBytes: BUFFER_BYTES };
-    // Beside this module: hash-worker.ts when run from source, hash-worker.js once compiled.
-    const url = new URL(import.meta.url.endsWith(".ts") ? "./hash-worker.ts" : "./hash-worker.js", import.meta.url);
-    // Workers inherit the parent's Node options unless told otherwise; override only when needed.
-    const execArgv = workerExecArgv(process.execArgv);
-    const options = execArgv.length === process.execArgv.length ? { workerData: setup } : { workerData: setup, execArgv };
-    this.workers = Array.from({ length: count }, () => new Worker(url, options).on("error", (e: Error) => (this.failure ??= e)));
+    this.workers = Array.from({ length: count }, () => startWorker(import.meta.url, "hash-worker", { workerData: setup }).on("error", (e: Error) => (this.failure ??= e)));
   }
 
   /** Stops the workers. */
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
-}
-
-/**
- * The parent's Node options minus those about evaluated input (`-e`, `-p`, `--input-type`), which
- * a worker started from a file refuses: the CLI may itself run as `node --input-type=module -e`.
- */
-export function workerExecArgv(execArgv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < execArgv.length; i++) {
-    const arg = execArgv[i]!;
-    if (/^(-e|--eval|-p|--print|--input-type)$/.test(arg)) i++;
-    else if (!/^(--eval|--print|--input-type)=/.test(arg)) out.push(arg);
-  }
-  return out;
 }
 
 /**

@@ -5,7 +5,7 @@
  * silently resolves to the last one), and nesting deeper than a limit. One pass, no recursion, so
  * that neither a deep nor a large file can overflow the stack.
  */
-import { inputExcerpt } from "../model/profiles.ts";
+import { inputExcerpt } from "../model/input-excerpt.ts";
 
 /** A problem of JSON text: where it is and what is wrong. */
 export interface JsonProblem {

@@ -150,7 +150,7 @@ describe("parseRecord", () => {
   it("credential-shaped keys are not quoted", () => {
     const e = refused(edited((r) => Object.assign(r.files[0]!, { ghp_0123456789abcdefghijABCDEFGHIJ012345: 1 })));
     assert.ok(!e.message.includes("0123456789abcdefghij"));
-    assert.match(e.message, /files\[0\]\.\[credential-shaped value\]: is not a known key/);
+    assert.match(e.message, /files\[0\]\["\[credential-shaped value\]"\]: is not a known key/);
     const url = refused(edited((r) => Object.assign(r.files[0]!, { "https://ci:s3cr3tPassw0rdValue@example.com": 1 })));
     assert.ok(!url.message.includes("s3cr3tPassw0rdValue"), url.message);
   });

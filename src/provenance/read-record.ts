@@ -8,7 +8,8 @@ import { isUtf8 } from "node:buffer";
 import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { type ConfigIssue } from "../model/issues.ts";
-import { decodeText, describeValue, inputError, keyPathText } from "../model/profiles.ts";
+import { describeValue, inputError, keyPathText } from "../model/input-excerpt.ts";
+import { decodeText } from "../model/text-bytes.ts";
 import { strictObject, zodIssues } from "../model/zod-issues.ts";
 import { canonicalJson } from "./canonical.ts";
 import { checkJson } from "./json-input.ts";
@@ -179,8 +180,7 @@ export function parseRecord(bytes: Uint8Array, file: string): LoadedRecord {
   if (bytes.byteLength > RECORD_LIMITS.fileBytes) fail({ path: "", message: `is ${bytes.byteLength} bytes, more than a record may be (${RECORD_LIMITS.fileBytes} bytes)`, fix: PASS_RECORD });
   const decoded = decodeText(bytes, `${PASS_RECORD}, not the .sig file or another binary file`);
   if (!decoded.ok) fail({ path: `line ${decoded.line}`, message: decoded.message, fix: decoded.fix.replace(/\bFILE\b/g, file) });
-  let text = (decoded as { text: string }).text;
-  if (text.startsWith("\ufeff")) text = text.slice(1);
+  const text = (decoded as { text: string }).text;
   const problems = checkJson(text, RECORD_LIMITS.depth);
   if (problems.length > 0) {
     throw inputError(

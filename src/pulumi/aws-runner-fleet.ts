@@ -5,30 +5,16 @@
  * the image looked up by `renderRunnerAmiSource`, the Auto Scaling group sized by
  * `renderRunnerAutoScaling`, and the one log group the instance role may write to.
  *
+ * The options are checked and the runner pools computed in the model (`model/aws/fleet.ts`).
  * The group uses the template's latest version, so a new image or boot script starts an instance
  * refresh that replaces instances (idle runners included) with ones from the new version.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { type AwsRunnerProfile, ConfigError, type ConfigIssue } from "../model/index.ts";
+import { AWS_RUNNER_FLEET_DEFAULTS, type AwsRunnerFleetOptions, type AwsRunnerProfile, awsRunnerFleetIssues, awsRunnerPools, ConfigError, type RunnerPool } from "../model/index.ts";
 import { type AmiSource, type AutoScalingSettings, type LaunchTemplateSettings, renderRunnerAmiSource, renderRunnerAutoScaling, renderRunnerLaunchTemplate, runnerLifecycleHookNames, runnerTags } from "../render/index.ts";
 
-/** Retention periods CloudWatch Logs accepts, in days. */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
-
-/** Defaults of {@link AwsRunnerFleetArgs}. */
-export const AWS_RUNNER_FLEET_DEFAULTS = {
-  /** Days the runner log group keeps events. */
-  logRetentionDays: 30,
-  /** Replace instances when the launch template changes. */
-  instanceRefresh: true,
-  /** Launch and termination lifecycle hooks for the secret-id broker. */
-  lifecycleHooks: true,
-  /** Seconds the broker has to deliver (or revoke) a secret id before the hook's default result applies. */
-  lifecycleHookTimeoutSeconds: 300,
-} as const;
-
-export interface AwsRunnerFleetArgs {
+export interface AwsRunnerFleetArgs extends AwsRunnerFleetOptions {
   /** The resolved runner profile (`resolveAwsRunnerProfile`). */
   readonly profile: AwsRunnerProfile;
   /** The private runner subnet (`AwsRunnerNetwork.runnerSubnetId`). */
@@ -37,45 +23,19 @@ export interface AwsRunnerFleetArgs {
   readonly securityGroupId: pulumi.Input<string>;
   /** The runner instance profile (`AwsRunnerIam.instanceProfileArn`). */
   readonly instanceProfileArn: pulumi.Input<string>;
-  /** KMS key of the root volumes. @default the account's default EBS key */
-  readonly ebsKmsKeyId?: string;
-  /** Days the runner log group keeps events (a value CloudWatch accepts). @default 30 */
-  readonly logRetentionDays?: number;
-  /** Start a rolling instance refresh when the launch template changes. @default true */
-  readonly instanceRefresh?: boolean;
-  /**
-   * Lifecycle hooks the secret-id broker (`SecretIdBroker`) answers: a launch hook (`ABANDON`
-   * unless the broker completes it, so no instance runs without its wrapped secret id) and a
-   * termination hook (`CONTINUE`; the broker deletes the parameter first), both delivered through
-   * EventBridge. Without a broker every launch is abandoned after the timeout.
-   * @default true
-   */
-  readonly lifecycleHooks?: boolean;
   /** Extra tags on the template, group and log group (the profile's tags are always added). @default {} */
   readonly tags?: Readonly<Record<string, string>>;
-}
-
-const KMS_KEY = /^(arn:aws(-cn|-us-gov)?:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:(key\/[0-9a-f-]{36}|alias\/[\w/-]+)|[0-9a-f-]{36}|alias\/[\w/-]+)$/;
-
-/** A log retention CloudWatch Logs does not accept, as an issue at `logRetentionDays`. */
-export function logRetentionIssues(days: number | undefined): ConfigIssue[] {
-  return days !== undefined && !(LOG_RETENTION_DAYS as readonly number[]).includes(days)
-    ? [{ path: "logRetentionDays", message: `${days} is not a retention period CloudWatch Logs accepts`, fix: `use one of ${LOG_RETENTION_DAYS.join(", ")}` }]
-    : [];
-}
-
-/** Problems of the fleet options besides the profile (key paths relative to the args). */
-export function awsRunnerFleetIssues(args: Pick<AwsRunnerFleetArgs, "logRetentionDays" | "ebsKmsKeyId">): ConfigIssue[] {
-  const issues: ConfigIssue[] = logRetentionIssues(args.logRetentionDays);
-  if (args.ebsKmsKeyId !== undefined && !KMS_KEY.test(args.ebsKmsKeyId)) {
-    issues.push({ path: "ebsKmsKeyId", message: "is not a KMS key id, key ARN or alias", fix: 'give the key ARN, e.g. "arn:aws:kms:eu-west-1:123456789012:key/<uuid>", or leave it unset for the default EBS key' });
-  }
-  return issues;
 }
 
 export class AwsRunnerFleet extends pulumi.ComponentResource {
   static readonly TYPE = "runner-fleet:aws:AwsRunnerFleet";
 
+  /**
+   * The runner pools this fleet offers workflows (one per Auto Scaling group): GitHub runners on
+   * EC2, the labels `runs-on` can match (GitHub's implicit ones included), min and max from the
+   * group, one job per runner, VM isolation.
+   */
+  readonly pools: RunnerPool[];
   /** What was rendered. */
   readonly launchTemplateSettings: LaunchTemplateSettings;
   readonly amiSource: AmiSource;
@@ -95,7 +55,9 @@ export class AwsRunnerFleet extends pulumi.ComponentResource {
     const lt = renderRunnerLaunchTemplate(profile, args.ebsKmsKeyId === undefined ? {} : { ebsKmsKeyId: args.ebsKmsKeyId });
     const amiSource = renderRunnerAmiSource(profile);
     const size = renderRunnerAutoScaling(profile);
+    const pools = awsRunnerPools(profile);
     super(AwsRunnerFleet.TYPE, name, {}, opts);
+    this.pools = pools;
     this.launchTemplateSettings = lt;
     this.amiSource = amiSource;
     this.autoScalingSettings = size;

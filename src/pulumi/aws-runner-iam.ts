@@ -6,30 +6,16 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { type AwsRunnerProfile, type AwsScope, ConfigError, type ConfigIssue } from "../model/index.ts";
+import { type AwsRunnerIamOptions, type AwsRunnerProfile, type AwsScope, awsRunnerIamIssues, ConfigError } from "../model/index.ts";
 import { type IamPolicyDocument, renderRunnerRolePolicy, renderRunnerTrustPolicy, runnerIamNames, runnerTags } from "../render/index.ts";
 
-export interface AwsRunnerIamArgs {
+export interface AwsRunnerIamArgs extends AwsRunnerIamOptions {
   /** The resolved runner profile (`resolveAwsRunnerProfile`). */
   readonly profile: AwsRunnerProfile;
   /** Account, region and partition the ARNs in the policy are built for (`resolveAwsScope`). */
   readonly scope: AwsScope;
-  /**
-   * Permissions boundary of the role, when the account requires one.
-   * @default none
-   */
-  readonly permissionsBoundaryArn?: string;
   /** Extra tags on the role and instance profile (the profile's tags are always added). @default {} */
   readonly tags?: Readonly<Record<string, string>>;
-}
-
-const POLICY_ARN = /^arn:aws(-cn|-us-gov)?:iam::(\d{12}|aws):policy\/[\w+=,.@\-/]+$/;
-
-/** Problems of the IAM options besides the profile (key paths relative to the args). */
-export function awsRunnerIamIssues(args: Pick<AwsRunnerIamArgs, "permissionsBoundaryArn">): ConfigIssue[] {
-  return args.permissionsBoundaryArn !== undefined && !POLICY_ARN.test(args.permissionsBoundaryArn)
-    ? [{ path: "permissionsBoundaryArn", message: "is not an IAM policy ARN", fix: 'give the ARN of the boundary policy, e.g. "arn:aws:iam::123456789012:policy/ci-boundary", or leave it unset' }]
-    : [];
 }
 
 export class AwsRunnerIam extends pulumi.ComponentResource {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import * as pulumi from "@pulumi/pulumi";
 import { isSecretEnvelope, promiseOf, recordingMocks, settled, type Registered } from "../../test/pulumi-mocks.ts";
-import { type AwsRunnerProfileInput, resolveAwsRunnerProfile, resolveAwsScope } from "../model/index.ts";
+import { AWS_RUNNER_FLEET_DEFAULTS, type AwsRunnerProfileInput, resolveAwsRunnerProfile, resolveAwsScope } from "../model/index.ts";
 import { renderRunnerRolePolicy, renderRunnerTrustPolicy, renderRunnerUserData, renderVaultRunnerPolicy, vaultPolicyHcl } from "../render/index.ts";
 import { auditRunnerRoleDocuments } from "../audit/iam/index.ts";
 
@@ -227,7 +227,7 @@ describe("AwsRunnerIam", async () => {
 });
 
 describe("AwsRunnerFleet", async () => {
-  const { AwsRunnerFleet, AWS_RUNNER_FLEET_DEFAULTS } = await import("./aws-runner-fleet.ts");
+  const { AwsRunnerFleet } = await import("./aws-runner-fleet.ts");
   const wiring = { subnetId: "subnet-0aaa", securityGroupId: "sg-0bbb", instanceProfileArn: "arn:aws:iam::123456789012:instance-profile/ci-intel-runner-role" };
 
   it("launches IMDSv2-only instances (hop limit 1) with an encrypted root volume deleted on termination and no public address", async () => {
@@ -295,6 +295,17 @@ describe("AwsRunnerFleet", async () => {
     assert.deepEqual([g["instanceRefresh"], g["initialLifecycleHooks"]], [undefined, undefined]);
     assert.equal((mine(n, "aws:ec2/launchTemplate:LaunchTemplate")[0]!.inputs["blockDeviceMappings"] as Obj[])[0]!["ebs"].kmsKeyId, key);
     assert.equal(mine(n, "aws:cloudwatch/logGroup:LogGroup")[0]!.inputs["retentionInDays"], 90);
+  });
+
+  it("offers one runner pool per Auto Scaling group: GitHub on EC2, the labels runs-on matches, the group's size, one job per VM", async () => {
+    const n = fresh("fleet");
+    const c = new AwsRunnerFleet(n, { profile: profileOf({ labels: ["self-hosted", "build-fips", "Linux"], capacity: { min: 1, max: 6, desired: 2 } }), ...wiring });
+    await settled(c.autoScalingGroup);
+    const g = mine(n, "aws:autoscaling/group:Group")[0]!.inputs;
+    assert.deepEqual(c.pools, [{ name: g["name"], forge: "github", substrate: "ec2", labels: ["self-hosted", "build-fips", "Linux"], min: g["minSize"], max: g["maxSize"], oneJob: true, isolation: "vm" }]);
+    // GitHub's implicit labels are added when the profile leaves them out.
+    const bare = new AwsRunnerFleet(fresh("fleet"), { profile: profileOf({ labels: ["build-fips"] }), ...wiring });
+    assert.deepEqual(bare.pools.map((p) => [p.labels, p.min, p.max]), [[["build-fips", "self-hosted", "linux"], 0, 4]]);
   });
 
   it("refuses a retention CloudWatch does not accept and a malformed key, naming both", () => {

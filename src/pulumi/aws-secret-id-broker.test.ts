@@ -1,10 +1,16 @@
 // Component tests: SecretIdBroker under Pulumi mocks, recording every resource and its inputs.
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type * as pulumi from "@pulumi/pulumi";
 import { promiseOf, recordingMocks, settled, type Registered } from "../../test/pulumi-mocks.ts";
-import { type AwsRunnerProfileInput, resolveAwsRunnerProfile, resolveAwsScope } from "../model/index.ts";
-import { renderSecretIdBrokerEventPattern, renderSecretIdBrokerRolePolicy, renderSecretIdBrokerSource, renderSecretIdBrokerTrustPolicy, renderSecretIdBrokerVaultPolicy, secretIdBrokerSettings, vaultPolicyHcl } from "../render/index.ts";
+import { type AwsRunnerProfileInput, resolveAwsRunnerProfile, resolveAwsScope, SECRET_ID_BROKER_COMPONENT_DEFAULTS } from "../model/index.ts";
+import { renderSecretIdBrokerEventPattern, renderSecretIdBrokerRolePolicy, renderSecretIdBrokerSettingsFile, renderSecretIdBrokerTrustPolicy, renderSecretIdBrokerVaultPolicy, secretIdBrokerSettings, vaultPolicyHcl } from "../render/index.ts";
 import { auditSecretIdBrokerRoleDocuments } from "../audit/iam/index.ts";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -40,10 +46,10 @@ const one = (prefix: string, type: string): Obj => {
 };
 
 describe("SecretIdBroker", async () => {
-  const { SecretIdBroker, SECRET_ID_BROKER_COMPONENT_DEFAULTS } = await import("./aws-secret-id-broker.ts");
+  const { SecretIdBroker } = await import("./aws-secret-id-broker.ts");
   const vpc = { subnetIds: ["subnet-0aaa"], securityGroupIds: ["sg-0bbb"] };
 
-  it("runs the rendered code as a Node.js 22 function under its own role, in the given subnet", async () => {
+  it("runs the broker module as a Node.js 22 function under its own role, in the given subnet", async () => {
     const n = fresh();
     const profile = profileOf();
     const c = new SecretIdBroker(n, { profile, scope, vpc });
@@ -53,11 +59,15 @@ describe("SecretIdBroker", async () => {
     assert.equal(fn["role"], `arn:aws:iam::${ACCOUNT}:role/ci-intel-runner-sid-broker`);
     assert.deepEqual(fn["vpcConfig"], { subnetIds: ["subnet-0aaa"], securityGroupIds: ["sg-0bbb"] });
     assert.deepEqual(fn["loggingConfig"], { logFormat: "Text", logGroup: "/aws/lambda/ci-intel-runner-sid-broker" });
-    assert.equal(c.source, renderSecretIdBrokerSource(secretIdBrokerSettings(profile)));
+    assert.equal(c.settingsFile, renderSecretIdBrokerSettingsFile(secretIdBrokerSettings(profile)));
+    assert.match(c.source, /export async function handler\(event\s*\)/);
     const archive = (await (fn["code"] as Promise<pulumi.asset.AssetArchive> | pulumi.asset.AssetArchive)) as unknown as { assets: Promise<Record<string, pulumi.asset.StringAsset>> };
     const assets = await archive.assets;
-    assert.deepEqual(Object.keys(assets), ["index.mjs"]);
+    assert.deepEqual(Object.keys(assets), ["index.mjs", "settings.json"]);
     assert.equal(await (assets["index.mjs"] as unknown as { text: Promise<string> }).text, c.source);
+    assert.equal(await (assets["settings.json"] as unknown as { text: Promise<string> }).text, c.settingsFile);
+    const sha256 = (t: string) => createHash("sha256").update(t, "utf8").digest("hex");
+    assert.deepEqual(c.codeSha256, { "index.mjs": sha256(c.source), "settings.json": sha256(c.settingsFile) });
     assert.deepEqual(mine(n, "aws:cloudwatch/logGroup:LogGroup").map((l) => [l.inputs["name"], l.inputs["retentionInDays"]]), [["/aws/lambda/ci-intel-runner-sid-broker", 30]]);
     const retry = one(n, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
     assert.deepEqual([retry["maximumEventAgeInSeconds"], retry["maximumRetryAttempts"]], [SECRET_ID_BROKER_COMPONENT_DEFAULTS.maximumEventAgeSeconds, 2]);
@@ -156,3 +166,69 @@ describe("SecretIdBroker", async () => {
     for (const u of urns.slice(1)) assert.match(u, /::runner-fleet:aws:SecretIdBroker\$(aws|vault):/);
   });
 });
+
+describe("SecretIdBroker's archive, run as Lambda runs it", async () => {
+  const { SecretIdBroker } = await import("./aws-secret-id-broker.ts");
+
+  it("is an ES module that imports only node: modules and the runtime's AWS SDK, and handles a launch with settings.json beside it", async () => {
+    const c = new SecretIdBroker(fresh(), { profile: profileOf(), scope });
+    const statics = [...c.source.matchAll(/^\s*import\s+(?:[^"';]*?\s+from\s+)?"([^"]+)"/gm)].map((m) => m[1]).sort();
+    assert.deepEqual(statics, ["node:crypto", "node:fs/promises"], "no import of runner-fleet or Pulumi");
+    assert.doesNotMatch(c.source, /import\s*\(\s*["']/, "the SDK is imported through AWS_SDK_PACKAGES only");
+    assert.doesNotMatch(c.source + c.settingsFile, /hvs\.|AKIA|ASIA|secret_id"\s*:/);
+
+    const dir = mkdtempSync(join(tmpdir(), "sid-archive-"));
+    const saved = { env: { ...process.env }, fetch: globalThis.fetch, log: console.log };
+    try {
+      writeFileSync(join(dir, "index.mjs"), c.source);
+      writeFileSync(join(dir, "settings.json"), c.settingsFile);
+      writeFakeSdk(dir);
+      assert.equal(spawnSync(process.execPath, ["--check", join(dir, "index.mjs")], { encoding: "utf8" }).status, 0);
+      const vault: string[] = [];
+      globalThis.fetch = (async (url: string | URL) => {
+        const path = String(url).replace("https://vault.internal.example:8200/v1/", "");
+        vault.push(path);
+        const body = path === "auth/aws/login" ? { auth: { client_token: "hvs.BROKER-TOKEN" } } : { wrap_info: { token: "hvs.WRAPPING-TOKEN" } };
+        return new Response(JSON.stringify(body), { status: 200, headers: { "Content-Type": "application/json" } });
+      }) as typeof fetch;
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: "ASIAEXAMPLEKEYID", AWS_SECRET_ACCESS_KEY: "SECRET-ACCESS-KEY", AWS_SESSION_TOKEN: "SESSION-TOKEN" });
+      console.log = () => undefined;
+      const sent = ((globalThis as Obj)["__fakeSdkSent"] = [] as Obj[]);
+      const m = (await import(pathToFileURL(join(dir, "index.mjs")).href)) as Obj;
+      const result = await m["handler"]({
+        source: "aws.autoscaling",
+        "detail-type": "EC2 Instance-launch Lifecycle Action",
+        detail: { AutoScalingGroupName: "ci-intel-runner", LifecycleHookName: "ci-intel-runner-deliver-secret-id", EC2InstanceId: "i-0123456789abcdef0", LifecycleActionToken: "87654321-4321-4321-4321-210987654321" },
+      });
+      assert.deepEqual(result, { instanceId: "i-0123456789abcdef0", result: "CONTINUE" });
+      assert.deepEqual(vault, ["auth/aws/login", "auth/approle/role/ci-intel-runner/secret-id"]);
+      assert.deepEqual(sent.map((s) => [s["client"], s["command"], s["input"]["Name"] ?? s["input"]["LifecycleActionResult"]]), [
+        ["SSMClient", "PutParameterCommand", "/ci-intel/runner/wrapped-secret-id/i-0123456789abcdef0"],
+        ["AutoScalingClient", "CompleteLifecycleActionCommand", "CONTINUE"],
+      ]);
+    } finally {
+      process.env = saved.env;
+      globalThis.fetch = saved.fetch;
+      console.log = saved.log;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** node_modules/@aws-sdk/{client-ssm,client-auto-scaling} stand-ins that record what is sent. */
+function writeFakeSdk(folder: string) {
+  const pkg = (name: string, classes: string[], client: string) => {
+    const root = join(folder, "node_modules", "@aws-sdk", name);
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, "package.json"), JSON.stringify({ name: `@aws-sdk/${name}`, type: "module", exports: "./index.js" }));
+    writeFileSync(
+      join(root, "index.js"),
+      [
+        `export class ${client} { async send(c) { globalThis.__fakeSdkSent.push({ client: ${JSON.stringify(client)}, command: c.constructor.name, input: c.input }); return {}; } }`,
+        ...classes.map((c) => `export class ${c} { constructor(input) { this.input = input; } }`),
+      ].join("\n"),
+    );
+  };
+  pkg("client-ssm", ["PutParameterCommand", "DeleteParameterCommand"], "SSMClient");
+  pkg("client-auto-scaling", ["CompleteLifecycleActionCommand"], "AutoScalingClient");
+}

@@ -1,7 +1,8 @@
 /**
  * `SecretIdBroker`: delivers each runner instance its response-wrapped Vault secret id.
  *
- * An AWS Lambda function (Node.js 22; code from `renderSecretIdBrokerSource`), invoked by an
+ * An AWS Lambda function (Node.js 22; the compiled module `src/lambda/secret-id-broker.ts` as
+ * `index.mjs`, its settings from `secretIdBrokerSettings` as `settings.json`), invoked by an
  * EventBridge rule on the runner group's launch and termination lifecycle actions. On launch it
  * logs in to Vault with AWS IAM auth as its own role, requests one AppRole secret id wrapped for
  * `wrapTtlSeconds`, writes the wrapping token to `<ssm.wrappedSecretId>/<instance-id>` and lets
@@ -17,7 +18,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as vault from "@pulumi/vault";
-import { type AwsRunnerProfile, type AwsScope, ConfigError, type ConfigIssue, isCidr, parseCidr } from "../model/index.ts";
+import { createHash } from "node:crypto";
+import { type AwsRunnerProfile, type AwsScope, ConfigError, SECRET_ID_BROKER_COMPONENT_DEFAULTS, type SecretIdBrokerResourceOptions, secretIdBrokerIssues } from "../model/index.ts";
 import {
   type IamPolicyDocument,
   type LifecycleEventPattern,
@@ -27,88 +29,33 @@ import {
   type VaultPolicy,
   renderSecretIdBrokerEventPattern,
   renderSecretIdBrokerRolePolicy,
-  renderSecretIdBrokerSource,
+  renderSecretIdBrokerSettingsFile,
   renderSecretIdBrokerTrustPolicy,
   renderSecretIdBrokerVaultPolicy,
   renderSecretIdBrokerVaultRole,
   runnerTags,
   SECRET_ID_BROKER_FILE,
   SECRET_ID_BROKER_HANDLER,
+  SECRET_ID_BROKER_SETTINGS_FILE,
   secretIdBrokerNames,
   secretIdBrokerSettings,
   vaultPolicyHcl,
 } from "../render/index.ts";
-import { logRetentionIssues } from "./aws-runner-fleet.ts";
-import { awsRunnerIamIssues } from "./aws-runner-iam.ts";
+import { lambdaModuleCode } from "./aws-lambda-code.ts";
 
-/** Defaults of {@link SecretIdBrokerArgs}. */
-export const SECRET_ID_BROKER_COMPONENT_DEFAULTS = {
-  /** Days the function's log group keeps events. */
-  logRetentionDays: 30,
-  /** Seconds one invocation may take (three Vault attempts with 5 s timeouts fit well inside). */
-  timeoutSeconds: 60,
-  memorySizeMb: 128,
-  /** How long EventBridge and Lambda keep retrying an event: the launch hook's timeout. */
-  maximumEventAgeSeconds: 300,
-} as const;
-
-export interface SecretIdBrokerArgs {
+export interface SecretIdBrokerArgs extends SecretIdBrokerResourceOptions {
   /** The resolved runner profile (`resolveAwsRunnerProfile`). */
   readonly profile: AwsRunnerProfile;
   /** Account, region and partition of the ARNs (`resolveAwsScope`). */
   readonly scope: AwsScope;
-  /** The runner Auto Scaling group; the rule, the policy and the function act on it alone. @default profile.name (the group AwsRunnerFleet creates) */
-  readonly autoScalingGroupName?: string;
   /**
    * Subnets and security groups of the function, when Vault is reachable only inside a network
    * (adds the network-interface statement to the role).
    * @default none: the function runs outside any VPC
    */
   readonly vpc?: { readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>; readonly securityGroupIds: pulumi.Input<pulumi.Input<string>[]> };
-  /** Seconds a wrapping token lives; at most the AppRole's secret id lifetime. @default 300 */
-  readonly wrapTtlSeconds?: number;
-  /** Mount path of Vault's AWS auth method. @default "aws" */
-  readonly vaultAwsAuthMount?: string;
-  /** `X-Vault-AWS-IAM-Server-ID` signed into each login. @default the host name of profile.vault.address */
-  readonly vaultIamServerId?: string;
-  /** STS endpoint the login is signed for (Vault's `sts_endpoint`). @default "https://sts.amazonaws.com/" */
-  readonly stsEndpoint?: string;
-  /** Region the login is signed for (Vault's `sts_region`). @default "us-east-1" */
-  readonly stsRegion?: string;
-  /** Addresses the broker's Vault tokens work from (`token_bound_cidrs`). @default [] (anywhere) */
-  readonly vaultTokenBoundCidrs?: readonly string[];
-  /** Days the function's log group keeps events (a value CloudWatch accepts). @default 30 */
-  readonly logRetentionDays?: number;
-  /** Permissions boundary of the function's role. @default none */
-  readonly permissionsBoundaryArn?: string;
   /** Extra tags on the AWS resources (the profile's tags are always added). @default {} */
   readonly tags?: Readonly<Record<string, string>>;
-}
-
-const MOUNT = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-
-/** Problems of the broker options (key paths relative to the args). */
-export function secretIdBrokerIssues(args: Omit<SecretIdBrokerArgs, "scope" | "vpc" | "tags">): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const secretIdTtl = args.profile.vault.approle.secretIdTtlSeconds;
-  if (args.wrapTtlSeconds !== undefined && (!Number.isInteger(args.wrapTtlSeconds) || args.wrapTtlSeconds < 30 || args.wrapTtlSeconds > secretIdTtl)) {
-    issues.push({ path: "wrapTtlSeconds", message: `${args.wrapTtlSeconds} is not a whole number of seconds between 30 and the secret id lifetime (${secretIdTtl} s)`, fix: "give about the launch hook's timeout, e.g. 300; an unwrapped secret id must still be valid" });
-  }
-  if (args.vaultAwsAuthMount !== undefined && !MOUNT.test(args.vaultAwsAuthMount)) {
-    issues.push({ path: "vaultAwsAuthMount", message: `"${args.vaultAwsAuthMount}" is not a Vault mount path`, fix: 'give the path the AWS auth method is enabled at, without slashes around it, e.g. "aws"' });
-  }
-  if (args.stsEndpoint !== undefined && !/^https:\/\/sts(\.[a-z0-9-]+)?\.amazonaws\.com(\.cn)?\/$/.test(args.stsEndpoint)) {
-    issues.push({ path: "stsEndpoint", message: `"${args.stsEndpoint}" is not an STS endpoint URL`, fix: 'give the sts_endpoint Vault is configured with, e.g. "https://sts.eu-west-1.amazonaws.com/" (with the trailing slash)' });
-  }
-  if (args.stsRegion !== undefined && !REGION.test(args.stsRegion)) {
-    issues.push({ path: "stsRegion", message: `"${args.stsRegion}" is not a region name`, fix: 'give the sts_region Vault is configured with, e.g. "eu-west-1"' });
-  }
-  (args.vaultTokenBoundCidrs ?? []).forEach((c, i) => {
-    const parsed = parseCidr(c);
-    if (!isCidr(parsed)) issues.push({ path: `vaultTokenBoundCidrs[${i}]`, message: parsed.problem, fix: parsed.fix });
-  });
-  return [...issues, ...logRetentionIssues(args.logRetentionDays), ...awsRunnerIamIssues(args)];
 }
 
 export class SecretIdBroker extends pulumi.ComponentResource {
@@ -117,7 +64,12 @@ export class SecretIdBroker extends pulumi.ComponentResource {
   /** What was rendered. */
   readonly names: SecretIdBrokerNames;
   readonly settings: SecretIdBrokerSettings;
+  /** The function's code, shipped as `index.mjs`: `src/lambda/secret-id-broker.ts` as compiled (from dist/) or type-stripped (from src/); see `aws-lambda-code.ts`. */
   readonly source: string;
+  /** `settings.json` beside it. */
+  readonly settingsFile: string;
+  /** SHA-256 (hex) of the code and of the settings file: what is deployed, in two stable lines of the render. */
+  readonly codeSha256: { readonly [SECRET_ID_BROKER_FILE]: string; readonly [SECRET_ID_BROKER_SETTINGS_FILE]: string };
   readonly trustPolicy: IamPolicyDocument;
   readonly permissionPolicy: IamPolicyDocument;
   readonly eventPattern: LifecycleEventPattern;
@@ -156,7 +108,10 @@ export class SecretIdBroker extends pulumi.ComponentResource {
     super(SecretIdBroker.TYPE, name, {}, opts);
     this.names = names;
     this.settings = settings;
-    this.source = renderSecretIdBrokerSource(settings);
+    this.source = lambdaModuleCode("secret-id-broker");
+    this.settingsFile = renderSecretIdBrokerSettingsFile(settings);
+    const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
+    this.codeSha256 = { [SECRET_ID_BROKER_FILE]: sha256(this.source), [SECRET_ID_BROKER_SETTINGS_FILE]: sha256(this.settingsFile) };
     this.trustPolicy = renderSecretIdBrokerTrustPolicy();
     this.permissionPolicy = renderSecretIdBrokerRolePolicy(iamContext);
     this.eventPattern = renderSecretIdBrokerEventPattern(profile, groupName);
@@ -189,7 +144,7 @@ export class SecretIdBroker extends pulumi.ComponentResource {
         description: `Delivers response-wrapped Vault secret ids to ${groupName} instances`,
         runtime: "nodejs22.x",
         handler: SECRET_ID_BROKER_HANDLER,
-        code: new pulumi.asset.AssetArchive({ [SECRET_ID_BROKER_FILE]: new pulumi.asset.StringAsset(this.source) }),
+        code: new pulumi.asset.AssetArchive({ [SECRET_ID_BROKER_FILE]: new pulumi.asset.StringAsset(this.source), [SECRET_ID_BROKER_SETTINGS_FILE]: new pulumi.asset.StringAsset(this.settingsFile) }),
         role: this.role.arn,
         timeout: d.timeoutSeconds,
         memorySize: d.memorySizeMb,

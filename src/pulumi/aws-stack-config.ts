@@ -4,31 +4,67 @@
  * profiles file (`config/runner-isolation.yaml`, the one source of labels and trust), the account
  * and region, and the network and fleet options. Every problem is reported at once, each under
  * the key a user sets; nothing is created before the whole configuration is valid.
+ *
+ * Every check is the model's (`model/aws/`): this reader only reads the settings and the profiles
+ * file and imports no component.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { AWS_RUNNER_DEFAULTS, type AwsRunnerProfile, type AwsScope, ConfigError, type ConfigIssue, type SettingsSpec, type StackSettingsSource, readSettings, requireSettings, resolveAwsRunnerProfile, resolveAwsScope } from "../model/index.ts";
-import { parseProfiles, type RunnerProfile } from "../model/profiles.ts";
-import { type AwsPrivateRoute, type ResolvedAwsRunnerNetworkOptions, resolveAwsRunnerNetworkOptions } from "./aws-runner-network.ts";
-import { awsRunnerFleetIssues } from "./aws-runner-fleet.ts";
-import { awsRunnerIamIssues } from "./aws-runner-iam.ts";
-import { type SecretIdBrokerArgs, secretIdBrokerIssues } from "./aws-secret-id-broker.ts";
+import {
+  allowedAccountIssues,
+  availabilityZoneRegionIssues,
+  AWS_RUNNER_DEFAULTS,
+  AWS_RUNNER_FLEET_DEFAULTS,
+  AWS_STACK_DEFAULTS,
+  type AwsRunnerFleetOptions,
+  type AwsRunnerIamOptions,
+  type AwsRunnerProfile,
+  awsRunnerFleetIssues,
+  awsRunnerIamIssues,
+  awsRunnerProfileEntryIssues,
+  awsRunnerProfileInput,
+  type AwsScope,
+  type AwsStackBrokerOptions,
+  awsTagIssues,
+  ConfigError,
+  type ConfigIssue,
+  invalidProfilesFileIssue,
+  isRecord,
+  parseProfiles,
+  privateRouteSettingIssues,
+  privateRoutesOf,
+  profilesFileIssue,
+  readSettings,
+  requireSettings,
+  type ResolvedAwsRunnerNetworkOptions,
+  resolveAwsRunnerNetworkOptions,
+  resolveAwsRunnerProfile,
+  resolveAwsScope,
+  type RunnerProfile,
+  secretIdBrokerIssues,
+  secretIdBrokerSettingIssues,
+  type SettingsSpec,
+  type StackSettingsSource,
+} from "../model/index.ts";
 import { modelIssues, pulumiSettings } from "./stack-settings.ts";
 
-/** AWS limits on tags (User Guide, "Tag naming limits and requirements"). */
-export const AWS_TAG_LIMITS = { maxTags: 50, maxKeyLength: 128, maxValueLength: 256 } as const;
+const fleetDefaults = AWS_RUNNER_FLEET_DEFAULTS;
 
-/** The settings of the aws-firecracker-runners stack, and the provider settings it reads. */
+/**
+ * The settings of the aws-firecracker-runners stack, and the provider settings it reads. Each
+ * `default` is the model's (`AWS_STACK_DEFAULTS`, `AWS_RUNNER_FLEET_DEFAULTS`); Pulumi.yaml
+ * declares the same.
+ */
 export const AWS_STACK_SETTINGS: SettingsSpec = {
   accountId: { kind: "string", maxLength: 12 },
-  profile: { kind: "string", maxLength: 100 },
-  profilesFile: { kind: "string", maxLength: 4096 },
+  profile: { kind: "string", maxLength: 100, default: AWS_STACK_DEFAULTS.profile },
+  profilesFile: { kind: "string", maxLength: 4096, default: AWS_STACK_DEFAULTS.profilesFile },
   natSubnetCidr: { kind: "string", maxLength: 64 },
   availabilityZone: { kind: "string", maxLength: 64 },
-  /** CloudWatch Logs retention; the allowed values are checked by the fleet. */
-  logRetentionDays: { kind: "integer", min: 1, max: 3653 },
-  instanceRefresh: { kind: "boolean" },
-  lifecycleHooks: { kind: "boolean" },
+  /** CloudWatch Logs retention; the allowed values are checked by the model (`logRetentionIssues`). */
+  logRetentionDays: { kind: "integer", min: 1, max: 3653, default: fleetDefaults.logRetentionDays },
+  instanceRefresh: { kind: "boolean", default: fleetDefaults.instanceRefresh },
+  lifecycleHooks: { kind: "boolean", default: fleetDefaults.lifecycleHooks },
   ebsKmsKeyId: { kind: "string", maxLength: 2048 },
   permissionsBoundaryArn: { kind: "string", maxLength: 2048 },
   runner: { kind: "mapping" },
@@ -45,23 +81,6 @@ export const AWS_STACK_SETTINGS: SettingsSpec = {
   "aws:token": { kind: "secret" },
 };
 
-/** Keys of one `privateRoutes` entry. */
-const ROUTE_KEYS = ["destinationCidrBlock", "transitGatewayId", "vpcPeeringConnectionId"] as const;
-
-/** Keys of `secretIdBroker` (the rest of the broker follows from the profile). */
-const BROKER_KEYS = { wrapTtlSeconds: "number", vaultAwsAuthMount: "string", vaultIamServerId: "string", stsEndpoint: "string", stsRegion: "string" } as const;
-
-/** Profile keys that come from the runner profiles file, never from the stack's `runner`. */
-const FROM_PROFILES_FILE = { labels: "labels", trustLevel: "trust", runnerGroup: "runnerGroup" } as const;
-
-/** Defaults of the stack's own keys (Pulumi.yaml declares the same values). */
-export const AWS_STACK_DEFAULTS = {
-  /** Runner profile of `config/runner-isolation.yaml` whose labels and trust the runners take. */
-  profile: "aws-fips",
-  /** The profiles file, relative to the stack directory. */
-  profilesFile: "../../../config/runner-isolation.yaml",
-} as const;
-
 export interface AwsRunnerStackConfig {
   /** The resolved runner profile, labels and trust from the profiles file. */
   readonly profile: AwsRunnerProfile;
@@ -69,45 +88,36 @@ export interface AwsRunnerStackConfig {
   /** The entry of the profiles file the runners serve. */
   readonly runnerProfile: RunnerProfile;
   readonly network: ResolvedAwsRunnerNetworkOptions;
-  readonly iam: { readonly permissionsBoundaryArn?: string };
-  readonly fleet: { readonly logRetentionDays?: number; readonly instanceRefresh: boolean; readonly lifecycleHooks: boolean; readonly ebsKmsKeyId?: string };
+  readonly iam: AwsRunnerIamOptions;
+  readonly fleet: AwsRunnerFleetOptions & { readonly instanceRefresh: boolean; readonly lifecycleHooks: boolean };
   /** Options of the secret-id broker (created when `fleet.lifecycleHooks` is on). */
-  readonly broker: Pick<SecretIdBrokerArgs, keyof typeof BROKER_KEYS>;
+  readonly broker: AwsStackBrokerOptions;
   /** Extra tags on every resource. */
   readonly tags: Readonly<Record<string, string>>;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-
 const stringOr = (v: unknown, fallback: string): string => (typeof v === "string" ? v : fallback);
 
-function readRunnerProfileEntry(file: string, name: string, issues: ConfigIssue[]): RunnerProfile | undefined {
+/** The profiles file's entry `name`, read from disk; its problems and the file's own go to `issues`. */
+function readRunnerProfileEntry(file: string, setting: string, name: string, issues: ConfigIssue[]): RunnerProfile | undefined {
   if (!existsSync(file)) {
-    issues.push({ path: "profilesFile", message: `${file} does not exist`, fix: `point profilesFile at the runner profiles file (default ${AWS_STACK_DEFAULTS.profilesFile}, relative to the stack directory)` });
+    issues.push(profilesFileIssue(file, "missing"));
     return undefined;
   }
   if (!statSync(file).isFile()) {
-    issues.push({ path: "profilesFile", message: `${file} is not a file`, fix: `point profilesFile at the runner profiles file itself (default ${AWS_STACK_DEFAULTS.profilesFile}, relative to the stack directory)` });
+    issues.push(profilesFileIssue(file, "not-a-file"));
     return undefined;
   }
-  // Bytes, so that the profiles reader checks the encoding and size before anything else.
-  const profiles = parseProfiles(readFileSync(file), file);
-  const entry = profiles.find((p) => p.name === name);
-  if (entry === undefined) {
-    const ec2 = profiles.filter((p) => p.substrate === "ec2").map((p) => p.name);
-    issues.push({ path: "profile", message: `"${name}" is not a profile of ${file}`, fix: ec2.length > 0 ? `use one of its ec2 profiles: ${ec2.join(", ")}` : `add an ec2 profile named "${name}" to ${file}` });
+  try {
+    // Bytes, so that the profiles reader checks the encoding and size before anything else.
+    const found = awsRunnerProfileEntryIssues(parseProfiles(readFileSync(file), file), name, file);
+    issues.push(...found.issues);
+    return found.entry;
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    issues.push(invalidProfilesFileIssue(setting, e.issues));
     return undefined;
   }
-  if (entry.substrate !== "ec2") {
-    issues.push({ path: "profile", message: `"${name}" runs on substrate ${entry.substrate}, not ec2`, fix: "name a profile whose substrate is ec2" });
-  }
-  if (!entry.ephemeral) {
-    issues.push({ path: "profile", message: `"${name}" says ephemeral: false, but every EC2 runner takes one job and is terminated`, fix: `set ephemeral: true for "${name}" in ${file}` });
-  }
-  if (entry.forge !== "github") {
-    issues.push({ path: "profile", message: `"${name}" registers with ${entry.forge}; the EC2 runners register with GitHub`, fix: "name a GitHub profile" });
-  }
-  return entry;
 }
 
 /**
@@ -116,8 +126,7 @@ function readRunnerProfileEntry(file: string, name: string, issues: ConfigIssue[
  * quotes a secret.
  */
 export function readAwsRunnerStackConfig(source: StackSettingsSource = pulumiSettings()): AwsRunnerStackConfig {
-  const project = source.project;
-  const subject = `${project} stack configuration`;
+  const subject = `${source.project} stack configuration`;
   const { values, issues } = readSettings(source, AWS_STACK_SETTINGS);
   const text = (key: string): string | undefined => {
     const v = values[key];
@@ -142,36 +151,12 @@ export function readAwsRunnerStackConfig(source: StackSettingsSource = pulumiSet
       issues.push(...e.issues.map((i) => ({ ...i, path: i.path === "region" ? "aws:region" : i.path })));
     }
   }
-  const allowedRaw = provider("aws:allowedAccountIds");
-  let allowed: unknown;
-  try {
-    allowed = allowedRaw === undefined ? undefined : JSON.parse(allowedRaw);
-  } catch {
-    allowed = undefined;
-  }
-  const badAccount = Array.isArray(allowed) ? allowed.findIndex((a) => !(typeof a === "string" || typeof a === "number") || !/^\d{12}$/.test(String(a))) : -1;
-  if (badAccount >= 0) {
-    issues.push({ path: `aws:allowedAccountIds[${badAccount}]`, message: "is not a 12-digit AWS account id", fix: 'list account ids as quoted 12-digit strings, e.g. ["123456789012"]' });
-  } else if (Array.isArray(allowed) && scope !== undefined && !allowed.map(String).includes(scope.accountId)) {
-    issues.push({ path: "aws:allowedAccountIds", message: `does not include accountId ${scope.accountId}, so the provider would refuse to deploy`, fix: "make aws:allowedAccountIds and accountId name the same account" });
-  }
+  issues.push(...allowedAccountIssues(provider("aws:allowedAccountIds"), scope?.accountId));
 
   // Labels, trust and group come from the runner profiles file.
   const profileName = text("profile") ?? AWS_STACK_DEFAULTS.profile;
   const profilesFileSetting = text("profilesFile") ?? AWS_STACK_DEFAULTS.profilesFile;
-  const profilesFile = resolve(process.cwd(), profilesFileSetting);
-  let entry: RunnerProfile | undefined;
-  try {
-    entry = readRunnerProfileEntry(profilesFile, profileName, issues);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    const first = e.issues[0];
-    issues.push({
-      path: "profilesFile",
-      message: `points at ${profilesFileSetting}, which is not a valid runner profiles file (${e.issues.length} problem${e.issues.length === 1 ? "" : "s"}${first === undefined ? "" : `, first: ${first.path}: ${first.message}`})`,
-      fix: `point profilesFile at the runner profiles file (default ${AWS_STACK_DEFAULTS.profilesFile}), or fix that file (check it with \`runner-fleet guard --profiles ${profilesFileSetting}\`)`,
-    });
-  }
+  const entry = readRunnerProfileEntry(resolve(process.cwd(), profilesFileSetting), profilesFileSetting, profileName, issues);
 
   // The runner profile.
   const runner = values["runner"];
@@ -180,40 +165,29 @@ export function readAwsRunnerStackConfig(source: StackSettingsSource = pulumiSet
     // reported by the reader
   } else if (runner === undefined) {
     issues.push({ path: "runner", message: "is required and not set", fix: "describe the runners under runner: { githubUrl, egress: { allow: [...] }, vault: { address } } in the stack file (see README.md)" });
-  } else if (!isObject(runner)) {
+  } else if (!isRecord(runner)) {
     issues.push({ path: "runner", message: "is not a mapping", fix: "write runner as a mapping of profile keys (see README.md)" });
   } else {
-    for (const [key, from] of Object.entries(FROM_PROFILES_FILE)) {
-      if (key in runner) issues.push({ path: `runner.${key}`, message: `comes from profile "${profileName}" of the runner profiles file (its ${from}), not from the stack`, fix: `remove runner.${key}; change ${from} of "${profileName}" in the profiles file instead` });
-    }
     const providerVault = provider("vault:address");
     const vaultAddress = providerVault !== undefined && /^https:\/\/[^\s]+$/.test(providerVault) ? providerVault : undefined;
     if (providerVault !== undefined && vaultAddress === undefined) issues.push({ path: "vault:address", message: "is not an https URL", fix: 'give the Vault server\'s https URL, e.g. "https://vault.internal.example:8200"' });
-    const vaultInput = isObject(runner["vault"]) ? runner["vault"] : undefined;
-    const input: Record<string, unknown> = {
-      ...runner,
-      ...(vaultAddress !== undefined && (vaultInput === undefined || vaultInput["address"] === undefined) ? { vault: { ...vaultInput, address: vaultAddress } } : {}),
-      ...(entry === undefined ? {} : { labels: [...entry.labels], trustLevel: entry.trust, ...(entry.runnerGroup === undefined || entry.runnerGroup === "Default" ? {} : { runnerGroup: entry.runnerGroup }) }),
-    };
-    for (const key of Object.keys(FROM_PROFILES_FILE)) if (entry === undefined || key in runner) delete input[key];
+    const { input, issues: inputIssues } = awsRunnerProfileInput(runner, entry, profileName, vaultAddress);
+    issues.push(...inputIssues);
     issues.push(...modelIssues(() => (profile = resolveAwsRunnerProfile(input)), issues, "runner"));
   }
 
   // Network, IAM and fleet options.
   const routes = values["privateRoutes"] ?? [];
-  issues.push(...routeIssues(routes));
+  issues.push(...privateRouteSettingIssues(routes));
   const natSubnetCidr = text("natSubnetCidr");
   const availabilityZone = text("availabilityZone");
-  if (availabilityZone !== undefined && region !== undefined && /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/.test(availabilityZone) && availabilityZone.slice(0, -1) !== region) {
-    issues.push({ path: "availabilityZone", message: `is a zone of ${availabilityZone.slice(0, -1)}, not of aws:region ${region}`, fix: `give a zone of ${region}, e.g. "${region}a", or leave it unset` });
-  }
+  issues.push(...availabilityZoneRegionIssues(availabilityZone, region));
   // Checked even when the profile has problems (against its blocks as given), so every problem shows at once.
   const d = AWS_RUNNER_DEFAULTS;
-  const blocks = profile ?? { vpcCidr: stringOr(isObject(runner) ? runner["vpcCidr"] : undefined, d.vpcCidr), subnetCidr: stringOr(isObject(runner) ? runner["subnetCidr"] : undefined, d.subnetCidr) };
-  const routeList = Array.isArray(routes) && routes.every(isObject) && routes.every((r) => Object.entries(r).every(([k, v]) => (ROUTE_KEYS as readonly string[]).includes(k) && typeof v === "string")) ? (routes as unknown as AwsPrivateRoute[]) : [];
+  const blocks = profile ?? { vpcCidr: stringOr(isRecord(runner) ? runner["vpcCidr"] : undefined, d.vpcCidr), subnetCidr: stringOr(isRecord(runner) ? runner["subnetCidr"] : undefined, d.subnetCidr) };
   let network: ResolvedAwsRunnerNetworkOptions | undefined;
   try {
-    network = resolveAwsRunnerNetworkOptions(blocks, { ...(natSubnetCidr === undefined ? {} : { natSubnetCidr }), ...(availabilityZone === undefined ? {} : { availabilityZone }), privateRoutes: routeList });
+    network = resolveAwsRunnerNetworkOptions(blocks, { ...(natSubnetCidr === undefined ? {} : { natSubnetCidr }), ...(availabilityZone === undefined ? {} : { availabilityZone }), privateRoutes: privateRoutesOf(routes) });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     issues.push(...e.issues);
@@ -224,21 +198,12 @@ export function readAwsRunnerStackConfig(source: StackSettingsSource = pulumiSet
   issues.push(...awsRunnerIamIssues({ ...(permissionsBoundaryArn === undefined ? {} : { permissionsBoundaryArn }) }));
   issues.push(...awsRunnerFleetIssues({ ...(ebsKmsKeyId === undefined ? {} : { ebsKmsKeyId }), ...(logRetentionDays === undefined ? {} : { logRetentionDays }) }));
 
-  const brokerInput = values["secretIdBroker"] ?? {};
-  const broker: Record<string, unknown> = {};
-  if (!isObject(brokerInput)) issues.push({ path: "secretIdBroker", message: "is not a mapping", fix: `write secretIdBroker as a mapping of ${Object.keys(BROKER_KEYS).join(", ")}` });
-  else {
-    for (const [k, v] of Object.entries(brokerInput)) {
-      const type = (BROKER_KEYS as Record<string, string>)[k];
-      if (type === undefined) issues.push({ path: `secretIdBroker.${k}`, message: "is not a key of the secret-id broker", fix: `remove it; known keys: ${Object.keys(BROKER_KEYS).join(", ")}` });
-      else if (typeof v !== type) issues.push({ path: `secretIdBroker.${k}`, message: `is not a ${type}`, fix: type === "number" ? "write a number of seconds, e.g. 300" : "quote the value" });
-      else broker[k] = v;
-    }
-    if (profile !== undefined) issues.push(...secretIdBrokerIssues({ profile, ...broker }).map((i) => ({ ...i, path: `secretIdBroker.${i.path}` })));
-  }
+  const { broker, issues: brokerIssues } = secretIdBrokerSettingIssues(values["secretIdBroker"] ?? {});
+  issues.push(...brokerIssues);
+  if (profile !== undefined && brokerIssues.every((i) => i.path !== "secretIdBroker")) issues.push(...secretIdBrokerIssues({ profile, ...broker }).map((i) => ({ ...i, path: `secretIdBroker.${i.path}` })));
 
   const tags = values["tags"] ?? {};
-  if (isObject(tags)) issues.push(...tagIssues(tags));
+  if (isRecord(tags)) issues.push(...awsTagIssues(tags));
 
   requireSettings(issues, subject);
   if (profile === undefined || scope === undefined || entry === undefined || network === undefined) {
@@ -252,55 +217,11 @@ export function readAwsRunnerStackConfig(source: StackSettingsSource = pulumiSet
     iam: permissionsBoundaryArn === undefined ? {} : { permissionsBoundaryArn },
     fleet: {
       ...(logRetentionDays === undefined ? {} : { logRetentionDays }),
-      instanceRefresh: values["instanceRefresh"] !== false,
-      lifecycleHooks: values["lifecycleHooks"] !== false,
+      instanceRefresh: typeof values["instanceRefresh"] === "boolean" ? values["instanceRefresh"] : fleetDefaults.instanceRefresh,
+      lifecycleHooks: typeof values["lifecycleHooks"] === "boolean" ? values["lifecycleHooks"] : fleetDefaults.lifecycleHooks,
       ...(ebsKmsKeyId === undefined ? {} : { ebsKmsKeyId }),
     },
-    broker: broker as AwsRunnerStackConfig["broker"],
+    broker,
     tags: tags as Record<string, string>,
   };
-}
-
-/** Problems of `privateRoutes`: each entry a mapping of the route keys, each destination once. */
-function routeIssues(routes: unknown): ConfigIssue[] {
-  if (!Array.isArray(routes)) return [];
-  const issues: ConfigIssue[] = [];
-  const seen = new Map<string, number>();
-  routes.forEach((r, i) => {
-    if (!isObject(r)) {
-      issues.push({ path: `privateRoutes[${i}]`, message: "is not a route", fix: "write each route as { destinationCidrBlock, transitGatewayId | vpcPeeringConnectionId }" });
-      return;
-    }
-    for (const k of Object.keys(r)) {
-      if (!(ROUTE_KEYS as readonly string[]).includes(k)) issues.push({ path: `privateRoutes[${i}].${k}`, message: "is not a key of a route", fix: `remove it; a route has ${ROUTE_KEYS.join(", ")}` });
-    }
-    for (const k of ROUTE_KEYS) {
-      if (r[k] !== undefined && typeof r[k] !== "string") issues.push({ path: `privateRoutes[${i}].${k}`, message: "must be text", fix: k === "destinationCidrBlock" ? 'give one CIDR block, e.g. "10.20.0.0/16"; add one route per block' : "give the id as text, e.g. tgw-0123456789abcdef0" });
-    }
-    const dest = r["destinationCidrBlock"];
-    if (typeof dest === "string") {
-      const first = seen.get(dest);
-      if (first !== undefined) issues.push({ path: `privateRoutes[${i}].destinationCidrBlock`, message: `repeats privateRoutes[${first}]`, fix: "route each destination once" });
-      else seen.set(dest, i);
-    }
-  });
-  return issues;
-}
-
-/** Problems of `tags` against AWS's tag limits. */
-function tagIssues(tags: Record<string, unknown>): ConfigIssue[] {
-  const { maxTags, maxKeyLength, maxValueLength } = AWS_TAG_LIMITS;
-  const entries = Object.entries(tags);
-  // The stack adds its own tags (Name and the runner-fleet tags) besides these.
-  if (entries.length > maxTags - 5) return [{ path: "tags", message: `has ${entries.length} tags; AWS allows ${maxTags} per resource and the stack sets 5 of its own`, fix: `keep at most ${maxTags - 5} tags` }];
-  const issues: ConfigIssue[] = [];
-  for (const [k, v] of entries) {
-    const path = `tags.${k.length > 40 ? `${k.slice(0, 40)}…` : k}`;
-    if (typeof v !== "string") issues.push({ path, message: "is not text", fix: "quote the tag value" });
-    else if (k.length === 0 || k.length > maxKeyLength) issues.push({ path, message: `has a key of ${k.length} characters; AWS allows 1-${maxKeyLength}`, fix: "shorten the tag key" });
-    else if (v.length > maxValueLength) issues.push({ path, message: `has a value of ${v.length} characters; AWS allows at most ${maxValueLength}`, fix: "shorten the tag value" });
-    else if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(k) || !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(v)) issues.push({ path, message: "uses characters AWS does not allow in tags", fix: "use letters, digits, spaces and _ . : / = + - @ only" });
-    else if (k.toLowerCase().startsWith("aws:")) issues.push({ path, message: 'uses the reserved prefix "aws:"', fix: "rename the tag" });
-  }
-  return issues;
 }

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
-import { type SettingsSpec, type StackSettingsSource, checkSshKeyPath, deployTimePlaceholder, readSettings, requireSettings, resolveForgejoVm } from "../model/index.ts";
+import { type ConfigIssue, type SettingsSpec, type StackSettingsSource, checkSshKeyPath, deployTimePlaceholder, readSettings, requireSettings, resolveForgejoVm } from "../model/index.ts";
 import { modelIssues, pulumiSettings, secretSetting } from "./stack-settings.ts";
 
 /** The environment variable that names the SSH private key for the libvirt host. */
@@ -20,7 +20,7 @@ export const FOUNDATION_RUNNERS_SETTINGS: SettingsSpec = {
   runner: { kind: "mapping" },
   forgeApiToken: { kind: "secret", maxLength: 1024 },
   /** One OpenSSH public key line; the largest (RSA 16384) is under 3 KiB. */
-  libvirtHostKey: { kind: "string", maxLength: 8192 },
+  libvirtHostKey: { kind: "string", maxLength: 8192, default: "" },
 };
 /** An SSH public key as `ssh-keyscan` prints it, without the host name: `<type> <base64> [comment]`. */
 const HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) AAAA[A-Za-z0-9+/]+={0,2}( [^\n]*)?$/;
@@ -81,12 +81,16 @@ export function readFoundationRunnersStackConfig(env: FoundationRunnersEnvironme
     issues.push({ path: "forgeApiToken", message: 'is set while forge.tokenSource is "ssh"', fix: "remove it (`pulumi config rm forgeApiToken`), or use forge.tokenSource: api" });
   }
   const hostKey = typeof values["libvirtHostKey"] === "string" ? values["libvirtHostKey"] : "";
-  if (hostKey !== "" && (!HOST_KEY.test(hostKey.trim()) || !hostKeyBlobMatches(hostKey.trim()))) {
-    issues.push({ path: "libvirtHostKey", message: "is not an SSH public host key", fix: "give the host's key as `<type> <base64>`, e.g. the output of `ssh-keyscan -t ed25519 <host.address>` without the leading host name (compare its fingerprint with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the host)" });
-  }
+  issues.push(...hostKeyIssues(hostKey));
   requireSettings(issues, subject);
   const forgeApiToken = hasToken ? secretSetting(source, "forgeApiToken") : undefined;
   return { vm: input, forgeApiToken, hostKey: hostKey === "" ? undefined : hostKey.trim() };
+}
+
+/** The `libvirtHostKey` issue of a value that is not an SSH public host key ("" is unset). */
+export function hostKeyIssues(hostKey: string): ConfigIssue[] {
+  if (hostKey === "" || (HOST_KEY.test(hostKey.trim()) && hostKeyBlobMatches(hostKey.trim()))) return [];
+  return [{ path: "libvirtHostKey", message: "is not an SSH public host key", fix: "give the host's key as `<type> <base64>`, e.g. the output of `ssh-keyscan -t ed25519 <libvirt host>` without the leading host name (compare its fingerprint with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the host)" }];
 }
 
 /** Bytes of each fixed-size key blob (`ssh-ed25519`: type string + 32-byte key; ECDSA: type, curve, point). */

@@ -27,6 +27,9 @@ describe("GitHubRunnerScaleSet component", async () => {
       "default-deny-all", "allow-dns-egress", "allow-https-egress-public",
     ]);
     assert.deepEqual(c.runsOn, ["arc-firecracker"]);
+    assert.deepEqual(c.pools, [
+      { name: "arc-firecracker", forge: "github", substrate: "arc-scale-set", labels: ["self-hosted", "linux", "arc-firecracker", "x64", "firecracker"], min: 0, max: 5, oneJob: true, isolation: "microvm" },
+    ]);
   });
 
   it("passes the PAT only as a secret inside the Secret it owns, never in the chart values", async () => {

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { type ArcScaleSetInput, ConfigError, type ResolvedArcScaleSet, resolveArcScaleSet } from "../model/index.ts";
+import { type ArcScaleSetInput, ConfigError, type ResolvedArcScaleSet, type RunnerPool, arcRunnerPools, resolveArcScaleSet } from "../model/index.ts";
 import { type HelmReleaseDoc, renderArcScaleSet } from "../render/index.ts";
 
 export interface GitHubRunnerScaleSetArgs {
@@ -31,6 +31,8 @@ export class GitHubRunnerScaleSet extends pulumi.ComponentResource {
   readonly networkPolicies: readonly k8s.networking.v1.NetworkPolicy[];
   /** What workflows put in `runs-on`. */
   readonly runsOn: string[];
+  /** The scale set as a runner pool: labels `runs-on` matches, min/max runners, one job each, isolation. */
+  readonly pools: readonly RunnerPool[];
 
   constructor(name: string, args: GitHubRunnerScaleSetArgs, opts?: pulumi.ComponentResourceOptions) {
     const settings = resolveArcScaleSet(args.config);
@@ -61,7 +63,8 @@ export class GitHubRunnerScaleSet extends pulumi.ComponentResource {
     // Runners only start once the fence is up: policies first, then the scale set.
     this.scaleSet = release(docs.scaleSet, [this.controller, ...this.networkPolicies, ...(this.runtimeClass ? [this.runtimeClass] : []), ...(this.credentialsSecret ? [this.credentialsSecret] : [])]);
     this.runsOn = [settings.scaleSetName];
-    this.registerOutputs({ runsOn: this.runsOn, runnerNamespace: settings.runnerNamespace });
+    this.pools = arcRunnerPools(settings);
+    this.registerOutputs({ runsOn: this.runsOn, runnerNamespace: settings.runnerNamespace, pools: this.pools });
   }
 }
 

@@ -10,3 +10,5 @@ export * from "./aws-stack-config.ts";
 export * from "./forgejo-registration-token.ts";
 export * from "./libvirt-runner-vm.ts";
 export * from "./foundation-runners-config.ts";
+export * from "./github-libvirt-runners.ts";
+export * from "./github-libvirt-config.ts";

@@ -85,4 +85,28 @@ describe("KubernetesRunners component", async () => {
     );
     assert.equal(registered.filter((r) => r.name === "bad").length, 0);
   });
+
+  it("a Forgejo fleet: a ConfigMap and a Deployment per runner behind three NetworkPolicies, pools, and no Secret", async () => {
+    registered.length = 0;
+    const c = new KubernetesRunners("forgejo", {
+      fleet: { forge: "forgejo", namespace: "ci", forgejoUrl: "https://code.example.com", runners: [{ name: "build", replicas: 2, labels: ["k8s:host", "small:host"] }] },
+    });
+    await Promise.all(c.deployments.map((d) => promiseOf(d.urn)));
+    assert.deepEqual(registered.map((r) => `${r.type}::${r.name}`).sort(), [
+      "kubernetes:apps/v1:Deployment::build-forgejo-runner",
+      "kubernetes:core/v1:ConfigMap::build-forgejo-runner-config",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy::forgejo-runner-allow-dns-egress",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy::forgejo-runner-allow-https-egress-public",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy::forgejo-runner-default-deny-all",
+      `${KubernetesRunners.TYPE}::forgejo`,
+    ]);
+    assert.equal(c.fleet.forge, "forgejo");
+    assert.deepEqual(c.pools, [{ name: "build-forgejo-runner", forge: "forgejo", substrate: "kubernetes-deployment", labels: ["k8s", "small"], min: 2, max: 2, oneJob: false, isolation: "container" }]);
+  });
+
+  it("a GitHub fleet's pools carry GitHub's implicit labels", () => {
+    const c = new KubernetesRunners("pools", { fleet });
+    assert.deepEqual(c.pools.map((p) => [p.name, p.labels, p.min, p.oneJob]), [["codex-gh-runner", ["self-hosted", "linux", "x64"], 1, false], ["gemini-gh-runner", ["self-hosted", "linux", "x64"], 2, false]]);
+    assert.equal(c.networkPolicies.length, 0, "GitHub fleets are unfenced unless networkPolicies is set");
+  });
 });

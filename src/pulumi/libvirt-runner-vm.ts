@@ -22,7 +22,7 @@ import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
 import {
-  ConfigError, type ConfigIssue, type ResolvedForgejoVm, checkSshKeyPath, formatForgejoRunnerScope, isDeployTimePlaceholder, formatRunnerLabel, resolveForgejoVm,
+  ConfigError, type ConfigIssue, type ResolvedForgejoVm, checkSshKeyPath, formatForgejoRunnerScope, isDeployTimePlaceholder, formatRunnerLabel, forgejoVmRunnerPool, forgejoVmShape, resolveForgejoVm, type RunnerPool,
 } from "../model/index.ts";
 import {
   type CloudInitDocuments, type HostFileKey, forgejoVmHostCommands, hostFiles, renderCloudInit, renderCloudInitRedacted, renderDomainXml, stagingCommands,
@@ -104,6 +104,8 @@ export class LibvirtRunnerVm extends pulumi.ComponentResource {
   readonly resolved: ResolvedForgejoVm;
   /** The domain, guest hostname and runner name. */
   readonly vmName: string;
+  /** What workflows can target: one persistent runner, matched by its label names. */
+  readonly pools: readonly RunnerPool[];
   /** The cloud-init documents with the token replaced by `[secret]`: what the VM gets, minus the secret. */
   readonly cloudInitRedacted: CloudInitDocuments;
   readonly registrationToken: ForgejoRegistrationToken;
@@ -121,6 +123,7 @@ export class LibvirtRunnerVm extends pulumi.ComponentResource {
     super(LibvirtRunnerVm.TYPE, name, {}, opts);
     this.resolved = vm;
     this.vmName = vm.vm.name;
+    this.pools = [forgejoVmRunnerPool(vm)];
     this.cloudInitRedacted = renderCloudInitRedacted(vm);
 
     const connection: remote.CommandArgs["connection"] = {
@@ -144,7 +147,7 @@ export class LibvirtRunnerVm extends pulumi.ComponentResource {
     // redacted user-data stands in for it.
     const files = this.registrationToken.token.apply((token) => {
       const cloudInit = typeof token === "string" && token !== "" ? renderCloudInit(vm, { registrationToken: token }) : renderCloudInitRedacted(vm);
-      return hostFiles(vm, { cloudInit, domainXml: renderDomainXml(vm) }).map((f) => ({ key: f.key, content: f.content }));
+      return hostFiles(vm, { cloudInit, domainXml: renderDomainXml(forgejoVmShape(vm)) }).map((f) => ({ key: f.key, content: f.content }));
     });
     const contentOf = (key: HostFileKey): pulumi.Output<string> => files.apply((all) => all.find((f) => f.key === key)?.content ?? "");
 
@@ -161,7 +164,7 @@ export class LibvirtRunnerVm extends pulumi.ComponentResource {
     // the token and a preview still shows which file changed; plus the digest of what re-mints
     // the token, so that a token minted for a new scope, URL, name, labels or release replaces
     // the VM too (a runner registers only at its first boot).
-    const redacted = hostFiles(vm, { cloudInit: this.cloudInitRedacted, domainXml: renderDomainXml(vm) });
+    const redacted = hostFiles(vm, { cloudInit: this.cloudInitRedacted, domainXml: renderDomainXml(forgejoVmShape(vm)) });
     const triggers = [
       ...stagingCommands(vm).map((s) => sha256(redacted.find((f) => f.key === s.key)?.content ?? "")),
       sha256(tokenReplacementKeyOf(vm)),

@@ -1,21 +1,25 @@
 /**
- * Reads the Kubernetes stacks' settings (gh-runner, gh-runners-firecracker) into the plain model
+ * Reads the Kubernetes stacks' settings (gh-runner, forgejo-k8s-runners, gh-runners-firecracker) into the plain model
  * through the one settings reader. Keys that decide which resources exist are plain data; secrets
  * are read as Pulumi secrets and never enter the model.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { type ArcScaleSetInput, type GhRunnerFleetInput, type ConfigIssue, type SettingsSpec, type StackSettingsSource, readSettings, requireSettings, resolveArcScaleSet, resolveGhRunnerFleet } from "../model/index.ts";
+import {
+  ARC_DEFAULTS, type ArcScaleSetInput, FORGEJO_K8S_DEFAULTS, type ForgejoK8sFleetInput, GH_RUNNER_DEFAULTS, type GhRunnerFleetInput, type ConfigIssue, type SettingsSpec, type StackSettingsSource,
+  readSettings, requireSettings, resolveArcScaleSet, resolveForgejoK8sFleet, resolveGhRunnerFleet,
+} from "../model/index.ts";
 import { modelIssues, pulumiSettings, secretSetting } from "./stack-settings.ts";
 
 /** The settings of the gh-runner stack. */
 export const GH_RUNNER_SETTINGS: SettingsSpec = {
-  namespace: { kind: "string", maxLength: 63 },
+  namespace: { kind: "string", maxLength: 63, default: GH_RUNNER_DEFAULTS.namespace },
   githubRepo: { kind: "string", maxLength: 140 },
-  githubUrl: { kind: "string", maxLength: 2048 },
-  allowInsecureHttp: { kind: "boolean" },
+  githubUrl: { kind: "string", maxLength: 2048, default: GH_RUNNER_DEFAULTS.githubUrl },
+  allowInsecureHttp: { kind: "boolean", default: GH_RUNNER_DEFAULTS.allowInsecureHttp },
+  networkPolicies: { kind: "boolean", default: GH_RUNNER_DEFAULTS.networkPolicies },
   runners: { kind: "list", maxItems: 200 },
   codexConfig: { kind: "mapping" },
-  adoptExisting: { kind: "boolean" },
+  adoptExisting: { kind: "boolean", default: GH_RUNNER_DEFAULTS.adoptExisting },
   githubToken: { kind: "secret" },
 };
 
@@ -39,7 +43,7 @@ function pick(values: Readonly<Record<string, unknown>>, keys: readonly string[]
  */
 export function readGhRunnerStackConfig(source: StackSettingsSource = pulumiSettings()): GhRunnerStackConfig {
   const { values, issues } = readSettings(source, GH_RUNNER_SETTINGS);
-  const fleet = pick(values, ["namespace", "githubRepo", "githubUrl", "allowInsecureHttp", "runners", "codexConfig"]);
+  const fleet = pick(values, ["namespace", "githubRepo", "githubUrl", "allowInsecureHttp", "networkPolicies", "runners", "codexConfig"]);
   issues.push(...modelIssues(() => resolveGhRunnerFleet(fleet), issues));
   requireSettings(issues, `${source.project} stack configuration`);
   return {
@@ -52,21 +56,21 @@ export function readGhRunnerStackConfig(source: StackSettingsSource = pulumiSett
 /** The settings of the gh-runners-firecracker stack. */
 export const ARC_SETTINGS: SettingsSpec = {
   githubScope: { kind: "string", maxLength: 200 },
-  githubUrl: { kind: "string", maxLength: 2048 },
-  allowInsecureHttp: { kind: "boolean" },
+  githubUrl: { kind: "string", maxLength: 2048, default: ARC_DEFAULTS.githubUrl },
+  allowInsecureHttp: { kind: "boolean", default: ARC_DEFAULTS.allowInsecureHttp },
   credentials: { kind: "mapping" },
-  minRunners: { kind: "integer", min: 0, max: 10_000 },
-  maxRunners: { kind: "integer", min: 1, max: 10_000 },
-  scaleSetName: { kind: "string", maxLength: 45 },
+  minRunners: { kind: "integer", min: 0, max: 10_000, default: ARC_DEFAULTS.minRunners },
+  maxRunners: { kind: "integer", min: 1, max: 10_000, default: ARC_DEFAULTS.maxRunners },
+  scaleSetName: { kind: "string", maxLength: 45, default: ARC_DEFAULTS.scaleSetName },
   runnerGroup: { kind: "string", maxLength: 100 },
-  runnerLabels: { kind: "list", maxItems: 100 },
-  useFirecracker: { kind: "boolean" },
-  runnerImage: { kind: "string", maxLength: 512 },
+  runnerLabels: { kind: "list", maxItems: 100, default: ARC_DEFAULTS.runnerLabels },
+  useFirecracker: { kind: "boolean", default: ARC_DEFAULTS.useFirecracker },
+  runnerImage: { kind: "string", maxLength: 512, default: ARC_DEFAULTS.runnerImage },
   resources: { kind: "mapping" },
   podCidr: { kind: "string", maxLength: 64 },
   serviceCidr: { kind: "string", maxLength: 64 },
   nodeCidrs: { kind: "list", maxItems: 256 },
-  firecrackerNodes: { kind: "list", maxItems: 1000 },
+  firecrackerNodes: { kind: "list", maxItems: 1000, default: ARC_DEFAULTS.firecrackerNodes },
   githubToken: { kind: "secret" },
   githubAppPrivateKey: { kind: "secret" },
 };
@@ -112,4 +116,43 @@ export function readArcStackConfig(source: StackSettingsSource = pulumiSettings(
     githubToken: secretSetting(source, "githubToken"),
     appPrivateKey: secretSetting(source, "githubAppPrivateKey"),
   };
+}
+
+/** The settings of the forgejo-k8s-runners stack. */
+export const FORGEJO_K8S_SETTINGS: SettingsSpec = {
+  namespace: { kind: "string", maxLength: 63, default: FORGEJO_K8S_DEFAULTS.namespace },
+  forgejoUrl: { kind: "string", maxLength: 2048 },
+  allowInsecureHttp: { kind: "boolean", default: FORGEJO_K8S_DEFAULTS.allowInsecureHttp },
+  registrationSecretName: { kind: "string", maxLength: 253, default: FORGEJO_K8S_DEFAULTS.registrationSecret.name },
+  registrationSecretKey: { kind: "string", maxLength: 253, default: FORGEJO_K8S_DEFAULTS.registrationSecret.key },
+  networkPolicies: { kind: "boolean", default: FORGEJO_K8S_DEFAULTS.networkPolicies },
+  runners: { kind: "list", maxItems: 200 },
+  adoptExisting: { kind: "boolean", default: FORGEJO_K8S_DEFAULTS.adoptExisting },
+};
+
+export interface ForgejoK8sStackConfig {
+  readonly fleet: ForgejoK8sFleetInput;
+  readonly adoptExisting: boolean;
+}
+
+/** Model key paths under `registrationSecret` and the settings that set them. */
+const REGISTRATION_SECRET_SETTINGS: Readonly<Record<string, string>> = { "registrationSecret.name": "registrationSecretName", "registrationSecret.key": "registrationSecretKey" };
+
+/**
+ * Reads the forgejo-k8s-runners stack's settings into the Forgejo fleet model. Every problem
+ * (unknown keys, kinds, the fleet's own problems) is reported at once, under the key a user sets.
+ */
+export function readForgejoK8sStackConfig(source: StackSettingsSource = pulumiSettings()): ForgejoK8sStackConfig {
+  const { values, issues } = readSettings(source, FORGEJO_K8S_SETTINGS);
+  const fleet: Record<string, unknown> = { forge: "forgejo", ...pick(values, ["namespace", "forgejoUrl", "allowInsecureHttp", "networkPolicies", "runners"]) };
+  const name = values["registrationSecretName"];
+  const key = values["registrationSecretKey"];
+  if ((name !== undefined && name !== "") || (key !== undefined && key !== "")) {
+    fleet["registrationSecret"] = { name: name || FORGEJO_K8S_DEFAULTS.registrationSecret.name, key: key || FORGEJO_K8S_DEFAULTS.registrationSecret.key };
+  }
+  const remapped = modelIssues(() => resolveForgejoK8sFleet(fleet), []).map((i) => ({ ...i, path: REGISTRATION_SECRET_SETTINGS[i.path] ?? i.path }));
+  const covered = (p: string) => issues.some((r) => p === r.path || p.startsWith(`${r.path}.`) || p.startsWith(`${r.path}[`));
+  issues.push(...remapped.filter((i) => !covered(i.path)));
+  requireSettings(issues, `${source.project} stack configuration`);
+  return { fleet: fleet as ForgejoK8sFleetInput, adoptExisting: values["adoptExisting"] === true };
 }

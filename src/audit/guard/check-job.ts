@@ -4,13 +4,16 @@
  * profile's `maxParallelPerJob`. Also works out how many runners of each profile the job may hold
  * at once, for the per-workflow budget.
  */
-import { inputExcerpt, isUntrustedSafe, type RunnerProfile } from "../../model/profiles.ts";
+import { inputExcerpt } from "../../model/input-excerpt.ts";
+import { isUntrustedSafe, type RunnerProfile } from "../../model/profile-schema.ts";
 import { jobName, type GuardFinding } from "./finding.ts";
 import { targetsGithubHosted } from "./hosted-labels.ts";
 import { expandMatrix, MATRIX_LIMIT, type MatrixExpansion } from "./matrix.ts";
 import { resolveRunsOn, type RunsOnTarget } from "./runs-on.ts";
 import { closestProfiles, formatLabels, servingProfiles } from "./serving.ts";
-import { isRecord, type ParsedWorkflow, type WorkflowJob } from "./workflow.ts";
+import { isRecord } from "../../model/refine.ts";
+import { substrateFacts } from "./pool-profiles.ts";
+import { type ParsedWorkflow, type WorkflowJob } from "./workflow.ts";
 
 /** An event through which outsiders start the workflow, and the caller it came through, if any. */
 export interface UntrustedTrigger {
@@ -23,7 +26,7 @@ export type ProfilesFrom = "file" | "fleet";
 
 /** How to give a profile a larger budget, where its profiles come from. */
 export function raiseBudget(from: ProfilesFrom, source: string, p: RunnerProfile, key: "maxParallelPerJob" | "maxConcurrentPerWorkflow"): string {
-  return from === "file" ? `raise ${key} of "${inputExcerpt(p.name, 80)}" in ${source}` : `give "${inputExcerpt(p.name, 80)}" more runners (replicas, or maxRunners of a scale set) in ${source}`;
+  return from === "file" ? `raise ${key} of "${inputExcerpt(p.name, 80)}" in ${source}` : `give "${inputExcerpt(p.name, 80)}" more runners (raise ${substrateFacts(p.substrate).more}) in ${source}`;
 }
 
 export interface JobCheckContext {

@@ -3,7 +3,7 @@
  * outsiders' events reach it (also through local reusable workflows), and runs every check.
  * Pure: files come in as text, findings go out.
  */
-import type { RunnerProfile } from "../../model/profiles.ts";
+import type { RunnerProfile } from "../../model/profile-schema.ts";
 import { checkConcurrency } from "./concurrency.ts";
 import { checkJob, type ProfilesFrom, type UntrustedTrigger } from "./check-job.ts";
 import { safeFinding, sortFindings, type GuardFinding } from "./finding.ts";

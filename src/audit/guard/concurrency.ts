@@ -4,7 +4,8 @@
  * on the fleet's runners.
  */
 import { jobName, type GuardFinding } from "./finding.ts";
-import { isRecord, type ParsedWorkflow } from "./workflow.ts";
+import { isRecord } from "../../model/refine.ts";
+import { type ParsedWorkflow } from "./workflow.ts";
 
 type Cancel = "on" | "absent" | "no-cancel" | "expression";
 

@@ -1,5 +1,5 @@
 /** What the workflow guard reports, and the plain renderings of a finding. */
-import { inputExcerpt } from "../../model/profiles.ts";
+import { inputExcerpt } from "../../model/input-excerpt.ts";
 
 /** The guard's own rules; actionlint's come as `actionlint:<kind>`. */
 export const GUARD_RULES = {

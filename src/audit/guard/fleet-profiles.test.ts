@@ -151,3 +151,88 @@ test("rendered resources of any shape give profiles or issues, never an exceptio
   for (const i of issues) assert.ok(!JSON.stringify(i).includes("0123456789abcdefghij"), JSON.stringify(i));
   assert.ok(profiles.every((p) => Number.isSafeInteger(p.maxParallelPerJob)));
 });
+
+// ---------------------------------------------------------------------------------------------
+// Stacks that export runnerPools
+
+const ghPool = (name: string, labels: string[], over: Record<string, unknown> = {}) => ({ name, forge: "github", substrate: "kubernetes-deployment", labels: ["self-hosted", "linux", "x64", ...labels], min: 1, max: 1, oneJob: false, isolation: "container", ...over });
+
+test("a stack without runnerPools keeps the profiles its resources give", () => {
+  const resources = [deployment("codex-gh-runner", { ACTIONS_RUNNER_INPUT_LABELS: "codex" })];
+  const plain = profilesFromStacks([{ source: "s", resources }]);
+  assert.deepEqual(profilesFromStacks([{ source: "s", resources, outputs: { namespace: "runners" } }]), plain);
+  assert.deepEqual(profilesFromStacks([{ source: "s", resources, outputs: { runnerPools: undefined } }]), plain);
+  assert.deepEqual(plain.profiles.map((p) => p.name), ["codex-gh-runner"]);
+});
+
+test("runnerPools that agree with the rendered Deployments and scale sets give the profiles, with the rendered runner group", () => {
+  const resources: RenderedResourceLike[] = [
+    deployment("codex-gh-runner", { ACTIONS_RUNNER_INPUT_LABELS: "codex", ACTIONS_RUNNER_INPUT_RUNNERGROUP: "agents" }, { replicas: 2 }),
+    { type: "kubernetes:helm.sh/v3:Release", name: "arc", inputs: { chart: "oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set", name: "arc-firecracker", values: { scaleSetLabels: ["firecracker"], maxRunners: 6, template: { spec: { runtimeClassName: "kata-fc" } } } } },
+  ];
+  const runnerPools = [
+    ghPool("codex-gh-runner", ["codex"], { min: 2, max: 2 }),
+    { name: "arc-firecracker", forge: "github", substrate: "arc-scale-set", labels: ["arc-firecracker", "Firecracker"], min: 0, max: 6, oneJob: true, isolation: "microvm" },
+    { name: "forgejo-fenced", forge: "forgejo", substrate: "libvirt-vm", labels: ["fenced"], min: 1, max: 1, oneJob: false, isolation: "vm" },
+    // Forgejo runners in a Deployment: their labels are in the runner's config file, not compared.
+    { name: "forgejo-k8s", forge: "forgejo", substrate: "kubernetes-deployment", labels: ["k8s"], min: 2, max: 2, oneJob: false, isolation: "container" },
+    { name: "aws-fips", forge: "github", substrate: "ec2", labels: ["self-hosted", "linux", "build-fips"], min: 0, max: 4, oneJob: true, isolation: "vm" },
+  ];
+  const { profiles, issues } = profilesFromStacks([{ source: "s", resources, outputs: { runnerPools } }]);
+  assert.deepEqual(issues, []);
+  assert.deepEqual(profiles.map((p) => [p.name, p.forge, p.substrate, p.trust, p.runnerGroup, p.maxConcurrentPerWorkflow]), [
+    ["codex-gh-runner", "github", "kubernetes-deployment", "trusted", "agents", 2],
+    ["arc-firecracker", "github", "arc-scale-set", "untrusted", "Default", 6],
+    ["forgejo-fenced", "forgejo", "libvirt-vm", "trusted", undefined, 1],
+    ["forgejo-k8s", "forgejo", "kubernetes-deployment", "trusted", undefined, 2],
+    ["aws-fips", "github", "ec2", "untrusted", "Default", 4],
+  ]);
+});
+
+test("runnerPools that disagree with the rendered resources are issues naming the pool, what differs and the fix", () => {
+  const resources = [
+    deployment("codex-gh-runner", { ACTIONS_RUNNER_INPUT_LABELS: "codex" }, { replicas: 2 }),
+    deployment("gemini-gh-runner", { ACTIONS_RUNNER_INPUT_LABELS: "gemini" }),
+    deployment("stopped", { ACTIONS_RUNNER_INPUT_LABELS: "x" }, { replicas: 0 }),
+  ];
+  const runnerPools = [
+    ghPool("codex-gh-runner", ["codex", "gpu"], { min: 3, max: 3, oneJob: true, isolation: "microvm" }),
+    ghPool("ghost", ["ghost"]),
+    ghPool("stopped", ["x"], { min: 0, max: 0 }),
+  ];
+  const { profiles, issues } = profilesFromStacks([{ source: "stack-a", resources, outputs: { runnerPools } }]);
+  assert.deepEqual(profiles, []);
+  assert.deepEqual(issues.map((i) => i.path), ["stack-a: runnerPools[0]", "stack-a: runnerPools[1]", "stack-a: runnerPools"]);
+  const [codex, ghost, gemini] = issues;
+  assert.match(codex!.message, /does not agree with the rendered Deployment "codex-gh-runner": labels codex, gpu, linux, self-hosted, x64 in the pool, codex, linux, self-hosted, x64 rendered; oneJob is true in the pool, but the rendered runners are not ephemeral; the pool's isolation fences .*plain containers; max is 3 in the pool, 2 rendered/);
+  assert.match(ghost!.message, /is Deployment "ghost", but the stack's rendered resources hold no runner Deployment of that name/);
+  assert.match(gemini!.message, /lists no pool for the rendered Deployment "gemini-gh-runner"/);
+  for (const i of issues) assert.match(i.fix, /export runnerPools from the same resolved model/);
+});
+
+test("a pool of 0 runners for a rendered Deployment with runners is a disagreement", () => {
+  const { issues } = profilesFromStacks([{ source: "s", resources: [deployment("d", { ACTIONS_RUNNER_INPUT_LABELS: "x" })], outputs: { runnerPools: [ghPool("d", ["x"], { min: 0, max: 0 })] } }]);
+  assert.equal(issues.length, 1);
+  assert.equal(issues[0]!.path, "s: runnerPools[0].max");
+  assert.match(issues[0]!.message, /is 0, but the stack renders Deployment "d" with runners \(1\)/);
+});
+
+test("bad runnerPools are issues naming the stack; the stack's resources are not used instead", () => {
+  const resources = [deployment("d", { ACTIONS_RUNNER_INPUT_LABELS: "x" })];
+  const { profiles, issues } = profilesFromStacks([{ source: "infra/pulumi/x (stack dev)", resources, outputs: { runnerPools: [{ name: "d" }] } }]);
+  assert.deepEqual(profiles, []);
+  assert.deepEqual(issues.map((i) => i.path), ["forge", "substrate", "labels", "min", "max", "oneJob", "isolation"].map((k) => `infra/pulumi/x (stack dev): runnerPools[0].${k}`));
+  const throwing = new Proxy([], { get: () => { throw new Error(`boom ${"ghp_0123456789abcdefghijABCDEFGHIJ012345"}`); } });
+  const r = profilesFromStacks([{ source: "s", resources, outputs: { runnerPools: throwing } }]);
+  assert.equal(r.issues.length, 1);
+  assert.equal(r.issues[0]!.path, "s: runnerPools");
+  assert.match(r.issues[0]!.message, /cannot be read/);
+  assert.ok(!r.issues[0]!.message.includes("0123456789abcdefghij"));
+});
+
+test("pools of several stacks are checked as one fleet", () => {
+  const a = { source: "a", resources: [], outputs: { runnerPools: [{ name: "vm", forge: "github", substrate: "libvirt-vm", labels: ["self-hosted", "linux", "build"], min: 1, max: 1, oneJob: false, isolation: "vm" }] } };
+  const b = { source: "b", resources: [], outputs: { runnerPools: [{ name: "forks", forge: "github", substrate: "ec2", labels: ["self-hosted", "linux", "build"], min: 0, max: 2, oneJob: true, isolation: "vm" }] } };
+  const { issues } = profilesFromStacks([a, b]);
+  assert.ok(issues.some((i) => /job aimed at "forks" can land on a trusted runner/.test(i.message)), JSON.stringify(issues));
+});

@@ -1,6 +1,9 @@
 /**
- * Runner profiles computed from a rendered stack's resources, so the guard checks workflows
- * against what is deployed rather than against a hand-written list:
+ * Runner profiles computed from rendered stacks, so the guard checks workflows against what is
+ * deployed rather than against a hand-written list. A stack program that exports `runnerPools`
+ * gives one profile per pool, whatever its substrate (`pool-profiles.ts`). For programs that do
+ * not (library users' own), the profiles are read from the rendered resources instead, and where
+ * both exist they must agree:
  * - `kubernetes:apps/v1:Deployment` whose containers register a GitHub runner
  *   (`ACTIONS_RUNNER_INPUT_*` env): labels from `ACTIONS_RUNNER_INPUT_LABELS` plus the runner's
  *   implicit `self-hosted`, `linux` and architecture label; `ACTIONS_RUNNER_INPUT_EPHEMERAL: "true"`
@@ -11,8 +14,13 @@
  * untrusted only when it is both ephemeral and fenced.
  */
 import type { ConfigIssue } from "../../model/issues.ts";
-import { inputExcerpt, profileSetIssues, type RunnerProfile } from "../../model/profiles.ts";
-import { isRecord } from "./workflow.ts";
+import { FORGES } from "../../model/forge.ts";
+import { inputExcerpt } from "../../model/input-excerpt.ts";
+import type { RunnerProfile } from "../../model/profile-schema.ts";
+import type { RunnerPool } from "../../model/substrate.ts";
+import { profileSetIssues } from "../../model/profile-set.ts";
+import { isRecord } from "../../model/refine.ts";
+import { dedupeLabels, poolProfile, readRunnerPools, RUNNER_POOLS_OUTPUT, substrateFacts, type PoolsRead } from "./pool-profiles.ts";
 
 /** A resource of a rendered stack (the shape `renderStack` records). */
 export interface RenderedResourceLike {
@@ -31,21 +39,9 @@ export interface FleetProfiles {
 /** RuntimeClass names that put each pod in its own microVM. */
 const FENCED_RUNTIME = /kata|firecracker/i;
 const ENV = "ACTIONS_RUNNER_INPUT_";
-/** Labels the runner adds itself unless registered with `--no-default-labels`. */
-const IMPLICIT = ["self-hosted", "linux"];
 
 const rec = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {});
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-
-function dedupe(labels: readonly string[]): string[] {
-  const seen = new Set<string>();
-  return labels.filter((l) => {
-    const k = l.toLowerCase();
-    if (l === "" || seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
 
 function fromDeployment(r: RenderedResourceLike, source: string, issues: ConfigIssue[]): RunnerProfile[] {
   const inputs = rec(r.inputs);
@@ -88,7 +84,7 @@ function fromDeployment(r: RenderedResourceLike, source: string, issues: ConfigI
       name: out.length === 0 ? name : `${name}-${inputExcerpt(String(c["name"]), 80)}`,
       description: `rendered from ${source} (Deployment ${name})`,
       forge: "github",
-      labels: dedupe(noDefaults ? extra : [...IMPLICIT, arch, ...extra]),
+      labels: dedupeLabels((noDefaults ? extra : [...FORGES.github.implicitLabels, arch, ...extra]).filter((l) => l !== ""), FORGES.github.labelKey),
       trust: ephemeral && fenced ? "untrusted" : "trusted",
       fenced,
       ephemeral,
@@ -115,7 +111,7 @@ function fromScaleSet(kind: string, name: string, values: Record<string, unknown
     name,
     description: `rendered from ${source} (${kind} ${name})`,
     forge: "github",
-    labels: dedupe([name, ...labels]),
+    labels: dedupeLabels([name, ...labels].filter((l) => l !== ""), FORGES.github.labelKey),
     trust: fenced ? "untrusted" : "trusted",
     fenced,
     ephemeral: true,
@@ -151,15 +147,111 @@ export function profilesFromResources(resources: readonly RenderedResourceLike[]
   return { profiles, issues };
 }
 
+/** One rendered stack: its resources, and the program's outputs when it has any. */
+export interface RenderedStackLike {
+  /** The stack in messages, e.g. `infra/pulumi/gh-runner (stack dev)`. */
+  readonly source: string;
+  readonly resources: readonly RenderedResourceLike[];
+  readonly outputs?: Readonly<Record<string, unknown>>;
+}
+
 /**
- * The profiles of several rendered stacks together, checked as one fleet (unique names, no
- * label set shared between trusted and untrusted runners).
+ * The runner profiles of one rendered stack: from its `runnerPools` output when it exports one
+ * (checked against the Deployments and scale sets its resources render), else from its resources.
  */
-export function profilesFromStacks(stacks: readonly { source: string; resources: readonly RenderedResourceLike[] }[]): FleetProfiles {
+export function profilesFromStack(stack: RenderedStackLike): FleetProfiles {
+  const outputs: unknown = stack.outputs;
+  const fromResources = profilesFromResources(stack.resources, stack.source);
+  if (!isRecord(outputs) || outputs[RUNNER_POOLS_OUTPUT] === undefined) return fromResources;
+  let read: PoolsRead;
+  try {
+    read = readRunnerPools(outputs[RUNNER_POOLS_OUTPUT], stack.source);
+  } catch (e) {
+    const why = inputExcerpt(String((e as Error | undefined)?.message ?? e), 200);
+    return { profiles: [], issues: [{ path: `${stack.source}: ${RUNNER_POOLS_OUTPUT}`, message: `cannot be read (${why})`, fix: "export runnerPools as plain data: a list of the components' runner pools" }] };
+  }
+  if (read.issues.length > 0) return { profiles: [], issues: read.issues };
+  const profiles: RunnerProfile[] = [];
+  const issues: ConfigIssue[] = [];
+  // Runners the resources show, by substrate and name; each is matched by one pool at most.
+  const rendered = new Map(fromResources.profiles.map((p) => [`${p.substrate}/${p.name}`, p]));
+  for (const { index, pool } of read.pools) {
+    const profile = poolProfile(pool, stack.source);
+    const facts = substrateFacts(pool.substrate);
+    if (!readableFromResources(pool)) {
+      if (profile !== undefined) profiles.push(profile);
+      continue;
+    }
+    const key = `${pool.substrate}/${pool.name}`;
+    const seen = rendered.get(key);
+    rendered.delete(key);
+    if (profile === undefined && seen === undefined) continue;
+    const at = `${stack.source}: ${RUNNER_POOLS_OUTPUT}[${index}]`;
+    const fix = "export runnerPools from the same resolved model the resources are rendered from (the components' runnerPools), so that both describe the same runners";
+    if (profile === undefined) {
+      issues.push({ path: `${at}.max`, message: `is 0, but the stack renders ${facts.noun} "${inputExcerpt(pool.name, 80)}" with runners (${seen!.maxParallelPerJob})`, fix });
+      continue;
+    }
+    if (seen === undefined) {
+      issues.push({ path: at, message: `is ${facts.noun} "${inputExcerpt(pool.name, 80)}", but the stack's rendered resources hold no runner ${facts.noun} of that name whose labels and budget can be read`, fix });
+      continue;
+    }
+    const differences = profileDifferences(profile, seen);
+    if (differences.length > 0) {
+      issues.push({ path: at, message: `does not agree with the rendered ${facts.noun} "${inputExcerpt(pool.name, 80)}": ${differences.join("; ")}`, fix });
+      continue;
+    }
+    // The resources also show the runner group, which pools do not carry.
+    profiles.push(seen.runnerGroup === undefined || profile.forge !== "github" ? profile : { ...profile, runnerGroup: seen.runnerGroup });
+  }
+  for (const p of rendered.values()) {
+    issues.push({
+      path: `${stack.source}: ${RUNNER_POOLS_OUTPUT}`,
+      message: `lists no pool for the rendered ${substrateFacts(p.substrate).noun} "${inputExcerpt(p.name, 80)}", which runs runners with the labels ${inputExcerpt(p.labels.join(", "), 200)}`,
+      fix: "export runnerPools from the same resolved model the resources are rendered from (the components' runnerPools), so that every runner has its pool",
+    });
+  }
+  return { profiles, issues };
+}
+
+/**
+ * Whether the rendered resources show a pool's runners too, so that the two are compared: GitHub
+ * runners of the substrates whose documents the guard reads (Deployments, scale sets).
+ */
+function readableFromResources(pool: RunnerPool): boolean {
+  switch (pool.forge) {
+    case "github":
+      return substrateFacts(pool.substrate).rendered;
+    case "forgejo":
+      // A forgejo-runner's labels are in its own config file, not in the resources' fields.
+      return false;
+    default:
+      return pool.forge satisfies never;
+  }
+}
+
+/** How the profile of a pool and the profile its rendered resources give differ, in words. */
+function profileDifferences(pool: RunnerProfile, rendered: RunnerProfile): string[] {
+  const out: string[] = [];
+  const set = (labels: readonly string[]) => [...new Set(labels.map((l) => l.toLowerCase()))].sort();
+  const [a, b] = [set(pool.labels), set(rendered.labels)];
+  if (a.join(",") !== b.join(",")) out.push(`labels ${inputExcerpt(a.join(", "), 200)} in the pool, ${inputExcerpt(b.join(", "), 200)} rendered`);
+  if (pool.ephemeral !== rendered.ephemeral) out.push(`oneJob is ${pool.ephemeral} in the pool, but the rendered runners are ${rendered.ephemeral ? "" : "not "}ephemeral`);
+  if (pool.fenced !== rendered.fenced) out.push(`the pool's isolation ${pool.fenced ? "fences" : "does not fence"} each job in a microVM or VM, but the rendered pods ${rendered.fenced ? "run under a Kata or Firecracker RuntimeClass" : "run in plain containers"}`);
+  if (pool.maxParallelPerJob !== rendered.maxParallelPerJob) out.push(`max is ${pool.maxParallelPerJob} in the pool, ${rendered.maxParallelPerJob} rendered`);
+  return out;
+}
+
+/**
+ * The profiles of several rendered stacks together (each from its runner pools or its
+ * resources, see {@link profilesFromStack}), checked as one fleet (unique names, no label set
+ * shared between trusted and untrusted runners).
+ */
+export function profilesFromStacks(stacks: readonly RenderedStackLike[]): FleetProfiles {
   const profiles: RunnerProfile[] = [];
   const issues: ConfigIssue[] = [];
   for (const s of stacks) {
-    const r = profilesFromResources(s.resources, s.source);
+    const r = profilesFromStack(s);
     for (const p of r.profiles) profiles.push(p);
     for (const i of r.issues) issues.push(i);
   }

@@ -4,8 +4,8 @@
  * contradict (or appended as new combinations).
  */
 import { isDeepStrictEqual } from "node:util";
-import { inputExcerpt } from "../../model/profiles.ts";
-import { isRecord } from "./workflow.ts";
+import { inputExcerpt } from "../../model/input-excerpt.ts";
+import { isRecord } from "../../model/refine.ts";
 
 export type Combination = Readonly<Record<string, unknown>>;
 

@@ -1,5 +1,5 @@
 /** The whole guard: the fleet-aware checks and actionlint, as one sorted list of findings. */
-import type { RunnerProfile } from "../../model/profiles.ts";
+import type { RunnerProfile } from "../../model/profile-schema.ts";
 import { actionlintFindings } from "./actionlint.ts";
 import { checkWorkflows, type GuardOptions } from "./check-workflows.ts";
 import { sortFindings, type GuardFinding } from "./finding.ts";

@@ -3,9 +3,9 @@
  * it can ask for: one per matrix combination when it uses `${{ matrix.* }}`. Any other expression
  * (`${{ inputs.runner }}`, `fromJSON(...)`) cannot be known before the run and is reported as such.
  */
-import { inputExcerpt } from "../../model/profiles.ts";
+import { inputExcerpt } from "../../model/input-excerpt.ts";
 import { hasExpression, type Combination, type MatrixExpansion } from "./matrix.ts";
-import { isRecord } from "./workflow.ts";
+import { isRecord } from "../../model/refine.ts";
 
 export type RunsOnTarget =
   | {

@@ -1,5 +1,6 @@
 /** Which profiles serve a `runs-on` label set: those that carry ALL its labels (case-insensitive). */
-import { inputExcerpt, type Forge, type RunnerProfile } from "../../model/profiles.ts";
+import { inputExcerpt } from "../../model/input-excerpt.ts";
+import type { Forge, RunnerProfile } from "../../model/profile-schema.ts";
 
 export interface LabelTarget {
   readonly labels: readonly string[];

@@ -1,5 +1,5 @@
 /** Workflow triggers, and the ones through which people outside the project start jobs. */
-import { isRecord } from "./workflow.ts";
+import { isRecord } from "../../model/refine.ts";
 
 /**
  * Events that let people outside the project start a workflow with content they control: pull

@@ -2,7 +2,7 @@
  * Per-workflow budget: the jobs of one run that may hold runners of a profile at the same time
  * (jobs not ordered by `needs`) must fit the profile's `maxConcurrentPerWorkflow`.
  */
-import type { RunnerProfile } from "../../model/profiles.ts";
+import type { RunnerProfile } from "../../model/profile-schema.ts";
 import { raiseBudget, type ProfilesFrom } from "./check-job.ts";
 import { jobName, type GuardFinding } from "./finding.ts";
 import type { ParsedWorkflow } from "./workflow.ts";

@@ -3,7 +3,10 @@
  * the line to change. Invalid YAML and files that are not workflows become findings, not crashes.
  */
 import { isMap, isScalar, type Document, type LineCounter } from "yaml";
-import { describeValue, loadYaml, type Forge, type LoadedYaml, type YamlLimits } from "../../model/profiles.ts";
+import { describeValue } from "../../model/input-excerpt.ts";
+import { loadYaml, type LoadedYaml, type YamlLimits } from "../../model/load-yaml.ts";
+import type { Forge } from "../../model/profile-schema.ts";
+import { isRecord } from "../../model/refine.ts";
 import type { GuardFinding } from "./finding.ts";
 
 /** A workflow file as the guard receives it. */
@@ -37,8 +40,6 @@ export interface ParsedWorkflow {
 export function forgeOfPath(path: string): Forge {
   return /(^|[\\/])\.(forgejo|gitea)[\\/]workflows([\\/]|$)/.test(path) ? "forgejo" : "github";
 }
-
-export const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /**
  * Sizes past which a workflow file is not checked (a finding says so). Real workflows are a few

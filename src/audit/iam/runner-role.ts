@@ -77,14 +77,28 @@ export function runnerRoleExpectations(profile: AwsRunnerProfile, scope: AwsScop
   return out;
 }
 
-/** Who may assume the role: the EC2 service only (an administrator of the account included, no one else). */
-export function runnerTrustExpectations(scope: AwsScope): { readonly principal: string; readonly expect: SimulatedDecision }[] {
+/** A principal and whether it may assume a role. */
+export interface TrustExpectation {
+  readonly principal: string;
+  readonly expect: SimulatedDecision;
+}
+
+/**
+ * Who may assume a role that one AWS service assumes: `service` only; `other` (another service),
+ * an administrator of the account and another account may not.
+ */
+export function serviceTrustExpectations(scope: AwsScope, service: string, other: string): TrustExpectation[] {
   return [
-    { principal: "ec2.amazonaws.com", expect: "Allowed" },
-    { principal: "lambda.amazonaws.com", expect: "Denied" },
+    { principal: service, expect: "Allowed" },
+    { principal: other, expect: "Denied" },
     { principal: `arn:${scope.partition}:iam::${scope.accountId}:user/administrator`, expect: "Denied" },
     { principal: `arn:${scope.partition}:iam::999999999999:root`, expect: "Denied" },
   ];
+}
+
+/** Who may assume the role: the EC2 service only (an administrator of the account included, no one else). */
+export function runnerTrustExpectations(scope: AwsScope): TrustExpectation[] {
+  return serviceTrustExpectations(scope, "ec2.amazonaws.com", "lambda.amazonaws.com");
 }
 
 const ALLOW_ALL = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };

@@ -9,7 +9,7 @@ import type { AwsScope } from "../../model/aws-runner.ts";
 import { renderSecretIdBrokerRolePolicy, renderSecretIdBrokerTrustPolicy, type SecretIdBrokerIamContext } from "../../render/aws/secret-id-broker-policies.ts";
 import { secretIdBrokerNames } from "../../render/aws/secret-id-broker-names.ts";
 import { checkIamPolicy, type IamFinding } from "./policy-checks.ts";
-import { EXAMPLE_INSTANCE_ID, type IamExpectation, type RunnerRoleDocuments, type SimulatedDecision, simulateAssumeRunnerRole, simulateRunnerRequest } from "./runner-role.ts";
+import { EXAMPLE_INSTANCE_ID, type IamExpectation, type RunnerRoleDocuments, type SimulatedDecision, type TrustExpectation, serviceTrustExpectations, simulateAssumeRunnerRole, simulateRunnerRequest } from "./runner-role.ts";
 
 /** The requests the broker role is checked against. */
 export function secretIdBrokerExpectations(ctx: SecretIdBrokerIamContext): IamExpectation[] {
@@ -59,13 +59,8 @@ export function secretIdBrokerExpectations(ctx: SecretIdBrokerIamContext): IamEx
 }
 
 /** Who may assume the broker role: the Lambda service only. */
-export function secretIdBrokerTrustExpectations(scope: AwsScope): { readonly principal: string; readonly expect: SimulatedDecision }[] {
-  return [
-    { principal: "lambda.amazonaws.com", expect: "Allowed" },
-    { principal: "ec2.amazonaws.com", expect: "Denied" },
-    { principal: `arn:${scope.partition}:iam::${scope.accountId}:user/administrator`, expect: "Denied" },
-    { principal: `arn:${scope.partition}:iam::999999999999:root`, expect: "Denied" },
-  ];
+export function secretIdBrokerTrustExpectations(scope: AwsScope): TrustExpectation[] {
+  return serviceTrustExpectations(scope, "lambda.amazonaws.com", "ec2.amazonaws.com");
 }
 
 /** Every finding for given broker role documents. */

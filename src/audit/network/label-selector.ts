@@ -6,6 +6,7 @@
 import type { LabelSelector } from "kubernetes-types/meta/v1.js";
 import type { Labels } from "./types.ts";
 import { quote, quoteValue } from "../quote.ts";
+import { isRecord } from "../../model/refine.ts";
 
 const OPERATORS = new Set(["In", "NotIn", "Exists", "DoesNotExist"]);
 const NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
@@ -136,6 +137,3 @@ function labelKeyProblem(key: string): string | undefined {
   return undefined;
 }
 
-function isRecord(v: unknown): v is Record<string, string> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}

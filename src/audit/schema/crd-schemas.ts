@@ -4,7 +4,8 @@
  * CRD marks it `x-kubernetes-preserve-unknown-fields`. Served before the regular schema locations.
  */
 import { InputError } from "../input-error.ts";
-import { formatDocumentPath } from "./schema-issues.ts";
+import { isRecord } from "../../model/refine.ts";
+import { formatKeyPath } from "../quote.ts";
 import { yamlDocuments } from "./yaml-stream.ts";
 import type { SchemaLoader, SchemaLookup } from "./schema-loader.ts";
 
@@ -23,8 +24,6 @@ function strictify(node: unknown): unknown {
   return out;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-
 /**
  * Every served version of every CRD in a (multi-document) YAML text, as strict JSON Schemas. The
  * text is read within the manifest limits; a document that cannot be read, or a CRD whose fields
@@ -38,7 +37,7 @@ export function crdSchemas(yamlText: string, source: string): CrdSchema[] {
     if (doc.syntaxError) throw new InputError(`${at}: ${doc.syntaxError.message}`, doc.syntaxError.fix);
     const crd = doc.doc;
     if (!isRecord(crd) || crd["kind"] !== "CustomResourceDefinition") continue;
-    const bad = (field: readonly (string | number)[], what: string) => new InputError(`${source}:${doc.locate?.(field) ?? doc.line ?? 1}: ${formatDocumentPath(field)} ${what}`, fix);
+    const bad = (field: readonly (string | number)[], what: string) => new InputError(`${source}:${doc.locate?.(field) ?? doc.line ?? 1}: ${formatKeyPath(field)} ${what}`, fix);
     const spec = crd["spec"];
     if (!isRecord(spec)) throw bad(["spec"], "must be a mapping");
     const names = spec["names"];

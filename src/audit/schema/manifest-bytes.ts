@@ -6,6 +6,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
+import { utf8Text } from "../../model/text-bytes.ts";
 import { InputError } from "../input-error.ts";
 
 /** The limits every manifest reader enforces; each is far above what a Kubernetes manifest needs. */
@@ -143,35 +144,6 @@ function cannotRead(file: string, e: unknown): InputError {
   return new InputError(`${file}: cannot be read (${code ?? (e as Error).message})`, "check the file's permissions, or pass another file");
 }
 
-/** 1-based line and column of byte `index` in `bytes`, for messages about undecodable input. */
-function bytePosition(bytes: Uint8Array, index: number): { line: number; col: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = bytes.indexOf(10); i !== -1 && i < index; i = bytes.indexOf(10, i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, col: index - lineStart + 1 };
-}
-
-/** Index of the first byte that breaks UTF-8 (overlong forms and surrogates included), or -1. */
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; ) {
-    const b = bytes[i]!;
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    const n = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
-    if (n < 0 || i + n > bytes.length - 1) return i;
-    for (let k = 1; k <= n; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return i;
-    const b1 = bytes[i + 1]!;
-    if ((b === 0xe0 && b1 < 0xa0) || (b === 0xed && b1 > 0x9f) || (b === 0xf0 && b1 < 0x90) || (b === 0xf4 && b1 > 0x8f)) return i;
-    i += n + 1;
-  }
-  return -1;
-}
-
 /** Characters YAML does not allow in a stream (outside the printable set), other than tab, LF and CR. */
 // eslint-disable-next-line no-control-regex
 const NON_PRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufffe\uffff]/;
@@ -188,15 +160,20 @@ function textPosition(text: string, index: number): { line: number; col: number 
 
 const NOT_TEXT_FIX = "pass a YAML or JSON manifest (text in UTF-8); if this is an archive or a compiled file, extract or render the manifests first";
 
-/** Whether the first characters read as printable ASCII in UTF-16, with the NUL half at `zero` (1 little-endian, 0 big-endian). */
-function asciiAsUtf16(bytes: Uint8Array, zero: 0 | 1): boolean {
-  const units = Math.min(16, Math.floor(bytes.length / 2));
-  if (units === 0) return false;
-  for (let u = 0; u < units; u++) {
-    const c = bytes[2 * u + 1 - zero]!;
-    if (bytes[2 * u + zero] !== 0 || !(c === 9 || c === 10 || c === 13 || (c >= 0x20 && c < 0x7f))) return false;
+/** UTF-16 text (YAML allows it), refusing broken surrogate pairs and NUL characters. */
+function decodeUtf16(file: string, bytes: Uint8Array, encoding: "utf-16le" | "utf-16be"): string {
+  if (bytes.length % 2 !== 0) throw new InputError(`${file}: looks like ${encoding.toUpperCase()} text but has an odd number of bytes`, "save the file again as UTF-8");
+  let text: string;
+  try {
+    text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
+  } catch {
+    throw new InputError(`${file}: is not valid ${encoding.toUpperCase()} text (it holds a broken surrogate pair)`, "save the file again as UTF-8");
   }
-  return true;
+  if (text.includes("\u0000")) {
+    const { line, col } = textPosition(text, text.indexOf("\u0000"));
+    throw new InputError(`${file}:${line}:${col}: is not a text file (it holds a NUL character there)`, NOT_TEXT_FIX);
+  }
+  return text;
 }
 
 /**
@@ -205,45 +182,23 @@ function asciiAsUtf16(bytes: Uint8Array, zero: 0 | 1): boolean {
  * free of the control characters YAML forbids.
  */
 export function decodeManifest(file: string, bytes: Uint8Array, format: "yaml" | "json"): string {
-  const b0 = bytes[0];
-  const b1 = bytes[1];
-  let encoding: "utf-8" | "utf-16le" | "utf-16be" = "utf-8";
-  if ((b0 === 0x00 && b1 === 0x00 && bytes[2] === 0xfe && bytes[3] === 0xff) || (b0 === 0xff && b1 === 0xfe && bytes[2] === 0x00 && bytes[3] === 0x00)) {
-    throw new InputError(`${file}: is UTF-32 text, which runner-fleet does not read`, "convert it to UTF-8, e.g. iconv -f UTF-32 -t UTF-8");
-  }
-  if (b0 === 0xff && b1 === 0xfe) encoding = "utf-16le";
-  else if (b0 === 0xfe && b1 === 0xff) encoding = "utf-16be";
-  // Without a byte order mark, a manifest starts with ASCII text: a NUL beside every character means UTF-16.
-  else if (asciiAsUtf16(bytes, 1)) encoding = "utf-16le";
-  else if (asciiAsUtf16(bytes, 0)) encoding = "utf-16be";
-
+  const read = utf8Text(bytes);
   let text: string;
-  if (encoding === "utf-8") {
-    const nul = bytes.indexOf(0);
-    if (nul !== -1) {
-      const { line, col } = bytePosition(bytes, nul);
-      throw new InputError(`${file}:${line}:${col}: is not a text file (it holds a NUL byte there)`, NOT_TEXT_FIX);
-    }
-    try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    } catch {
-      const bad = Math.max(0, firstInvalidUtf8(bytes));
-      const { line, col } = bytePosition(bytes, bad);
-      throw new InputError(
-        `${file}:${line}:${col}: is not UTF-8 text (byte 0x${(bytes[bad] ?? 0).toString(16).padStart(2, "0")} there starts no UTF-8 character)`,
-        "save the file as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8), or pass a YAML or JSON manifest",
-      );
-    }
-  } else {
-    if (bytes.length % 2 !== 0) throw new InputError(`${file}: looks like ${encoding.toUpperCase()} text but has an odd number of bytes`, "save the file again as UTF-8");
-    try {
-      text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
-    } catch {
-      throw new InputError(`${file}: is not valid ${encoding.toUpperCase()} text (it holds a broken surrogate pair)`, "save the file again as UTF-8");
-    }
-    if (text.includes("\u0000")) {
-      const { line, col } = textPosition(text, text.indexOf("\u0000"));
-      throw new InputError(`${file}:${line}:${col}: is not a text file (it holds a NUL character there)`, NOT_TEXT_FIX);
+  if (read.ok) text = read.text;
+  else {
+    const p = read.problem;
+    switch (p.kind) {
+      case "utf-32":
+        throw new InputError(`${file}: is UTF-32 text, which runner-fleet does not read`, "convert it to UTF-8, e.g. iconv -f UTF-32 -t UTF-8");
+      case "nul":
+        throw new InputError(`${file}:${p.line}:${p.column}: is not a text file (it holds a NUL byte there)`, NOT_TEXT_FIX);
+      case "not-utf-8":
+        throw new InputError(
+          `${file}:${p.line}:${p.column}: is not UTF-8 text (byte 0x${p.byte.toString(16).padStart(2, "0")} there starts no UTF-8 character)`,
+          "save the file as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8), or pass a YAML or JSON manifest",
+        );
+      case "utf-16":
+        text = decodeUtf16(file, bytes, p.encoding);
     }
   }
   if (format === "yaml") {

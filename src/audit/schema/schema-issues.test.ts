@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { closest, formatDocumentPath, pointerSegments, schemaIssues } from "./schema-issues.ts";
+import { formatKeyPath } from "../quote.ts";
+import { closest, pointerSegments, schemaIssues } from "./schema-issues.ts";
 import { createKubernetesAjv } from "./validate-documents.ts";
 
 const schema = {
@@ -22,9 +23,9 @@ function issues(doc: unknown) {
 }
 
 test("paths are written as in a manifest; keys with dots or slashes are bracketed", () => {
-  assert.equal(formatDocumentPath(["spec", "template", "spec", "containers", 0, "name"]), "spec.template.spec.containers[0].name");
-  assert.equal(formatDocumentPath(["metadata", "annotations", "app.kubernetes.io/name"]), "metadata.annotations[\"app.kubernetes.io/name\"]");
-  assert.equal(formatDocumentPath([]), "");
+  assert.equal(formatKeyPath(["spec", "template", "spec", "containers", 0, "name"]), "spec.template.spec.containers[0].name");
+  assert.equal(formatKeyPath(["metadata", "annotations", "app.kubernetes.io/name"]), "metadata.annotations[\"app.kubernetes.io/name\"]");
+  assert.equal(formatKeyPath([]), "");
   // A numeric map key stays a key; only list positions become [n].
   assert.deepEqual(pointerSegments("/data/0/items/1", { data: { 0: { items: ["a", "b"] } } }), ["data", "0", "items", 1]);
   assert.deepEqual(pointerSegments("/a~1b/c~0d", {}), ["a/b", "c~d"]);

@@ -4,8 +4,7 @@
  * from the document are never quoted (they may be secrets); field names are.
  */
 import type { ErrorObject } from "ajv";
-import { looksLikeCredential } from "../../model/credential-shape.ts";
-import { quote } from "../quote.ts";
+import { formatKeyPath, quote } from "../quote.ts";
 
 /** One schema violation in a document. */
 export interface SchemaIssue {
@@ -24,20 +23,6 @@ export type PathSegment = string | number;
 
 /** Finds the 1-based source line of a path in a document, when the document came from YAML. */
 export type Locate = (path: readonly PathSegment[]) => number | undefined;
-
-const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-
-/** Formats a path the way it is written: `metadata.labels["app.kubernetes.io/name"]`, `containers[0].name`. */
-export function formatDocumentPath(path: readonly PathSegment[]): string {
-  let out = "";
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else if (PLAIN_KEY.test(seg) && seg.length <= 80 && !looksLikeCredential(seg)) out += out === "" ? seg : `.${seg}`;
-    // Keys come from the document: never a credential, never longer than a message can hold.
-    else out += `[${quote(seg)}]`;
-  }
-  return out;
-}
 
 /** Splits a JSON pointer into keys and list indices, telling them apart by walking the document. */
 export function pointerSegments(pointer: string, doc: unknown): PathSegment[] {
@@ -224,7 +209,7 @@ export function schemaIssues(errors: readonly ErrorObject[], doc: unknown, locat
   for (const error of errors) {
     if (folded.has(error)) continue;
     const raw = describe(error, doc, error.keyword === "oneOf" || error.keyword === "anyOf" ? nestedOf(error) : []);
-    const path = formatDocumentPath(raw.segments);
+    const path = formatKeyPath(raw.segments);
     const key = `${path}\n${raw.message}`;
     if (seen.has(key)) continue;
     seen.add(key);

@@ -19,6 +19,7 @@ import {
   schemaTemplateData,
 } from "./schema-location.ts";
 import { BUNDLED_KUBERNETES_SCHEMAS, BUNDLED_KUBERNETES_VERSIONS } from "./bundled-schemas.ts";
+import { InputError } from "../input-error.ts";
 
 /** Options of {@link createSchemaLoader}. */
 export interface SchemaLoaderOptions {
@@ -72,12 +73,10 @@ export interface SchemaLoader {
 }
 
 /** A schema that exists but could not be read or downloaded; the CLI reports it as bad input. */
-export class SchemaLoadError extends Error {
-  readonly fix: string;
+export class SchemaLoadError extends InputError {
   constructor(message: string, fix: string) {
-    super(`${message}. Fix: ${fix}`);
+    super(message, fix);
     this.name = "SchemaLoadError";
-    this.fix = fix;
   }
 }
 

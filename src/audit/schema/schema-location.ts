@@ -6,6 +6,7 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { InputError } from "../input-error.ts";
 
 /** The Kubernetes version whose schemas are used unless another is asked for. */
 export const DEFAULT_KUBERNETES_VERSION = "1.32.2";
@@ -42,12 +43,10 @@ const TEMPLATE_VARIABLES: readonly (keyof SchemaTemplateData)[] = [
 ];
 
 /** A schema location that could not be understood; the CLI reports it as a usage error. */
-export class SchemaLocationError extends Error {
-  readonly fix: string;
+export class SchemaLocationError extends InputError {
   constructor(message: string, fix: string) {
-    super(`${message}. Fix: ${fix}`);
+    super(message, fix);
     this.name = "SchemaLocationError";
-    this.fix = fix;
   }
 }
 

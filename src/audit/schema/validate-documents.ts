@@ -5,6 +5,7 @@
 import { Ajv, type ValidateFunction } from "ajv";
 import formatsPlugin from "ajv-formats";
 import type { InputDocument } from "./read-documents.ts";
+import { isRecord } from "../../model/refine.ts";
 import { quote, safeText } from "../quote.ts";
 import { type Locate, type PathSegment, type SchemaIssue, schemaIssues } from "./schema-issues.ts";
 import { SchemaLoadError, type SchemaLoader } from "./schema-loader.ts";
@@ -182,10 +183,6 @@ const API_VERSION = /^(?:[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-a
 
 /** The errors of a valid result: one shared empty list, so that many valid results cost little. */
 const NO_ERRORS: readonly SchemaIssue[] = Object.freeze([]);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function isList(doc: Record<string, unknown>): boolean {
   return doc["apiVersion"] === "v1" && typeof doc["kind"] === "string" && doc["kind"].endsWith("List") && Array.isArray(doc["items"]);

@@ -10,12 +10,17 @@
  * YAML is read as YAML 1.1, as kubectl reads it (`yes` is a boolean, `0644` octal); timestamps
  * become RFC 3339 strings, as kubectl sends them.
  */
-import { Composer, type CST, type Document, type DocumentOptions, type ParseOptions, Lexer, Parser, type SchemaOptions, isAlias, isMap, isScalar, isSeq } from "yaml";
+import { Composer, type Document, type DocumentOptions, type ParseOptions, Parser, type SchemaOptions, isAlias, isMap, isScalar, isSeq } from "yaml";
 import { firstDuplicateKey } from "../../model/yaml-duplicate-keys.ts";
 import { safeText } from "../quote.ts";
 import { InputError } from "../input-error.ts";
 import { READ_LIMITS, type ReadLimits, formatSize } from "./manifest-bytes.ts";
 import type { Locate, SchemaIssue } from "./schema-issues.ts";
+import { documentPieces, newlinesBetween, position, tokensAbove, treeFacts } from "./yaml-pieces.ts";
+import { checkValueTree, DEPTH_FIX, rfc3339 } from "./value-tree.ts";
+
+export { documentPieces } from "./yaml-pieces.ts";
+export { checkValueTree } from "./value-tree.ts";
 
 /** One document read from a file. */
 export interface InputDocument {
@@ -62,12 +67,6 @@ const COUNT_TOKENS_ABOVE = 256 * 1024;
 
 type TagList = NonNullable<Exclude<SchemaOptions["customTags"], (...args: never[]) => unknown>>;
 
-/** Go's RFC 3339 form of a time, as kubectl sends a YAML timestamp: `2024-01-31T00:00:00Z`. */
-function rfc3339(date: Date): string | undefined {
-  if (Number.isNaN(date.getTime())) return undefined;
-  return date.toISOString().replace(/(\.\d*?)0+Z$/, "$1Z").replace(/\.Z$/, "Z");
-}
-
 const TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp";
 
 /** The YAML 1.1 tags with timestamps resolved to strings instead of Date objects. */
@@ -92,200 +91,7 @@ const COMPOSE_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   uniqueKeys: false,
 };
 
-/** Counts line breaks in `text` between two offsets, forward or backward. */
-function newlinesBetween(text: string, from: number, to: number): number {
-  let count = 0;
-  const [a, b] = from <= to ? [from, to] : [to, from];
-  for (let i = text.indexOf("\n", a); i !== -1 && i < b; i = text.indexOf("\n", i + 1)) count++;
-  return from <= to ? count : -count;
-}
-
-/** 1-based line and column of `offset`, counted from a known line start. */
-function position(text: string, baseOffset: number, baseLine: number, offset: number): { line: number; col: number } {
-  const line = baseLine + newlinesBetween(text, baseOffset, offset);
-  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
-  return { line, col: offset - lineStart + 1 };
-}
-
-/** A document marker: `---` or `...` at the start of a line, followed by a blank, a line break or the end. */
-const MARKER = /(?<![^\n])(---|\.\.\.)(?=[ \t\r\n]|$)/g;
-
-/** Whether `text[from, to)` holds only blank lines, comments and directives, with at least one directive. */
-function isDirectivePrelude(text: string, from: number, to: number): boolean {
-  let directive = false;
-  for (const line of text.slice(from, to).split("\n")) {
-    const t = line.trim();
-    if (t === "" || t.startsWith("#")) continue;
-    if (!line.startsWith("%")) return false;
-    directive = true;
-  }
-  return directive;
-}
-
-/**
- * The pieces of a YAML stream that each hold (at most) one document: cut before every `---` line
- * (directives stay with the `---` they precede) and after every `...` line.
- */
-export function* documentPieces(text: string): Generator<{ readonly start: number; readonly end: number }> {
-  let start = 0;
-  let afterDocEnd = false;
-  const re = new RegExp(MARKER.source, "g");
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    const i = m.index;
-    if (m[1] === "---") {
-      if (i > start && !(afterDocEnd && isDirectivePrelude(text, start, i))) {
-        yield { start, end: i };
-        start = i;
-      }
-      afterDocEnd = false;
-    } else {
-      const eol = text.indexOf("\n", i);
-      const next = eol === -1 ? text.length : eol + 1;
-      yield { start, end: next };
-      start = next;
-      afterDocEnd = true;
-      re.lastIndex = next;
-    }
-  }
-  if (start < text.length) yield { start, end: text.length };
-}
-
-/** What the syntax tree of one document holds: its nesting, and whether it uses aliases or tags. */
-interface TreeFacts {
-  readonly depth: number;
-  readonly special: boolean;
-  /** Where the nesting first goes beyond the limit. */
-  readonly deepAt?: number;
-}
-
-/** Nesting depth of a document's syntax tree (stopping once above `limit`), and whether it has aliases or tags. */
-function treeFacts(doc: CST.Document, limit: number): TreeFacts {
-  let depth = 0;
-  let special = false;
-  const props = (tokens: readonly CST.Token[] | undefined) => {
-    if (tokens) for (const t of tokens) if (t.type === "tag") special = true;
-  };
-  props(doc.start);
-  const stack: [CST.Token, number][] = doc.value ? [[doc.value, 0]] : [];
-  while (stack.length > 0) {
-    const [token, level] = stack.pop()!;
-    switch (token.type) {
-      case "block-map":
-      case "block-seq":
-      case "flow-collection": {
-        const inner = level + 1;
-        if (inner > depth) depth = inner;
-        if (depth > limit) return { depth, special, deepAt: token.offset };
-        for (const item of token.items) {
-          props(item.start);
-          if ("sep" in item) props(item.sep);
-          if ("key" in item && item.key) stack.push([item.key, inner]);
-          if (item.value) stack.push([item.value, inner]);
-        }
-        break;
-      }
-      case "alias":
-        special = true;
-        break;
-      case "block-scalar":
-        props(token.props);
-        break;
-      default:
-        break;
-    }
-  }
-  return { depth, special };
-}
-
-/** Counts the lexer tokens of `source`, stopping once above `limit`. */
-function tokensAbove(source: string, limit: number): boolean {
-  let n = 0;
-  for (const _token of new Lexer().lex(source)) if (++n > limit) return true;
-  return false;
-}
-
-type Problem = { readonly message: string; readonly fix: string };
-
 const SPLIT_FIX = "split it into several documents, one Kubernetes object each (a kind: List into its items, e.g. with yq '.items[]' -s); runner-fleet refuses larger documents to stay within memory";
-const DEPTH_FIX = (limit: number) => `Kubernetes objects nest a few dozen levels at most: look for runaway brackets or indentation there; runner-fleet reads at most ${limit} levels`;
-
-/** Plain JSON-like values for what YAML tags may produce (binary, sets, ordered maps). */
-function plain(value: unknown): unknown {
-  if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
-  if (value instanceof Set) return Object.fromEntries([...value].map((k) => [String(k), null]));
-  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), v]));
-  if (value instanceof Date) return rfc3339(value) ?? null;
-  return value;
-}
-
-function setChild(parent: Record<string, unknown> | unknown[], key: string | number, value: unknown): void {
-  if (Array.isArray(parent)) parent[key as number] = value;
-  else Object.defineProperty(parent, key, { value, writable: true, enumerable: true, configurable: true });
-}
-
-/**
- * Checks a parsed value whose aliases may share or repeat parts: no part contains itself, the
- * nesting stays within the limit, and the values counted with every alias expanded stay within
- * budget. Tagged values (binary, sets, ordered maps) become plain JSON values in place.
- */
-export function checkValueTree(root: unknown, limits: Pick<ReadLimits, "depth" | "expandedValues"> = READ_LIMITS): { value: unknown } | { problem: Problem } {
-  const value = plain(root);
-  if (value === null || typeof value !== "object") return { value };
-  interface Frame {
-    readonly node: Record<string, unknown> | unknown[];
-    readonly keys: readonly (string | number)[];
-    i: number;
-    height: number;
-    size: number;
-  }
-  const done = new Map<object, { height: number; size: number }>();
-  const open = new Set<object>();
-  const frame = (node: Record<string, unknown> | unknown[]): Frame => {
-    open.add(node);
-    return { node, keys: Array.isArray(node) ? Array.from(node.keys()) : Object.keys(node), i: 0, height: 0, size: 1 };
-  };
-  const stack: Frame[] = [frame(value as Record<string, unknown>)];
-  const tooDeep = { problem: { message: `the document nests more than ${limits.depth} levels deep`, fix: DEPTH_FIX(limits.depth) } };
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    if (top.i < top.keys.length) {
-      const key = top.keys[top.i++]!;
-      const raw = (top.node as Record<string | number, unknown>)[key];
-      const child = plain(raw);
-      if (child !== raw) setChild(top.node, key, child);
-      if (child === null || typeof child !== "object") {
-        top.size++;
-        continue;
-      }
-      if (open.has(child)) {
-        return { problem: { message: "an alias refers to a node that contains it, which makes the document infinitely deep", fix: "write the repeated part out instead of the alias; Kubernetes objects cannot be recursive" } };
-      }
-      const known = done.get(child);
-      if (known) {
-        top.height = Math.max(top.height, known.height);
-        top.size += known.size;
-      } else {
-        if (stack.length >= limits.depth) return tooDeep;
-        stack.push(frame(child as Record<string, unknown>));
-      }
-    } else {
-      stack.pop();
-      open.delete(top.node);
-      const result = { height: top.height + 1, size: top.size };
-      if (result.size > limits.expandedValues) {
-        return { problem: { message: `YAML aliases expand the document to more than ${limits.expandedValues.toLocaleString("en-US")} values`, fix: "write the document without aliases, or split it; runner-fleet refuses documents that expand beyond that to stay within memory" } };
-      }
-      done.set(top.node, result);
-      const parent = stack[stack.length - 1];
-      if (parent) {
-        parent.height = Math.max(parent.height, result.height);
-        parent.size += result.size;
-      }
-    }
-  }
-  if ((done.get(value)?.height ?? 0) > limits.depth) return tooDeep;
-  return { value };
-}
 
 function keyMatches(key: unknown, seg: string | number): boolean {
   const value = isScalar(key) ? key.value : key;

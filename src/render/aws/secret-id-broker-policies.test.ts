@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { resolveAwsRunnerProfile, resolveAwsScope, type AwsRunnerProfileInput } from "../../model/aws-runner.ts";
+import { resolveAwsRunnerProfile, resolveAwsScope, SECRET_ID_BROKER_VAULT_DEFAULTS, type AwsRunnerProfileInput } from "../../model/aws-runner.ts";
 import { vaultPolicyHcl } from "../vault/policy.ts";
 import {
   COMPLETE_RUNNER_LIFECYCLE_ACTIONS,
@@ -9,7 +9,6 @@ import {
   renderSecretIdBrokerVaultPolicy,
   renderSecretIdBrokerVaultRole,
   SECRET_ID_BROKER_STATEMENTS,
-  SECRET_ID_BROKER_VAULT_DEFAULTS,
   WRITE_WRAPPED_SECRET_IDS,
   type SecretIdBrokerIamContext,
 } from "./secret-id-broker-policies.ts";

@@ -11,6 +11,7 @@
  * path, which issues a secret id and can do nothing else (no role id, no login, no listing).
  */
 import type { AwsRunnerProfile, AwsScope } from "../../model/aws-runner.ts";
+import { SECRET_ID_BROKER_VAULT_DEFAULTS } from "../../model/aws-runner-defaults.ts";
 import type { VaultPolicy } from "../vault/policy.ts";
 import type { IamPolicyDocument, IamStatement } from "./iam-policy.ts";
 import { secretIdBrokerNames } from "./secret-id-broker-names.ts";
@@ -155,13 +156,6 @@ export interface SecretIdBrokerVaultRoleSettings {
   /** `token_bound_cidrs`: where the function's requests come from ([] = anywhere). */
   readonly tokenBoundCidrs: readonly string[];
 }
-
-/** Defaults of the broker's Vault role. */
-export const SECRET_ID_BROKER_VAULT_DEFAULTS = {
-  /** A login serves one invocation (at most a few Vault requests). */
-  tokenTtl: 120,
-  tokenMaxTtl: 300,
-} as const;
 
 export function renderSecretIdBrokerVaultRole(profile: AwsRunnerProfile, scope: AwsScope, options: { readonly backend: string; readonly tokenBoundCidrs?: readonly string[] }): SecretIdBrokerVaultRoleSettings {
   const d = SECRET_ID_BROKER_VAULT_DEFAULTS;

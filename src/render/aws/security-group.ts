@@ -6,40 +6,7 @@
  */
 import type { AwsRunnerProfile, AwsScope } from "../../model/aws-runner.ts";
 import { AWS_GATEWAY_ENDPOINT_SERVICES, AWS_INTERFACE_ENDPOINT_SERVICES } from "../../model/aws-runner.ts";
-
-/**
- * The other side of a rule. `securityGroup` names a group the component creates ("runners" or
- * "vpc-endpoints"); `awsServicePrefixList` names the AWS-managed prefix list of a gateway
- * endpoint service, whose id the component looks up (`aws.ec2.getPrefixList({ name })`).
- */
-export type SecurityGroupPeer =
-  | { readonly cidrIpv4: string }
-  | { readonly cidrIpv6: string }
-  | { readonly prefixListId: string }
-  | { readonly awsServicePrefixList: { readonly service: "s3"; readonly name: string } }
-  | { readonly securityGroup: "runners" | "vpc-endpoints" };
-
-export interface SecurityGroupRule {
-  /** Stable, unique key within its list; use it in the Pulumi resource name. */
-  readonly key: string;
-  readonly description: string;
-  readonly ipProtocol: "tcp" | "udp";
-  readonly fromPort: number;
-  readonly toPort: number;
-  readonly peer: SecurityGroupPeer;
-}
-
-export interface SecurityGroupRules {
-  readonly ingress: readonly SecurityGroupRule[];
-  readonly egress: readonly SecurityGroupRule[];
-}
-
-export interface RunnerSecurityGroups {
-  /** The group on the runner instances. */
-  readonly runners: SecurityGroupRules;
-  /** The group on the interface endpoints (`endpoints` mode only; empty lists otherwise). */
-  readonly vpcEndpoints: SecurityGroupRules;
-}
+import type { RunnerSecurityGroups, SecurityGroupPeer, SecurityGroupRule } from "../../model/aws/network.ts";
 
 const cidrPeer = (cidr: string): SecurityGroupPeer => (cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr });
 const slug = (cidr: string) => cidr.replace(/[^0-9a-f]+/gi, "-").replace(/-+$/, "");

@@ -17,12 +17,12 @@ export interface CloudInitDocuments {
 
 function render(vm: ResolvedForgejoVm, token: string | undefined): CloudInitDocuments {
   const redactedUserData = renderUserDataRedacted(vm);
-  const networkConfig = renderNetworkConfig(vm);
-  const id = instanceId(vm, redactedUserData, networkConfig);
+  const networkConfig = renderNetworkConfig(vm.vm.network);
+  const id = instanceId(vm.vm.name, redactedUserData, networkConfig);
   return {
     userData: token === undefined ? redactedUserData : renderUserData(vm, token),
     networkConfig,
-    metaData: renderMetaData(vm, id),
+    metaData: renderMetaData(vm.vm.name, id),
     instanceId: id,
     redacted: token === undefined,
   };

@@ -3,3 +3,4 @@ export * from "./user-data.ts";
 export * from "./network-config.ts";
 export * from "./meta-data.ts";
 export * from "./cloud-init.ts";
+export * from "./github-pool.ts";

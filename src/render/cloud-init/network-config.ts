@@ -3,7 +3,7 @@
  * on q35 is `enp1s0`), with a static address, default route and nameservers, or DHCPv4.
  */
 import { stringify } from "yaml";
-import type { ResolvedForgejoVm } from "../../model/forgejo-vm.ts";
+import type { VmNetwork } from "../../model/vm-network.ts";
 
 /** Key of the ethernet entry; netplan uses it as an ID only, `match` selects the NIC. */
 export const NETWORK_ID = "primary";
@@ -28,8 +28,7 @@ export interface NetworkConfig {
   readonly ethernets: Readonly<Record<string, NetplanEthernet>>;
 }
 
-export function networkConfig(vm: ResolvedForgejoVm): NetworkConfig {
-  const n = vm.vm.network;
+export function networkConfig(n: VmNetwork): NetworkConfig {
   const nameservers = n.dns.length > 0 ? { nameservers: { addresses: [...n.dns] } } : {};
   const eth: NetplanEthernet =
     n.kind === "dhcp"
@@ -38,6 +37,6 @@ export function networkConfig(vm: ResolvedForgejoVm): NetworkConfig {
   return { version: 2, ethernets: { [NETWORK_ID]: eth } };
 }
 
-export function renderNetworkConfig(vm: ResolvedForgejoVm): string {
-  return stringify(networkConfig(vm));
+export function renderNetworkConfig(n: VmNetwork): string {
+  return stringify(networkConfig(n));
 }

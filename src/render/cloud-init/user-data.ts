@@ -1,22 +1,25 @@
 /**
- * The `#cloud-config` user-data of a Forgejo runner VM as a typed document, serialised with
- * `yaml`. It installs Docker and the QEMU guest agent, creates the `runner` user (uid 1000),
- * installs the checksum-verified forgejo-runner, registers it once with a token delivered in a
- * root-only file, and starts `forgejo-runner.service`.
+ * The one renderer of a guest description (`RunnerGuest`, whatever its forge) into `#cloud-config`
+ * user-data, serialised with `yaml`. Every guest also gets the QEMU guest agent (the libvirt
+ * substrate talks to it). It writes the guest's files and one installer per checksum-verified
+ * download, creates the runner user (and no `default` user), runs the first-boot steps under
+ * `set -eu`, and starts the runner service.
  *
- * The registration token is the only secret. Callers either pass it (the result is a secret
- * document) or render the redacted form, where it is replaced by {@link REDACTED}.
+ * Secrets live only in the guest's `secret` files: render a guest built with the real credential
+ * (a secret document) or with {@link REDACTED} in its place (safe to show).
  */
 import { Document, isSeq } from "yaml";
 import type { ResolvedForgejoVm } from "../../model/forgejo-vm.ts";
-import { ConfigError } from "../../model/issues.ts";
+import type { RunnerGuest } from "../../model/runner-guest.ts";
+import { downloadInstallScript } from "../scripts/guest-downloads.ts";
+import { checkRegistrationToken, forgejoGuest, REDACTED } from "../scripts/runner-guest.ts";
 import { renderShellScript } from "../scripts/shell.ts";
-import { GUEST, installRunnerScript, registerRunnerScript, runnerServiceUnit } from "../scripts/runner-guest.ts";
-import { renderSystemdUnit } from "../scripts/systemd.ts";
-import { renderForgejoRunnerConfig } from "./runner-config.ts";
+import { guestServiceUnit, renderSystemdUnit } from "../scripts/systemd.ts";
 
-/** Stands in for the registration token in offline renders. */
-export const REDACTED = "[secret]";
+export { checkRegistrationToken, REDACTED };
+
+/** The guest agent every libvirt guest runs. */
+export const GUEST_AGENT = { package: "qemu-guest-agent", unit: "qemu-guest-agent.service" } as const;
 
 export interface CloudConfigUser {
   readonly name: string;
@@ -36,7 +39,8 @@ export interface CloudConfigFile {
 
 /** The subset of cloud-config this project writes; every key is a documented cloud-init module key. */
 export interface CloudConfig {
-  readonly hostname: string;
+  /** Absent when the seed's meta-data names the machine (`local-hostname`). */
+  readonly hostname?: string;
   readonly preserve_hostname: false;
   readonly manage_etc_hosts: true;
   readonly disable_root: true;
@@ -60,66 +64,70 @@ export const CLOUD_CONFIG_KEYS: readonly (keyof CloudConfig)[] = [
   "package_update", "package_upgrade", "packages", "write_files", "runcmd",
 ];
 
-/** Refuses a token that is empty or could break out of its file; never quotes the token. */
-export function checkRegistrationToken(token: string): void {
-  if (token === "") throw new ConfigError([{ path: "registrationToken", message: "is empty", fix: "pass the Forgejo runner registration token of the configured scope" }], "cloud-init secrets");
-  if (!/^[A-Za-z0-9._-]{1,255}$/.test(token)) {
-    throw new ConfigError([{ path: "registrationToken", message: "contains characters other than letters, digits, '.', '_' and '-'", fix: "pass the token exactly as Forgejo returns it, without whitespace or quotes" }], "cloud-init secrets");
-  }
-}
-
 /**
- * The cloud-config document. `registrationToken` is written only to the root-only token file;
- * pass {@link REDACTED} (via {@link renderUserDataRedacted}) for output that may be shown.
+ * The cloud-config document of a guest. `write_files` runs before `users`, so every file is owned
+ * by root; the runner reads what it needs through permissions or the service's root steps.
  */
-export function cloudConfig(vm: ResolvedForgejoVm, registrationToken: string): CloudConfig {
-  if (registrationToken !== REDACTED) checkRegistrationToken(registrationToken);
-  const script = (path: string, content: string): CloudConfigFile => ({ path, content, owner: "root:root", permissions: "0700" });
+export function guestCloudConfig(guest: RunnerGuest): CloudConfig {
+  const file = (path: string, content: string, permissions: string): CloudConfigFile => ({ path, content, owner: "root:root", permissions });
+  const u = guest.user;
   return {
-    hostname: vm.vm.name,
+    ...(guest.hostname === undefined ? {} : { hostname: guest.hostname }),
     preserve_hostname: false,
     manage_etc_hosts: true,
     disable_root: true,
     ssh_pwauth: false,
-    users: [{ name: GUEST.runnerUser, uid: GUEST.runnerUid, gecos: "Forgejo runner", homedir: GUEST.runnerHome, shell: "/bin/bash", lock_passwd: true }],
+    users: [{ name: u.name, uid: u.uid, gecos: u.gecos, homedir: u.home, shell: "/bin/bash", lock_passwd: true }],
     package_update: true,
     package_upgrade: false,
-    packages: ["docker.io", "qemu-guest-agent"],
+    packages: [...guest.packages, GUEST_AGENT.package],
     write_files: [
-      script(GUEST.installScript, renderShellScript(installRunnerScript(vm))),
-      script(GUEST.registerScript, renderShellScript(registerRunnerScript(vm))),
-      { path: GUEST.config, content: renderForgejoRunnerConfig(vm), owner: "root:root", permissions: "0644" },
-      { path: GUEST.unitPath, content: renderSystemdUnit(runnerServiceUnit()), owner: "root:root", permissions: "0644" },
-      { path: GUEST.tokenFile, content: registrationToken, owner: "root:root", permissions: "0600" },
+      ...guest.downloads.map((d) => file(d.installer, renderShellScript(downloadInstallScript(d)), "0700")),
+      ...guest.files.filter((f) => f.secret !== true).map((f) => file(f.path, f.content, f.permissions)),
+      file(`/etc/systemd/system/${guest.service.unit}`, renderSystemdUnit(guestServiceUnit(guest.service)), "0644"),
+      ...guest.files.filter((f) => f.secret === true).map((f) => file(f.path, f.content, f.permissions)),
     ],
     runcmd: [
       "set -eu",
-      ["systemctl", "enable", "--now", "docker.service"],
+      ...guest.enableServices.map((s) => ["systemctl", "enable", "--now", s]),
       // A static unit: udev starts it when the virtio channel appears; starting it here covers a late install.
-      ["systemctl", "start", "qemu-guest-agent.service"],
-      [GUEST.installScript],
-      [GUEST.registerScript],
+      ["systemctl", "start", GUEST_AGENT.unit],
+      ...guest.downloads.map((d) => [d.installer]),
+      ...guest.setup.map((argv) => [...argv]),
       ["systemctl", "daemon-reload"],
-      ["systemctl", "enable", "--now", GUEST.unit],
+      ["systemctl", "enable", "--now", guest.service.unit],
     ],
   };
 }
 
-function serialise(doc: CloudConfig): string {
+/** Serialises a cloud-config document, each runcmd argv on one line as it reads in a shell. */
+export function serialiseCloudConfig(doc: CloudConfig): string {
   const yaml = new Document(doc);
-  // Each runcmd argv on one line, as it reads in a shell.
   const runcmd = yaml.get("runcmd");
   if (isSeq(runcmd)) for (const item of runcmd.items) if (isSeq(item)) item.flow = true;
   return `#cloud-config\n${yaml.toString({ lineWidth: 0 })}`;
 }
 
+/** The user-data of a guest description. */
+export function renderGuestUserData(guest: RunnerGuest): string {
+  return serialiseCloudConfig(guestCloudConfig(guest));
+}
+
+/**
+ * The cloud-config document of a Forgejo runner VM. `registrationToken` is written only to the
+ * root-only token file; pass {@link REDACTED} (via {@link renderUserDataRedacted}) for output that may be shown.
+ */
+export function cloudConfig(vm: ResolvedForgejoVm, registrationToken: string): CloudConfig {
+  return guestCloudConfig(forgejoGuest(vm, registrationToken));
+}
+
 /** User-data with the real token: a secret document. */
 export function renderUserData(vm: ResolvedForgejoVm, registrationToken: string): string {
   checkRegistrationToken(registrationToken);
-  return serialise(cloudConfig(vm, registrationToken));
+  return renderGuestUserData(forgejoGuest(vm, registrationToken));
 }
 
 /** User-data with the token replaced by {@link REDACTED}: safe to print, diff and store. */
 export function renderUserDataRedacted(vm: ResolvedForgejoVm): string {
-  return serialise(cloudConfig(vm, REDACTED));
+  return renderGuestUserData(forgejoGuest(vm, REDACTED));
 }

@@ -129,8 +129,8 @@ describe("ARC scale set model: bad config is refused with key path and fix", () 
   it("a request above its limit", () => refuse({ ...base, resources: { requests: { cpu: "4" }, limits: { cpu: "2" } } }, "resources.requests.cpu", /more than resources\.limits\.cpu/, /requests\.cpu <= limits\.cpu/));
   it("a scope that is neither org nor org/repo", () => refuse({ ...base, githubScope: "a/b/c" }, "githubScope", /neither "org" nor "org\/repo"/, /organisation/));
   it("labels empty", () => refuse({ ...base, runnerLabels: [] }, "runnerLabels", /is empty/, /at least one label/));
-  it("a label over 256 characters", () => refuse({ ...base, runnerLabels: ["x".repeat(257)] }, "runnerLabels[0]", /256 characters or longer/, /1-255 characters/));
-  it("a label of exactly 256 characters, which ARC refuses", () => refuse({ ...base, runnerLabels: ["x".repeat(256)] }, "runnerLabels[0]", /256 characters or longer/, /1-255 characters/));
+  it("a label over 256 characters", () => refuse({ ...base, runnerLabels: ["x".repeat(257)] }, "runnerLabels[0]", /longer than 255 characters/, /1-255 characters/));
+  it("a label of exactly 256 characters, which ARC refuses", () => refuse({ ...base, runnerLabels: ["x".repeat(256)] }, "runnerLabels[0]", /longer than 255 characters/, /1-255 characters/));
   it("a duplicated label", () => refuse({ ...base, runnerLabels: ["linux", "linux"] }, "runnerLabels[1]", /listed twice/, /once/));
   it("an invalid CIDR", () => refuse({ ...base, podCidr: "10.42.0.0/33" }, "podCidr", /not a CIDR block/, /prefix length/));
   it("a CIDR with host bits set", () => refuse({ ...base, nodeCidrs: ["192.168.1.7/24"] }, "nodeCidrs[0]", /host bits set/, /192\.168\.1\.0\/24/));

@@ -8,6 +8,7 @@ import type { NetworkPolicy } from "kubernetes-types/networking/v1.js";
 import type { RuntimeClass } from "kubernetes-types/node/v1.js";
 import { NON_PUBLIC_RANGES, type ResolvedArcScaleSet, isCidr, parseCidr, cidrContains, type Cidr } from "../../model/index.ts";
 import { hardenedContainerSecurityContext, hardenedPodSecurityContext } from "./security-context.ts";
+import { fenceNetworkPolicies } from "./network-fence.ts";
 
 /** Official OCI charts of actions-runner-controller. */
 export const ARC_CHARTS = {
@@ -175,40 +176,7 @@ export function egressExceptions(s: ResolvedArcScaleSet): string[] {
 }
 
 export function runnerNetworkPolicies(s: ResolvedArcScaleSet): NetworkPolicy[] {
-  const meta = (name: string) => ({ name, namespace: s.runnerNamespace, labels: { "app.kubernetes.io/part-of": "runner-fleet" } });
-  return [
-    {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: meta("default-deny-all"),
-      spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
-    },
-    {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: meta("allow-dns-egress"),
-      spec: {
-        podSelector: {},
-        policyTypes: ["Egress"],
-        egress: [
-          {
-            to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": s.dns.namespace } }, podSelector: { matchLabels: { ...s.dns.podLabels } } }],
-            ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
-          },
-        ],
-      },
-    },
-    {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: meta("allow-https-egress-public"),
-      spec: {
-        podSelector: {},
-        policyTypes: ["Egress"],
-        egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: egressExceptions(s) } }], ports: [{ protocol: "TCP", port: 443 }] }],
-      },
-    },
-  ];
+  return fenceNetworkPolicies({ namespace: s.runnerNamespace, podSelector: {}, namePrefix: "", dns: s.dns, except: egressExceptions(s) });
 }
 
 export function renderArcScaleSet<T>(s: ResolvedArcScaleSet, secrets: ArcCredentialValues<T> = {}): ArcDocuments {

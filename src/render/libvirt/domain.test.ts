@@ -5,14 +5,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { resolveForgejoVm } from "../../model/forgejo-vm.ts";
+import { forgejoVmShape, resolveForgejoVm } from "../../model/forgejo-vm.ts";
 import { domainMac, domainUuid, renderDomainXml } from "./domain.ts";
 import { virshCommands } from "./virsh.ts";
 import { needs, requireTool } from "../../../test/validators.ts";
 
 const repoRoot = join(import.meta.dirname, "..", "..", "..");
 const vm = resolveForgejoVm(parse(readFileSync(join(repoRoot, "test/fixtures/libvirt/forgejo-vm.yaml"), "utf8")));
-const xml = renderDomainXml(vm);
+const xml = renderDomainXml(forgejoVmShape(vm));
 
 function xmlFile(text: string): string {
   const f = join(mkdtempSync(join(tmpdir(), "domain-")), "domain.xml");
@@ -61,12 +61,12 @@ test("devices: virtio overlay disk, read-only seed cdrom, bridged virtio NIC, gu
   assert.match(xml, /<interface type="bridge">\s*<mac address="52:54:00:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}"\/>\s*<source bridge="br0"\/>\s*<model type="virtio"\/>/);
   assert.match(xml, /<channel type="unix">\s*<target type="virtio" name="org\.qemu\.guest_agent\.0"\/>/);
   assert.match(xml, /<rng model="virtio">\s*<backend model="random">\/dev\/urandom<\/backend>/);
-  const other = renderDomainXml({ ...vm, host: { ...vm.host, bridge: "br-ci" } });
+  const other = renderDomainXml({ ...forgejoVmShape(vm), network: { bridge: "br-ci" } });
   assert.match(other, /<source bridge="br-ci"\/>/);
 });
 
 test("UUID and MAC are stable per name and differ between names", () => {
-  assert.equal(renderDomainXml(vm), xml);
+  assert.equal(renderDomainXml(forgejoVmShape(vm)), xml);
   assert.match(domainUuid("fj-runner-1"), /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   assert.notEqual(domainUuid("fj-runner-1"), domainUuid("fj-runner-2"));
   assert.notEqual(domainMac("fj-runner-1"), domainMac("fj-runner-2"));

@@ -1,12 +1,13 @@
 /**
- * The libvirt domain XML of a Forgejo runner VM, built with xmlbuilder2: a KVM q35 guest with
+ * The libvirt domain XML of a runner VM, built with xmlbuilder2 from the VM's shape alone (name,
+ * vCPUs, memory, disk, network; no forge): a KVM q35 guest with
  * host-passthrough CPU, a virtio qcow2 overlay disk, the NoCloud seed ISO as a read-only SATA
  * cdrom, a virtio NIC on the host bridge, a pty serial console (never a file), the QEMU guest
  * agent channel, a virtio RNG and no graphics. Autostart is not part of the XML: see `virsh.ts`.
  */
 import { createHash } from "node:crypto";
 import { create } from "xmlbuilder2";
-import type { ResolvedForgejoVm } from "../../model/forgejo-vm.ts";
+import type { VmShape } from "../../model/runner-guest.ts";
 
 /** Namespace of the name-based (version 5) domain UUIDs. */
 export const DOMAIN_UUID_NAMESPACE = "6f1c5e0a-9d0b-4c7e-8a53-2f6e4b7d9c01";
@@ -37,15 +38,14 @@ export function domainMac(name: string): string {
 /** Device names inside the guest definition. */
 export const DOMAIN_TARGETS = { disk: "vda", seed: "sda" } as const;
 
-export function renderDomainXml(vm: ResolvedForgejoVm): string {
-  const { name, cpus, memoryMiB } = vm.vm;
-  const p = vm.vm.paths;
+export function renderDomainXml(vm: VmShape): string {
+  const { name, cpus, memoryMiB, title } = vm;
   const doc = create({ version: "1.0", encoding: "UTF-8" });
   const domain = doc.ele("domain", { type: "kvm" });
-  domain.com(" Forgejo runner VM, rendered by runner-fleet; redefine it from the stack, do not edit it in place. ");
+  domain.com(` ${title} VM, rendered by runner-fleet; redefine it from the stack, do not edit it in place. `);
   domain.ele("name").txt(name);
   domain.ele("uuid").txt(domainUuid(name));
-  domain.ele("description").txt(`Forgejo runner ${name} (runner-fleet)`);
+  domain.ele("description").txt(`${title} ${name} (runner-fleet)`);
   domain.ele("memory", { unit: "MiB" }).txt(String(memoryMiB));
   domain.ele("currentMemory", { unit: "MiB" }).txt(String(memoryMiB));
   domain.ele("vcpu", { placement: "static" }).txt(String(cpus));
@@ -57,6 +57,7 @@ export function renderDomainXml(vm: ResolvedForgejoVm): string {
   features.ele("apic");
   domain.ele("cpu", { mode: "host-passthrough", check: "none", migratable: "on" });
   domain.ele("clock", { offset: "utc" });
+  // A guest that powers itself off (a one-job runner) is destroyed, not restarted: the host refills the slot.
   domain.ele("on_poweroff").txt("destroy");
   domain.ele("on_reboot").txt("restart");
   domain.ele("on_crash").txt("restart");
@@ -64,19 +65,19 @@ export function renderDomainXml(vm: ResolvedForgejoVm): string {
   const devices = domain.ele("devices");
   const disk = devices.ele("disk", { type: "file", device: "disk" });
   disk.ele("driver", { name: "qemu", type: "qcow2", discard: "unmap" });
-  disk.ele("source", { file: p.overlay });
+  disk.ele("source", { file: vm.disk.overlay });
   disk.ele("target", { dev: DOMAIN_TARGETS.disk, bus: "virtio" });
 
   const seed = devices.ele("disk", { type: "file", device: "cdrom" });
   seed.ele("driver", { name: "qemu", type: "raw" });
-  seed.ele("source", { file: p.seedIso });
+  seed.ele("source", { file: vm.disk.seedIso });
   // q35 has no IDE controller: the cdrom sits on SATA.
   seed.ele("target", { dev: DOMAIN_TARGETS.seed, bus: "sata" });
   seed.ele("readonly");
 
   const nic = devices.ele("interface", { type: "bridge" });
   nic.ele("mac", { address: domainMac(name) });
-  nic.ele("source", { bridge: vm.host.bridge });
+  nic.ele("source", { bridge: vm.network.bridge });
   nic.ele("model", { type: "virtio" });
 
   // A pty console: `virsh console` works, and nothing grows on the host's disk.

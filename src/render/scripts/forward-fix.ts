@@ -80,7 +80,7 @@ export function forwardFixTimer(): SystemdUnit {
 }
 
 /** Writes `content` to `path` only when it differs, setting `changed=1` when it wrote. */
-function installIfChanged(path: string, mode: string, content: string): ShellNode[] {
+export function installIfChanged(path: string, mode: string, content: string): ShellNode[] {
   const next = `${path}.runner-fleet-new`;
   return [
     heredoc(withIo(cmd("cat"), { stdout: next }), content),

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ResolvedForgejoVm, forgejoVmPaths, resolveForgejoVm } from "../../model/forgejo-vm.ts";
+import { type ResolvedForgejoVm, forgejoVmPaths, forgejoVmShape, resolveForgejoVm } from "../../model/forgejo-vm.ts";
 import { renderCloudInit, renderCloudInitRedacted } from "../cloud-init/cloud-init.ts";
 import { renderDomainXml } from "../libvirt/domain.ts";
 import { applyScript, deleteScript, forgejoVmHostCommands, stagingCommands } from "./host-commands.ts";
@@ -109,7 +109,7 @@ function fakeHost(download = BASE_BYTES, overrides: Record<string, unknown> = {}
 
 /** Stages the four files the way the Pulumi layer will: one command per file, content on stdin. */
 function stage(host: FakeHost, vm: ResolvedForgejoVm, token = TOKEN): void {
-  const files = hostFiles(vm, { cloudInit: renderCloudInit(vm, { registrationToken: token }), domainXml: renderDomainXml(vm) });
+  const files = hostFiles(vm, { cloudInit: renderCloudInit(vm, { registrationToken: token }), domainXml: renderDomainXml(forgejoVmShape(vm)) });
   const commands = stagingCommands(vm);
   assert.deepEqual(commands.map((c) => c.path), files.map((f) => f.path));
   for (const [i, c] of commands.entries()) {
@@ -297,9 +297,9 @@ test("commands run as root directly and through sudo -n otherwise; the FORWARD f
 
 test("staged files mark only the real user-data as secret", () => {
   const host = fakeHost();
-  const real = hostFiles(host.vm, { cloudInit: renderCloudInit(host.vm, { registrationToken: TOKEN }), domainXml: renderDomainXml(host.vm) });
+  const real = hostFiles(host.vm, { cloudInit: renderCloudInit(host.vm, { registrationToken: TOKEN }), domainXml: renderDomainXml(forgejoVmShape(host.vm)) });
   assert.deepEqual(real.map((f) => [f.key, f.path.split("/").pop(), f.mode, f.secret]), [["userData", "user-data", "0600", true], ["networkConfig", "network-config", "0644", false], ["metaData", "meta-data", "0644", false], ["domainXml", "domain.xml", "0644", false]]);
   assert.equal(stagingCommands(host.vm).find((c) => c.key === "userData")?.secret, true, "the user-data write is secret before any content exists");
-  const redacted = hostFiles(host.vm, { cloudInit: renderCloudInitRedacted(host.vm), domainXml: renderDomainXml(host.vm) });
+  const redacted = hostFiles(host.vm, { cloudInit: renderCloudInitRedacted(host.vm), domainXml: renderDomainXml(forgejoVmShape(host.vm)) });
   assert.equal(redacted.some((f) => f.secret), false);
 });

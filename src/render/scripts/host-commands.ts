@@ -36,6 +36,29 @@ export const HOST_TOOLS: readonly (readonly [tool: string, pkg: string])[] = [
 const argv = (words: readonly string[]) => cmd(...words);
 const quiet = (c: ReturnType<typeof cmd>) => withIo(c, { quiet: true });
 
+/** Fails with the package to install for each tool that is missing. */
+export function toolChecks(tools: readonly (readonly [tool: string, pkg: string])[]): ShellNode[] {
+  return tools.map(([tool, pkg]) => ifThen(not(quiet(cmd("command", "-v", tool))), fail(`${tool} is missing: apt-get install ${pkg}`)));
+}
+
+/**
+ * Downloads the base image once per URL and digest into `$base`, verified against `$base_sha256`
+ * before it is used, then read-only. Expects `base`, `base_url` and `base_sha256` to be set, and
+ * an exit trap that removes `$base.part`.
+ */
+export function downloadBaseImage(): ShellNode[] {
+  const checksum = (file: string) => pipe(cmd("printf", "%s  %s\\n", ref("base_sha256"), [ref(file), ".part"]), cmd("sha256sum", "--check", "--strict", "--status", "-"));
+  return [
+    comment("Base image: downloaded once per URL and digest, verified before it is used, then read-only."),
+    ifThen(not(test("-f", ref("base"))), [
+      cmd("curl", "--fail", "--silent", "--show-error", "--location", "--retry", "5", "--retry-connrefused", "--output", [ref("base"), ".part"], ref("base_url")),
+      ifThen(not(checksum("base")), fail(["checksum mismatch for ", ref("base_url"), ": expected sha256 ", ref("base_sha256")])),
+      cmd("chmod", "0444", [ref("base"), ".part"]),
+      cmd("mv", "-f", [ref("base"), ".part"], ref("base")),
+    ]),
+  ];
+}
+
 /** The create/update script (idempotent). Expects the files of `hostFiles` to be staged. */
 export function applyScript(vm: ResolvedForgejoVm): ShellScript {
   const p = vm.vm.paths;
@@ -43,7 +66,6 @@ export function applyScript(vm: ResolvedForgejoVm): ShellScript {
   const stamp = (what: string) => `${p.stagingDir}/${what}.sha256`;
   const readStamp = (variable: string, file: string): ShellNode =>
     ifThen(test("-f", file), [capture(variable, cmd("cat", file))], [assign(variable, "")]);
-  const checksum = (file: string) => pipe(cmd("printf", "%s  %s\\n", ref("base_sha256"), [ref(file), ".part"]), cmd("sha256sum", "--check", "--strict", "--status", "-"));
   return {
     description: `Creates or updates Forgejo runner VM ${vm.vm.name} on this libvirt host. Idempotent; run as root.`,
     body: [
@@ -57,18 +79,12 @@ export function applyScript(vm: ResolvedForgejoVm): ShellScript {
       assign("disk_gib", String(vm.vm.diskGiB)),
       assign("disk_bytes", String(vm.vm.diskGiB * 1024 ** 3)),
       blank,
-      ...HOST_TOOLS.map(([tool, pkg]) => ifThen(not(quiet(cmd("command", "-v", tool))), fail(`${tool} is missing: apt-get install ${pkg}`))),
+      ...toolChecks(HOST_TOOLS),
       ...[p.userData, p.networkConfig, p.metaData, p.domainXml].map((f) => ifThen(not(test("-s", f)), fail(`${f} is missing: stage the cloud-init and domain files first`))),
       ifThen(not(pipe(argv(v.poolTarget), cmd("grep", "-qF", `<path>${vm.host.poolPath}</path>`))), fail(`libvirt pool ${vm.host.pool} does not exist or its target is not ${vm.host.poolPath} (set host.pool and host.poolPath to match virsh pool-dumpxml)`)),
       onExit(cmd("rm", "-f", [ref("base"), ".part"], [ref("seed"), ".part"])),
       blank,
-      comment("Base image: downloaded once per URL and digest, verified before it is used, then read-only."),
-      ifThen(not(test("-f", ref("base"))), [
-        cmd("curl", "--fail", "--silent", "--show-error", "--location", "--retry", "5", "--retry-connrefused", "--output", [ref("base"), ".part"], ref("base_url")),
-        ifThen(not(checksum("base")), fail(["checksum mismatch for ", ref("base_url"), ": expected sha256 ", ref("base_sha256")])),
-        cmd("chmod", "0444", [ref("base"), ".part"]),
-        cmd("mv", "-f", [ref("base"), ".part"], ref("base")),
-      ]),
+      ...downloadBaseImage(),
       blank,
       comment("Overlay disk: created once (it is the VM's state), grown when vm.diskGiB grows, never shrunk."),
       capture("state_now", or(withIo(argv(v.state), { noStderr: true }), cmd("true"))),
@@ -171,7 +187,7 @@ export function removeStagedScript(vm: ResolvedForgejoVm): ShellScript {
  * Wraps a script for the SSH user: `/bin/sh -c '<script>'` for root (whatever the login shell),
  * `sudo -n /bin/sh -c '<script>'` otherwise (needs passwordless sudo). Stdin passes through.
  */
-export function asHostUser(vm: ResolvedForgejoVm, script: ShellScript): string {
+export function asHostUser(vm: { readonly host: { readonly user: string } }, script: ShellScript): string {
   const text = renderShellScript(script);
   return `${vm.host.user === "root" ? "" : "sudo -n "}/bin/sh -c ${shQuote(text)}`;
 }

@@ -27,7 +27,7 @@ export interface HostFile extends HostFileTarget {
 export interface HostFileSources {
   /** `renderCloudInit(...)` or `renderCloudInitRedacted(...)`. */
   readonly cloudInit: { readonly userData: string; readonly networkConfig: string; readonly metaData: string; readonly redacted: boolean };
-  /** `renderDomainXml(vm)`. */
+  /** `renderDomainXml(forgejoVmShape(vm))`. */
   readonly domainXml: string;
 }
 

@@ -6,3 +6,6 @@ export * from "./runner-guest.ts";
 export * from "./forward-fix.ts";
 export * from "./host-files.ts";
 export * from "./host-commands.ts";
+export * from "./guest-downloads.ts";
+export * from "./github-guest.ts";
+export * from "./github-pool-host.ts";

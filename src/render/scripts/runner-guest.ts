@@ -1,14 +1,16 @@
 /**
- * What runs inside the runner VM: the checksum-verified forgejo-runner installer, the one-shot
- * registration, and the `forgejo-runner.service` unit. cloud-init delivers them (see
- * `render/cloud-init/user-data.ts`).
+ * The Forgejo runner guest (`RunnerGuest`): the checksum-verified forgejo-runner, the one-shot
+ * registration, its config and the `forgejo-runner.service` daemon. The one guest renderer
+ * (`render/cloud-init/user-data.ts`) turns it into cloud-init user-data.
  */
 import type { ResolvedForgejoVm } from "../../model/forgejo-vm.ts";
 import { formatForgejoRunnerScope, formatRunnerLabel } from "../../model/forgejo-vm.ts";
-import {
-  type ShellScript, and, assign, blank, capture, cmd, comment, exit, fail, ifThen, not, onExit, pipe, ref, test,
-} from "./shell.ts";
-import { type SystemdUnit, execLine } from "./systemd.ts";
+import { ConfigError } from "../../model/issues.ts";
+import type { GuestDownload, GuestService, RunnerGuest } from "../../model/runner-guest.ts";
+import { renderForgejoRunnerConfig } from "../cloud-init/runner-config.ts";
+import { downloadInstallScript } from "./guest-downloads.ts";
+import { type ShellScript, assign, blank, capture, cmd, comment, exit, fail, ifThen, not, onExit, ref, renderShellScript, test } from "./shell.ts";
+import { type SystemdUnit, guestServiceUnit } from "./systemd.ts";
 
 /** Fixed paths inside the guest. */
 export const GUEST = {
@@ -34,33 +36,18 @@ export const GUEST = {
 /** The labels as `forgejo-runner register --labels` takes them. */
 export const labelsArgument = (vm: ResolvedForgejoVm): string => vm.runner.labels.map(formatRunnerLabel).join(",");
 
+/** The pinned forgejo-runner binary as a guest download. */
+export function forgejoRunnerDownload(vm: ResolvedForgejoVm): GuestDownload {
+  return { name: "forgejo-runner", version: vm.runner.version, url: vm.runner.downloadUrl, sha256: vm.runner.sha256, kind: "binary", dest: GUEST.binary, installer: GUEST.installScript };
+}
+
 /**
  * Downloads the pinned forgejo-runner and installs it only when its SHA-256 matches; any mismatch
  * or download error exits non-zero before anything is installed. Re-running is a no-op once the
  * installed binary has the expected digest.
  */
 export function installRunnerScript(vm: ResolvedForgejoVm): ShellScript {
-  const checksumOf = (file: string) => cmd("printf", "%s  %s\\n", ref("sha256"), ref(file));
-  return {
-    description: `Installs forgejo-runner ${vm.runner.version} (linux-amd64) after verifying its SHA-256.\nFails without installing anything when the download or the checksum is wrong.`,
-    body: [
-      assign("url", vm.runner.downloadUrl),
-      assign("sha256", vm.runner.sha256),
-      assign("dest", GUEST.binary),
-      ifThen(and(test("-x", ref("dest")), pipe(checksumOf("dest"), cmd("sha256sum", "--check", "--status", "-"))), [
-        comment("Already installed at the pinned version."),
-        exit(0),
-      ]),
-      capture("tmp", cmd("mktemp")),
-      onExit(cmd("rm", "-f", ref("tmp"))),
-      cmd("curl", "--fail", "--silent", "--show-error", "--location", "--retry", "5", "--retry-connrefused", "--output", ref("tmp"), ref("url")),
-      ifThen(not(pipe(checksumOf("tmp"), cmd("sha256sum", "--check", "--strict", "--status", "-"))), [
-        ...fail(["checksum mismatch for ", ref("url"), ": expected sha256 ", ref("sha256")]),
-      ]),
-      cmd("install", "-m", "0755", "-o", "root", "-g", "root", ref("tmp"), ref("dest")),
-      cmd("echo", ["runner-fleet: installed forgejo-runner ", vm.runner.version]),
-    ],
-  };
+  return downloadInstallScript(forgejoRunnerDownload(vm));
 }
 
 /**
@@ -95,63 +82,63 @@ export function registerRunnerScript(vm: ResolvedForgejoVm): ShellScript {
   };
 }
 
+/** The forgejo-runner daemon as a guest service: a daemon that systemd restarts after a failure. */
+export function forgejoRunnerService(): GuestService {
+  return {
+    unit: GUEST.unit,
+    comment: "Forgejo runner daemon, rendered by runner-fleet. Jobs run in Docker containers without the Docker socket.",
+    description: "Forgejo Actions runner",
+    documentation: "https://forgejo.org/docs/latest/admin/actions/",
+    requires: ["docker.service"],
+    conditionPathExists: GUEST.registration,
+    user: GUEST.runnerUser,
+    supplementaryGroups: [GUEST.dockerGroup],
+    workingDirectory: GUEST.runnerHome,
+    environment: [`HOME=${GUEST.runnerHome}`],
+    execStart: [GUEST.binary, "daemon", "-c", GUEST.config],
+    onExit: "restart",
+  };
+}
+
 /**
  * `forgejo-runner daemon` as the unprivileged runner user. Docker access comes from the docker
- * socket's group (SupplementaryGroups=docker), not from root; the hardening below leaves the socket
+ * socket's group (SupplementaryGroups=docker), not from root; the hardening leaves the socket
  * reachable (connecting to a UNIX socket works on a read-only mount) and everything else read-only.
  */
 export function runnerServiceUnit(): SystemdUnit {
+  return guestServiceUnit(forgejoRunnerService());
+}
+
+/** Stands in for a secret in offline renders. */
+export const REDACTED = "[secret]";
+
+/** Refuses a token that is empty or could break out of its file; never quotes the token. */
+export function checkRegistrationToken(token: string): void {
+  if (token === "") throw new ConfigError([{ path: "registrationToken", message: "is empty", fix: "pass the Forgejo runner registration token of the configured scope" }], "cloud-init secrets");
+  if (!/^[A-Za-z0-9._-]{1,255}$/.test(token)) {
+    throw new ConfigError([{ path: "registrationToken", message: "contains characters other than letters, digits, '.', '_' and '-'", fix: "pass the token exactly as Forgejo returns it, without whitespace or quotes" }], "cloud-init secrets");
+  }
+}
+
+/**
+ * The Forgejo runner guest: Docker, the pinned forgejo-runner, its config, a one-time registration
+ * with a token in a root-only file, and the daemon. Pass {@link REDACTED} as the token for output
+ * that may be shown.
+ */
+export function forgejoGuest(vm: ResolvedForgejoVm, registrationToken: string): RunnerGuest {
+  if (registrationToken !== REDACTED) checkRegistrationToken(registrationToken);
   return {
-    fileName: GUEST.unit,
-    comment: "Forgejo runner daemon, rendered by runner-fleet. Jobs run in Docker containers without the Docker socket.",
-    sections: [
-      {
-        name: "Unit",
-        entries: [
-          ["Description", "Forgejo Actions runner"],
-          ["Documentation", "https://forgejo.org/docs/latest/admin/actions/"],
-          ["Wants", "network-online.target"],
-          ["After", "network-online.target docker.service"],
-          ["Requires", "docker.service"],
-          ["ConditionPathExists", GUEST.registration],
-        ],
-      },
-      {
-        name: "Service",
-        entries: [
-          ["Type", "simple"],
-          ["User", GUEST.runnerUser],
-          ["Group", GUEST.runnerUser],
-          ["SupplementaryGroups", GUEST.dockerGroup],
-          ["WorkingDirectory", GUEST.runnerHome],
-          ["Environment", `HOME=${GUEST.runnerHome}`],
-          ["ExecStart", execLine([GUEST.binary, "daemon", "-c", GUEST.config])],
-          ["Restart", "on-failure"],
-          ["RestartSec", "10s"],
-          ["TimeoutStopSec", "5min"],
-          ["UMask", "0077"],
-          ["NoNewPrivileges", "yes"],
-          ["CapabilityBoundingSet", ""],
-          ["AmbientCapabilities", ""],
-          ["ProtectSystem", "strict"],
-          ["ReadWritePaths", GUEST.runnerHome],
-          ["PrivateTmp", "yes"],
-          ["PrivateDevices", "yes"],
-          ["ProtectKernelTunables", "yes"],
-          ["ProtectKernelModules", "yes"],
-          ["ProtectKernelLogs", "yes"],
-          ["ProtectControlGroups", "yes"],
-          ["ProtectClock", "yes"],
-          ["ProtectHostname", "yes"],
-          ["RestrictSUIDSGID", "yes"],
-          ["RestrictRealtime", "yes"],
-          ["RestrictNamespaces", "yes"],
-          ["LockPersonality", "yes"],
-          ["SystemCallArchitectures", "native"],
-          ["RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6 AF_NETLINK"],
-        ],
-      },
-      { name: "Install", entries: [["WantedBy", "multi-user.target"]] },
+    hostname: vm.vm.name,
+    user: { name: GUEST.runnerUser, uid: GUEST.runnerUid, gecos: "Forgejo runner", home: GUEST.runnerHome },
+    packages: ["docker.io"],
+    enableServices: ["docker.service"],
+    downloads: [forgejoRunnerDownload(vm)],
+    files: [
+      { path: GUEST.registerScript, content: renderShellScript(registerRunnerScript(vm)), permissions: "0700" },
+      { path: GUEST.config, content: renderForgejoRunnerConfig(vm), permissions: "0644" },
+      { path: GUEST.tokenFile, content: registrationToken, permissions: "0600", secret: true },
     ],
+    setup: [[GUEST.registerScript]],
+    service: forgejoRunnerService(),
   };
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  assign, cmd, fail, heredoc, ifThen, not, onExit, or, pipe, ref, renderShellScript, shQuote, test as bracket, withIo,
+  assign, cmd, fail, forEach, heredoc, ifThen, not, onExit, or, pipe, ref, renderShellScript, shQuote, test as bracket, withIo,
 } from "./shell.ts";
 import { execLine, renderSystemdUnit, systemdQuote } from "./systemd.ts";
 import { needs, requireTool } from "../../../test/validators.ts";
@@ -68,4 +68,13 @@ test("systemd Exec lines escape specifiers, variables and quotes", () => {
   assert.equal(execLine(["/usr/bin/env", "a b"]), '/usr/bin/env "a b"');
   assert.throws(() => execLine(["relative"]), /absolute/);
   assert.throws(() => renderSystemdUnit({ fileName: "x.service", comment: "c", sections: [{ name: "Service", entries: [["ExecStart", "/bin/true\nExecStartPost=/bin/evil"]] }] }), /spans lines/);
+});
+
+test("a for loop takes each item as one literal word, whatever it holds", () => {
+  const script = renderShellScript({ description: "loop", body: [forEach("item", ["a b", "$HOME", "it's"], [cmd("printf", "[%s]\\n", ref("item"))])] });
+  assert.match(script, /^for item in 'a b' '\$HOME' 'it'\\''s'; do$/m);
+  const f = join(mkdtempSync(join(tmpdir(), "loop-")), "loop.sh");
+  writeFileSync(f, script);
+  assert.equal(execFileSync("/bin/sh", [f], { encoding: "utf8" }), "[a b]\n[$HOME]\n[it's]\n");
+  assert.throws(() => renderShellScript({ description: "bad", body: [forEach("not a name", [], [])] }), /not a shell variable name/);
 });

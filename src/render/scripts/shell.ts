@@ -47,6 +47,7 @@ export type ShellNode =
   | { readonly kind: "capture"; readonly name: string; readonly command: CommandList }
   | { readonly kind: "if"; readonly test: CommandList; readonly then: readonly ShellNode[]; readonly else?: readonly ShellNode[] }
   | { readonly kind: "while"; readonly test: CommandList; readonly body: readonly ShellNode[] }
+  | { readonly kind: "for"; readonly name: string; readonly items: readonly ShellWord[]; readonly body: readonly ShellNode[] }
   | { readonly kind: "heredoc"; readonly command: SimpleCommand; readonly content: string }
   | { readonly kind: "trap"; readonly onExit: readonly ShellNode[] }
   | { readonly kind: "exit"; readonly code: number };
@@ -72,6 +73,8 @@ export const capture = (name: string, command: CommandList): ShellNode => ({ kin
 export const ifThen = (test: CommandList, then: readonly ShellNode[], otherwise?: readonly ShellNode[]): ShellNode =>
   otherwise === undefined ? { kind: "if", test, then } : { kind: "if", test, then, else: otherwise };
 export const whileDo = (t: CommandList, body: readonly ShellNode[]): ShellNode => ({ kind: "while", test: t, body });
+/** `for <name> in <items>; do <body>; done` */
+export const forEach = (name: string, items: readonly ShellWord[], body: readonly ShellNode[]): ShellNode => ({ kind: "for", name, items, body });
 export const heredoc = (command: SimpleCommand, content: string): ShellNode => ({ kind: "heredoc", command, content });
 export const onExit = (...nodes: ShellNode[]): ShellNode => ({ kind: "trap", onExit: nodes });
 export const exit = (code: number): ShellNode => ({ kind: "exit", code });
@@ -167,6 +170,12 @@ function lines(nodes: readonly ShellNode[], indent: string): string[] {
         break;
       case "while":
         out.push(`${indent}while ${renderCommand(n.test)}; do`);
+        out.push(...lines(n.body.length > 0 ? n.body : [cmd(":")], `${indent}  `));
+        out.push(`${indent}done`);
+        break;
+      case "for":
+        if (!NAME.test(n.name)) throw new Error(`not a shell variable name: ${n.name}`);
+        out.push(`${indent}for ${n.name} in ${n.items.map((w) => word(w)).join(" ")}; do`);
         out.push(...lines(n.body.length > 0 ? n.body : [cmd(":")], `${indent}  `));
         out.push(`${indent}done`);
         break;

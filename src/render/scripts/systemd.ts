@@ -3,6 +3,7 @@
  * Command lines are given as argv and quoted for systemd (which does its own word splitting and
  * expands `$VAR` and `%` specifiers, so both are escaped).
  */
+import type { GuestService } from "../../model/runner-guest.ts";
 
 export type UnitEntry = readonly [key: string, value: string];
 
@@ -51,4 +52,78 @@ export function renderSystemdUnit(u: SystemdUnit): string {
 /** The values of one key in one section (for tests and audits). */
 export function unitValues(u: SystemdUnit, section: UnitSection["name"], key: string): string[] {
   return u.sections.filter((s) => s.name === section).flatMap((s) => s.entries.filter(([k]) => k === key).map(([, v]) => v));
+}
+
+/** The sandbox every runner service gets: only the runner's home (and its runtime directory) is writable. */
+const GUEST_HARDENING: readonly UnitEntry[] = [
+  ["UMask", "0077"],
+  ["NoNewPrivileges", "yes"],
+  ["CapabilityBoundingSet", ""],
+  ["AmbientCapabilities", ""],
+  ["ProtectSystem", "strict"],
+];
+const GUEST_PROTECTIONS: readonly UnitEntry[] = [
+  ["PrivateTmp", "yes"],
+  ["PrivateDevices", "yes"],
+  ["ProtectKernelTunables", "yes"],
+  ["ProtectKernelModules", "yes"],
+  ["ProtectKernelLogs", "yes"],
+  ["ProtectControlGroups", "yes"],
+  ["ProtectClock", "yes"],
+  ["ProtectHostname", "yes"],
+  ["RestrictSUIDSGID", "yes"],
+  ["RestrictRealtime", "yes"],
+  ["RestrictNamespaces", "yes"],
+  ["LockPersonality", "yes"],
+  ["SystemCallArchitectures", "native"],
+  ["RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6 AF_NETLINK"],
+];
+
+/**
+ * The runner service of a guest description as a unit: run as the runner user, sandboxed, with
+ * its exit behaviour: `restart` restarts a failed daemon; `power-off` powers the machine off when
+ * the main process ends, whether it succeeded or failed, and never restarts it.
+ */
+export function guestServiceUnit(s: GuestService): SystemdUnit {
+  const powerOff = s.onExit === "power-off";
+  const after = ["network-online.target", ...(s.requires ?? [])].join(" ");
+  return {
+    fileName: s.unit,
+    comment: s.comment,
+    sections: [
+      {
+        name: "Unit",
+        entries: [
+          ["Description", s.description],
+          ["Documentation", s.documentation],
+          ["Wants", "network-online.target"],
+          ["After", after],
+          ...(s.requires ?? []).map((r): UnitEntry => ["Requires", r]),
+          ...(s.conditionPathExists === undefined ? [] : [["ConditionPathExists", s.conditionPathExists] as UnitEntry]),
+          ...(powerOff ? [["SuccessAction", "poweroff"], ["FailureAction", "poweroff"]] as UnitEntry[] : []),
+        ],
+      },
+      {
+        name: "Service",
+        entries: [
+          ["Type", "simple"],
+          ["User", s.user],
+          ["Group", s.user],
+          ...(s.supplementaryGroups ?? []).map((g): UnitEntry => ["SupplementaryGroups", g]),
+          ["WorkingDirectory", s.workingDirectory],
+          ...(s.environment ?? []).map((e): UnitEntry => ["Environment", e]),
+          ...(s.runtimeDirectory === undefined ? [] : [["RuntimeDirectory", s.runtimeDirectory], ["RuntimeDirectoryMode", "0700"]] as UnitEntry[]),
+          // `+`: these run as root, outside the sandbox (they hand the runner what only root may read).
+          ...(s.execStartPreAsRoot ?? []).map((argv): UnitEntry => ["ExecStartPre", `+${execLine(argv)}`]),
+          ["ExecStart", execLine(s.execStart)],
+          ...(powerOff ? [["Restart", "no"]] as UnitEntry[] : [["Restart", "on-failure"], ["RestartSec", "10s"]] as UnitEntry[]),
+          ["TimeoutStopSec", "5min"],
+          ...GUEST_HARDENING,
+          ["ReadWritePaths", s.workingDirectory],
+          ...GUEST_PROTECTIONS,
+        ],
+      },
+      { name: "Install", entries: [["WantedBy", "multi-user.target"]] },
+    ],
+  };
 }

@@ -1,0 +1,66 @@
+/**
+ * Forge and substrate as two axes on Kubernetes Deployments: a fleet is one forge's runners (a
+ * discriminated union on `forge`), each pod built by the shared substrate part. Every place that
+ * depends on the forge switches over it exhaustively, so adding a forge is a compile error until
+ * each place handles it.
+ */
+import type { ForgeKind } from "./forge.ts";
+import { runsOnLabels } from "./forge.ts";
+import { type GhRunnerFleetInput, type ResolvedGhRunnerFleet, resolveGhRunnerFleet } from "./gh-runner.ts";
+import { type ForgejoK8sFleetInput, type ResolvedForgejoK8sFleet, resolveForgejoK8sFleet } from "./forgejo-k8s.ts";
+import { isRecord } from "./refine.ts";
+import { ConfigError } from "./issues.ts";
+import { combinationIssues, type RunnerPool, SUBSTRATES } from "./substrate.ts";
+
+/** A Kubernetes Deployment fleet as written: GitHub (`forge` unset or "github") or Forgejo (`forge: forgejo`). */
+export type KubernetesFleetInput = GhRunnerFleetInput | ForgejoK8sFleetInput;
+export type ResolvedKubernetesFleet = ResolvedGhRunnerFleet | ResolvedForgejoK8sFleet;
+
+/** Reached only when a switch over forge kinds misses one; the compiler names it. */
+export function unknownForge(forge: never): never {
+  throw new Error(`unknown forge ${String(forge)}`);
+}
+
+/** The forge a fleet description names (GitHub when it names none). */
+export function fleetForge(input: unknown): ForgeKind {
+  return isRecord(input) && input["forge"] === "forgejo" ? "forgejo" : "github";
+}
+
+/** Validates a fleet of either forge and applies every default; throws ConfigError with every problem. */
+export function resolveKubernetesFleet(input: unknown): ResolvedKubernetesFleet {
+  const forge = fleetForge(input);
+  const unsupported = combinationIssues("kubernetes-deployment", forge, "forge");
+  if (unsupported.length > 0) throw new ConfigError(unsupported, "Kubernetes runner fleet configuration");
+  switch (forge) {
+    case "github":
+      return resolveGhRunnerFleet(input);
+    case "forgejo":
+      return resolveForgejoK8sFleet(input);
+    default:
+      return unknownForge(forge);
+  }
+}
+
+/** The fleet's runner pools: one per Deployment, a fixed number of container-isolated runners. */
+export function kubernetesRunnerPools(fleet: ResolvedKubernetesFleet): RunnerPool[] {
+  const substrate = SUBSTRATES["kubernetes-deployment"];
+  const pool = (name: string, labels: readonly string[], replicas: number, oneJob: boolean, implicit: readonly string[] = []): RunnerPool => ({
+    name,
+    forge: fleet.forge,
+    substrate: substrate.kind,
+    labels: runsOnLabels(fleet.forge, labels, implicit),
+    min: replicas,
+    max: replicas,
+    oneJob,
+    isolation: substrate.isolation,
+  });
+  switch (fleet.forge) {
+    case "github":
+      // The runner adds the architecture it runs on: the node's, as the pod's node selector pins it.
+      return fleet.runners.map((r) => pool(r.objectName, r.labels, r.replicas, r.ephemeral, [r.nodeSelector["kubernetes.io/arch"] === "arm64" ? "arm64" : "x64"]));
+    case "forgejo":
+      return fleet.runners.map((r) => pool(r.objectName, r.labels, r.replicas, false));
+    default:
+      return unknownForge(fleet);
+  }
+}

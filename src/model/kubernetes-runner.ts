@@ -1,0 +1,374 @@
+/**
+ * The Kubernetes Deployment substrate, whatever the forge: the runner pod's schema (image,
+ * replicas, environment, claims, config files, scratch paths, resources, scheduling, identity,
+ * named relaxations), its validation (every problem at once, with key paths and fixes) and its
+ * resolved form. Each forge adds its registration fields and checks (`gh-runner.ts`,
+ * `forgejo-k8s.ts`); `kubernetes-fleet.ts` joins them.
+ */
+import { z } from "zod";
+import { KUBERNETES_RUNNER_DEFAULTS } from "./defaults.ts";
+import { PIN_IMAGE_FIX, parseImage } from "./image.ts";
+import type { ConfigIssue } from "./issues.ts";
+import { strictObject } from "./zod-issues.ts";
+import { CREDENTIAL_VALUE } from "./credential-shape.ts";
+import { dnsLabel, isRecord } from "./refine.ts";
+import { labelMapIssues, resourceIssues, tolerationIssues } from "./kubernetes-rules.ts";
+import { type ForgeKind, forgeLabelIssues } from "./forge.ts";
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Env names that look like they carry a credential; a literal value for one is refused. */
+const SECRET_LOOKING_ENV = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIAL|PAT)(_|$)/i;
+
+export const absolutePath = z.string().superRefine((v, ctx) => {
+  if (!v.startsWith("/") || v.includes("\0") || v.split("/").includes("..")) {
+    ctx.addIssue({
+      code: "custom",
+      message: `"${v}" is not an absolute path`,
+      params: { fix: 'write the path from the container root, e.g. "/home/runner"' },
+    });
+  }
+});
+
+const quantity = z.union([z.string(), z.number()]);
+const resourceList = strictObject({ cpu: quantity.optional(), memory: quantity.optional(), "ephemeral-storage": quantity.optional() });
+export const containerResourcesSchema = strictObject({ requests: resourceList.optional(), limits: resourceList.optional() });
+
+/** A reference to a key of an existing Secret (never created). */
+const secretKeyRef = strictObject({
+  name: dnsLabel("the name of an existing Secret", 253),
+  key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, { error: "must be a Secret data key (1-253 letters, digits, -, _ and .)" }),
+  optional: z.boolean().optional(),
+});
+
+/** An environment variable of the runner container; `derived` names those the forge part sets itself. */
+export const envVarSchema = (derived: Readonly<Record<string, string>>) =>
+  strictObject({
+    name: z.string().regex(ENV_NAME, { error: "must be an environment variable name (letters, digits, _; not starting with a digit)" }),
+    value: z.string().max(32_768, { error: "is longer than 32768 characters" }).optional(),
+    secretKeyRef: secretKeyRef.optional(),
+  }).superRefine((e, ctx) => {
+    if ((e.value === undefined) === (e.secretKeyRef === undefined)) {
+      ctx.addIssue({ code: "custom", message: "needs exactly one of value or secretKeyRef", params: { fix: "reference an existing Secret with secretKeyRef: { name, key }, or give a plain value" } });
+    } else if (e.value !== undefined && (SECRET_LOOKING_ENV.test(e.name) || CREDENTIAL_VALUE.test(e.value))) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["value"],
+        message: SECRET_LOOKING_ENV.test(e.name) ? `is a literal value for ${e.name}, which holds a credential` : "is a literal credential (it has the shape of a GitHub token or a private key)",
+        params: { fix: `put the value in a Kubernetes Secret and reference it: secretKeyRef: { name: <secret>, key: <key> }` },
+      });
+    }
+    if (Object.hasOwn(derived, e.name)) {
+      ctx.addIssue({ code: "custom", path: ["name"], message: `${e.name} is set by runner-fleet from ${derived[e.name] ?? "the runner description"}`, params: { fix: `remove this entry and set ${derived[e.name] ?? "the runner field"} instead` } });
+    }
+  });
+
+const claimMount = strictObject({
+  claimName: dnsLabel("the name of an existing PersistentVolumeClaim", 253),
+  mountPath: absolutePath,
+  name: dnsLabel("a volume name").optional(),
+  readOnly: z.boolean().optional(),
+  subPath: z.string().max(4096).regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\0]*$/, { error: "must be a relative path inside the volume (no leading / and no ..)" }).optional(),
+});
+
+const configFileMount = strictObject({
+  configMap: dnsLabel("the name of a config payload, e.g. codex-config"),
+  key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, { error: "must be a ConfigMap data key (1-253 letters, digits, -, _ and .)" }),
+  mountPath: absolutePath,
+});
+/** Files of the fleet's config payloads, mounted read-only (for forges whose fleets have payloads). */
+export const configFileList = z.array(configFileMount).max(50, { error: "lists more than 50 config files" });
+
+const toleration = strictObject({
+  key: z.string().optional(),
+  operator: z.enum(["Exists", "Equal"]).optional(),
+  value: z.string().optional(),
+  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
+  tolerationSeconds: z.number().int().min(0).max(31_536_000, { error: "must be at most 31536000 seconds (a year)" }).optional(),
+});
+
+/** Named, explicit relaxations of the hardened security context. Each one weakens isolation. */
+export const relaxationShape = {
+  /** Mount the root filesystem read-write. @default false */
+  writableRootFilesystem: z.boolean().optional(),
+  /** Allow setuid binaries such as sudo to raise privileges. @default false */
+  allowPrivilegeEscalation: z.boolean().optional(),
+  /** Linux capabilities to add back after dropping ALL. @default [] */
+  addCapabilities: z.array(z.string().regex(/^[A-Z_]+$/, { error: "must be a capability name such as NET_BIND_SERVICE" })).optional(),
+  /** Run without the RuntimeDefault seccomp profile. @default false */
+  unconfinedSeccomp: z.boolean().optional(),
+};
+
+/** Linux ids are 32-bit; Kubernetes takes them as int64 but the kernel refuses more than 2^31-1 here. */
+const MAX_ID = 2_147_483_647;
+const podSecurity = strictObject({
+  runAsUser: z.number().int().min(1, { error: "must be a non-root UID (1 or more)" }).max(MAX_ID).optional(),
+  runAsGroup: z.number().int().min(0).max(MAX_ID).optional(),
+  fsGroup: z.number().int().min(0).max(MAX_ID).optional(),
+});
+
+/** Pods one Deployment of runners may ask for; more belongs in a scale set that scales on demand. */
+export const MAX_REPLICAS = 1000;
+
+export const replicasSchema = z.number({ error: "must be a number" }).superRefine((v, ctx) => {
+  if (!Number.isInteger(v) || v < 0 || v > MAX_REPLICAS) {
+    ctx.addIssue({ code: "custom", message: `${v} is not a whole number from 0 to ${MAX_REPLICAS}`, params: { fix: `set replicas to 0 (stopped) up to ${MAX_REPLICAS}; for more runners on demand use an ARC scale set` } });
+  }
+});
+
+/** A runner's name, short enough that `<name><suffix>` is a DNS-1123 label. */
+export const runnerNameSchema = (suffix: string) => {
+  const max = 63 - suffix.length;
+  return dnsLabel(`at most ${max} characters so that "<name>${suffix}" fits`, max);
+};
+
+/** A container image, pinned by tag or digest. */
+export const pinnedImage = z.string().superRefine((v, ctx) => {
+  const parsed = parseImage(v);
+  if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: `image "${v}" ${parsed}`, params: { fix: PIN_IMAGE_FIX } });
+});
+
+/** The pod part of a runner description, after the forge's registration keys (see each forge's runner schema). */
+export const runnerPodShape = (derivedEnv: Readonly<Record<string, string>>) => ({
+  env: z.array(envVarSchema(derivedEnv)).max(200, { error: "lists more than 200 variables" }).optional(),
+  volumes: z.array(claimMount).max(50, { error: "lists more than 50 volumes" }).optional(),
+  /** Extra writable paths (emptyDir). @default ["/tmp"] */
+  writablePaths: z.array(absolutePath).max(50, { error: "lists more than 50 paths" }).optional(),
+  resources: containerResourcesSchema.optional(),
+  tolerations: z.array(toleration).max(50, { error: "lists more than 50 tolerations" }).optional(),
+  nodeSelector: z.record(z.string(), z.string()).optional(),
+  /** @default "IfNotPresent" */
+  imagePullPolicy: z.enum(["IfNotPresent", "Always", "Never"]).optional(),
+  securityContext: podSecurity.optional(),
+});
+
+/** What the shared resolution reads of a parsed runner (each forge's schema has these keys). */
+export interface ParsedRunnerPod {
+  readonly name: string;
+  readonly image: string;
+  readonly replicas?: number | undefined;
+  readonly env?: readonly { name: string; value?: string | undefined; secretKeyRef?: { name: string; key: string; optional?: boolean | undefined } | undefined }[] | undefined;
+  readonly volumes?: readonly { claimName: string; mountPath: string; name?: string | undefined; readOnly?: boolean | undefined; subPath?: string | undefined }[] | undefined;
+  readonly configFiles?: readonly { configMap: string; key: string; mountPath: string }[] | undefined;
+  readonly writablePaths?: readonly string[] | undefined;
+  readonly resources?: unknown;
+  readonly tolerations?: readonly object[] | undefined;
+  readonly nodeSelector?: Readonly<Record<string, string>> | undefined;
+  readonly imagePullPolicy?: "IfNotPresent" | "Always" | "Never" | undefined;
+  readonly securityContext?: { runAsUser?: number | undefined; runAsGroup?: number | undefined; fsGroup?: number | undefined } | undefined;
+  readonly relax?: { writableRootFilesystem?: boolean | undefined; allowPrivilegeEscalation?: boolean | undefined; addCapabilities?: string[] | undefined; unconfinedSeccomp?: boolean | undefined } | undefined;
+}
+
+export interface ResolvedEnvVar {
+  readonly name: string;
+  readonly value?: string;
+  readonly secretKeyRef?: { readonly name: string; readonly key: string; readonly optional?: boolean };
+}
+export interface ResolvedClaimMount {
+  readonly volumeName: string;
+  readonly claimName: string;
+  readonly mountPath: string;
+  readonly readOnly: boolean;
+  readonly subPath?: string;
+}
+export interface ResolvedConfigFile {
+  readonly volumeName: string;
+  /** Name of the ConfigMap object (`<payload><suffix>`). */
+  readonly configMapName: string;
+  readonly key: string;
+  readonly mountPath: string;
+}
+export interface ResolvedScratch {
+  readonly volumeName: string;
+  readonly mountPath: string;
+}
+export interface ResolvedRelaxations {
+  readonly writableRootFilesystem: boolean;
+  readonly allowPrivilegeEscalation: boolean;
+  readonly addCapabilities: readonly string[];
+  readonly unconfinedSeccomp: boolean;
+}
+/** A config payload: files a fleet renders into one ConfigMap that runners mount. */
+export interface ResolvedConfigPayload {
+  /** Payload name as runners reference it, e.g. `codex-config`. */
+  readonly name: string;
+  /** ConfigMap name, `<name><suffix>`. */
+  readonly objectName: string;
+  readonly files: Readonly<Record<string, string>>;
+}
+
+/** The pod of one runner Deployment, whatever its forge. */
+export interface ResolvedRunnerPod {
+  readonly name: string;
+  /** `<name><suffix>`: the Deployment name and `app` label. */
+  readonly objectName: string;
+  readonly image: string;
+  readonly replicas: number;
+  readonly env: readonly ResolvedEnvVar[];
+  readonly claims: readonly ResolvedClaimMount[];
+  readonly configFiles: readonly ResolvedConfigFile[];
+  /** emptyDir volumes: the writable paths, then the forge's own (work or data directory). */
+  readonly scratch: readonly ResolvedScratch[];
+  readonly resources?: { readonly requests?: Readonly<Record<string, string | number>>; readonly limits?: Readonly<Record<string, string | number>> };
+  readonly tolerations: readonly Readonly<Record<string, string | number>>[];
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly imagePullPolicy: "IfNotPresent" | "Always" | "Never";
+  readonly runAsUser: number;
+  readonly runAsGroup: number;
+  readonly fsGroup: number;
+  readonly relax: ResolvedRelaxations;
+}
+
+/** A writable directory the forge part needs (the work or data directory). */
+export interface ForgeScratch {
+  readonly volumeName: string;
+  readonly mountPath: string;
+  /**
+   * Key path of the setting that chose the path, for messages; without one (a fixed directory) the
+   * directory is claimed first, so a user's mount on the same path is the one reported.
+   */
+  readonly where?: string;
+  /** What the directory is, in messages: "the runner's data directory". */
+  readonly what: string;
+}
+
+/** Problems across runners (no runners, duplicate names), read from raw input so they are found even when fields are malformed. */
+export function runnerListIssues(input: unknown): ConfigIssue[] {
+  const runners = isRecord(input) ? input["runners"] : undefined;
+  if (!Array.isArray(runners)) return [];
+  if (runners.length === 0) return [{ path: "runners", message: "lists no runners", fix: "add at least one runner description: { name, image, ... }" }];
+  const issues: ConfigIssue[] = [];
+  const seen = new Map<string, number>();
+  runners.forEach((r, i) => {
+    const name = isRecord(r) ? r["name"] : undefined;
+    if (typeof name !== "string") return;
+    const first = seen.get(name);
+    if (first !== undefined) issues.push({ path: `runners[${i}].name`, message: `"${name}" is already the name of runners[${first}]`, fix: "give every runner a unique name" });
+    else seen.set(name, i);
+  });
+  return issues;
+}
+
+/**
+ * Resolves the pod part of one runner at key path `at`, pushing its problems to `issues`: resources,
+ * scheduling, repeated variables, mount paths and volume names (including the forge's own scratch).
+ */
+export function resolveRunnerPod(r: ParsedRunnerPod, at: string, suffix: string, payloads: readonly ResolvedConfigPayload[], forgeScratch: readonly ForgeScratch[], issues: ConfigIssue[]): ResolvedRunnerPod {
+  const d = KUBERNETES_RUNNER_DEFAULTS;
+  issues.push(...resourceIssues(r.resources, `${at}.resources`), ...labelMapIssues(r.nodeSelector, `${at}.nodeSelector`));
+  (r.tolerations ?? []).forEach((t, j) => issues.push(...tolerationIssues(t, `${at}.tolerations[${j}]`)));
+  const envNames = new Map<string, number>();
+  (r.env ?? []).forEach((e, j) => {
+    const prev = envNames.get(e.name);
+    if (prev !== undefined) issues.push({ path: `${at}.env[${j}].name`, message: `${e.name} is already set by env[${prev}]`, fix: "set each environment variable once" });
+    else envNames.set(e.name, j);
+  });
+  const mounts: { path: string; where: string }[] = [];
+  const fixed = forgeScratch.filter((f) => f.where === undefined);
+  for (const f of fixed) mounts.push({ path: f.mountPath, where: `${f.what} ${f.mountPath}` });
+  const claims = (r.volumes ?? []).map((v, j): ResolvedClaimMount => {
+    mounts.push({ path: v.mountPath, where: `${at}.volumes[${j}].mountPath` });
+    return { volumeName: v.name ?? v.claimName, claimName: v.claimName, mountPath: v.mountPath, readOnly: v.readOnly ?? false, ...(v.subPath === undefined ? {} : { subPath: v.subPath }) };
+  });
+  const configFiles = (r.configFiles ?? []).map((f, j): ResolvedConfigFile => {
+    mounts.push({ path: f.mountPath, where: `${at}.configFiles[${j}].mountPath` });
+    issues.push(...configFileIssues(f, `${at}.configFiles[${j}]`, payloads));
+    return { volumeName: f.configMap, configMapName: f.configMap + suffix, key: f.key, mountPath: f.mountPath };
+  });
+  const scratchPaths = r.writablePaths ?? [...d.writablePaths];
+  const scratch: ResolvedScratch[] = [];
+  const scratchWhere: string[] = [];
+  scratchPaths.forEach((p, j) => {
+    mounts.push({ path: p, where: r.writablePaths ? `${at}.writablePaths[${j}]` : `${at}.writablePaths (default ${p})` });
+    scratch.push({ volumeName: scratchVolumeName(p), mountPath: p });
+    scratchWhere.push(`${at}.writablePaths`);
+  });
+  for (const f of forgeScratch) {
+    if (f.where !== undefined) mounts.push({ path: f.mountPath, where: f.where });
+    scratch.push({ volumeName: f.volumeName, mountPath: f.mountPath });
+    scratchWhere.push(f.where ?? `${f.what} ${f.mountPath}`);
+  }
+  const seenPaths = new Map<string, string>();
+  const reported = new Set<string>();
+  for (const m of mounts) {
+    const norm = m.path.replace(/\/+$/, "") || "/";
+    const prev = seenPaths.get(norm);
+    if (prev !== undefined) reported.add(m.where);
+    if (prev !== undefined) issues.push({ path: m.where, message: `mount path ${m.path} is already used by ${prev}`, fix: "give every volume, config file, writable path and the work directory its own path" });
+    else seenPaths.set(norm, m.where);
+  }
+  const volumeNames = new Map<string, string>();
+  const namedVolumes: [string, string][] = [
+    ...claims.map((c, j): [string, string] => [c.volumeName, `${at}.volumes[${j}].name`]),
+    ...[...new Set(configFiles.map((c) => c.volumeName))].map((n): [string, string] => [n, `${at}.configFiles`]),
+    ...scratch.map((s, j): [string, string] => [s.volumeName, scratchWhere[j] ?? `${at}.writablePaths`]),
+  ];
+  for (const [n, where] of namedVolumes) {
+    const prev = volumeNames.get(n);
+    // A volume on a path already reported as taken is one problem, not two.
+    if (prev !== undefined && !reported.has(where) && ![...reported].some((r) => r.startsWith(`${where}[`))) issues.push({ path: where, message: `volume name "${n}" is already used by ${prev}`, fix: "give the claim mount a distinct name: { claimName, mountPath, name: <unique> }" });
+    else volumeNames.set(n, where);
+  }
+  const rx = r.relax ?? {};
+  return {
+    name: r.name,
+    objectName: r.name + suffix,
+    image: r.image,
+    replicas: r.replicas ?? d.replicas,
+    env: (r.env ?? []).map((e): ResolvedEnvVar => {
+      if (!e.secretKeyRef) return { name: e.name, value: e.value ?? "" };
+      const { name, key, optional } = e.secretKeyRef;
+      return { name: e.name, secretKeyRef: optional === undefined ? { name, key } : { name, key, optional } };
+    }),
+    claims,
+    configFiles,
+    scratch,
+    ...(r.resources === undefined ? {} : { resources: r.resources as ResolvedRunnerPod["resources"] & object }),
+    tolerations: (r.tolerations ?? []) as ResolvedRunnerPod["tolerations"],
+    nodeSelector: r.nodeSelector ?? {},
+    imagePullPolicy: r.imagePullPolicy ?? d.imagePullPolicy,
+    runAsUser: r.securityContext?.runAsUser ?? d.runAsUser,
+    runAsGroup: r.securityContext?.runAsGroup ?? d.runAsGroup,
+    fsGroup: r.securityContext?.fsGroup ?? d.fsGroup,
+    relax: {
+      writableRootFilesystem: rx.writableRootFilesystem ?? false,
+      allowPrivilegeEscalation: rx.allowPrivilegeEscalation ?? false,
+      addCapabilities: rx.addCapabilities ?? [],
+      unconfinedSeccomp: rx.unconfinedSeccomp ?? false,
+    },
+  };
+}
+
+/** The problem of a config file mount whose payload or key is not configured. */
+function configFileIssues(f: { configMap: string; key: string }, at: string, payloads: readonly ResolvedConfigPayload[]): ConfigIssue[] {
+  const payload = payloads.find((p) => p.name === f.configMap);
+  const codex = f.configMap === "codex-config";
+  if (!payload) {
+    return [{
+      path: `${at}.configMap`,
+      message: `refers to config payload "${f.configMap}", which is not configured${codex ? " (codexConfig is missing or disabled)" : ""}`,
+      fix: codex ? "set codexConfig: { enabled: true, configToml: ... }, or remove this mount" : `use one of: ${payloads.map((p) => p.name).join(", ") || "(none configured)"}`,
+    }];
+  }
+  if (!(f.key in payload.files)) return [{ path: `${at}.key`, message: `"${f.key}" is not a file of config payload "${f.configMap}"`, fix: `use one of: ${Object.keys(payload.files).join(", ")}` }];
+  return [];
+}
+
+/** emptyDir volume name for a writable path: `/tmp` -> `tmp`, `/var/lib/x` -> `var-lib-x`. */
+export function scratchVolumeName(path: string): string {
+  const n = path.replace(/^\/+|\/+$/g, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return (n || "root").slice(0, 63);
+}
+
+/**
+ * Every problem with the runners' labels as `forge` reads them (shape, count, repeats), at each
+ * label's key path; read from raw input so that they are reported with every other problem.
+ */
+export function runnerLabelIssues(forge: ForgeKind, input: unknown): ConfigIssue[] {
+  const runners = isRecord(input) ? input["runners"] : undefined;
+  if (!Array.isArray(runners)) return [];
+  return runners.flatMap((r, i) => {
+    const labels = isRecord(r) ? r["labels"] : undefined;
+    if (!Array.isArray(labels) || !labels.every((l): l is string => typeof l === "string")) return [];
+    return forgeLabelIssues(forge, labels, `runners[${i}].labels`);
+  });
+}

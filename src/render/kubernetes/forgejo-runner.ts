@@ -1,0 +1,138 @@
+/**
+ * The Forgejo forge's part of a runner Deployment: forgejo-runner's `config.yaml` in a ConfigMap, an
+ * init container that registers the pod once (token read from a mounted file of an existing Secret,
+ * `.runner` written into the data emptyDir), and `forgejo-runner daemon` as the runner container.
+ * The pod itself is the shared substrate's (`runner-deployment.ts`): Pod Security restricted.
+ */
+import { stringify } from "yaml";
+import type { Deployment } from "kubernetes-types/apps/v1.js";
+import type { ConfigMap, Container, EnvVar, Volume, VolumeMount } from "kubernetes-types/core/v1.js";
+import { FORGEJO_K8S_DEFAULTS, type ResolvedForgejoK8sFleet, type ResolvedForgejoRunner } from "../../model/index.ts";
+import { hardenedContainerSecurityContext } from "./security-context.ts";
+import { podVolumeMounts, runnerDeployment, userEnv } from "./runner-deployment.ts";
+
+/** Where the pod finds its configuration and its registration token. */
+export const FORGEJO_POD_PATHS = {
+  configDir: "/etc/forgejo-runner",
+  configFile: "/etc/forgejo-runner/config.yaml",
+  tokenDir: "/run/secrets/forgejo-runner",
+  tokenFile: "/run/secrets/forgejo-runner/token",
+} as const;
+
+/** Volume names the Forgejo part adds to the pod. */
+export const FORGEJO_POD_VOLUMES = { config: "config", registration: "registration" } as const;
+
+/** forgejo-runner's `config.yaml` (keys of the runner's `config.Config`) for one runner pod. */
+export interface ForgejoK8sRunnerConfig {
+  readonly log: { readonly level: "info"; readonly job_level: "info" };
+  readonly runner: {
+    /** The registration, in the data emptyDir: written by the init container, read by the daemon. */
+    readonly file: string;
+    readonly capacity: number;
+    readonly envs: Readonly<Record<string, string>>;
+    readonly timeout: string;
+    readonly shutdown_timeout: string;
+    readonly insecure: false;
+    readonly fetch_timeout: string;
+    readonly fetch_interval: string;
+    /** Declared on every start; they override the labels stored at registration. */
+    readonly labels: readonly string[];
+  };
+  readonly cache: { readonly enabled: boolean; readonly dir: string };
+  readonly container: {
+    readonly network: "";
+    readonly enable_ipv6: false;
+    readonly privileged: false;
+    /** No host volume may be mounted into a job container. */
+    readonly valid_volumes: readonly string[];
+    /** "-": no Docker socket handed to jobs; or the daemon outside the pod that `relax.dockerHost` names. */
+    readonly docker_host: string;
+    readonly force_pull: false;
+  };
+  /** `:host` jobs run in directories under the data emptyDir. */
+  readonly host: { readonly workdir_parent: string };
+}
+
+export function forgejoK8sRunnerConfig(r: ResolvedForgejoRunner): ForgejoK8sRunnerConfig {
+  return {
+    log: { level: "info", job_level: "info" },
+    runner: {
+      file: `${r.dataDir}/.runner`,
+      capacity: r.capacity,
+      envs: {},
+      timeout: "3h",
+      shutdown_timeout: "3h",
+      insecure: false,
+      fetch_timeout: "5s",
+      fetch_interval: "2s",
+      labels: [...r.labels],
+    },
+    cache: { enabled: true, dir: `${r.dataDir}/cache` },
+    container: { network: "", enable_ipv6: false, privileged: false, valid_volumes: [], docker_host: r.dockerHost ?? "-", force_pull: false },
+    host: { workdir_parent: `${r.dataDir}/work` },
+  };
+}
+
+export function renderForgejoK8sRunnerConfig(r: ResolvedForgejoRunner): string {
+  return `# forgejo-runner configuration of ${r.objectName}, rendered by runner-fleet.\n${stringify(forgejoK8sRunnerConfig(r))}`;
+}
+
+/**
+ * Registers the pod once: skipped when `.runner` exists (a restarted container keeps its emptyDir).
+ * Every value comes from the environment or a file, so nothing from the description is parsed by
+ * the shell; the token is on the command line only inside this container, for the moment of
+ * registration, before any job can run.
+ */
+export const REGISTER_SCRIPT = [
+  "set -eu",
+  'if [ -s "$RUNNER_FILE" ]; then echo "runner-fleet: $RUNNER_NAME is registered already"; exit 0; fi',
+  'if [ ! -s "$TOKEN_FILE" ]; then echo "runner-fleet: no registration token in $TOKEN_FILE" >&2; exit 1; fi',
+  'token="$(cat "$TOKEN_FILE")"',
+  'exec forgejo-runner register --no-interactive --config "$CONFIG_FILE" --instance "$FORGEJO_INSTANCE_URL" --token "$token" --name "$RUNNER_NAME" --labels "$RUNNER_LABELS"',
+].join("\n");
+
+function registerContainer(fleet: ResolvedForgejoK8sFleet, r: ResolvedForgejoRunner, mounts: readonly VolumeMount[]): Container {
+  const env: EnvVar[] = [
+    { name: "FORGEJO_INSTANCE_URL", value: fleet.instanceUrl },
+    { name: "RUNNER_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+    { name: "RUNNER_LABELS", value: r.labels.join(",") },
+    { name: "RUNNER_FILE", value: `${r.dataDir}/.runner` },
+    { name: "CONFIG_FILE", value: FORGEJO_POD_PATHS.configFile },
+    { name: "TOKEN_FILE", value: FORGEJO_POD_PATHS.tokenFile },
+  ];
+  return {
+    name: "register",
+    image: r.image,
+    imagePullPolicy: r.imagePullPolicy,
+    command: ["/bin/sh", "-c", REGISTER_SCRIPT],
+    env,
+    resources: structuredClone(FORGEJO_K8S_DEFAULTS.registerResources) as Container["resources"] & object,
+    securityContext: hardenedContainerSecurityContext(r),
+    volumeMounts: [...mounts, { name: FORGEJO_POD_VOLUMES.registration, mountPath: FORGEJO_POD_PATHS.tokenDir, readOnly: true }],
+  };
+}
+
+export function forgejoRunnerConfigMap(fleet: ResolvedForgejoK8sFleet, r: ResolvedForgejoRunner): ConfigMap {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: r.configMapName, namespace: fleet.namespace, labels: { app: r.objectName } },
+    data: { "config.yaml": renderForgejoK8sRunnerConfig(r) },
+  };
+}
+
+export function forgejoRunnerDeployment(fleet: ResolvedForgejoK8sFleet, r: ResolvedForgejoRunner): Deployment {
+  const configMount: VolumeMount = { name: FORGEJO_POD_VOLUMES.config, mountPath: FORGEJO_POD_PATHS.configDir, readOnly: true };
+  const volumes: Volume[] = [
+    { name: FORGEJO_POD_VOLUMES.config, configMap: { name: r.configMapName } },
+    // Group-readable: the files belong to root and the pod's fsGroup; the runner is not root.
+    { name: FORGEJO_POD_VOLUMES.registration, secret: { secretName: fleet.registrationSecret.name, items: [{ key: fleet.registrationSecret.key, path: "token" }], defaultMode: 0o440 } },
+  ];
+  return runnerDeployment(fleet.namespace, r, {
+    env: userEnv(r.env),
+    command: ["forgejo-runner", "daemon", "--config", FORGEJO_POD_PATHS.configFile],
+    initContainers: [registerContainer(fleet, r, [...podVolumeMounts(r), configMount])],
+    volumes,
+    volumeMounts: [configMount],
+  });
+}

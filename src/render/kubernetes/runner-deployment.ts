@@ -1,0 +1,92 @@
+/**
+ * The Kubernetes Deployment substrate's renderer, whatever the forge: one apps/v1 Deployment per
+ * runner with the hardened pod (one security-context builder), its claims, config files and emptyDir
+ * scratch, resources and scheduling. The forge part adds the runner's environment, command, init
+ * containers and volumes (`gh-runner.ts`, `forgejo-runner.ts`). Secrets and PersistentVolumeClaims
+ * are only referenced, never rendered.
+ */
+import type { Deployment } from "kubernetes-types/apps/v1.js";
+import type { Container, EnvVar, ResourceRequirements, Volume, VolumeMount } from "kubernetes-types/core/v1.js";
+import type { ResolvedEnvVar, ResolvedRunnerPod } from "../../model/index.ts";
+import { hardenedContainerSecurityContext, hardenedPodSecurityContext } from "./security-context.ts";
+
+/** What the forge adds to the shared runner pod. */
+export interface ForgePodPart {
+  /** The runner container's environment (registration variables, then the user's). */
+  readonly env: readonly EnvVar[];
+  /** The runner container's command, when the image's entrypoint is not the one to run. */
+  readonly command?: readonly string[];
+  /** Containers that run before the runner (registration). */
+  readonly initContainers?: readonly Container[];
+  /** Volumes besides the pod's claims, config files and scratch. */
+  readonly volumes?: readonly Volume[];
+  /** Mounts of the runner container besides the pod's own. */
+  readonly volumeMounts?: readonly VolumeMount[];
+}
+
+/** The user's variables: plain values, or references to existing Secrets. */
+export function userEnv(env: readonly ResolvedEnvVar[]): EnvVar[] {
+  return env.map((e) => (e.secretKeyRef ? { name: e.name, valueFrom: { secretKeyRef: { ...e.secretKeyRef } } } : { name: e.name, value: e.value ?? "" }));
+}
+
+/** The pod's claims, config-file ConfigMaps (each once) and emptyDir scratch volumes. */
+export function podVolumes(r: ResolvedRunnerPod): Volume[] {
+  return [
+    ...r.claims.map((c): Volume => ({ name: c.volumeName, persistentVolumeClaim: { claimName: c.claimName, ...(c.readOnly ? { readOnly: true } : {}) } })),
+    ...[...new Map(r.configFiles.map((f) => [f.volumeName, f])).values()].map((f): Volume => ({ name: f.volumeName, configMap: { name: f.configMapName } })),
+    ...r.scratch.map((s): Volume => ({ name: s.volumeName, emptyDir: {} })),
+  ];
+}
+
+/** The runner container's mounts of the pod's volumes. */
+export function podVolumeMounts(r: ResolvedRunnerPod): VolumeMount[] {
+  return [
+    ...r.claims.map((c): VolumeMount => ({ name: c.volumeName, mountPath: c.mountPath, ...(c.readOnly ? { readOnly: true } : {}), ...(c.subPath === undefined ? {} : { subPath: c.subPath }) })),
+    ...r.configFiles.map((f): VolumeMount => ({ name: f.volumeName, mountPath: f.mountPath, subPath: f.key, readOnly: true })),
+    ...r.scratch.map((s): VolumeMount => ({ name: s.volumeName, mountPath: s.mountPath })),
+  ];
+}
+
+/** The runner's resources as the container takes them. */
+export function runnerContainerResources(r: ResolvedRunnerPod): { resources?: ResourceRequirements } {
+  return r.resources === undefined ? {} : { resources: structuredClone(r.resources) as ResourceRequirements };
+}
+
+export function runnerDeployment(namespace: string, r: ResolvedRunnerPod, forge: ForgePodPart): Deployment {
+  const labels = { app: r.objectName };
+  const initContainers = forge.initContainers ?? [];
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: r.objectName, namespace, labels },
+    spec: {
+      replicas: r.replicas,
+      // Runner homes live on ReadWriteOnce claims: the old pod must stop before the new one mounts.
+      strategy: { type: "Recreate" },
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          automountServiceAccountToken: false,
+          securityContext: hardenedPodSecurityContext(r),
+          ...(Object.keys(r.nodeSelector).length > 0 ? { nodeSelector: { ...r.nodeSelector } } : {}),
+          ...(r.tolerations.length > 0 ? { tolerations: r.tolerations.map((t) => ({ ...t })) } : {}),
+          ...(initContainers.length > 0 ? { initContainers: initContainers.map((c) => ({ ...c })) } : {}),
+          containers: [
+            {
+              name: "runner",
+              image: r.image,
+              imagePullPolicy: r.imagePullPolicy,
+              ...(forge.command === undefined ? {} : { command: [...forge.command] }),
+              ...(forge.env.length > 0 ? { env: [...forge.env] } : {}),
+              ...runnerContainerResources(r),
+              securityContext: hardenedContainerSecurityContext(r),
+              volumeMounts: [...podVolumeMounts(r), ...(forge.volumeMounts ?? [])],
+            },
+          ],
+          volumes: [...podVolumes(r), ...(forge.volumes ?? [])],
+        },
+      },
+    },
+  };
+}
