@@ -4,8 +4,11 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import globals from "globals";
 
+// Inside src/, a module imports the module that defines a name, never the model's or a renderer's
+// index.ts: those load everything, and the subpath entries (src/entries/) must load only their own.
+const barrels = { group: ["**/model/index.ts", "**/render/index.ts", "**/render/*/index.ts"], message: "import the module that defines the name, not a folder's index.ts (see docs/architecture.md, Package layout)" };
 const restrict = (patterns) => ({
-  "no-restricted-imports": ["error", { patterns }],
+  "no-restricted-imports": ["error", { patterns: [...patterns, barrels] }],
 });
 const pulumiPkgs = { group: ["@pulumi/*"], message: "only src/pulumi/ and src/offline/ may import Pulumi SDKs" };
 const ours = (layer) => ({ group: [`**/${layer}/**`, `../${layer}/*`, `../../${layer}/*`], message: `this layer may not import src/${layer}/` });

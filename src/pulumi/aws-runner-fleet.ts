@@ -11,8 +11,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { AWS_RUNNER_FLEET_DEFAULTS, type AwsRunnerFleetOptions, type AwsRunnerProfile, awsRunnerFleetIssues, awsRunnerPools, ConfigError, type RunnerPool } from "../model/index.ts";
-import { type AmiSource, type AutoScalingSettings, type LaunchTemplateSettings, renderRunnerAmiSource, renderRunnerAutoScaling, renderRunnerLaunchTemplate, runnerLifecycleHookNames, runnerTags } from "../render/index.ts";
+import { AWS_RUNNER_FLEET_DEFAULTS } from "../model/aws-runner-defaults.ts";
+import { type AwsRunnerProfile } from "../model/aws-runner.ts";
+import { type AwsRunnerFleetOptions, awsRunnerFleetIssues, awsRunnerPools } from "../model/aws/fleet.ts";
+import { ConfigError } from "../model/issues.ts";
+import { type RunnerPool } from "../model/substrate.ts";
+import { type AmiSource, type AutoScalingSettings, type LaunchTemplateSettings, renderRunnerAmiSource, renderRunnerAutoScaling, renderRunnerLaunchTemplate, runnerTags } from "../render/aws/launch-template.ts";
+import { runnerLifecycleHookNames } from "../render/aws/secret-id-broker-names.ts";
 
 export interface AwsRunnerFleetArgs extends AwsRunnerFleetOptions {
   /** The resolved runner profile (`resolveAwsRunnerProfile`). */

@@ -6,8 +6,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { type AwsRunnerIamOptions, type AwsRunnerProfile, type AwsScope, awsRunnerIamIssues, ConfigError } from "../model/index.ts";
-import { type IamPolicyDocument, renderRunnerRolePolicy, renderRunnerTrustPolicy, runnerIamNames, runnerTags } from "../render/index.ts";
+import { type AwsRunnerProfile } from "../model/aws-runner.ts";
+import { type AwsScope } from "../model/aws-scope.ts";
+import { type AwsRunnerIamOptions, awsRunnerIamIssues } from "../model/aws/iam.ts";
+import { ConfigError } from "../model/issues.ts";
+import { type IamPolicyDocument, renderRunnerRolePolicy, renderRunnerTrustPolicy, runnerIamNames } from "../render/aws/iam-policy.ts";
+import { runnerTags } from "../render/aws/launch-template.ts";
 
 export interface AwsRunnerIamArgs extends AwsRunnerIamOptions {
   /** The resolved runner profile (`resolveAwsRunnerProfile`). */

@@ -23,8 +23,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { type AwsRunnerNetworkOptions, type AwsRunnerProfile, type AwsScope, ConfigError, type ResolvedAwsRunnerNetworkOptions, type RunnerSecurityGroups, type SecurityGroupPeer, type SecurityGroupRule, resolveAwsRunnerNetworkOptions, securityGroupRuleIssues } from "../model/index.ts";
-import { type RunnerNetwork, renderRunnerNetwork, renderRunnerSecurityGroupRules, runnerTags } from "../render/index.ts";
+import { type AwsRunnerProfile } from "../model/aws-runner.ts";
+import { type AwsScope } from "../model/aws-scope.ts";
+import { type AwsRunnerNetworkOptions, type ResolvedAwsRunnerNetworkOptions, type RunnerSecurityGroups, type SecurityGroupPeer, type SecurityGroupRule, resolveAwsRunnerNetworkOptions, securityGroupRuleIssues } from "../model/aws/network.ts";
+import { ConfigError } from "../model/issues.ts";
+import { runnerTags } from "../render/aws/launch-template.ts";
+import { type RunnerNetwork, renderRunnerNetwork, renderRunnerSecurityGroupRules } from "../render/aws/security-group.ts";
 
 export interface AwsRunnerNetworkArgs extends AwsRunnerNetworkOptions {
   /** The resolved runner profile (`resolveAwsRunnerProfile`). */

@@ -5,8 +5,12 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import * as pulumi from "@pulumi/pulumi";
 import { isSecretEnvelope, promiseOf, recordingMocks, settled, type Registered } from "../../test/pulumi-mocks.ts";
-import { AWS_RUNNER_FLEET_DEFAULTS, type AwsRunnerProfileInput, resolveAwsRunnerProfile, resolveAwsScope } from "../model/index.ts";
-import { renderRunnerRolePolicy, renderRunnerTrustPolicy, renderRunnerUserData, renderVaultRunnerPolicy, vaultPolicyHcl } from "../render/index.ts";
+import { AWS_RUNNER_FLEET_DEFAULTS } from "../model/aws-runner-defaults.ts";
+import { type AwsRunnerProfileInput, resolveAwsRunnerProfile } from "../model/aws-runner.ts";
+import { resolveAwsScope } from "../model/aws-scope.ts";
+import { renderRunnerRolePolicy, renderRunnerTrustPolicy } from "../render/aws/iam-policy.ts";
+import { renderRunnerUserData } from "../render/aws/user-data.ts";
+import { renderVaultRunnerPolicy, vaultPolicyHcl } from "../render/vault/policy.ts";
 import { auditRunnerRoleDocuments } from "../audit/iam/index.ts";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -9,8 +9,13 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as pulumi from "@pulumi/pulumi";
 import { promiseOf, recordingMocks, settled, type Registered } from "../../test/pulumi-mocks.ts";
-import { type AwsRunnerProfileInput, resolveAwsRunnerProfile, resolveAwsScope, SECRET_ID_BROKER_COMPONENT_DEFAULTS } from "../model/index.ts";
-import { renderSecretIdBrokerEventPattern, renderSecretIdBrokerRolePolicy, renderSecretIdBrokerSettingsFile, renderSecretIdBrokerTrustPolicy, renderSecretIdBrokerVaultPolicy, secretIdBrokerSettings, vaultPolicyHcl } from "../render/index.ts";
+import { SECRET_ID_BROKER_COMPONENT_DEFAULTS } from "../model/aws-runner-defaults.ts";
+import { type AwsRunnerProfileInput, resolveAwsRunnerProfile } from "../model/aws-runner.ts";
+import { resolveAwsScope } from "../model/aws-scope.ts";
+import { renderSecretIdBrokerEventPattern } from "../render/aws/secret-id-broker-names.ts";
+import { renderSecretIdBrokerRolePolicy, renderSecretIdBrokerTrustPolicy, renderSecretIdBrokerVaultPolicy } from "../render/aws/secret-id-broker-policies.ts";
+import { renderSecretIdBrokerSettingsFile, secretIdBrokerSettings } from "../render/aws/secret-id-broker.ts";
+import { vaultPolicyHcl } from "../render/vault/policy.ts";
 import { auditSecretIdBrokerRoleDocuments } from "../audit/iam/index.ts";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

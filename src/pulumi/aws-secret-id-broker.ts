@@ -19,28 +19,17 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as vault from "@pulumi/vault";
 import { createHash } from "node:crypto";
-import { type AwsRunnerProfile, type AwsScope, ConfigError, SECRET_ID_BROKER_COMPONENT_DEFAULTS, type SecretIdBrokerResourceOptions, secretIdBrokerIssues } from "../model/index.ts";
-import {
-  type IamPolicyDocument,
-  type LifecycleEventPattern,
-  type SecretIdBrokerNames,
-  type SecretIdBrokerSettings,
-  type SecretIdBrokerVaultRoleSettings,
-  type VaultPolicy,
-  renderSecretIdBrokerEventPattern,
-  renderSecretIdBrokerRolePolicy,
-  renderSecretIdBrokerSettingsFile,
-  renderSecretIdBrokerTrustPolicy,
-  renderSecretIdBrokerVaultPolicy,
-  renderSecretIdBrokerVaultRole,
-  runnerTags,
-  SECRET_ID_BROKER_FILE,
-  SECRET_ID_BROKER_HANDLER,
-  SECRET_ID_BROKER_SETTINGS_FILE,
-  secretIdBrokerNames,
-  secretIdBrokerSettings,
-  vaultPolicyHcl,
-} from "../render/index.ts";
+import { SECRET_ID_BROKER_COMPONENT_DEFAULTS } from "../model/aws-runner-defaults.ts";
+import { type AwsRunnerProfile } from "../model/aws-runner.ts";
+import { type AwsScope } from "../model/aws-scope.ts";
+import { type SecretIdBrokerResourceOptions, secretIdBrokerIssues } from "../model/aws/secret-id-broker.ts";
+import { ConfigError } from "../model/issues.ts";
+import { type IamPolicyDocument } from "../render/aws/iam-policy.ts";
+import { runnerTags } from "../render/aws/launch-template.ts";
+import { type LifecycleEventPattern, type SecretIdBrokerNames, renderSecretIdBrokerEventPattern, secretIdBrokerNames } from "../render/aws/secret-id-broker-names.ts";
+import { type SecretIdBrokerVaultRoleSettings, renderSecretIdBrokerRolePolicy, renderSecretIdBrokerTrustPolicy, renderSecretIdBrokerVaultPolicy, renderSecretIdBrokerVaultRole } from "../render/aws/secret-id-broker-policies.ts";
+import { type SecretIdBrokerSettings, renderSecretIdBrokerSettingsFile, SECRET_ID_BROKER_FILE, SECRET_ID_BROKER_HANDLER, SECRET_ID_BROKER_SETTINGS_FILE, secretIdBrokerSettings } from "../render/aws/secret-id-broker.ts";
+import { type VaultPolicy, vaultPolicyHcl } from "../render/vault/policy.ts";
 import { lambdaModuleCode } from "./aws-lambda-code.ts";
 
 export interface SecretIdBrokerArgs extends SecretIdBrokerResourceOptions {

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO } from "../../test/helpers.ts";
-import { AWS_RUNNER_FLEET_DEFAULTS, AWS_STACK_DEFAULTS, type StackSettingsSource } from "../model/index.ts";
+import { AWS_RUNNER_FLEET_DEFAULTS, AWS_STACK_DEFAULTS } from "../model/aws-runner-defaults.ts";
+import { type StackSettingsSource } from "../model/stack-settings.ts";
 import { AWS_STACK_SETTINGS, readAwsRunnerStackConfig } from "./aws-stack-config.ts";
 
 const P = "aws-firecracker-runners";

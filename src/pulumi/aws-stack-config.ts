@@ -10,42 +10,19 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import {
-  allowedAccountIssues,
-  availabilityZoneRegionIssues,
-  AWS_RUNNER_DEFAULTS,
-  AWS_RUNNER_FLEET_DEFAULTS,
-  AWS_STACK_DEFAULTS,
-  type AwsRunnerFleetOptions,
-  type AwsRunnerIamOptions,
-  type AwsRunnerProfile,
-  awsRunnerFleetIssues,
-  awsRunnerIamIssues,
-  awsRunnerProfileEntryIssues,
-  awsRunnerProfileInput,
-  type AwsScope,
-  type AwsStackBrokerOptions,
-  awsTagIssues,
-  ConfigError,
-  type ConfigIssue,
-  invalidProfilesFileIssue,
-  isRecord,
-  parseProfiles,
-  privateRouteSettingIssues,
-  privateRoutesOf,
-  profilesFileIssue,
-  readSettings,
-  requireSettings,
-  type ResolvedAwsRunnerNetworkOptions,
-  resolveAwsRunnerNetworkOptions,
-  resolveAwsRunnerProfile,
-  resolveAwsScope,
-  type RunnerProfile,
-  secretIdBrokerIssues,
-  secretIdBrokerSettingIssues,
-  type SettingsSpec,
-  type StackSettingsSource,
-} from "../model/index.ts";
+import { AWS_RUNNER_DEFAULTS, AWS_RUNNER_FLEET_DEFAULTS, AWS_STACK_DEFAULTS } from "../model/aws-runner-defaults.ts";
+import { type AwsRunnerProfile, resolveAwsRunnerProfile } from "../model/aws-runner.ts";
+import { type AwsScope, resolveAwsScope } from "../model/aws-scope.ts";
+import { type AwsRunnerFleetOptions, awsRunnerFleetIssues } from "../model/aws/fleet.ts";
+import { type AwsRunnerIamOptions, awsRunnerIamIssues } from "../model/aws/iam.ts";
+import { type ResolvedAwsRunnerNetworkOptions, resolveAwsRunnerNetworkOptions } from "../model/aws/network.ts";
+import { secretIdBrokerIssues } from "../model/aws/secret-id-broker.ts";
+import { allowedAccountIssues, availabilityZoneRegionIssues, awsRunnerProfileEntryIssues, awsRunnerProfileInput, type AwsStackBrokerOptions, awsTagIssues, invalidProfilesFileIssue, privateRouteSettingIssues, privateRoutesOf, profilesFileIssue, secretIdBrokerSettingIssues } from "../model/aws/stack.ts";
+import { ConfigError, type ConfigIssue } from "../model/issues.ts";
+import { type RunnerProfile } from "../model/profile-schema.ts";
+import { parseProfiles } from "../model/profiles.ts";
+import { isRecord } from "../model/refine.ts";
+import { readSettings, requireSettings, type SettingsSpec, type StackSettingsSource } from "../model/stack-settings.ts";
 import { modelIssues, pulumiSettings } from "./stack-settings.ts";
 
 const fleetDefaults = AWS_RUNNER_FLEET_DEFAULTS;

@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../model/index.ts";
+import { ConfigError } from "../model/issues.ts";
 import { ForgejoRegistrationToken, forgejoRegistrationTokenProvider as provider } from "./forgejo-registration-token.ts";
 
 const API_TOKEN = "0123456789abcdef0123456789abcdef01234567";

@@ -15,7 +15,9 @@
  * it runs (always in the same `pulumi up` that registered the resource, on the same machine).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, type ConfigIssue, parseForgejoRunnerScope, type ResolvedForgejoSsh } from "../model/index.ts";
+import { parseForgejoRunnerScope } from "../model/forgejo-scope.ts";
+import { type ResolvedForgejoSsh } from "../model/forgejo-vm.ts";
+import { ConfigError, type ConfigIssue } from "../model/issues.ts";
 import { parseForgeBaseUrl } from "../forge/forge-url.ts";
 import { forgejoRunnerTokenCommand, sshArgs } from "../forge/forgejo-token-ssh.ts";
 // Types only: at run time `create` loads these modules itself (see the module comment).

@@ -6,7 +6,11 @@
  */
 import { readFileSync } from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
-import { type ConfigIssue, type SettingsSpec, type StackSettingsSource, checkSshKeyPath, deployTimePlaceholder, readSettings, requireSettings, resolveForgejoVm } from "../model/index.ts";
+import { deployTimePlaceholder } from "../model/deploy-time.ts";
+import { resolveForgejoVm } from "../model/forgejo-vm.ts";
+import { type ConfigIssue } from "../model/issues.ts";
+import { checkSshKeyPath } from "../model/ssh-key-path.ts";
+import { type SettingsSpec, type StackSettingsSource, readSettings, requireSettings } from "../model/stack-settings.ts";
 import { modelIssues, pulumiSettings, secretSetting } from "./stack-settings.ts";
 
 /** The environment variable that names the SSH private key for the libvirt host. */

@@ -6,7 +6,11 @@
  */
 import { readFileSync } from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
-import { GITHUB_LIBVIRT_DEFAULTS as D, GITHUB_LIBVIRT_MAXIMUMS as MAX, GITHUB_LIBVIRT_MINIMUMS as MIN, type SettingsSpec, type StackSettingsSource, checkSshKeyPath, deployTimePlaceholder, readSettings, requireSettings, resolveGithubVmPool } from "../model/index.ts";
+import { deployTimePlaceholder } from "../model/deploy-time.ts";
+import { GITHUB_LIBVIRT_DEFAULTS as D, GITHUB_LIBVIRT_MAXIMUMS as MAX, GITHUB_LIBVIRT_MINIMUMS as MIN } from "../model/github-vm-defaults.ts";
+import { resolveGithubVmPool } from "../model/github-vm.ts";
+import { checkSshKeyPath } from "../model/ssh-key-path.ts";
+import { type SettingsSpec, type StackSettingsSource, readSettings, requireSettings } from "../model/stack-settings.ts";
 import { RUNNER_SSH_KEY_PATH_ENV, hostKeyIssues } from "./foundation-runners-config.ts";
 import { modelIssues, pulumiSettings, secretSetting } from "./stack-settings.ts";
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { promiseOf, recordingMocks, type Registered } from "../../test/pulumi-mocks.ts";
 import { writeThrowawaySshKey } from "../../test/helpers.ts";
-import { ConfigError } from "../model/index.ts";
+import { ConfigError } from "../model/issues.ts";
 import { authorizationHeader } from "./github-libvirt-runners.ts";
 
 const TOKEN = "github_pat_CANARY0123456789abcdefghijklmnopqrstuvwxyz01";

@@ -15,10 +15,16 @@
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
-import {
-  ConfigError, type ConfigIssue, type ResolvedGithubVmPool, type RunnerPool, checkSshKeyPath, githubVmRunnerPool, githubVmSlotShape, isDeployTimePlaceholder, resolveGithubVmPool,
-} from "../model/index.ts";
-import { type GithubPoolCloudInit, forwardFixInstallScript, forwardFixUninstallScript, asHostUser, githubPoolHostCommands, renderDomainXml, renderGithubPoolCloudInit } from "../render/index.ts";
+import { isDeployTimePlaceholder } from "../model/deploy-time.ts";
+import { type ResolvedGithubVmPool, githubVmRunnerPool, githubVmSlotShape, resolveGithubVmPool } from "../model/github-vm.ts";
+import { ConfigError, type ConfigIssue } from "../model/issues.ts";
+import { checkSshKeyPath } from "../model/ssh-key-path.ts";
+import { type RunnerPool } from "../model/substrate.ts";
+import { type GithubPoolCloudInit, renderGithubPoolCloudInit } from "../render/cloud-init/github-pool.ts";
+import { renderDomainXml } from "../render/libvirt/domain.ts";
+import { forwardFixInstallScript, forwardFixUninstallScript } from "../render/scripts/forward-fix.ts";
+import { githubPoolHostCommands } from "../render/scripts/github-pool-host.ts";
+import { asHostUser } from "../render/scripts/host-commands.ts";
 
 export interface GitHubLibvirtRunnersArgs {
   /** The pool (see docs/github-libvirt.md): validated, and `sshKeyPath` read, before anything is registered. */

@@ -3,7 +3,7 @@ import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { isSecretEnvelope, promiseOf, recordingMocks, type Registered } from "../../test/pulumi-mocks.ts";
-import type { ArcScaleSetInput } from "../model/index.ts";
+import type { ArcScaleSetInput } from "../model/arc-scale-set.ts";
 
 let registered: Registered[] = [];
 

@@ -5,8 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { type ArcScaleSetInput, ConfigError, type ResolvedArcScaleSet, type RunnerPool, arcRunnerPools, resolveArcScaleSet } from "../model/index.ts";
-import { type HelmReleaseDoc, renderArcScaleSet } from "../render/index.ts";
+import { type ArcScaleSetInput, type ResolvedArcScaleSet, arcRunnerPools, resolveArcScaleSet } from "../model/arc-scale-set.ts";
+import { ConfigError } from "../model/issues.ts";
+import { type RunnerPool } from "../model/substrate.ts";
+import { type HelmReleaseDoc, renderArcScaleSet } from "../render/kubernetes/arc.ts";
 
 export interface GitHubRunnerScaleSetArgs {
   /** The scale set description (validated; every problem is reported before anything is created). */

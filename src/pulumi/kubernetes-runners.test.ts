@@ -3,7 +3,7 @@ import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import { promiseOf, recordingMocks, type Registered } from "../../test/pulumi-mocks.ts";
-import type { GhRunnerFleetInput } from "../model/index.ts";
+import type { GhRunnerFleetInput } from "../model/gh-runner.ts";
 
 let registered: Registered[] = [];
 

@@ -7,8 +7,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { type KubernetesFleetInput, type ResolvedKubernetesFleet, type RunnerPool, kubernetesRunnerPools, resolveKubernetesFleet } from "../model/index.ts";
-import { renderKubernetesFleet } from "../render/index.ts";
+import { type KubernetesFleetInput, type ResolvedKubernetesFleet, kubernetesRunnerPools, resolveKubernetesFleet } from "../model/kubernetes-fleet.ts";
+import { type RunnerPool } from "../model/substrate.ts";
+import { renderKubernetesFleet } from "../render/kubernetes/kubernetes-fleet.ts";
 
 export interface KubernetesRunnersArgs {
   /** The fleet description (validated; every problem is reported before anything is created). */

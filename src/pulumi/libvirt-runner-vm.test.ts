@@ -10,8 +10,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import { promiseOf, recordingMocks, type Registered } from "../../test/pulumi-mocks.ts";
 import { maskSecrets } from "../offline/render-stack.ts";
 import { writeThrowawaySshKey } from "../../test/helpers.ts";
-import { ConfigError, resolveForgejoVm } from "../model/index.ts";
-import { forgejoVmHostCommands, renderCloudInit, renderCloudInitRedacted } from "../render/index.ts";
+import { resolveForgejoVm } from "../model/forgejo-vm.ts";
+import { ConfigError } from "../model/issues.ts";
+import { renderCloudInit, renderCloudInitRedacted } from "../render/cloud-init/cloud-init.ts";
+import { forgejoVmHostCommands } from "../render/scripts/host-commands.ts";
 
 /** What the forge would mint; it must reach the staged user-data and nothing else. */
 const TOKEN = "CANARYregistrationToken0123456789abcdef";

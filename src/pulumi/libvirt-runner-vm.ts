@@ -21,12 +21,17 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
-import {
-  ConfigError, type ConfigIssue, type ResolvedForgejoVm, checkSshKeyPath, formatForgejoRunnerScope, isDeployTimePlaceholder, formatRunnerLabel, forgejoVmRunnerPool, forgejoVmShape, resolveForgejoVm, type RunnerPool,
-} from "../model/index.ts";
-import {
-  type CloudInitDocuments, type HostFileKey, forgejoVmHostCommands, hostFiles, renderCloudInit, renderCloudInitRedacted, renderDomainXml, stagingCommands,
-} from "../render/index.ts";
+import { isDeployTimePlaceholder } from "../model/deploy-time.ts";
+import { formatForgejoRunnerScope } from "../model/forgejo-scope.ts";
+import { type ResolvedForgejoVm, forgejoVmRunnerPool, forgejoVmShape, resolveForgejoVm } from "../model/forgejo-vm.ts";
+import { ConfigError, type ConfigIssue } from "../model/issues.ts";
+import { formatRunnerLabel } from "../model/runner-label.ts";
+import { checkSshKeyPath } from "../model/ssh-key-path.ts";
+import { type RunnerPool } from "../model/substrate.ts";
+import { type CloudInitDocuments, renderCloudInit, renderCloudInitRedacted } from "../render/cloud-init/cloud-init.ts";
+import { renderDomainXml } from "../render/libvirt/domain.ts";
+import { forgejoVmHostCommands, stagingCommands } from "../render/scripts/host-commands.ts";
+import { type HostFileKey, hostFiles } from "../render/scripts/host-files.ts";
 import { ForgejoRegistrationToken, type ForgejoRegistrationTokenArgs, forgejoRegistrationTokenIssues } from "./forgejo-registration-token.ts";
 
 export interface LibvirtRunnerVmArgs {

@@ -4,10 +4,12 @@
  * are read as Pulumi secrets and never enter the model.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import {
-  ARC_DEFAULTS, type ArcScaleSetInput, FORGEJO_K8S_DEFAULTS, type ForgejoK8sFleetInput, GH_RUNNER_DEFAULTS, type GhRunnerFleetInput, type ConfigIssue, type SettingsSpec, type StackSettingsSource,
-  readSettings, requireSettings, resolveArcScaleSet, resolveForgejoK8sFleet, resolveGhRunnerFleet,
-} from "../model/index.ts";
+import { ARC_DEFAULTS, type ArcScaleSetInput, resolveArcScaleSet } from "../model/arc-scale-set.ts";
+import { FORGEJO_K8S_DEFAULTS, GH_RUNNER_DEFAULTS } from "../model/defaults.ts";
+import { type ForgejoK8sFleetInput, resolveForgejoK8sFleet } from "../model/forgejo-k8s.ts";
+import { type GhRunnerFleetInput, resolveGhRunnerFleet } from "../model/gh-runner.ts";
+import { type ConfigIssue } from "../model/issues.ts";
+import { type SettingsSpec, type StackSettingsSource, readSettings, requireSettings } from "../model/stack-settings.ts";
 import { modelIssues, pulumiSettings, secretSetting } from "./stack-settings.ts";
 
 /** The settings of the gh-runner stack. */

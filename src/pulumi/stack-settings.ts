@@ -3,7 +3,8 @@
  * through the one reader of `src/model/stack-settings.ts`, exactly as the offline CLI does.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, type ConfigIssue, type StackSettingsSource } from "../model/index.ts";
+import { ConfigError, type ConfigIssue } from "../model/issues.ts";
+import { type StackSettingsSource } from "../model/stack-settings.ts";
 
 /** The settings Pulumi hands this program (every namespace), with their secret flags. */
 export function pulumiSettings(project: string = pulumi.getProject()): StackSettingsSource {

@@ -11,8 +11,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as vault from "@pulumi/vault";
-import type { AwsRunnerProfile } from "../model/index.ts";
-import { type VaultAppRoleSettings, type VaultPolicy, renderVaultAppRole, renderVaultRunnerPolicy, runnerTags, vaultPolicyHcl } from "../render/index.ts";
+import type { AwsRunnerProfile } from "../model/aws-runner.ts";
+import { runnerTags } from "../render/aws/launch-template.ts";
+import { type VaultAppRoleSettings, renderVaultAppRole } from "../render/vault/approle.ts";
+import { type VaultPolicy, renderVaultRunnerPolicy, vaultPolicyHcl } from "../render/vault/policy.ts";
 
 export interface VaultRunnerAppRoleArgs {
   /** The resolved runner profile (`resolveAwsRunnerProfile`). */

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { resolveGhRunnerFleet } from "../../model/index.ts";
-import { renderGhRunnerFleet } from "../../render/index.ts";
+import { resolveGhRunnerFleet } from "../../model/gh-runner.ts";
+import { renderGhRunnerFleet } from "../../render/kubernetes/gh-runner.ts";
 import { profilesFromResources, profilesFromStacks, type RenderedResourceLike } from "./fleet-profiles.ts";
 
 const env = (vars: Record<string, string>) => Object.entries(vars).map(([name, value]) => ({ name, value }));

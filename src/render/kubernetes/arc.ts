@@ -6,7 +6,8 @@
 import type { Namespace, PodTemplateSpec } from "kubernetes-types/core/v1.js";
 import type { NetworkPolicy } from "kubernetes-types/networking/v1.js";
 import type { RuntimeClass } from "kubernetes-types/node/v1.js";
-import { NON_PUBLIC_RANGES, type ResolvedArcScaleSet, isCidr, parseCidr, cidrContains, type Cidr } from "../../model/index.ts";
+import { NON_PUBLIC_RANGES, type ResolvedArcScaleSet } from "../../model/arc-scale-set.ts";
+import { isCidr, parseCidr, cidrContains, type Cidr } from "../../model/cidr.ts";
 import { hardenedContainerSecurityContext, hardenedPodSecurityContext } from "./security-context.ts";
 import { fenceNetworkPolicies } from "./network-fence.ts";
 

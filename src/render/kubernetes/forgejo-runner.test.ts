@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { resolveKubernetesFleet } from "../../model/index.ts";
+import { resolveKubernetesFleet } from "../../model/kubernetes-fleet.ts";
 import { FORGEJO_POD_PATHS, REGISTER_SCRIPT, forgejoK8sRunnerConfig, renderKubernetesFleet } from "./index.ts";
 import { checkPodSecurity } from "../../audit/pod-security/index.ts";
 import { createSchemaLoader } from "../../audit/schema/schema-loader.ts";

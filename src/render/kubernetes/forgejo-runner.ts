@@ -7,7 +7,8 @@
 import { stringify } from "yaml";
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { ConfigMap, Container, EnvVar, Volume, VolumeMount } from "kubernetes-types/core/v1.js";
-import { FORGEJO_K8S_DEFAULTS, type ResolvedForgejoK8sFleet, type ResolvedForgejoRunner } from "../../model/index.ts";
+import { FORGEJO_K8S_DEFAULTS } from "../../model/defaults.ts";
+import { type ResolvedForgejoK8sFleet, type ResolvedForgejoRunner } from "../../model/forgejo-k8s.ts";
 import { hardenedContainerSecurityContext } from "./security-context.ts";
 import { podVolumeMounts, runnerDeployment, userEnv } from "./runner-deployment.ts";
 

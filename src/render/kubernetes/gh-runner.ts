@@ -5,7 +5,7 @@
  */
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { ConfigMap, EnvVar } from "kubernetes-types/core/v1.js";
-import type { ResolvedGhRunnerFleet, ResolvedRunner } from "../../model/index.ts";
+import type { ResolvedGhRunnerFleet, ResolvedRunner } from "../../model/gh-runner.ts";
 import { runnerDeployment, userEnv } from "./runner-deployment.ts";
 
 export interface GhRunnerDocuments {

@@ -6,7 +6,9 @@
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { ConfigMap } from "kubernetes-types/core/v1.js";
 import type { NetworkPolicy } from "kubernetes-types/networking/v1.js";
-import { FORGEJO_K8S_SUFFIX, GH_RUNNER_SUFFIX, KUBERNETES_RUNNER_DEFAULTS, NON_PUBLIC_RANGES, type ResolvedKubernetesFleet, unknownForge } from "../../model/index.ts";
+import { NON_PUBLIC_RANGES } from "../../model/arc-scale-set.ts";
+import { FORGEJO_K8S_SUFFIX, GH_RUNNER_SUFFIX, KUBERNETES_RUNNER_DEFAULTS } from "../../model/defaults.ts";
+import { type ResolvedKubernetesFleet, unknownForge } from "../../model/kubernetes-fleet.ts";
 import { renderGhRunnerFleet } from "./gh-runner.ts";
 import { forgejoRunnerConfigMap, forgejoRunnerDeployment } from "./forgejo-runner.ts";
 import { fenceNetworkPolicies } from "./network-fence.ts";

@@ -7,7 +7,7 @@
  */
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { Container, EnvVar, ResourceRequirements, Volume, VolumeMount } from "kubernetes-types/core/v1.js";
-import type { ResolvedEnvVar, ResolvedRunnerPod } from "../../model/index.ts";
+import type { ResolvedEnvVar, ResolvedRunnerPod } from "../../model/kubernetes-runner.ts";
 import { hardenedContainerSecurityContext, hardenedPodSecurityContext } from "./security-context.ts";
 
 /** What the forge adds to the shared runner pod. */
