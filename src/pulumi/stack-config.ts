@@ -12,6 +12,9 @@ import { type ConfigIssue } from "../model/issues.ts";
 import { type SettingsSpec, type StackSettingsSource, readSettings, requireSettings } from "../model/stack-settings.ts";
 import { modelIssues, pulumiSettings, secretSetting } from "./stack-settings.ts";
 
+/** Runner descriptions one Kubernetes stack reads (each a Deployment of up to MAX_REPLICAS pods). */
+export const MAX_FLEET_RUNNERS = 1000;
+
 /** The settings of the gh-runner stack. */
 export const GH_RUNNER_SETTINGS: SettingsSpec = {
   namespace: { kind: "string", maxLength: 63, default: GH_RUNNER_DEFAULTS.namespace },
@@ -19,7 +22,7 @@ export const GH_RUNNER_SETTINGS: SettingsSpec = {
   githubUrl: { kind: "string", maxLength: 2048, default: GH_RUNNER_DEFAULTS.githubUrl },
   allowInsecureHttp: { kind: "boolean", default: GH_RUNNER_DEFAULTS.allowInsecureHttp },
   networkPolicies: { kind: "boolean", default: GH_RUNNER_DEFAULTS.networkPolicies },
-  runners: { kind: "list", maxItems: 200 },
+  runners: { kind: "list", maxItems: MAX_FLEET_RUNNERS },
   codexConfig: { kind: "mapping" },
   adoptExisting: { kind: "boolean", default: GH_RUNNER_DEFAULTS.adoptExisting },
   githubToken: { kind: "secret" },
@@ -128,7 +131,7 @@ export const FORGEJO_K8S_SETTINGS: SettingsSpec = {
   registrationSecretName: { kind: "string", maxLength: 253, default: FORGEJO_K8S_DEFAULTS.registrationSecret.name },
   registrationSecretKey: { kind: "string", maxLength: 253, default: FORGEJO_K8S_DEFAULTS.registrationSecret.key },
   networkPolicies: { kind: "boolean", default: FORGEJO_K8S_DEFAULTS.networkPolicies },
-  runners: { kind: "list", maxItems: 200 },
+  runners: { kind: "list", maxItems: MAX_FLEET_RUNNERS },
   adoptExisting: { kind: "boolean", default: FORGEJO_K8S_DEFAULTS.adoptExisting },
 };
 
