@@ -7,7 +7,7 @@
 //
 //   npm run build && node bench/render.ts [--runs 7] [--sizes 1,10,100,200,500]
 //
-// The gh-runner stack reads at most 200 runners (GH_RUNNER_SETTINGS), so larger sizes are refused
+// The gh-runner stack reads at most 1000 runners (GH_RUNNER_SETTINGS), so larger sizes are refused
 // by the stack itself and reported as such.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
