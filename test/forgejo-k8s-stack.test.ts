@@ -140,6 +140,19 @@ describe("forgejo-k8s-runners stack (offline, Pulumi.dev.yaml)", async () => {
     assert.deepEqual(changedPaths(build, r.get("Deployment/build-forgejo-runner")), []);
   });
 
+  it("a forge on a private address and another port gets one more policy: that address on that port, and every claim still holds", async () => {
+    const rendered = await render(edited((c) => { c[`${PROJECT}:forgejoUrl`] = "https://192.168.1.10:3000"; }));
+    const r = objectsOf(rendered);
+    const forge = r.get("NetworkPolicy/forgejo-runner-allow-forge-egress") as Obj | undefined;
+    assert.ok(forge, "an allow-forge-egress policy");
+    assert.deepEqual(forge["spec"].egress, [{ to: [{ ipBlock: { cidr: "192.168.1.10/32" } }], ports: [{ protocol: "TCP", port: 3000 }] }]);
+    const audit = auditFleet(auditableObjects(rendered), NETWORK);
+    assert.ok(audit.pass, "the forge's own address is the only private address the runners reach");
+    const byName = objectsOf(await render(edited((c) => { c[`${PROJECT}:forgejoUrl`] = "https://forgejo.lan"; c[`${PROJECT}:forgeCidrs`] = ["10.0.5.0/24"]; })));
+    assert.deepEqual((byName.get("NetworkPolicy/forgejo-runner-allow-forge-egress") as Obj)["spec"].egress[0].to, [{ ipBlock: { cidr: "10.0.5.0/24" } }]);
+    assert.equal(objects.has("NetworkPolicy/forgejo-runner-allow-forge-egress"), false, "a public forge on 443 needs no extra policy");
+  });
+
   it("another registration Secret changes only the Secret reference", async () => {
     const r = objectsOf(await render(edited((c) => { c[`${PROJECT}:registrationSecretName`] = "runner-token"; c[`${PROJECT}:registrationSecretKey`] = "forgejo"; })));
     assert.deepEqual(changedPaths(build, r.get("Deployment/build-forgejo-runner")), [

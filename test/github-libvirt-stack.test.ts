@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { renderStack, type RenderedStack } from "../src/offline/render-stack.ts";
 import { embeddedDocuments, unwrapShellCommand } from "../src/offline/embedded-documents.ts";
 import { resolveGithubVmPool } from "../src/model/index.ts";
+import { FIRST_BOOT_FAILURE_POWERS_OFF } from "../src/render/cloud-init/user-data.ts";
 import { githubPoolFillScript, renderShellScript } from "../src/render/index.ts";
 import { editedStackConfig, REPO } from "./helpers.ts";
 import { needs, requireTool } from "./validators.ts";
@@ -105,6 +106,9 @@ describe("github-libvirt-runners stack (offline, Pulumi.dev.yaml)", async () => 
     }
     const once = doc(base, "gh-stage-user-data.github-runner-once.sh");
     assert.match(once, /ACTIONS_RUNNER_INPUT_JITCONFIG=\$\(cat "\$\{jit_file\}"\)\nrm -f "\$\{jit_file\}"\nexport ACTIONS_RUNNER_INPUT_JITCONFIG\nexec \/home\/runner\/actions-runner\/run\.sh\n$/, "the JIT configuration never reaches argv");
+    // A first boot that fails (a download, an install) powers the VM off, so the fill script refills the slot.
+    assert.deepEqual(ud.runcmd.slice(0, 3), ["set -eu", ...FIRST_BOOT_FAILURE_POWERS_OFF]);
+    assert.match(String(ud.runcmd[1]), /systemctl poweroff/);
   });
 
   it("cloud-init's schema accepts the user-data", needs("cloud-init"), () => {

@@ -165,7 +165,7 @@ export function formatAuditReport(r: AuditReport, width = terminalWidth(), maxRo
   if (r.kubernetes) parts.push(formatAuditTables(r.kubernetes, width, maxRows));
   if (r.aws) parts.push(formatAwsTable(r.aws, width, maxRows));
   for (const n of r.notes) parts.push(prose(`Note: ${n}`));
-  if (r.pass) parts.push(r.kubernetes ? "audit: every claim holds\n" : "audit: every check holds\n");
+  if (r.pass) parts.push(r.kubernetes ? "audit: every claim holds\n" : r.aws ? "audit: every check holds\n" : "audit: nothing to check\n");
   else {
     const listed = r.failures.length > maxRows ? r.failures.slice(0, maxRows) : r.failures;
     const more = listed.length < r.failures.length ? `\n  ${moreRowsLine(listed.length, r.failures.length).replace("row", "problem")}` : "";
@@ -325,7 +325,7 @@ export async function runAudit(target: string, flags: AuditFlags): Promise<Audit
     aws = await auditAwsResources(resources);
     for (const c of aws.checks) if (!c.pass) failures.push(`${c.resource}: ${c.check}: ${c.message}`);
   }
-  if (!kubernetes && !aws) notes.push(`${target} renders no Kubernetes object and no AWS resource, so there is nothing for the audit to check (libvirt VMs are checked by the render's own validators: cloud-init schema, virt-xml-validate)`);
+  if (!kubernetes && !aws) notes.push(`${target} renders no Kubernetes object and no AWS resource, so the audit checked nothing: check a libvirt stack's render with \`cloud-init schema --config-file <render>/*.user-data.yaml\` and \`virt-xml-validate <render>/*.domain.xml\``);
   return { target, ...(network ? { network } : {}), ...(kubernetes ? { kubernetes } : {}), ...(aws ? { aws } : {}), failures, notes, pass: failures.length === 0 };
 }
 

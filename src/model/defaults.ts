@@ -73,6 +73,8 @@ export const FORGEJO_K8S_DEFAULTS = {
   dataDir: "/data",
   /** Default-deny NetworkPolicies around the runner pods: DNS and public HTTPS egress only. */
   networkPolicies: true,
+  /** Where a forge whose name resolves to private addresses is (none: the forge is public). */
+  forgeCidrs: [] as readonly string[],
   /** Resources of the registration init container. */
   registerResources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
 } as const;

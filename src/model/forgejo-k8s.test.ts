@@ -28,12 +28,25 @@ describe("Forgejo runners on Kubernetes: bad config is refused with key path and
   it("a writable path on the data directory", () => expectIssue(fleet({ runners: [runner({ writablePaths: ["/tmp", "/data"] })] }), "runners[0].writablePaths[1]", /already used by the runner's data directory \/data/, /its own path/));
   it("DOCKER_HOST in the runner's environment", () => expectIssue(fleet({ runners: [runner({ env: [{ name: "DOCKER_HOST", value: "tcp://x:2375" }] })] }), "runners[0].env[0].name", /set by runner-fleet from relax\.dockerHost/, /set relax\.dockerHost instead/));
   it("config files, which a Forgejo fleet has no payloads for", () => expectIssue(fleet({ runners: [runner({ configFiles: [] })] }), "runners[0].configFiles", /not a known key/, /remove it/));
+  it("a forgeCidrs entry that is no CIDR block", () => expectIssue(fleet({ forgeCidrs: ["192.168.1.10"] }), "forgeCidrs[0]", /is not a CIDR block/, /address and a prefix length/));
+  it("a forgeCidrs entry with host bits", () => expectIssue(fleet({ forgeCidrs: ["192.168.1.10/24"] }), "forgeCidrs[0]", /host bits set/, /"192\.168\.1\.0\/24"/));
   it("a registration Secret key that is not a data key", () => expectIssue(fleet({ registrationSecret: { name: "tokens", key: "a b" } }), "registrationSecret.key", /Secret data key/, /registrationSecret\.key/));
   it("duplicate runner names, with every other problem at once", () => {
     const issues = issuesOf(fleet({ forgejoUrl: "ftp://x", runners: [runner(), runner({ image: "x:latest", labels: ["n:docker://node:22.12.0"] })] }));
     assert.deepEqual(issues.map((i) => i.path).sort(), ["forgejoUrl", "runners[1].image", "runners[1].labels[0]", "runners[1].name"]);
     assert.match(issues.find((i) => i.path === "runners[1].name")!.fix, /unique name/);
   });
+});
+
+describe("Forgejo runners on Kubernetes: the fence lets the runners reach their forge", () => {
+  const egress = (over: Record<string, unknown>) => resolveForgejoK8sFleet(fleet(over)).forgeEgress;
+  it("a forge at a public name on port 443 needs nothing beyond public HTTPS", () => assert.equal(egress({}), undefined));
+  it("a forge given by address: that address on the URL's port", () => {
+    assert.deepEqual(egress({ forgejoUrl: "https://192.168.1.10:3000" }), { port: 3000, cidrs: ["192.168.1.10/32"] });
+    assert.deepEqual(egress({ forgejoUrl: "http://[fd00::10]", allowInsecureHttp: true }), { port: 80, cidrs: ["fd00::10/128"] });
+  });
+  it("a forge by name on a private network: the blocks of forgeCidrs on its port", () => assert.deepEqual(egress({ forgejoUrl: "https://forgejo.lan", forgeCidrs: ["10.0.5.0/24"] }), { port: 443, cidrs: ["10.0.5.0/24"] }));
+  it("a forge by public name on another port: public addresses on that port", () => assert.deepEqual(egress({ forgejoUrl: "https://code.example.com:3000" }), { port: 3000 }));
 });
 
 describe("Forgejo runners on Kubernetes: defaults and pools", () => {
@@ -65,6 +78,10 @@ describe("Forgejo runners on Kubernetes: defaults and pools", () => {
   it("Forgejo pools carry the label names runs-on matches, min = max = replicas", () => {
     const f = resolveForgejoK8sFleet(fleet({ runners: [runner({ labels: ["a:host", "b:docker://node:22.12.0"], replicas: 3, relax: { dockerHost: "tcp://docker:2376" } })] }));
     assert.deepEqual(kubernetesRunnerPools(f), [{ name: "build-forgejo-runner", forge: "forgejo", substrate: "kubernetes-deployment", labels: ["a", "b"], min: 3, max: 3, oneJob: false, isolation: "container" }]);
+  });
+  it("a Forgejo pool's slots are replicas times capacity (each runner takes capacity jobs at once)", () => {
+    const f = resolveForgejoK8sFleet(fleet({ runners: [runner({ labels: ["a:host"], replicas: 2, capacity: 4 })] }));
+    assert.deepEqual(kubernetesRunnerPools(f).map((p) => [p.min, p.max]), [[8, 8]]);
   });
   it("pool labels are listed once, as the forge compares them", () => {
     assert.deepEqual(runsOnLabels("github", ["Linux", "gpu"]), ["self-hosted", "linux", "gpu"]);

@@ -11,6 +11,7 @@ import { type ConfigIssue, ConfigError } from "./issues.ts";
 import { strictObject, zodIssues } from "./zod-issues.ts";
 import { baseUrlProblem, dnsLabel, isInsecureHttp, isRecord, wholeNumberProblem } from "./refine.ts";
 import { parseRunnerLabel } from "./runner-label.ts";
+import { isCidr, parseCidr } from "./cidr.ts";
 import {
   pinnedImage, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
   type ResolvedRunnerPod,
@@ -74,6 +75,15 @@ export const forgejoK8sFleetSchema = strictObject({
   }).optional(),
   /** Default-deny NetworkPolicies around the runner pods (DNS and public HTTPS egress only). @default true */
   networkPolicies: z.boolean().optional(),
+  /**
+   * The addresses of a forge whose name resolves to a private address (a forge on the home network
+   * or in the cluster), as CIDR blocks: the runners may reach them on the forge's port. A forge
+   * given by address needs none. @default [] (the forge is reached at public addresses)
+   */
+  forgeCidrs: z.array(z.string().superRefine((v, ctx) => {
+    const c = parseCidr(v);
+    if (!isCidr(c)) ctx.addIssue({ code: "custom", message: c.problem, params: { fix: c.fix } });
+  })).max(20, { error: "lists more than 20 blocks" }).optional(),
   runners: z.array(forgejoRunnerSchema, { error: "must be a list of runner descriptions" }),
 });
 
@@ -101,6 +111,29 @@ export interface ResolvedForgejoK8sFleet {
   readonly runners: readonly ResolvedForgejoRunner[];
   /** Whether default-deny NetworkPolicies fence the runner pods. */
   readonly networkPolicies: boolean;
+  /** Egress the runners need to reach the forge beyond public HTTPS on port 443, if any. */
+  readonly forgeEgress?: ForgeEgress;
+}
+
+/** Where the forge is, for the fence: its port, and its blocks (none: any public address). */
+export interface ForgeEgress {
+  readonly port: number;
+  readonly cidrs?: readonly string[];
+}
+
+/**
+ * The egress a fenced runner needs to reach the forge at `url`, beyond public HTTPS on port 443:
+ * the address itself when the URL names one, the given blocks when its name resolves to private
+ * addresses, else public addresses on another port; undefined when public HTTPS covers it.
+ */
+export function forgeEgressOf(url: string, forgeCidrs: readonly string[]): ForgeEgress | undefined {
+  const u = new URL(url);
+  const port = u.port !== "" ? Number(u.port) : u.protocol === "http:" ? 80 : 443;
+  const host = u.hostname.replace(/^\[|\]$/g, "");
+  const address = parseCidr(host.includes(":") ? `${host}/128` : `${host}/32`);
+  if (isCidr(address)) return { port, cidrs: [address.text] };
+  if (forgeCidrs.length > 0) return { port, cidrs: forgeCidrs.map((c) => { const p = parseCidr(c); return isCidr(p) ? p.text : c; }) };
+  return port === 443 ? undefined : { port };
 }
 
 const SUBJECT = "forgejo-k8s-runners fleet configuration";
@@ -141,8 +174,11 @@ export function resolveForgejoK8sFleet(input: unknown): ResolvedForgejoK8sFleet 
     registrationSecret: cfg.registrationSecret ?? { ...d.registrationSecret },
     runners,
     networkPolicies: cfg.networkPolicies ?? d.networkPolicies,
+    ...withForgeEgress(forgeEgressOf(cfg.forgejoUrl, cfg.forgeCidrs ?? d.forgeCidrs)),
   };
 }
+
+const withForgeEgress = (e: ForgeEgress | undefined): { forgeEgress?: ForgeEgress } => (e === undefined ? {} : { forgeEgress: e });
 
 /**
  * `docker://` labels of runners without `relax.dockerHost`: a Pod Security restricted pod cannot run

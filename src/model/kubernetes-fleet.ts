@@ -59,7 +59,8 @@ export function kubernetesRunnerPools(fleet: ResolvedKubernetesFleet): RunnerPoo
       // The runner adds the architecture it runs on: the node's, as the pod's node selector pins it.
       return fleet.runners.map((r) => pool(r.objectName, r.labels, r.replicas, r.ephemeral, [r.nodeSelector["kubernetes.io/arch"] === "arm64" ? "arm64" : "x64"]));
     case "forgejo":
-      return fleet.runners.map((r) => pool(r.objectName, r.labels, r.replicas, false));
+      // Each forgejo-runner takes `capacity` jobs at once: the pool's slots are replicas × capacity.
+      return fleet.runners.map((r) => pool(r.objectName, r.labels, r.replicas * r.capacity, false));
     default:
       return unknownForge(fleet);
   }

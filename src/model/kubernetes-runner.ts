@@ -111,7 +111,7 @@ export const MAX_REPLICAS = 1000;
 
 export const replicasSchema = z.number({ error: "must be a number" }).superRefine((v, ctx) => {
   if (!Number.isInteger(v) || v < 0 || v > MAX_REPLICAS) {
-    ctx.addIssue({ code: "custom", message: `${v} is not a whole number from 0 to ${MAX_REPLICAS}`, params: { fix: `set replicas to 0 (stopped) up to ${MAX_REPLICAS}; for more runners on demand use an ARC scale set` } });
+    ctx.addIssue({ code: "custom", message: `${v} is not a whole number from 0 to ${MAX_REPLICAS}`, params: { fix: `set replicas to 0 (stopped) up to ${MAX_REPLICAS}; for GitHub runners on demand, use an ARC scale set` } });
   }
 });
 

@@ -12,6 +12,7 @@ import { ConfigError } from "./issues.ts";
 import { isRecord } from "./refine.ts";
 import { utf8Text } from "./text-bytes.ts";
 import { firstDuplicateKey } from "./yaml-duplicate-keys.ts";
+import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 
 /** Limits of a settings file; real ones are a few kilobytes. */
 export const SETTINGS_FILE_LIMITS = {
@@ -63,8 +64,81 @@ function depthOf(value: unknown, stopAt: number): number {
   return max;
 }
 
+/** Numbers as YAML 1.2's core schema writes them. */
+const CORE_NUMBER = /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+
+/**
+ * Whether every key is one both readers write alike: not left empty (one reader names it "", the
+ * other "null"), not a list or mapping used as a key (each reader writes it as text its own way),
+ * and at most 1024 characters (YAML's limit on an implicit key, which only one reader enforces).
+ */
+function plainKeys(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== "object") continue;
+    if (Array.isArray(v)) {
+      stack.push(...v);
+      continue;
+    }
+    for (const [k, x] of Object.entries(v)) {
+      if (k === "" || k === "null" || k.length > 1024 || k.includes(",") || k.startsWith("[") || k.startsWith("{")) return false;
+      stack.push(x);
+    }
+  }
+  return true;
+}
+
+/**
+ * The value of a plain settings file read with `js-yaml`, which reads a large file several times
+ * faster than the `yaml` package: only when it reads the file without any error, the file defines
+ * no anchor (so no alias expands), has no document marker and no quoted or plain scalar over
+ * several lines (block scalars `|` and `>` are fine), names no `__proto__` key and nests at most
+ * the limit. Anything
+ * else returns undefined, and the `yaml` package reads the file and words its problem
+ * (`test/settings-fast-read.test.ts` checks that both readers give the same value).
+ */
+export function quickSettingsValue(text: string): { readonly value: unknown } | undefined {
+  // Where the two readers differ (document markers, byte-order marks and tabs inside the text, lone
+  // carriage returns, keys left empty, written as `? key` or as a list or mapping, tags), the full
+  // read decides.
+  if (text.includes("__proto__") || /^(?:---|\.\.\.)|\ufeff|\t|\r(?!\n)|^[ -]*[:?](?:[ ]|$)|[\]}][ ]*:(?:[ ]|$)|(?:^|[\s[{,])!|["'\]}]#|[{,][ ]*[[{]/m.test(text)) return undefined;
+  let plain = true;
+  const starts: number[] = [];
+  let value: unknown;
+  try {
+    value = loadYaml(text, {
+      schema: CORE_SCHEMA,
+      listener(event, state) {
+        const s = state as unknown as { position: number; kind: string | null; anchorMap: object; result: unknown };
+        if (event === "open") {
+          starts.push(s.position);
+          return;
+        }
+        const span = text.slice(starts.pop() ?? 0, s.position).trim();
+        if (Object.keys(s.anchorMap).length > 0) plain = false;
+        // A quoted, plain or flow node over several lines: the readers differ on how far it may be indented.
+        if (span.includes("\n") && (s.kind === "scalar" ? !/^[|>]/.test(span) : /^[[{]/.test(span))) plain = false;
+        // A number in a form YAML 1.2's core schema does not read as one (`0b101`), or the reverse
+        // (`1e3192`), or a negative zero (one reader keeps its sign).
+        if (typeof s.result === "number" ? !CORE_NUMBER.test(span) || (s.result === 0 && span.startsWith("-")) : typeof s.result === "string" && CORE_NUMBER.test(span)) plain = false;
+      },
+    });
+  } catch {
+    return undefined;
+  }
+  if (!plain || value === undefined || depthOf(value, SETTINGS_FILE_LIMITS.maxDepth) > SETTINGS_FILE_LIMITS.maxDepth || !plainKeys(value)) return undefined;
+  return { value };
+}
+
 /** Parses one YAML document with the limits; the result is plain data. */
 export function parseSettingsYaml(text: string, file: string, subject = "stack settings"): unknown {
+  const quick = quickSettingsValue(text);
+  return quick !== undefined ? quick.value : readSettingsYaml(text, file, subject);
+}
+
+/** Parses one YAML document with the `yaml` package, checking every limit and wording every problem. */
+export function readSettingsYaml(text: string, file: string, subject = "stack settings"): unknown {
   const lines = new LineCounter();
   let docs;
   try {

@@ -89,9 +89,9 @@ export interface RunnerPool {
   readonly substrate: SubstrateKind;
   /** Labels a job's `runs-on` can match, the forge's implicit labels included. */
   readonly labels: readonly string[];
-  /** Runners always present. */
+  /** Job slots always present (runners, times the jobs each takes at once where a runner takes several). */
   readonly min: number;
-  /** Runners at most (equal to `min` for fixed substrates). */
+  /** Job slots at most (equal to `min` for fixed substrates). */
   readonly max: number;
   /** Whether each runner takes one job and is then replaced. */
   readonly oneJob: boolean;

@@ -131,6 +131,7 @@ export const FORGEJO_K8S_SETTINGS: SettingsSpec = {
   registrationSecretName: { kind: "string", maxLength: 253, default: FORGEJO_K8S_DEFAULTS.registrationSecret.name },
   registrationSecretKey: { kind: "string", maxLength: 253, default: FORGEJO_K8S_DEFAULTS.registrationSecret.key },
   networkPolicies: { kind: "boolean", default: FORGEJO_K8S_DEFAULTS.networkPolicies },
+  forgeCidrs: { kind: "list", maxItems: 20, default: FORGEJO_K8S_DEFAULTS.forgeCidrs },
   runners: { kind: "list", maxItems: MAX_FLEET_RUNNERS },
   adoptExisting: { kind: "boolean", default: FORGEJO_K8S_DEFAULTS.adoptExisting },
 };
@@ -149,7 +150,7 @@ const REGISTRATION_SECRET_SETTINGS: Readonly<Record<string, string>> = { "regist
  */
 export function readForgejoK8sStackConfig(source: StackSettingsSource = pulumiSettings()): ForgejoK8sStackConfig {
   const { values, issues } = readSettings(source, FORGEJO_K8S_SETTINGS);
-  const fleet: Record<string, unknown> = { forge: "forgejo", ...pick(values, ["namespace", "forgejoUrl", "allowInsecureHttp", "networkPolicies", "runners"]) };
+  const fleet: Record<string, unknown> = { forge: "forgejo", ...pick(values, ["namespace", "forgejoUrl", "allowInsecureHttp", "networkPolicies", "forgeCidrs", "runners"]) };
   const name = values["registrationSecretName"];
   const key = values["registrationSecretKey"];
   if ((name !== undefined && name !== "") || (key !== undefined && key !== "")) {

@@ -55,7 +55,7 @@ export interface CloudConfig {
    * cloud-init writes these into one `/bin/sh` script (a string verbatim, an argv quoted) whose exit
    * status is that of its last line, so the first line stops it at the first failing command.
    */
-  readonly runcmd: readonly ["set -eu", ...(readonly string[])[]];
+  readonly runcmd: readonly ["set -eu", ...(string | readonly string[])[]];
 }
 
 /** Top-level keys {@link cloudConfig} may write (cloud-init does not flag unknown ones itself). */
@@ -68,6 +68,12 @@ export const CLOUD_CONFIG_KEYS: readonly (keyof CloudConfig)[] = [
  * The cloud-config document of a guest. `write_files` runs before `users`, so every file is owned
  * by root; the runner reads what it needs through permissions or the service's root steps.
  */
+/** Powers the machine off when the first-boot commands fail (a failed download or install). */
+export const FIRST_BOOT_FAILURE_POWERS_OFF = [
+  'first_boot_ended() { status=$?; if [ "$status" -ne 0 ]; then echo "runner-fleet: first boot failed (exit $status); powering off" >&2; systemctl poweroff; fi; }',
+  "trap first_boot_ended EXIT",
+] as const;
+
 export function guestCloudConfig(guest: RunnerGuest): CloudConfig {
   const file = (path: string, content: string, permissions: string): CloudConfigFile => ({ path, content, owner: "root:root", permissions });
   const u = guest.user;
@@ -89,6 +95,8 @@ export function guestCloudConfig(guest: RunnerGuest): CloudConfig {
     ],
     runcmd: [
       "set -eu",
+      // A one-job machine that cannot start its runner gives its slot back instead of idling.
+      ...(guest.service.onExit === "power-off" ? FIRST_BOOT_FAILURE_POWERS_OFF : []),
       ...guest.enableServices.map((s) => ["systemctl", "enable", "--now", s]),
       // A static unit: udev starts it when the virtio channel appears; starting it here covers a late install.
       ["systemctl", "start", GUEST_AGENT.unit],

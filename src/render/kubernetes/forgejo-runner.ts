@@ -4,11 +4,11 @@
  * `.runner` written into the data emptyDir), and `forgejo-runner daemon` as the runner container.
  * The pod itself is the shared substrate's (`runner-deployment.ts`): Pod Security restricted.
  */
-import { stringify } from "yaml";
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { ConfigMap, Container, EnvVar, Volume, VolumeMount } from "kubernetes-types/core/v1.js";
 import { FORGEJO_K8S_DEFAULTS } from "../../model/defaults.ts";
 import { type ResolvedForgejoK8sFleet, type ResolvedForgejoRunner } from "../../model/forgejo-k8s.ts";
+import { type ForgejoRunnerConfig, type ForgejoRunnerPlacement, forgejoRunnerConfigOf, renderForgejoRunnerConfigOf } from "../forgejo/runner-config.ts";
 import { hardenedContainerSecurityContext } from "./security-context.ts";
 import { podVolumeMounts, runnerDeployment, userEnv } from "./runner-deployment.ts";
 
@@ -23,60 +23,19 @@ export const FORGEJO_POD_PATHS = {
 /** Volume names the Forgejo part adds to the pod. */
 export const FORGEJO_POD_VOLUMES = { config: "config", registration: "registration" } as const;
 
-/** forgejo-runner's `config.yaml` (keys of the runner's `config.Config`) for one runner pod. */
-export interface ForgejoK8sRunnerConfig {
-  readonly log: { readonly level: "info"; readonly job_level: "info" };
-  readonly runner: {
-    /** The registration, in the data emptyDir: written by the init container, read by the daemon. */
-    readonly file: string;
-    readonly capacity: number;
-    readonly envs: Readonly<Record<string, string>>;
-    readonly timeout: string;
-    readonly shutdown_timeout: string;
-    readonly insecure: false;
-    readonly fetch_timeout: string;
-    readonly fetch_interval: string;
-    /** Declared on every start; they override the labels stored at registration. */
-    readonly labels: readonly string[];
-  };
-  readonly cache: { readonly enabled: boolean; readonly dir: string };
-  readonly container: {
-    readonly network: "";
-    readonly enable_ipv6: false;
-    readonly privileged: false;
-    /** No host volume may be mounted into a job container. */
-    readonly valid_volumes: readonly string[];
-    /** "-": no Docker socket handed to jobs; or the daemon outside the pod that `relax.dockerHost` names. */
-    readonly docker_host: string;
-    readonly force_pull: false;
-  };
-  /** `:host` jobs run in directories under the data emptyDir. */
-  readonly host: { readonly workdir_parent: string };
-}
+/** forgejo-runner's `config.yaml` of one runner pod: its files in the data emptyDir. */
+const podPlacement = (r: ResolvedForgejoRunner): ForgejoRunnerPlacement => ({
+  file: `${r.dataDir}/.runner`,
+  capacity: r.capacity,
+  labels: r.labels,
+  cacheDir: `${r.dataDir}/cache`,
+  workdirParent: `${r.dataDir}/work`,
+  ...(r.dockerHost === undefined ? {} : { dockerHost: r.dockerHost }),
+});
 
-export function forgejoK8sRunnerConfig(r: ResolvedForgejoRunner): ForgejoK8sRunnerConfig {
-  return {
-    log: { level: "info", job_level: "info" },
-    runner: {
-      file: `${r.dataDir}/.runner`,
-      capacity: r.capacity,
-      envs: {},
-      timeout: "3h",
-      shutdown_timeout: "3h",
-      insecure: false,
-      fetch_timeout: "5s",
-      fetch_interval: "2s",
-      labels: [...r.labels],
-    },
-    cache: { enabled: true, dir: `${r.dataDir}/cache` },
-    container: { network: "", enable_ipv6: false, privileged: false, valid_volumes: [], docker_host: r.dockerHost ?? "-", force_pull: false },
-    host: { workdir_parent: `${r.dataDir}/work` },
-  };
-}
+export const forgejoK8sRunnerConfig = (r: ResolvedForgejoRunner): ForgejoRunnerConfig => forgejoRunnerConfigOf(podPlacement(r));
 
-export function renderForgejoK8sRunnerConfig(r: ResolvedForgejoRunner): string {
-  return `# forgejo-runner configuration of ${r.objectName}, rendered by runner-fleet.\n${stringify(forgejoK8sRunnerConfig(r))}`;
-}
+export const renderForgejoK8sRunnerConfig = (r: ResolvedForgejoRunner): string => renderForgejoRunnerConfigOf(podPlacement(r), r.objectName);
 
 /**
  * Registers the pod once: skipped when `.runner` exists (a restarted container keeps its emptyDir).

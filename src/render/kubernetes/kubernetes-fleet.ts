@@ -28,6 +28,7 @@ function fleetNetworkPolicies(fleet: ResolvedKubernetesFleet, suffix: string): N
     namePrefix: `${suffix.replace(/^-/, "")}-`,
     dns: { namespace: KUBERNETES_RUNNER_DEFAULTS.dnsNamespace, podLabels: KUBERNETES_RUNNER_DEFAULTS.dnsPodLabels },
     except: NON_PUBLIC_RANGES,
+    ...(fleet.forge === "forgejo" && fleet.forgeEgress !== undefined ? { forge: fleet.forgeEgress } : {}),
   });
 }
 

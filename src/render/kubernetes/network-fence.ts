@@ -1,7 +1,8 @@
 /**
  * NetworkPolicies that fence runner pods, written once for every Kubernetes substrate: default deny
- * in both directions, DNS to the cluster's DNS pods, HTTPS to public addresses only. Policies only
- * ever allow, so these three are the whole of what a fenced pod may reach.
+ * in both directions, DNS to the cluster's DNS pods, HTTPS to public addresses only, and the forge
+ * where public HTTPS does not reach it (a private address or another port). Policies only ever
+ * allow, so these are the whole of what a fenced pod may reach.
  */
 import type { LabelSelector } from "kubernetes-types/meta/v1.js";
 import type { NetworkPolicy } from "kubernetes-types/networking/v1.js";
@@ -15,6 +16,8 @@ export interface NetworkFence {
   readonly dns: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
   /** Ranges HTTPS egress never reaches. */
   readonly except: readonly string[];
+  /** The forge, when public HTTPS on port 443 does not reach it: its port and blocks (none: public addresses). */
+  readonly forge?: { readonly port: number; readonly cidrs?: readonly string[] };
 }
 
 export function fenceNetworkPolicies(f: NetworkFence): NetworkPolicy[] {
@@ -52,6 +55,18 @@ export function fenceNetworkPolicies(f: NetworkFence): NetworkPolicy[] {
         egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...f.except] } }], ports: [{ protocol: "TCP", port: 443 }] }],
       },
     },
+    ...(f.forge === undefined ? [] : [forgePolicy(f, f.forge, meta("allow-forge-egress"), podSelector())]),
   ];
+}
+
+/** Egress to the forge only: its blocks (or public addresses) on its port. */
+function forgePolicy(f: NetworkFence, forge: NonNullable<NetworkFence["forge"]>, metadata: NetworkPolicy["metadata"], podSelector: LabelSelector): NetworkPolicy {
+  const to = forge.cidrs === undefined ? [{ ipBlock: { cidr: "0.0.0.0/0", except: [...f.except] } }] : forge.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    ...(metadata === undefined ? {} : { metadata }),
+    spec: { podSelector, policyTypes: ["Egress"], egress: [{ to, ports: [{ protocol: "TCP", port: forge.port }] }] },
+  };
 }
 
