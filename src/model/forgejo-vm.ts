@@ -21,7 +21,7 @@ import { VM_IP_CIDR_FIX, type VmNetwork, interfaceCidrProblem, resolveVmNetwork,
 import { strictObject, zodIssues } from "./zod-issues.ts";
 import { DNS1123_LABEL, baseUrlProblem, isRecord } from "./refine.ts";
 import {
-  RELEASE_VERSION, baseImagePairIssues, baseImageSchema, bridgeName, checked, custom, dnsServer, hostAddress, hostUser, poolName, poolPath, releasePairIssues, sha256Digest, wholeBetween,
+  RELEASE_VERSION, baseImagePairIssues, baseImageSchema, checked, custom, dnsServer, hostAddress, hostUser, libvirtHostFields, releasePairIssues, sha256Digest, wholeBetween,
 } from "./libvirt-host.ts";
 import type { VmShape } from "./runner-guest.ts";
 import { FORGES } from "./forge.ts";
@@ -98,16 +98,7 @@ export const forgejoVmSchema = strictObject({
     address: hostAddress,
     /** SSH user. @default "root" */
     user: hostUser.optional(),
-    /** Path of the SSH private key (the stack fills it from RUNNER_SSH_KEY_PATH). Required. */
-    sshKeyPath: checked((v) => (v.trim() === "" ? ["is empty", "set RUNNER_SSH_KEY_PATH to the private key that logs in to the libvirt host"] : undefined)),
-    /** libvirt storage pool. @default "default" */
-    pool: poolName.optional(),
-    /** Target directory of the pool. @default "/var/lib/libvirt/images" */
-    poolPath: poolPath.optional(),
-    /** Host bridge for the VM's NIC. @default "br0" */
-    bridge: bridgeName.optional(),
-    /** Install the k3s FORWARD fix on the host. @default true */
-    firewallFix: z.boolean({ error: "must be true or false" }).optional(),
+    ...libvirtHostFields,
   }),
   forge: strictObject({
     /** Base URL of the Forgejo instance. Required. */

@@ -14,7 +14,7 @@ import { githubBaseUrl, insecureGithubUrlIssues } from "./github-url.ts";
 import { type ConfigIssue, ConfigError } from "./issues.ts";
 import { FORGEJO_VM_STAGING_ROOT, baseImagePath } from "./forgejo-vm-paths.ts";
 import {
-  RELEASE_VERSION, baseImagePairIssues, baseImageSchema, bridgeName, checked, dnsServer, hostAddress, hostUser, poolName, poolPath, releasePairIssues, sha256Digest, wholeBetween,
+  RELEASE_VERSION, baseImagePairIssues, baseImageSchema, checked, dnsServer, hostAddress, hostUser, libvirtHostFields, releasePairIssues, sha256Digest, wholeBetween,
 } from "./libvirt-host.ts";
 import { DNS1123_LABEL, isRecord } from "./refine.ts";
 import type { RunnerPool } from "./substrate.ts";
@@ -79,16 +79,7 @@ export const githubVmPoolSchema = strictObject({
   libvirtHost: hostAddress,
   /** @default "root" */
   libvirtUser: hostUser.optional(),
-  /** Filled by the stack from RUNNER_SSH_KEY_PATH. Required. */
-  sshKeyPath: checked((v) => (v.trim() === "" ? ["is empty", "set RUNNER_SSH_KEY_PATH to the private key that logs in to the libvirt host"] : undefined)),
-  /** @default "default" */
-  pool: poolName.optional(),
-  /** @default "/var/lib/libvirt/images" */
-  poolPath: poolPath.optional(),
-  /** @default "br0" */
-  bridge: bridgeName.optional(),
-  /** @default true */
-  firewallFix: z.boolean({ error: "must be true or false" }).optional(),
+  ...libvirtHostFields,
   /** @default "https://github.com" */
   githubUrl: githubBaseUrl.optional(),
   /** @default false */

@@ -82,3 +82,20 @@ export function releasePairIssues(version: unknown, sha256: unknown, at: { versi
   if (version === undefined && sha256 !== undefined) return [{ path: at.version, message: `is missing while ${at.sha256} is set`, fix: "give the release version the checksum belongs to" }];
   return [];
 }
+
+/**
+ * The libvirt host's settings every VM model shares, besides its address and login (which each
+ * model names its own way): the SSH key, the storage pool, the bridge and the FORWARD fix.
+ */
+export const libvirtHostFields = {
+  /** Path of the SSH private key (the stack fills it from RUNNER_SSH_KEY_PATH). Required. */
+  sshKeyPath: checked((v) => (v.trim() === "" ? ["is empty", "set RUNNER_SSH_KEY_PATH to the private key that logs in to the libvirt host"] : undefined)),
+  /** libvirt storage pool. @default "default" */
+  pool: poolName.optional(),
+  /** Target directory of the pool. @default "/var/lib/libvirt/images" */
+  poolPath: poolPath.optional(),
+  /** Host bridge for the VMs' NICs. @default "br0" */
+  bridge: bridgeName.optional(),
+  /** Install the k3s FORWARD fix on the host. @default true */
+  firewallFix: z.boolean({ error: "must be true or false" }).optional(),
+};
