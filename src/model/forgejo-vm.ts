@@ -21,7 +21,7 @@ import { VM_IP_CIDR_FIX, type VmNetwork, interfaceCidrProblem, resolveVmNetwork,
 import { strictObject, zodIssues } from "./zod-issues.ts";
 import { DNS1123_LABEL, baseUrlProblem, isRecord } from "./refine.ts";
 import {
-  RELEASE_VERSION, baseImagePairIssues, baseImageSchema, checked, custom, dnsServer, hostAddress, hostUser, libvirtHostFields, releasePairIssues, sha256Digest, wholeBetween,
+  RELEASE_VERSION, baseImagePairIssues, baseImageSchema, checked, custom, dnsServer, hostAddress, hostUser, libvirtHostFields, type ResolvedLibvirtHost, resolveLibvirtHost, releasePairIssues, sha256Digest, wholeBetween,
 } from "./libvirt-host.ts";
 import type { VmShape } from "./runner-guest.ts";
 import { FORGES } from "./forge.ts";
@@ -162,15 +162,7 @@ export interface ResolvedForgejoSsh {
 }
 
 export interface ResolvedForgejoVm {
-  readonly host: {
-    readonly address: string;
-    readonly user: string;
-    readonly sshKeyPath: string;
-    readonly pool: string;
-    readonly poolPath: string;
-    readonly bridge: string;
-    readonly firewallFix: boolean;
-  };
+  readonly host: ResolvedLibvirtHost;
   readonly forge: {
     /** Base URL without a trailing slash. */
     readonly address: string;
@@ -280,18 +272,11 @@ export function resolveForgejoVm(input: unknown): ResolvedForgejoVm {
 
   const image = vm.baseImage?.url !== undefined && vm.baseImage.sha256 !== undefined ? { url: vm.baseImage.url, sha256: vm.baseImage.sha256 } : { ...d.baseImage };
   const version = runner.version ?? d.runnerVersion;
-  const poolPath = (host.poolPath ?? d.poolPath).replace(/\/+$/, "") || "/";
+  const resolvedHost = resolveLibvirtHost(host, { user: d.hostUser, pool: d.pool, poolPath: d.poolPath, bridge: d.bridge, firewallFix: d.firewallFix });
+  const poolPath = resolvedHost.poolPath;
   const tokenSource = forge.tokenSource ?? d.tokenSource;
   return {
-    host: {
-      address: host.address,
-      user: host.user ?? d.hostUser,
-      sshKeyPath: host.sshKeyPath,
-      pool: host.pool ?? d.pool,
-      poolPath,
-      bridge: host.bridge ?? d.bridge,
-      firewallFix: host.firewallFix ?? d.firewallFix,
-    },
+    host: resolvedHost,
     forge: {
       address: forge.address.replace(/\/+$/, ""),
       scope: parseForgejoRunnerScope(forge.scope),

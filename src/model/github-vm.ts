@@ -14,7 +14,7 @@ import { githubBaseUrl, insecureGithubUrlIssues } from "./github-url.ts";
 import { type ConfigIssue, ConfigError } from "./issues.ts";
 import { FORGEJO_VM_STAGING_ROOT, baseImagePath } from "./forgejo-vm-paths.ts";
 import {
-  RELEASE_VERSION, baseImagePairIssues, baseImageSchema, checked, dnsServer, hostAddress, hostUser, libvirtHostFields, releasePairIssues, sha256Digest, wholeBetween,
+  RELEASE_VERSION, baseImagePairIssues, baseImageSchema, checked, dnsServer, hostAddress, hostUser, libvirtHostFields, type ResolvedLibvirtHost, resolveLibvirtHost, releasePairIssues, sha256Digest, wholeBetween,
 } from "./libvirt-host.ts";
 import { DNS1123_LABEL, isRecord } from "./refine.ts";
 import type { RunnerPool } from "./substrate.ts";
@@ -130,7 +130,7 @@ export interface GithubVmSlot {
 
 export interface ResolvedGithubVmPool {
   /** The same shape as the Forgejo VM's host, so host-side helpers serve both. */
-  readonly host: { readonly address: string; readonly user: string; readonly sshKeyPath: string; readonly pool: string; readonly poolPath: string; readonly bridge: string; readonly firewallFix: boolean };
+  readonly host: ResolvedLibvirtHost;
   readonly github: {
     readonly url: string;
     readonly apiUrl: string;
@@ -222,7 +222,8 @@ export function resolveGithubVmPool(input: unknown): ResolvedGithubVmPool {
   const scope = parseGithubRunnerScope(c.githubScope) as GithubRunnerScope;
   const url = (c.githubUrl ?? D.githubUrl).replace(/\/+$/, "");
   const apiUrl = githubApiUrl(url);
-  const poolPathValue = (c.poolPath ?? D.poolPath).replace(/\/+$/, "") || "/";
+  const host = resolveLibvirtHost({ ...c, address: c.libvirtHost, user: c.libvirtUser }, { user: D.libvirtUser, pool: D.pool, poolPath: D.poolPath, bridge: D.bridge, firewallFix: D.firewallFix });
+  const poolPathValue = host.poolPath;
   const image = c.baseImage?.url !== undefined && c.baseImage.sha256 !== undefined ? { url: c.baseImage.url, sha256: c.baseImage.sha256 } : { ...D.baseImage };
   const prefix = c.slotPrefix ?? D.slotPrefix;
   const stagingDir = `${FORGEJO_VM_STAGING_ROOT}/${prefix}`;
@@ -233,15 +234,7 @@ export function resolveGithubVmPool(input: unknown): ResolvedGithubVmPool {
   });
   const unit = `runner-fleet-${prefix}-fill`;
   return {
-    host: {
-      address: c.libvirtHost,
-      user: c.libvirtUser ?? D.libvirtUser,
-      sshKeyPath: c.sshKeyPath,
-      pool: c.pool ?? D.pool,
-      poolPath: poolPathValue,
-      bridge: c.bridge ?? D.bridge,
-      firewallFix: c.firewallFix ?? D.firewallFix,
-    },
+    host,
     github: {
       url,
       apiUrl,

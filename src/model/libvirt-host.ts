@@ -99,3 +99,31 @@ export const libvirtHostFields = {
   /** Install the k3s FORWARD fix on the host. @default true */
   firewallFix: z.boolean({ error: "must be true or false" }).optional(),
 };
+
+/** The libvirt host as every VM model resolves it: its address and login, key, pool, bridge and FORWARD fix. */
+export interface ResolvedLibvirtHost {
+  readonly address: string;
+  readonly user: string;
+  readonly sshKeyPath: string;
+  readonly pool: string;
+  /** The pool's directory, without a trailing slash. */
+  readonly poolPath: string;
+  readonly bridge: string;
+  readonly firewallFix: boolean;
+}
+
+/** Applies a model's host defaults to the host settings a user wrote. */
+export function resolveLibvirtHost(
+  h: { readonly address: string; readonly user?: string | undefined; readonly sshKeyPath: string; readonly pool?: string | undefined; readonly poolPath?: string | undefined; readonly bridge?: string | undefined; readonly firewallFix?: boolean | undefined },
+  d: Omit<ResolvedLibvirtHost, "address" | "sshKeyPath">,
+): ResolvedLibvirtHost {
+  return {
+    address: h.address,
+    user: h.user ?? d.user,
+    sshKeyPath: h.sshKeyPath,
+    pool: h.pool ?? d.pool,
+    poolPath: (h.poolPath ?? d.poolPath).replace(/\/+$/, "") || "/",
+    bridge: h.bridge ?? d.bridge,
+    firewallFix: h.firewallFix ?? d.firewallFix,
+  };
+}
