@@ -38,6 +38,18 @@ describe("runner-fleet CLI", () => {
     assert.match(r.stdout, /3 resources of gh-runner \(stack dev\) written/);
   });
 
+  it("render again into the same folder: files of the earlier render it no longer writes are removed, others kept", () => {
+    const out = tmp();
+    writeFileSync(join(out, "notes.txt"), "mine\n");
+    assert.equal(cli("render", "infra/pulumi/gh-runner", "--out", out).code, 0);
+    const fewer = editedStackConfig(GH_RUNNER_STACK, "dev", (c) => {
+      c["gh-runner:runners"] = (c["gh-runner:runners"] as { name: string }[]).filter((r) => r.name === "codex");
+    });
+    const r = cli("render", "infra/pulumi/gh-runner", "--config-file", fewer, "--out", out);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(out).sort(), ["configmap-codex-config-gh-runner.yaml", "deployment-codex-gh-runner.yaml", "notes.txt", "render-summary.json"]);
+  });
+
   it("render --json prints the summary as data", () => {
     const r = cli("render", "infra/pulumi/gh-runner", "--out", tmp(), "--json");
     assert.equal(r.code, 0, r.stderr);

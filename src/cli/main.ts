@@ -72,6 +72,9 @@ function traces(e: unknown): string {
 export async function main(argv: readonly string[]): Promise<number> {
   const debug = argv.includes("--debug");
   const args = argv.filter((a) => a !== "--debug");
+  // Stack traces are shown only with --debug, so only then are they recorded: the Pulumi SDK records
+  // one for every promise it creates (for its promise-leak report), a tenth of an offline render.
+  if (!debug) Error.stackTraceLimit = 0;
   try {
     return await run(args, debug);
   } catch (e) {

@@ -47,7 +47,6 @@ export function writeRendered(rendered: RenderedStack, outDir: string): Rendered
   }
   const summaryPath = join(outDir, RENDER_SUMMARY_FILE);
   const previous = readRenderSummary(outDir);
-  for (const name of previous ? renderedFiles(previous) : []) rmSync(join(outDir, name), { force: true });
   const taken = new Set<string>();
   const files: RenderedFile[] = rendered.resources.map((r) => {
     if (!isManifestResource(r)) return { type: r.type, name: r.name };
@@ -80,6 +79,9 @@ export function writeRendered(rendered: RenderedStack, outDir: string): Rendered
     writeFileSync(join(outDir, file), header + yamlText(conventionalOrder(derived.object)));
     files.push({ type: `derived:${String(derived.object["kind"])}`, name: meta.name, derivedFrom: derived.from, file });
   }
+  // What the previous render wrote and this one did not is stale: removed (the rest was overwritten).
+  const written = new Set(files.flatMap((f) => [f.file, ...(f.embedded ?? []).map((d) => d.file)]));
+  for (const name of previous ? renderedFiles(previous) : []) if (!written.has(name)) rmSync(join(outDir, name), { force: true });
   writeFileSync(summaryPath, JSON.stringify({ project: rendered.project, stack: rendered.stack, resources: files, outputs: rendered.outputs, deployTime: rendered.deployTime }, null, 2) + "\n");
   return files;
 }

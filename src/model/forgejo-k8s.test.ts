@@ -96,3 +96,12 @@ describe("Forgejo runners on Kubernetes: defaults and pools", () => {
     assert.equal(arcRunnerPools({ ...arc, useFirecracker: false })[0]!.isolation, "container");
   });
 });
+
+describe("a Kubernetes fleet is validated once", () => {
+  it("a fleet resolveKubernetesFleet returned is taken back as it is; a copy of it is validated again", () => {
+    const resolved = resolveKubernetesFleet({ namespace: "ci", githubRepo: "o/r", runners: [{ name: "a", image: "ghcr.io/actions/actions-runner:2.329.0", labels: ["x"] }] });
+    assert.equal(resolveKubernetesFleet(resolved), resolved);
+    // A look-alike object was never validated: it is read as input (where the resolved shape is not valid).
+    assert.throws(() => resolveKubernetesFleet({ ...resolved }), /gh-runner fleet configuration/);
+  });
+});

@@ -26,8 +26,24 @@ export function fleetForge(input: unknown): ForgeKind {
   return isRecord(input) && input["forge"] === "forgejo" ? "forgejo" : "github";
 }
 
-/** Validates a fleet of either forge and applies every default; throws ConfigError with every problem. */
+/**
+ * Fleets this module has resolved. Handed back (a stack reader resolves the fleet to report every
+ * problem at once, then passes it to the component), one is returned as it is: validated once.
+ */
+const RESOLVED = new WeakSet<object>();
+
+/**
+ * Validates a fleet of either forge and applies every default; throws ConfigError with every
+ * problem. A fleet this function returned before is returned as it is.
+ */
 export function resolveKubernetesFleet(input: unknown): ResolvedKubernetesFleet {
+  if (isRecord(input) && RESOLVED.has(input)) return input as unknown as ResolvedKubernetesFleet;
+  const fleet = resolveByForge(input);
+  RESOLVED.add(fleet);
+  return fleet;
+}
+
+function resolveByForge(input: unknown): ResolvedKubernetesFleet {
   const forge = fleetForge(input);
   const unsupported = combinationIssues("kubernetes-deployment", forge, "forge");
   if (unsupported.length > 0) throw new ConfigError(unsupported, "Kubernetes runner fleet configuration");

@@ -5,13 +5,13 @@
  * (empty, not a mapping, no `config:` mapping). Every problem names the file, and the line where
  * there is one. Values are never quoted back.
  */
-import { LineCounter, parseAllDocuments } from "yaml";
 import { redactCredentials } from "./credential-shape.ts";
 import { didYouMean } from "./did-you-mean.ts";
 import { ConfigError } from "./issues.ts";
 import { isRecord } from "./refine.ts";
 import { utf8Text } from "./text-bytes.ts";
 import { firstDuplicateKey } from "./yaml-duplicate-keys.ts";
+import { yamlPackage } from "./yaml-package.ts";
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 
 /** Limits of a settings file; real ones are a few kilobytes. */
@@ -64,27 +64,31 @@ function depthOf(value: unknown, stopAt: number): number {
   return max;
 }
 
+/** White space as `String.prototype.trim` removes it. */
+const WHITE = /\s/;
+/** How every number of YAML 1.2's core schema starts. */
+const NUMBER_START = /[-+.0-9]/;
+
 /** Numbers as YAML 1.2's core schema writes them. */
 const CORE_NUMBER = /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 
 /**
- * Whether every key is one both readers write alike: not left empty (one reader names it "", the
- * other "null"), not a list or mapping used as a key (each reader writes it as text its own way),
- * and at most 1024 characters (YAML's limit on an implicit key, which only one reader enforces).
+ * Whether `value` nests at most the limit and every key is one both readers write alike: not left
+ * empty (one reader names it "", the other "null"), not a list or mapping used as a key (each
+ * reader writes it as text its own way), and at most 1024 characters (YAML's limit on an implicit
+ * key, which only one reader enforces). One walk, stopping at the limit (so never deep).
  */
-function plainKeys(value: unknown): boolean {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (v === null || typeof v !== "object") continue;
-    if (Array.isArray(v)) {
-      stack.push(...v);
-      continue;
-    }
-    for (const [k, x] of Object.entries(v)) {
-      if (k === "" || k === "null" || k.length > 1024 || k.includes(",") || k.startsWith("[") || k.startsWith("{")) return false;
-      stack.push(x);
-    }
+function plainWithinLimit(value: unknown, depth = 0): boolean {
+  if (value === null || typeof value !== "object") return true;
+  if (depth >= SETTINGS_FILE_LIMITS.maxDepth) return false;
+  if (Array.isArray(value)) {
+    for (const x of value as unknown[]) if (!plainWithinLimit(x, depth + 1)) return false;
+    return true;
+  }
+  const obj = value as Record<string, unknown>;
+  for (const k in obj) {
+    if (k === "" || k === "null" || k.length > 1024 || k.includes(",") || k.startsWith("[") || k.startsWith("{")) return false;
+    if (!plainWithinLimit(obj[k], depth + 1)) return false;
   }
   return true;
 }
@@ -115,19 +119,34 @@ export function quickSettingsValue(text: string): { readonly value: unknown } | 
           starts.push(s.position);
           return;
         }
-        const span = text.slice(starts.pop() ?? 0, s.position).trim();
-        if (Object.keys(s.anchorMap).length > 0) plain = false;
+        const from = starts.pop() ?? 0;
+        if (!plain) return;
+        for (const _ in s.anchorMap) {
+          plain = false;
+          return;
+        }
+        // The node's text without the white space around it, found without copying it.
+        let b = from;
+        let e = s.position;
+        while (b < e && WHITE.test(text.charAt(b))) b++;
+        while (e > b && WHITE.test(text.charAt(e - 1))) e--;
+        const first = text.charAt(b);
+        const newline = text.indexOf("\n", b);
         // A quoted, plain or flow node over several lines: the readers differ on how far it may be indented.
-        if (span.includes("\n") && (s.kind === "scalar" ? !/^[|>]/.test(span) : /^[[{]/.test(span))) plain = false;
+        if (newline !== -1 && newline < e && (s.kind === "scalar" ? first !== "|" && first !== ">" : first === "[" || first === "{")) plain = false;
         // A number in a form YAML 1.2's core schema does not read as one (`0b101`), or the reverse
         // (`1e3192`), or a negative zero (one reader keeps its sign).
-        if (typeof s.result === "number" ? !CORE_NUMBER.test(span) || (s.result === 0 && span.startsWith("-")) : typeof s.result === "string" && CORE_NUMBER.test(span)) plain = false;
+        const number = typeof s.result === "number";
+        if (number || (typeof s.result === "string" && NUMBER_START.test(first))) {
+          const span = text.slice(b, e);
+          if (number ? !CORE_NUMBER.test(span) || (s.result === 0 && span.startsWith("-")) : CORE_NUMBER.test(span)) plain = false;
+        }
       },
     });
   } catch {
     return undefined;
   }
-  if (!plain || value === undefined || depthOf(value, SETTINGS_FILE_LIMITS.maxDepth) > SETTINGS_FILE_LIMITS.maxDepth || !plainKeys(value)) return undefined;
+  if (!plain || value === undefined || !plainWithinLimit(value)) return undefined;
   return { value };
 }
 
@@ -139,6 +158,7 @@ export function parseSettingsYaml(text: string, file: string, subject = "stack s
 
 /** Parses one YAML document with the `yaml` package, checking every limit and wording every problem. */
 export function readSettingsYaml(text: string, file: string, subject = "stack settings"): unknown {
+  const { LineCounter, parseAllDocuments } = yamlPackage();
   const lines = new LineCounter();
   let docs;
   try {

@@ -3,10 +3,12 @@
  * `uniqueKeys` check compares every key with every earlier key of its mapping, which takes minutes
  * on a mapping of 100,000 keys; this walk keeps a set per mapping and never recurses.
  */
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq } from "yaml";
+import type { Document } from "yaml";
+import { yamlPackage } from "./yaml-package.ts";
 
 /** The offset of the first key that repeats an earlier key of its mapping, or undefined. */
 export function firstDuplicateKey(doc: Document): number | undefined {
+  const { isAlias, isMap, isPair, isScalar, isSeq } = yamlPackage();
   const stack: unknown[] = [doc.contents];
   while (stack.length > 0) {
     const node = stack.pop();

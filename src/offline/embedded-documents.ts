@@ -4,7 +4,7 @@
  * Helm values), found so that the render can write each as a file of its own with its natural
  * extension: a reviewer reads them as they will be deployed, not as escaped JSON strings.
  */
-import { isMap, parseDocument, stringify } from "yaml";
+import { yamlPackage } from "../model/yaml-package.ts";
 import type { RenderedResource } from "./rendered.ts";
 
 /** One embedded document. */
@@ -68,9 +68,10 @@ const MAX_PARSED = 4 * 1024 * 1024;
 function yamlValue(text: string): { value: unknown; map: boolean } | undefined {
   if (text.length > MAX_PARSED) return undefined;
   try {
-    const doc = parseDocument(text, { logLevel: "error" });
+    const yaml = yamlPackage();
+    const doc = yaml.parseDocument(text, { logLevel: "error" });
     if (doc.errors.length > 0) return undefined;
-    return { value: doc.toJS({ maxAliasCount: 100 }), map: isMap(doc.contents) };
+    return { value: doc.toJS({ maxAliasCount: 100 }), map: yaml.isMap(doc.contents) };
   } catch {
     return undefined;
   }
@@ -191,7 +192,7 @@ export function embeddedDocuments(r: RenderedResource): EmbeddedDocument[] {
     if (values === null || typeof values !== "object") return [];
     let content: string;
     try {
-      content = stringify(values, { lineWidth: 0 });
+      content = yamlPackage().stringify(values, { lineWidth: 0 });
     } catch {
       content = "# the values nest too deep to be written as YAML\n";
     }

@@ -23,7 +23,7 @@ function random(seed: number): () => number {
 const PIECES = ["a", "Z", "x1", "0", "7", "12", ".", "-", "_", "/", ":", " ", "#", "@", "~", ",", "'", '"', "\\", "\n", "\t", "é", "%", "---", "...", "true", "False", "null", "NULL", "yes", "no", "on", "0x1F", "0o7", "1e3", ".5", "-1", "+2", "[", "]", "{", "}", "*", "&", "!", "|", ">", "?", "=", "<<", "(", ")", "`", ": ", " #", "\u2028", "\u0007"];
 
 /** Pieces of plain one-line text, so that most values take the fast way rather than the fallback. */
-const PLAIN_PIECES = ["a", "Z", "x1", "0", "7", "12", ".", "-", "_", "/", ":", " ", "@", "~", ",", "=", "(", ")", "true", "null", "yes", "0x1F", "1e3", ".5", "-1"];
+const PLAIN_PIECES = ["a", "Z", "x1", "0", "7", "12", ".", "-", "_", "/", ":", " ", "@", "~", ",", "=", "(", ")", "true", "null", "yes", "0x1F", "1e3", ".5", "-1", "4Gi", "500m", "0.14.2", "10.0.0.0/8", "--config", "-c", ".inf", "-.Inf", ".NaN", "0o17", "1_000", "1:30", "2e", "+", "E", "\n", "\n", "\n\n", "  ", "#", "- ", "---", "..."];
 
 function value(next: () => number, depth: number, pieces = PIECES): unknown {
   const r = next();
@@ -48,9 +48,9 @@ describe("yamlText writes what the yaml package's stringify writes", () => {
     const cases: unknown[] = [
       {}, [], { a: null, b: null }, [null], { a: [[]], b: [{}], c: [[{}]], d: [[1, [2, { x: [] }]]] },
       { "2": 1, true: 2, "a b": "c d", k: "0755", v: "1.0", w: "010", z: "-", y: "- x", q: "?", r: "? x", s: "a,b", t: "f(x)", u: "~x", e: "" },
-      { cpu: "2", memory: "4Gi", m: "500m", image: "ghcr.io/o/r:2.329.0", url: "https://x.example/a?b=c#d", cmd: ["--flag=1", "-v", "a: b", "x:y", "x:"] },
+      { cpu: "2", memory: "4Gi", m: "500m", v: "0.14.2", cidr: "10.0.0.0/8", inf: ".inf", nan: "-.NaN", o: "0o17", u: "1_000", sx: "1:30", e: "2e", dot: ".github/x", dash: "-c", flag: "--config", image: "ghcr.io/o/r:2.329.0", url: "https://x.example/a?b=c#d", cmd: ["--flag=1", "-v", "a: b", "x:y", "x:"] },
       { "...k": 1, "---": 2, "%x": 3, nested: { "...k": 1, "---": 2 } },
-      { multi: "line one\nline two\n", tabs: "a\tb", unicode: "é", long: "x".repeat(2000), [`${"k".repeat(1100)}`]: 1 },
+      { script: "set -e\necho a: b\n\n  indented\n#x\n", noeol: "a\nb", lead: " a\nb", eol2: "a\n\n", trail: "a \nb", marker: "x\n--- y", list: ["a\nb\n", ["c\nd"], { k: "e\nf" }] }, { multi: "line one\nline two\n", tabs: "a\tb", unicode: "é", long: "x".repeat(2000), [`${"k".repeat(1100)}`]: 1 },
       { n: 1.5, neg: -0, big: 2 ** 60, undef: undefined, list: [undefined, 1] },
       "a string", 42, null, true,
     ];

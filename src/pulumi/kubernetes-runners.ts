@@ -12,8 +12,11 @@ import { type RunnerPool } from "../model/substrate.ts";
 import { renderKubernetesFleet } from "../render/kubernetes/kubernetes-fleet.ts";
 
 export interface KubernetesRunnersArgs {
-  /** The fleet description (validated; every problem is reported before anything is created). */
-  readonly fleet: KubernetesFleetInput;
+  /**
+   * The fleet description (validated; every problem is reported before anything is created), or a
+   * fleet already resolved by `resolveKubernetesFleet` or a stack reader, taken as it is.
+   */
+  readonly fleet: KubernetesFleetInput | ResolvedKubernetesFleet;
   /**
    * Adopt objects that already run in the cluster (Pulumi `import`) instead of creating them, so
    * the first `pulumi up` neither fails nor recreates them. Remove it after the first `up`.

@@ -6,8 +6,10 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ARC_DEFAULTS, type ArcScaleSetInput, resolveArcScaleSet } from "../model/arc-scale-set.ts";
 import { FORGEJO_K8S_DEFAULTS, GH_RUNNER_DEFAULTS } from "../model/defaults.ts";
-import { type ForgejoK8sFleetInput, resolveForgejoK8sFleet } from "../model/forgejo-k8s.ts";
-import { type GhRunnerFleetInput, resolveGhRunnerFleet } from "../model/gh-runner.ts";
+import type { ForgeKind } from "../model/forge.ts";
+import type { ResolvedForgejoK8sFleet } from "../model/forgejo-k8s.ts";
+import type { ResolvedGhRunnerFleet } from "../model/gh-runner.ts";
+import { type ResolvedKubernetesFleet, resolveKubernetesFleet } from "../model/kubernetes-fleet.ts";
 import { type ConfigIssue } from "../model/issues.ts";
 import { type SettingsSpec, type StackSettingsSource, readSettings, requireSettings } from "../model/stack-settings.ts";
 import { modelIssues, pulumiSettings, secretSetting } from "./stack-settings.ts";
@@ -29,7 +31,8 @@ export const GH_RUNNER_SETTINGS: SettingsSpec = {
 };
 
 export interface GhRunnerStackConfig {
-  readonly fleet: GhRunnerFleetInput;
+  /** The fleet, validated with every default applied: `KubernetesRunners` takes it as it is. */
+  readonly fleet: ResolvedGhRunnerFleet;
   readonly adoptExisting: boolean;
   /** The GitHub token, as a Pulumi secret; used only to check registrations, never deployed. */
   readonly githubToken: pulumi.Output<string> | undefined;
@@ -49,10 +52,11 @@ function pick(values: Readonly<Record<string, unknown>>, keys: readonly string[]
 export function readGhRunnerStackConfig(source: StackSettingsSource = pulumiSettings()): GhRunnerStackConfig {
   const { values, issues } = readSettings(source, GH_RUNNER_SETTINGS);
   const fleet = pick(values, ["namespace", "githubRepo", "githubUrl", "allowInsecureHttp", "networkPolicies", "runners", "codexConfig"]);
-  issues.push(...modelIssues(() => resolveGhRunnerFleet(fleet), issues));
+  let resolved: ResolvedKubernetesFleet | undefined;
+  issues.push(...modelIssues(() => (resolved = resolveKubernetesFleet(fleet)), issues));
   requireSettings(issues, `${source.project} stack configuration`);
   return {
-    fleet: fleet as GhRunnerFleetInput,
+    fleet: resolvedFleet(resolved, "github"),
     adoptExisting: values["adoptExisting"] === true,
     githubToken: secretSetting(source, "githubToken"),
   };
@@ -137,7 +141,8 @@ export const FORGEJO_K8S_SETTINGS: SettingsSpec = {
 };
 
 export interface ForgejoK8sStackConfig {
-  readonly fleet: ForgejoK8sFleetInput;
+  /** The fleet, validated with every default applied: `KubernetesRunners` takes it as it is. */
+  readonly fleet: ResolvedForgejoK8sFleet;
   readonly adoptExisting: boolean;
 }
 
@@ -156,9 +161,16 @@ export function readForgejoK8sStackConfig(source: StackSettingsSource = pulumiSe
   if ((name !== undefined && name !== "") || (key !== undefined && key !== "")) {
     fleet["registrationSecret"] = { name: name || FORGEJO_K8S_DEFAULTS.registrationSecret.name, key: key || FORGEJO_K8S_DEFAULTS.registrationSecret.key };
   }
-  const remapped = modelIssues(() => resolveForgejoK8sFleet(fleet), []).map((i) => ({ ...i, path: REGISTRATION_SECRET_SETTINGS[i.path] ?? i.path }));
+  let resolved: ResolvedKubernetesFleet | undefined;
+  const remapped = modelIssues(() => (resolved = resolveKubernetesFleet(fleet)), []).map((i) => ({ ...i, path: REGISTRATION_SECRET_SETTINGS[i.path] ?? i.path }));
   const covered = (p: string) => issues.some((r) => p === r.path || p.startsWith(`${r.path}.`) || p.startsWith(`${r.path}[`));
   issues.push(...remapped.filter((i) => !covered(i.path)));
   requireSettings(issues, `${source.project} stack configuration`);
-  return { fleet: fleet as ForgejoK8sFleetInput, adoptExisting: values["adoptExisting"] === true };
+  return { fleet: resolvedFleet(resolved, "forgejo"), adoptExisting: values["adoptExisting"] === true };
+}
+
+/** The fleet a reader resolved, once its problems (if any) have been thrown. */
+function resolvedFleet<F extends ForgeKind>(fleet: ResolvedKubernetesFleet | undefined, forge: F): Extract<ResolvedKubernetesFleet, { forge: F }> {
+  if (fleet?.forge !== forge) throw new Error(`the ${forge} fleet was not resolved`);
+  return fleet as Extract<ResolvedKubernetesFleet, { forge: F }>;
 }

@@ -4,7 +4,7 @@
  * serialised with `yaml`. Job containers get no privileged mode and no host volume
  * (`valid_volumes: []`), and no Docker socket unless the substrate names a daemon (`dockerHost`).
  */
-import { stringify } from "yaml";
+import { yamlPackage } from "../../model/yaml-package.ts";
 
 /** Where a substrate keeps the runner's files, and what it runs. */
 export interface ForgejoRunnerPlacement {
@@ -71,5 +71,5 @@ export function forgejoRunnerConfigOf(p: ForgejoRunnerPlacement): ForgejoRunnerC
 
 /** The config file's text; `of` names the runner in its header line. */
 export function renderForgejoRunnerConfigOf(p: ForgejoRunnerPlacement, of?: string): string {
-  return `# forgejo-runner configuration${of === undefined ? "" : ` of ${of}`}, rendered by runner-fleet.\n${stringify(forgejoRunnerConfigOf(p))}`;
+  return `# forgejo-runner configuration${of === undefined ? "" : ` of ${of}`}, rendered by runner-fleet.\n${yamlPackage().stringify(forgejoRunnerConfigOf(p))}`;
 }
