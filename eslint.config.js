@@ -7,8 +7,10 @@ import globals from "globals";
 // Inside src/, a module imports the module that defines a name, never the model's or a renderer's
 // index.ts: those load everything, and the subpath entries (src/entries/) must load only their own.
 const barrels = { group: ["**/model/index.ts", "**/render/index.ts", "**/render/*/index.ts"], message: "import the module that defines the name, not a folder's index.ts (see docs/architecture.md, Package layout)" };
-const restrict = (patterns) => ({
-  "no-restricted-imports": ["error", { patterns: [...patterns, barrels] }],
+// zod is imported in one place, src/model/zod.ts, whose compiled form the build replaces with a bundle.
+const zod = { name: "zod", message: "import { z } from src/model/zod.ts (the build bundles zod there)" };
+const restrict = (patterns, paths = [zod]) => ({
+  "no-restricted-imports": ["error", { patterns: [...patterns, barrels], paths }],
 });
 const pulumiPkgs = { group: ["@pulumi/*"], message: "only src/pulumi/ and src/offline/ may import Pulumi SDKs" };
 const ours = (layer) => ({ group: [`**/${layer}/**`, `../${layer}/*`, `../../${layer}/*`], message: `this layer may not import src/${layer}/` });
@@ -25,7 +27,9 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  { files: ["src/**/*.ts"], rules: { "no-restricted-imports": ["error", { paths: [zod] }] } },
   { files: ["src/model/**/*.ts"], rules: restrict([pulumiPkgs, ours("render"), ours("pulumi"), ours("cli"), ours("audit"), ours("offline")]) },
+  { files: ["src/model/zod.ts"], rules: restrict([pulumiPkgs], []) },
   { files: ["src/render/**/*.ts"], rules: restrict([pulumiPkgs, ours("pulumi"), ours("cli"), ours("audit"), ours("offline"), { group: ["node:fs", "node:fs/*", "node:child_process", "node:net", "node:http", "node:https"], message: "render/ is pure: no I/O" }]) },
   { files: ["src/audit/**/*.ts"], rules: restrict([pulumiPkgs, ours("pulumi"), ours("cli"), ours("offline")]) },
   { files: ["src/pulumi/**/*.ts"], rules: restrict([ours("cli"), ours("offline"), ours("audit")]) },

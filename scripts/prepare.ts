@@ -1,10 +1,9 @@
 // `npm run prepare` (npm ci, and npx's first use of this package): builds dist/ unless it is newer
 // than every source file. `npx runner-fleet` in a clone links the package into npm's cache and runs
 // prepare again; with a fresh build that costs nothing instead of a whole compile.
-import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
+import { build } from "./build.ts";
 
 const root = join(import.meta.dirname, "..");
 const stamp = join(root, "dist/.tsbuildinfo");
@@ -18,8 +17,7 @@ function newest(path: string): number {
 const inputs = ["src", "tsconfig.json", "tsconfig.build.json", "package.json"].map((p) => join(root, p));
 if (existsSync(stamp) && statSync(stamp).mtimeMs >= Math.max(...inputs.map(newest))) process.exit(0);
 
-const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-const build = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
-if (build.status !== 0) process.exit(build.status ?? 1);
+const status = build();
+if (status !== 0) process.exit(status);
 const now = new Date();
 utimesSync(stamp, now, now);

@@ -1,5 +1,5 @@
 // Stack tests: the infra/pulumi/aws-firecracker-runners program run offline with its Pulumi.dev.yaml.
-// The program imports the built package: run `npx tsc -p tsconfig.build.json` first (`npm test` does).
+// The program imports the built package: run `npm run build` first (`npm test` does).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";

@@ -14,27 +14,29 @@ const HOOK = `
 import { registerHooks } from "node:module";
 import { writeSync } from "node:fs";
 const seen = new Set();
+let zodFiles = 0;
 registerHooks({
   load(url, context, next) {
     const m = /\\/node_modules\\/(@pulumi\\/[^/]+)\\//.exec(url);
     if (m) seen.add(m[1]);
+    if (url.includes("/node_modules/zod/")) zodFiles++;
     return next(url, context);
   },
 });
-process.on("exit", () => writeSync(2, "\\nLOADED " + JSON.stringify([...seen].sort()) + "\\n"));
+process.on("exit", () => writeSync(2, "\\nLOADED " + JSON.stringify([...seen].sort()) + "\\nZOD FILES " + zodFiles + "\\n"));
 `;
 const HOOK_URL = `data:text/javascript,${encodeURIComponent(HOOK)}`;
 
 /** A stack of this repository that depends on runner-fleet: `runner-fleet/...` resolves as for any consumer. */
 const CONSUMER = join(REPO, "infra/pulumi/gh-runner");
 
-interface Loaded { readonly code: number | null; readonly pulumi: readonly string[]; readonly stdout: string; readonly stderr: string }
+interface Loaded { readonly code: number | null; readonly pulumi: readonly string[]; readonly zodFiles: number; readonly stdout: string; readonly stderr: string }
 
 function run(args: readonly string[], cwd: string): Loaded {
   const r = spawnSync(process.execPath, ["--import", HOOK_URL, ...args], { cwd, encoding: "utf8" });
   const line = /\nLOADED (\[.*\])\n/.exec(r.stderr)?.[1];
   assert.ok(line !== undefined, `the module hook reported nothing:\n${r.stderr}`);
-  return { code: r.status, pulumi: JSON.parse(line) as string[], stdout: r.stdout, stderr: r.stderr };
+  return { code: r.status, pulumi: JSON.parse(line) as string[], zodFiles: Number(/\nZOD FILES (\d+)\n/.exec(r.stderr)?.[1] ?? "-1"), stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Imports `specifier` from the consumer stack and reports the file it resolved to and the SDKs loaded. */
@@ -93,5 +95,15 @@ describe("entry points load only the Pulumi SDKs they need", needsBuild, () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /\b3 valid, 0 invalid/);
     assert.deepEqual(r.pulumi, []);
+  });
+});
+
+describe("the built package loads zod as one module (npm run build bundles it)", needsBuild, () => {
+  it("runner-fleet/model validates with zod without loading any file of the zod package", () => {
+    const program = `const m = await import("runner-fleet/model"); try { m.resolveKubernetesFleet({ namespace: "ci", githubRepo: "o/r", runners: [{ name: "a", replicas: "two" }] }); } catch (e) { process.stdout.write(e.message); }`;
+    const r = run(["--input-type=module", "-e", program], CONSUMER);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /runners\[0\]\.replicas/);
+    assert.equal(r.zodFiles, 0);
   });
 });

@@ -3,7 +3,7 @@
  * Kata Containers + Firecracker microVMs, fenced by NetworkPolicies. Input, validation (every
  * problem at once, with key path and fix) and the resolved form with every default applied.
  */
-import { z } from "zod";
+import { z } from "./zod.ts";
 import { PIN_IMAGE_FIX, parseImage } from "./image.ts";
 import { ConfigError, type ConfigIssue } from "./issues.ts";
 import { strictObject, zodIssues } from "./zod-issues.ts";

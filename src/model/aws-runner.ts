@@ -7,7 +7,7 @@
  * What a user writes (input), how it is validated (every problem at once, each naming its key
  * path and the fix) and the resolved form with every default applied.
  */
-import { z } from "zod";
+import { z } from "./zod.ts";
 import { AWS_EGRESS_MODES, AWS_RUNNER_DEFAULTS, AWS_RUNNER_TRUST_LEVELS, type AwsEgressMode, type AwsRunnerTrustLevel } from "./aws-runner-defaults.ts";
 import { type AwsEgressRule, resolveEgressAllowlist, resolveSshAllowedCidrs } from "./aws-runner-egress.ts";
 import { cidrContains, isCidr, parseCidr } from "./cidr.ts";

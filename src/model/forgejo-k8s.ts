@@ -5,7 +5,7 @@
  * Forgejo's. The pods meet Pod Security `restricted`, so jobs run in the runner container
  * (`<name>:host` labels); `docker://` labels need a Docker daemon outside the pod, a named relaxation.
  */
-import { z } from "zod";
+import { z } from "./zod.ts";
 import { FORGEJO_K8S_DEFAULTS, FORGEJO_K8S_SUFFIX, MAX_FORGEJO_CAPACITY } from "./defaults.ts";
 import { type ConfigIssue, ConfigError } from "./issues.ts";
 import { strictObject, zodIssues } from "./zod-issues.ts";

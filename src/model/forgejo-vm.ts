@@ -10,7 +10,7 @@
  * host paths (`forgejo-vm-paths.ts`) and the SSH key check (`ssh-key-path.ts`); the checks every
  * libvirt-VM model shares (host, pool, bridge, pins) are in `libvirt-host.ts`.
  */
-import { z } from "zod";
+import { z } from "./zod.ts";
 import ipaddr from "ipaddr.js";
 import { FORGEJO_VM_DEFAULTS, FORGEJO_VM_MAXIMUMS, FORGEJO_VM_MINIMUMS, forgejoRunnerUrl } from "./forgejo-vm-defaults.ts";
 import { type ForgejoVmPaths, forgejoVmPaths } from "./forgejo-vm-paths.ts";

@@ -5,7 +5,7 @@
  * (`kubernetes-runner.ts`); registration (the actions runner's `ACTIONS_RUNNER_INPUT_*`) and
  * labels are GitHub's.
  */
-import { z } from "zod";
+import { z } from "./zod.ts";
 import { GH_RUNNER_DEFAULTS, GH_RUNNER_SUFFIX } from "./defaults.ts";
 import { type ConfigIssue, ConfigError } from "./issues.ts";
 import { zodIssues, strictObject } from "./zod-issues.ts";

@@ -1,5 +1,5 @@
 /** The GitHub base URL a fleet registers with (github.com or a GitHub Enterprise Server), checked once for every GitHub model. */
-import { z } from "zod";
+import { z } from "./zod.ts";
 import type { ConfigIssue } from "./issues.ts";
 
 /** An http(s) base URL without surrounding spaces, credentials, query or fragment. */

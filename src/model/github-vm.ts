@@ -7,7 +7,7 @@
  *
  * The input is the stack's settings, key for key, so every problem names the key a user sets.
  */
-import { z } from "zod";
+import { z } from "./zod.ts";
 import { FORGES, forgeLabelIssues } from "./forge.ts";
 import { GITHUB_LIBVIRT_DEFAULTS as D, GITHUB_LIBVIRT_MAXIMUMS as MAX, GITHUB_LIBVIRT_MINIMUMS as MIN, GITHUB_VM_OS_LABELS, actionsRunnerUrl } from "./github-vm-defaults.ts";
 import { githubBaseUrl, insecureGithubUrlIssues } from "./github-url.ts";

@@ -5,7 +5,7 @@
  * resolved form. Each forge adds its registration fields and checks (`gh-runner.ts`,
  * `forgejo-k8s.ts`); `kubernetes-fleet.ts` joins them.
  */
-import { z } from "zod";
+import { z } from "./zod.ts";
 import { KUBERNETES_RUNNER_DEFAULTS } from "./defaults.ts";
 import { PIN_IMAGE_FIX, parseImage } from "./image.ts";
 import type { ConfigIssue } from "./issues.ts";

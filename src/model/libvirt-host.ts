@@ -3,7 +3,7 @@
  * within bounds, the libvirt host's address, SSH user, storage pool and bridge, SHA-256 pins and
  * a pinned base image. Each reports its problem with a fix; the models name the key paths.
  */
-import { z } from "zod";
+import { z } from "./zod.ts";
 import { HOSTNAME, baseUrlProblem, isRecord } from "./refine.ts";
 import type { ConfigIssue } from "./issues.ts";
 import { isIpAddress } from "./vm-network.ts";

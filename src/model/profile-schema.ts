@@ -3,7 +3,7 @@
  * file is checked with (the JSON Schema `config/runner-isolation.schema.json` describes the same
  * file for editors, and a test keeps the two in agreement).
  */
-import { z } from "zod";
+import { z } from "./zod.ts";
 import { credentialKind } from "./credential-shape.ts";
 import { FORGE_KINDS, type ForgeKind } from "./forge.ts";
 import { inputExcerpt } from "./input-excerpt.ts";

@@ -9,7 +9,7 @@
  * values of the wrong type or size and credential-shaped values are each refused with the file,
  * line or key path, and the fix (see {@link parseProfiles}).
  */
-import { z } from "zod";
+import { z } from "./zod.ts";
 import { describeValue, inputError, inputExcerpt, keyPathText, MAX_ISSUES } from "./input-excerpt.ts";
 import type { ConfigIssue } from "./issues.ts";
 import { loadYaml, type LoadedYaml, type YamlLimits } from "./load-yaml.ts";

@@ -4,7 +4,7 @@
  * a `ConfigIssue` with its key path and fix), so a model composes them into zod schemas or issue
  * lists without restating the rule.
  */
-import { z } from "zod";
+import { z } from "./zod.ts";
 import type { ConfigIssue } from "./issues.ts";
 
 /** A plain object (not null, not a list). */

@@ -1,5 +1,5 @@
 /** Turns zod validation issues into {@link ConfigIssue}s that name the key path and the fix. */
-import { z } from "zod";
+import { z } from "./zod.ts";
 import { didYouMean, hasInvisible, visible } from "./did-you-mean.ts";
 import { type ConfigIssue, formatPath } from "./issues.ts";
 

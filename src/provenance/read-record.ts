@@ -6,7 +6,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
-import { z } from "zod";
+import { z } from "../model/zod.ts";
 import { type ConfigIssue } from "../model/issues.ts";
 import { describeValue, inputError, keyPathText } from "../model/input-excerpt.ts";
 import { decodeText } from "../model/text-bytes.ts";
