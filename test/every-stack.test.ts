@@ -42,6 +42,17 @@ describe("every command on every stack, with no flags and no environment", () =>
       }
     });
 
+    it(`validate ${stack} (the project directory): renders it offline and validates what render writes`, () => {
+      const before = readdirSync(tmpdir()).filter((f) => f.startsWith("rf-validate-")).length;
+      const v = cli(REPO, "validate", `infra/pulumi/${stack}`, "--json");
+      assert.equal(v.code, 0, v.stdout + v.stderr);
+      const data = JSON.parse(v.stdout) as { summary: { valid: number; invalid: number }; results: { file: string }[]; notes: string[] };
+      assert.equal(data.summary.invalid, 0);
+      for (const r of data.results) assert.match(r.file, new RegExp(`^infra/pulumi/${stack} \\(stack \\w+, rendered\\) \\S+\\.yaml$`));
+      if (data.results.length === 0) assert.match(data.notes.join("\n"), new RegExp(`infra/pulumi/${stack} \\(stack \\w+, rendered\\): this render holds no Kubernetes object`));
+      assert.equal(readdirSync(tmpdir()).filter((f) => f.startsWith("rf-validate-")).length, before, "the temporary render is removed");
+    });
+
     it(`audit ${stack}: exit 0 or 1 (never 2), naming what it checked and why it fails`, () => {
       const r = cli(REPO, "audit", `infra/pulumi/${stack}`);
       assert.ok(r.code === 0 || r.code === 1, `exit ${String(r.code)}: ${r.stderr}`);

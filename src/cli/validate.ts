@@ -1,4 +1,7 @@
 /** `runner-fleet validate`: check Kubernetes manifests against strict JSON Schemas, offline once cached. */
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Command, Option } from "commander";
 import { InputError, decodeManifest, readBytesSync, streamDocuments } from "../audit/schema/read-documents.ts";
 import { SchemaLoadError, createSchemaLoader } from "../audit/schema/schema-loader.ts";
@@ -7,8 +10,9 @@ import { type ValidationResult, validateDocumentStream } from "../audit/schema/v
 import { crdSchemas, withCrdSchemas } from "../audit/schema/crd-schemas.ts";
 import { withBundledArcCrds } from "../audit/schema/bundled-schemas.ts";
 import { CliError, EXIT, type RowSource, printJson, collect, rowLimit, terminalWidth, withProgress, writeTable } from "./output.ts";
+import { configFileOption, renderOptionsFrom, stackOption, type StackFlags } from "./stack-options.ts";
 
-interface ValidateFlags {
+interface ValidateFlags extends StackFlags {
   readonly schemaLocation: string[];
   readonly crd: string[];
   readonly kubernetesVersion: string;
@@ -104,13 +108,58 @@ function crdFileSchemas(files: readonly string[]) {
   });
 }
 
+/** A Pulumi project directory (holds Pulumi.yaml), which `validate` renders first. */
+function isStackDir(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, "Pulumi.yaml"));
+}
+
+/**
+ * The paths to read: each Pulumi project directory is rendered offline into a temporary folder,
+ * exactly as `render` writes it, and that folder is read instead. `shown` and `shownText` put
+ * what the user named in place of a folder (in a file name, in a note); `cleanup` removes them.
+ */
+async function renderStackDirs(paths: readonly string[], flags: StackFlags): Promise<{ paths: string[]; shown: (file: string) => string; shownText: (text: string) => string; cleanup: () => void }> {
+  const folders = new Map<string, string>();
+  const out: string[] = [];
+  try {
+    for (const p of paths) {
+      if (!isStackDir(p)) {
+        out.push(p);
+        continue;
+      }
+      const [{ renderStack }, { writeRendered }] = await Promise.all([import("../offline/render-stack.ts"), import("./render.ts")]);
+      const rendered = await renderStack(p, renderOptionsFrom(flags));
+      const folder = mkdtempSync(join(tmpdir(), "rf-validate-"));
+      folders.set(folder, `${p} (stack ${rendered.stack}, rendered)`);
+      writeRendered(rendered, folder);
+      out.push(folder);
+    }
+  } catch (e) {
+    for (const f of folders.keys()) rmSync(f, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    paths: out,
+    shown: (file) => {
+      for (const [folder, label] of folders) if (file.startsWith(`${folder}/`)) return `${label} ${file.slice(folder.length + 1)}`;
+      return file;
+    },
+    shownText: (text) => [...folders].reduce((t, [folder, label]) => t.split(`${folder}/`).join(`${label} `).split(folder).join(label), text),
+    cleanup: () => {
+      for (const f of folders.keys()) rmSync(f, { recursive: true, force: true });
+    },
+  };
+}
+
 export function validateCommand(): Command {
   return new Command("validate")
     .description(
       "Check Kubernetes manifests against the strict JSON Schemas of a Kubernetes version, as kubeconform does: " +
         "unknown fields, wrong types and missing required fields, each named by its path.",
     )
-    .argument("<paths...>", "manifest files (multi-document YAML, or JSON) or directories (every *.yaml, *.yml and *.json below, sorted)")
+    .argument("<paths...>", "manifest files (multi-document YAML, or JSON), directories (every *.yaml, *.yml and *.json below, sorted), or Pulumi project directories (rendered offline first)")
+    .addOption(stackOption("for a Pulumi project directory: the stack whose Pulumi.<name>.yaml settings are used"))
+    .addOption(configFileOption())
     .addOption(
       new Option(
         "--schema-location <location>",
@@ -144,10 +193,16 @@ export function validateCommand(): Command {
         const withArc = withBundledArcCrds(base);
         const loader = crds.length > 0 ? withCrdSchemas(crds, withArc) : withArc;
         results = await withProgress(`validating ${paths.join(" ")}`, async () => {
-          // One document at a time: a file of any number of documents holds only the results.
-          const out: ValidationResult[] = [];
-          for await (const r of validateDocumentStream(streamDocuments(paths, notes), loader, { ignoreMissingSchemas: flags.ignoreMissingSchemas === true })) out.push(r);
-          return out;
+          const input = await renderStackDirs(paths, flags);
+          try {
+            // One document at a time: a file of any number of documents holds only the results.
+            const out: ValidationResult[] = [];
+            for await (const r of validateDocumentStream(streamDocuments(input.paths, notes), loader, { ignoreMissingSchemas: flags.ignoreMissingSchemas === true })) out.push({ ...r, file: input.shown(r.file) });
+            notes.forEach((n, i) => (notes[i] = input.shownText(n)));
+            return out;
+          } finally {
+            input.cleanup();
+          }
         }, { quiet: flags.json === true });
       } catch (e) {
         if (e instanceof SchemaLocationError || e instanceof SchemaLoadError || e instanceof InputError) throw new CliError(e.message, EXIT.usage);
