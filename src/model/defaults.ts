@@ -27,8 +27,6 @@ export const KUBERNETES_RUNNER_DEFAULTS = {
 /** Every default of the GitHub runner model on Kubernetes Deployments. */
 export const GH_RUNNER_DEFAULTS = {
   ...KUBERNETES_RUNNER_DEFAULTS,
-  /** Namespace the runners are deployed to (it must already exist). */
-  namespace: "my-reforge-ai",
   /** GitHub base URL; set `githubUrl` for GitHub Enterprise Server. */
   githubUrl: "https://github.com",
   /** Plain `http://` GitHub URLs are refused unless opted in. */
@@ -55,8 +53,6 @@ export const GH_RUNNER_SUFFIX = "-gh-runner";
 /** Every default of the Forgejo runner model on Kubernetes Deployments. */
 export const FORGEJO_K8S_DEFAULTS = {
   ...KUBERNETES_RUNNER_DEFAULTS,
-  /** Namespace the runners are deployed to (it must already exist). */
-  namespace: "forgejo-runners",
   /** Plain `http://` forge URLs are refused (loopback excepted) unless opted in. */
   allowInsecureHttp: false,
   /** Import objects that already run instead of creating them. */

@@ -8,7 +8,7 @@ import { runsOnLabels } from "./forge.ts";
 import { arcRunnerPools, resolveArcScaleSet } from "./arc-scale-set.ts";
 
 const runner = (over: Record<string, unknown> = {}) => ({ name: "build", ...over });
-const fleet = (over: Record<string, unknown> = {}) => ({ forge: "forgejo", forgejoUrl: "https://code.example.com", runners: [runner()], ...over });
+const fleet = (over: Record<string, unknown> = {}) => ({ forge: "forgejo", namespace: "forgejo-runners", forgejoUrl: "https://code.example.com", runners: [runner()], ...over });
 const { issuesOf, expectIssue } = configIssueChecks(resolveForgejoK8sFleet, "configuration");
 
 describe("Forgejo runners on Kubernetes: bad config is refused with key path and fix", () => {
@@ -53,7 +53,7 @@ describe("Forgejo runners on Kubernetes: defaults and pools", () => {
   const resolved = resolveForgejoK8sFleet(fleet());
   const r = resolved.runners[0]!;
   it("apply the defaults constant", () => {
-    assert.equal(resolved.namespace, FORGEJO_K8S_DEFAULTS.namespace);
+    assert.equal(resolved.namespace, "forgejo-runners");
     assert.deepEqual(resolved.registrationSecret, FORGEJO_K8S_DEFAULTS.registrationSecret);
     assert.equal(resolved.networkPolicies, true);
     assert.equal(r.image, FORGEJO_K8S_DEFAULTS.image);
@@ -68,7 +68,7 @@ describe("Forgejo runners on Kubernetes: defaults and pools", () => {
   });
   it("resolveKubernetesFleet dispatches on forge, GitHub when unset", () => {
     assert.equal(resolveKubernetesFleet(fleet()).forge, "forgejo");
-    const gh = resolveKubernetesFleet({ githubRepo: "acme/app", runners: [{ name: "codex", image: "ghcr.io/acme/runner:2.329.0", labels: ["codex"], ephemeral: true }] });
+    const gh = resolveKubernetesFleet({ namespace: "ci", githubRepo: "acme/app", runners: [{ name: "codex", image: "ghcr.io/acme/runner:2.329.0", labels: ["codex"], ephemeral: true }] });
     assert.equal(gh.forge, "github");
     assert.equal(gh.networkPolicies, GH_RUNNER_DEFAULTS.networkPolicies);
     assert.deepEqual(kubernetesRunnerPools(gh), [

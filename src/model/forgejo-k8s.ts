@@ -13,7 +13,7 @@ import { baseUrlProblem, dnsLabel, isInsecureHttp, isRecord, wholeNumberProblem 
 import { parseRunnerLabel } from "./runner-label.ts";
 import { isCidr, parseCidr } from "./cidr.ts";
 import {
-  pinnedImage, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
+  missingNamespaceIssues, pinnedImage, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
   type ResolvedRunnerPod,
 } from "./kubernetes-runner.ts";
 
@@ -144,10 +144,10 @@ const SUBJECT = "forgejo-k8s-runners fleet configuration";
  */
 export function resolveForgejoK8sFleet(input: unknown): ResolvedForgejoK8sFleet {
   const parsed = forgejoK8sFleetSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) throw new ConfigError([...zodIssues(parsed.error), ...runnerListIssues(input), ...runnerLabelIssues("forgejo", input), ...dockerLabelIssues(input)], SUBJECT);
+  if (!parsed.success) throw new ConfigError([...missingNamespaceIssues(input), ...zodIssues(parsed.error), ...runnerListIssues(input), ...runnerLabelIssues("forgejo", input), ...dockerLabelIssues(input)], SUBJECT);
   const cfg = parsed.data;
   const d = FORGEJO_K8S_DEFAULTS;
-  const issues: ConfigIssue[] = [...runnerListIssues(cfg), ...runnerLabelIssues("forgejo", cfg), ...dockerLabelIssues(cfg)];
+  const issues: ConfigIssue[] = [...missingNamespaceIssues(cfg), ...runnerListIssues(cfg), ...runnerLabelIssues("forgejo", cfg), ...dockerLabelIssues(cfg)];
   if (cfg.allowInsecureHttp !== true && isInsecureHttp(cfg.forgejoUrl)) {
     issues.push({ path: "forgejoUrl", message: "uses plain http: the registration token and every job's logs and secrets would travel unencrypted", fix: "use the https:// address; only for a forge on a trusted network, set allowInsecureHttp: true knowingly" });
   }
@@ -169,7 +169,7 @@ export function resolveForgejoK8sFleet(input: unknown): ResolvedForgejoK8sFleet 
   if (issues.length > 0) throw new ConfigError(issues, SUBJECT);
   return {
     forge: "forgejo",
-    namespace: cfg.namespace ?? d.namespace,
+    namespace: cfg.namespace ?? "",
     instanceUrl: cfg.forgejoUrl.replace(/\/+$/, ""),
     registrationSecret: cfg.registrationSecret ?? { ...d.registrationSecret },
     runners,

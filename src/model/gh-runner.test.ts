@@ -6,14 +6,21 @@ import { resolveGhRunnerFleet, type GhRunnerFleetInput } from "./gh-runner.ts";
 import { GH_RUNNER_DEFAULTS } from "./defaults.ts";
 
 const runner = (over: Record<string, unknown> = {}) => ({ name: "codex", image: "ghcr.io/acme/runner:2.329.0", ...over });
-const fleet = (over: Record<string, unknown> = {}): GhRunnerFleetInput => ({ githubRepo: "acme/app", runners: [runner()], ...over }) as GhRunnerFleetInput;
+const fleet = (over: Record<string, unknown> = {}): GhRunnerFleetInput => ({ namespace: "ci", githubRepo: "acme/app", runners: [runner()], ...over }) as GhRunnerFleetInput;
 
 /** Resolves and returns the issues of the ConfigError it must throw. */
 const { issuesOf, expectIssue } = configIssueChecks(resolveGhRunnerFleet, "configuration");
 
 describe("gh-runner model: bad config is refused with key path and fix", () => {
   it("no runners", () => expectIssue(fleet({ runners: [] }), "runners", /no runners/, /add at least one runner/));
-  it("runners missing entirely", () => expectIssue({ githubRepo: "acme/app" }, "runners", /required/, /set runners/));
+  it("runners missing entirely", () => expectIssue({ namespace: "ci", githubRepo: "acme/app" }, "runners", /required/, /set runners/));
+  it("no namespace: there is no default, the error names the key and the fix", () => {
+    const { namespace: _, ...noNamespace } = fleet();
+    expectIssue(noNamespace, "namespace", /not set, and runner-fleet has no default namespace/, /set namespace to the existing namespace the runners run in/);
+    // Reported with the other problems of the same input.
+    const paths = issuesOf({ ...noNamespace, runners: [runner({ replicas: "two" })] }).map((i) => i.path).sort();
+    assert.deepEqual(paths, ["namespace", "runners[0].replicas"]);
+  });
   it("duplicate runner names", () =>
     expectIssue(fleet({ runners: [runner(), runner()] }), "runners[1].name", /already the name of runners\[0\]/, /unique name/));
   it("name that is not a DNS-1123 label", () =>
@@ -108,7 +115,7 @@ describe("gh-runner model: bad config is refused with key path and fix", () => {
     assert.equal(resolveGhRunnerFleet(fleet({ githubUrl: "http://ghes.example.com", allowInsecureHttp: true })).registrationUrl, "http://ghes.example.com/acme/app");
   });
   it("reports every problem at once", () => {
-    const issues = issuesOf({ githubRepo: "acme/app", runners: [runner({ name: "Bad", replicas: -2, image: "x:latest" }), runner({ labels: ["a b"] })] });
+    const issues = issuesOf({ namespace: "ci", githubRepo: "acme/app", runners: [runner({ name: "Bad", replicas: -2, image: "x:latest" }), runner({ labels: ["a b"] })] });
     assert.deepEqual(issues.map((i) => i.path).sort(), ["runners[0].image", "runners[0].name", "runners[0].replicas", "runners[1].labels[0]"]);
   });
   it("the error message lists each issue with its path and fix", () => {
@@ -132,7 +139,7 @@ describe("gh-runner model: defaults", () => {
     assert.deepEqual([resolved.runAsUser, resolved.runAsGroup, resolved.fsGroup], [1000, 1000, 1000]);
     assert.deepEqual(resolved.scratch.map((s) => s.mountPath), ["/tmp", "/home/runner/_work"]);
     assert.deepEqual(resolved.relax, { writableRootFilesystem: false, allowPrivilegeEscalation: false, addCapabilities: [], unconfinedSeccomp: false });
-    assert.equal(resolveGhRunnerFleet(fleet()).namespace, "my-reforge-ai");
+    assert.equal(resolveGhRunnerFleet(fleet()).namespace, "ci");
     assert.equal(resolveGhRunnerFleet(fleet()).registrationUrl, "https://github.com/acme/app");
   });
   it("every @default in the runner schema's docs is the value resolution applies", () => {

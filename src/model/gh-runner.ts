@@ -13,7 +13,7 @@ import { tomlProblem } from "./toml.ts";
 import { githubBaseUrl, insecureGithubUrlIssues } from "./github-url.ts";
 import { dnsLabel } from "./refine.ts";
 import {
-  absolutePath, configFileList, pinnedImage, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
+  absolutePath, configFileList, missingNamespaceIssues, pinnedImage, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
   type ResolvedConfigPayload, type ResolvedRunnerPod,
 } from "./kubernetes-runner.ts";
 
@@ -75,7 +75,7 @@ export const codexConfigSchema = strictObject({
 export const ghRunnerFleetSchema = strictObject({
   /** The forge; GitHub when unset. */
   forge: z.literal("github").optional(),
-  /** @default "my-reforge-ai" */
+  /** The existing namespace the runners run in (required: there is no default). */
   namespace: dnsLabel("an existing namespace").optional(),
   githubRepo: z.string().superRefine((v, ctx) => {
     if (!GITHUB_REPO.test(v)) ctx.addIssue({ code: "custom", message: `"${v}" is not "owner/repo" or "owner"`, params: { fix: 'set githubRepo to the repository ("my-org/my-repo") or organisation ("my-org") the runners serve' } });
@@ -123,10 +123,10 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
   const parsed = ghRunnerFleetSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
     // Report the fleet-wide problems too, so that one run shows every problem at once.
-    throw new ConfigError([...zodIssues(parsed.error), ...runnerListIssues(input), ...runnerLabelIssues("github", input)], "gh-runner fleet configuration");
+    throw new ConfigError([...missingNamespaceIssues(input), ...zodIssues(parsed.error), ...runnerListIssues(input), ...runnerLabelIssues("github", input)], "gh-runner fleet configuration");
   }
   const cfg = parsed.data;
-  const issues: ConfigIssue[] = [...runnerListIssues(cfg), ...runnerLabelIssues("github", cfg)];
+  const issues: ConfigIssue[] = [...missingNamespaceIssues(cfg), ...runnerListIssues(cfg), ...runnerLabelIssues("github", cfg)];
   issues.push(...insecureGithubUrlIssues(cfg.githubUrl, cfg.allowInsecureHttp));
   const payloads: ResolvedConfigPayload[] = [];
   if (cfg.codexConfig?.enabled && cfg.codexConfig.configToml !== undefined) {
@@ -137,7 +137,7 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
   const base = (cfg.githubUrl ?? GH_RUNNER_DEFAULTS.githubUrl).replace(/\/+$/, "");
   return {
     forge: "github",
-    namespace: cfg.namespace ?? GH_RUNNER_DEFAULTS.namespace,
+    namespace: cfg.namespace ?? "",
     registrationUrl: `${base}/${cfg.githubRepo}`,
     runners,
     configPayloads: payloads,

@@ -231,6 +231,15 @@ export interface ForgeScratch {
   readonly what: string;
 }
 
+/**
+ * A fleet without a namespace: there is no default, because any default is somebody else's
+ * namespace. Read from raw input, so it is reported with every other problem.
+ */
+export function missingNamespaceIssues(input: unknown): ConfigIssue[] {
+  if (isRecord(input) && input["namespace"] !== undefined) return [];
+  return [{ path: "namespace", message: "is not set, and runner-fleet has no default namespace", fix: "set namespace to the existing namespace the runners run in, e.g. namespace: ci-runners (it is referenced, never created)" }];
+}
+
 /** Problems across runners (no runners, duplicate names), read from raw input so they are found even when fields are malformed. */
 export function runnerListIssues(input: unknown): ConfigIssue[] {
   const runners = isRecord(input) ? input["runners"] : undefined;

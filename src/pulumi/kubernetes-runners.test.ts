@@ -27,6 +27,8 @@ const fleet: GhRunnerFleetInput = {
     { name: "gemini", image: "ghcr.io/acme/gemini:1.2.3", replicas: 2 },
   ],
 };
+/** The fleet in namespace `ns`: object names are unique per program, and the tests share one. */
+const inNamespace = (ns: string): GhRunnerFleetInput => ({ ...fleet, namespace: ns });
 
 describe("KubernetesRunners component", async () => {
   const { KubernetesRunners } = await import("./kubernetes-runners.ts");
@@ -48,7 +50,7 @@ describe("KubernetesRunners component", async () => {
 
   it("never creates a Secret, a PersistentVolumeClaim or a Namespace", async () => {
     registered.length = 0;
-    const c = new KubernetesRunners("refs-only", { fleet });
+    const c = new KubernetesRunners("refs-only", { fleet: inNamespace("refs") });
     await Promise.all(c.deployments.map((d) => promiseOf(d.urn)));
     assert.ok(registered.length > 0);
     for (const r of registered) assert.doesNotMatch(r.type, /Secret|PersistentVolumeClaim|Namespace/);
@@ -59,22 +61,22 @@ describe("KubernetesRunners component", async () => {
 
   it("sets metadata.name explicitly so Pulumi adds no random suffix", async () => {
     registered.length = 0;
-    const c = new KubernetesRunners("named", { fleet });
+    const c = new KubernetesRunners("named", { fleet: inNamespace("named") });
     await Promise.all(c.deployments.map((d) => promiseOf(d.urn)));
     for (const r of registered.filter((x) => x.type.startsWith("kubernetes:"))) {
       assert.equal((r.inputs["metadata"] as { name: string }).name, r.name);
-      assert.equal((r.inputs["metadata"] as { namespace: string }).namespace, "ci");
+      assert.equal((r.inputs["metadata"] as { namespace: string }).namespace, "named");
     }
   });
 
   it("adoptExisting imports the running objects by namespace/name", async () => {
     const imports: Record<string, string | undefined> = {};
-    const c = new KubernetesRunners("adopt", { fleet, adoptExisting: true }, {
+    const c = new KubernetesRunners("adopt", { fleet: inNamespace("adopt"), adoptExisting: true }, {
       transformations: [(a) => { imports[a.name] = (a.opts as pulumi.CustomResourceOptions).import as string | undefined; return undefined; }],
     });
     await Promise.all(c.deployments.map((d) => promiseOf(d.urn)));
-    assert.equal(imports["codex-gh-runner"], "ci/codex-gh-runner");
-    assert.equal(imports["codex-config-gh-runner"], "ci/codex-config-gh-runner");
+    assert.equal(imports["codex-gh-runner"], "adopt/codex-gh-runner");
+    assert.equal(imports["codex-config-gh-runner"], "adopt/codex-config-gh-runner");
   });
 
   it("refuses bad config before registering anything", () => {
@@ -105,8 +107,31 @@ describe("KubernetesRunners component", async () => {
   });
 
   it("a GitHub fleet's pools carry GitHub's implicit labels", () => {
-    const c = new KubernetesRunners("pools", { fleet });
+    const c = new KubernetesRunners("pools", { fleet: inNamespace("pools") });
     assert.deepEqual(c.pools.map((p) => [p.name, p.labels, p.min, p.oneJob]), [["codex-gh-runner", ["self-hosted", "linux", "x64"], 1, false], ["gemini-gh-runner", ["self-hosted", "linux", "x64"], 2, false]]);
     assert.equal(c.networkPolicies.length, 0, "GitHub fleets are unfenced unless networkPolicies is set");
+  });
+});
+
+describe("object names are unique across the runner components of a program", async () => {
+  const { KubernetesRunners } = await import("./kubernetes-runners.ts");
+  it("a second component rendering a Deployment of the same name and namespace is refused before anything is registered", async () => {
+    new KubernetesRunners("first", { fleet: inNamespace("dup") });
+    const before = registered.length;
+    assert.throws(
+      () => new KubernetesRunners("second", { fleet: { ...inNamespace("dup"), codexConfig: { enabled: false }, runners: [fleet.runners[1]!] } }),
+      (e: Error) => {
+        assert.match(e.message, /component runner-fleet:kubernetes:KubernetesRunners "second": Deployment dup\/gemini-gh-runner: is also rendered by component runner-fleet:kubernetes:KubernetesRunners "first"/);
+        assert.match(e.message, /Fix: give the runners of one component other names, or run them in another namespace/);
+        return true;
+      },
+    );
+    await new Promise((r) => setImmediate(r));
+    assert.ok(registered.every((r) => r.name !== "second"), "nothing of the refused component is registered");
+    assert.ok(registered.length >= before);
+  });
+  it("the same runner names in another namespace are other objects", () => {
+    new KubernetesRunners("production", { fleet: inNamespace("production") });
+    assert.doesNotThrow(() => new KubernetesRunners("staging", { fleet: inNamespace("staging") }));
   });
 });

@@ -10,6 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { type KubernetesFleetInput, type ResolvedKubernetesFleet, kubernetesRunnerPools, resolveKubernetesFleet } from "../model/kubernetes-fleet.ts";
 import { type RunnerPool } from "../model/substrate.ts";
 import { renderKubernetesFleet } from "../render/kubernetes/kubernetes-fleet.ts";
+import { claimObjectNames } from "./object-names.ts";
 
 export interface KubernetesRunnersArgs {
   /**
@@ -41,10 +42,11 @@ export class KubernetesRunners extends pulumi.ComponentResource {
 
   constructor(name: string, args: KubernetesRunnersArgs, opts?: pulumi.ComponentResourceOptions) {
     const fleet = resolveKubernetesFleet(args.fleet);
+    const docs = renderKubernetesFleet(fleet);
+    claimObjectNames(`component ${KubernetesRunners.TYPE} "${name}"`, [...docs.configMaps, ...docs.networkPolicies, ...docs.deployments]);
     super(KubernetesRunners.TYPE, name, {}, opts);
     this.fleet = fleet;
     this.pools = kubernetesRunnerPools(fleet);
-    const docs = renderKubernetesFleet(fleet);
     const adopt = (ns: string, objName: string): pulumi.CustomResourceOptions =>
       args.adoptExisting ? { parent: this, import: `${ns}/${objName}` } : { parent: this };
     this.configMaps = docs.configMaps.map((cm) => {

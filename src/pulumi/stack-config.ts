@@ -19,7 +19,7 @@ export const MAX_FLEET_RUNNERS = 1000;
 
 /** The settings of the gh-runner stack. */
 export const GH_RUNNER_SETTINGS: SettingsSpec = {
-  namespace: { kind: "string", maxLength: 63, default: GH_RUNNER_DEFAULTS.namespace },
+  namespace: { kind: "string", maxLength: 63 },
   githubRepo: { kind: "string", maxLength: 140 },
   githubUrl: { kind: "string", maxLength: 2048, default: GH_RUNNER_DEFAULTS.githubUrl },
   allowInsecureHttp: { kind: "boolean", default: GH_RUNNER_DEFAULTS.allowInsecureHttp },
@@ -129,7 +129,7 @@ export function readArcStackConfig(source: StackSettingsSource = pulumiSettings(
 
 /** The settings of the forgejo-k8s-runners stack. */
 export const FORGEJO_K8S_SETTINGS: SettingsSpec = {
-  namespace: { kind: "string", maxLength: 63, default: FORGEJO_K8S_DEFAULTS.namespace },
+  namespace: { kind: "string", maxLength: 63 },
   forgejoUrl: { kind: "string", maxLength: 2048 },
   allowInsecureHttp: { kind: "boolean", default: FORGEJO_K8S_DEFAULTS.allowInsecureHttp },
   registrationSecretName: { kind: "string", maxLength: 253, default: FORGEJO_K8S_DEFAULTS.registrationSecret.name },

@@ -328,3 +328,38 @@ test("inputs that are not objects, or the same object twice, are rejected with t
     },
   );
 });
+
+test("two namespaces: each side's note names both, and the fix is one namespace for both sides", () => {
+  const desired = edited(runnerDeployment(), (d) => (d.metadata.namespace = "ci"));
+  const report = diffManifests([desired], [runnerDeployment()]);
+  assert.match(report.onlyDesired[0]?.note ?? "", /the manifest has the same Deployment with namespace "runners", this one has namespace "ci"; .*give both sides one namespace \(the stack's namespace setting/);
+  assert.match(report.onlyActual[0]?.note ?? "", /the stack has the same Deployment with namespace "ci", this one has namespace "runners"/);
+});
+
+test("a value that means what leaving the field out means is not drift, on either side; a different one is", () => {
+  const bare = runnerDeployment();
+  const spelled = edited(bare, (d) => {
+    const pod = d.spec.template.spec;
+    pod.hostNetwork = false;
+    pod.securityContext = { ...pod.securityContext, runAsNonRoot: false };
+    const runner = pod.containers.find((c: { name: string }) => c.name === "runner");
+    delete runner.securityContext?.readOnlyRootFilesystem;
+    runner.securityContext = { ...runner.securityContext, privileged: false, readOnlyRootFilesystem: false };
+    runner.volumeMounts = runner.volumeMounts.map((m: object) => ({ ...m, readOnly: false }));
+    runner.stdin = false;
+    runner.tty = false;
+  });
+  const stripped = edited(spelled, (d) => {
+    const runner = d.spec.template.spec.containers.find((c: { name: string }) => c.name === "runner");
+    delete runner.securityContext.readOnlyRootFilesystem;
+    delete runner.securityContext.privileged;
+    runner.volumeMounts = runner.volumeMounts.map(({ readOnly: _, ...m }: { readOnly?: boolean }) => m);
+  });
+  assert.deepEqual(diffOne(spelled, stripped), []);
+  assert.deepEqual(diffOne(stripped, spelled), []);
+  // true is not what absence means: drift, with the meaning of absence shown.
+  const privileged = edited(stripped, (d) => (d.spec.template.spec.containers.find((c: { name: string }) => c.name === "runner").securityContext.privileged = true));
+  const fields = diffOne(privileged, stripped);
+  assert.equal(fields.length, 1);
+  assert.match(fields[0]!.path, /securityContext\.privileged$/);
+});

@@ -71,9 +71,12 @@ function unmatched(objects: readonly KubeObject[], otherSide: readonly KubeObjec
     if (twins.length === 0) return { object: objectRef(o) };
     const where = twins.map((t) => (t.metadata.namespace ? `namespace "${t.metadata.namespace}"` : "no namespace")).join(", ");
     const own = o.metadata.namespace ? `namespace "${o.metadata.namespace}"` : "no metadata.namespace";
+    // Both in a namespace: one side renders (or was exported) from the wrong one; else one side leaves it to kubectl's context.
+    const bothNamed = o.metadata.namespace !== undefined && o.metadata.namespace !== "" && twins.every((t) => t.metadata.namespace);
+    const fix = bothNamed ? "if they are the same objects, give both sides one namespace (the stack's namespace setting, or the namespace the manifest was exported from)" : "set metadata.namespace explicitly on both sides";
     return {
       object: objectRef(o),
-      note: `${otherName} has the same ${o.kind} with ${where}, this one has ${own}; objects only match with the same namespace: set metadata.namespace explicitly on both sides`,
+      note: `${otherName} has the same ${o.kind} with ${where}, this one has ${own}; objects only match within one namespace: ${fix}`,
     };
   });
 }

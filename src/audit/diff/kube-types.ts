@@ -68,6 +68,7 @@ const FIELD_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = 
 
   PodTemplateSpec: { metadata: "ObjectMeta", spec: "PodSpec" },
   PodSpec: {
+    securityContext: "PodSecurityContext",
     containers: "Container",
     initContainers: "Container",
     ephemeralContainers: "Container",
@@ -77,6 +78,9 @@ const FIELD_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = 
   },
   Container: {
     env: "EnvVar",
+    envFrom: "EnvFromSource",
+    securityContext: "SecurityContext",
+    volumeMounts: "VolumeMount",
     ports: "ContainerPort",
     resources: "ResourceRequirements",
     livenessProbe: "Probe",
@@ -85,7 +89,8 @@ const FIELD_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = 
     lifecycle: "Lifecycle",
   },
   EnvVar: { valueFrom: "EnvVarSource" },
-  EnvVarSource: { fieldRef: "ObjectFieldSelector", resourceFieldRef: "ResourceFieldSelector" },
+  EnvVarSource: { fieldRef: "ObjectFieldSelector", resourceFieldRef: "ResourceFieldSelector", configMapKeyRef: "ConfigMapKeySelector", secretKeyRef: "SecretKeySelector" },
+  EnvFromSource: { configMapRef: "ConfigMapEnvSource", secretRef: "SecretEnvSource" },
   ResourceFieldSelector: { divisor: QUANTITY },
   ResourceRequirements: { limits: RESOURCE_LIST, requests: RESOURCE_LIST },
   Probe: { httpGet: "HTTPGetAction" },
@@ -98,6 +103,7 @@ const FIELD_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = 
     downwardAPI: "DownwardAPIVolumeSource",
     emptyDir: "EmptyDirVolumeSource",
     hostPath: "HostPathVolumeSource",
+    persistentVolumeClaim: "PersistentVolumeClaimVolumeSource",
     ephemeral: "EphemeralVolumeSource",
   },
   EmptyDirVolumeSource: { sizeLimit: QUANTITY },

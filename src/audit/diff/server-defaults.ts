@@ -1,6 +1,7 @@
 /**
  * THE table of values the API server (or Pulumi) fills in when a manifest leaves a field out, so
- * a `kubectl get -o yaml` export shows them although nobody wrote them. A field listed here is
+ * a `kubectl get -o yaml` export shows them although nobody wrote them, and of values that mean
+ * what leaving the field out means (`readOnlyRootFilesystem: false`, `readOnly: false`). A field listed here is
  * ignored ONLY when the other side leaves it out and this side holds exactly the documented
  * default; any other value is drift. Sources: k8s.io/kubernetes pkg/apis/{core,apps,batch,
  * networking}/v1/defaults.go (the function is named on each entry) and the registry strategies.
@@ -37,6 +38,9 @@ export function imageTag(image: string): string {
 
 const VOLUME_SOURCE_KEYS_IGNORED = new Set(["name"]);
 
+/** A boolean the API reads as false when it is left out: `false` written out means the same. */
+const FALSE_WHEN_ABSENT = value(false);
+
 /** `Type.field` defaults (types from kube-types.ts; for map types the "field" is the map key). */
 export const SERVER_DEFAULTS: Readonly<Record<string, Readonly<Record<string, ServerDefault>>>> = {
   ObjectMeta: {
@@ -67,8 +71,40 @@ export const SERVER_DEFAULTS: Readonly<Record<string, Readonly<Record<string, Se
     enableServiceLinks: derived((_, object) => (object.kind === "Pod" && object.apiVersion === "v1" ? true : NO_DEFAULT)),
     // The scheduler binds the pod to a node.
     nodeName: ALLOCATED,
+    // Absent reads as false: the pod gets its own network, PID and IPC namespaces.
+    hostNetwork: FALSE_WHEN_ABSENT,
+    hostPID: FALSE_WHEN_ABSENT,
+    hostIPC: FALSE_WHEN_ABSENT,
+    shareProcessNamespace: FALSE_WHEN_ABSENT,
   },
+  PodSecurityContext: {
+    // Absent reads as false: the kubelet does not check the user.
+    runAsNonRoot: FALSE_WHEN_ABSENT,
+  },
+  SecurityContext: {
+    // Absent reads as false: not privileged, root filesystem writable, no user check.
+    // (Not allowPrivilegeEscalation: absent allows escalation unless the container is privileged.)
+    privileged: FALSE_WHEN_ABSENT,
+    readOnlyRootFilesystem: FALSE_WHEN_ABSENT,
+    runAsNonRoot: FALSE_WHEN_ABSENT,
+  },
+  VolumeMount: {
+    // Absent reads as false: the mount is read-write.
+    readOnly: FALSE_WHEN_ABSENT,
+  },
+  PersistentVolumeClaimVolumeSource: {
+    // Absent reads as false.
+    readOnly: FALSE_WHEN_ABSENT,
+  },
+  ConfigMapKeySelector: { optional: FALSE_WHEN_ABSENT },
+  SecretKeySelector: { optional: FALSE_WHEN_ABSENT },
+  ConfigMapEnvSource: { optional: FALSE_WHEN_ABSENT },
+  SecretEnvSource: { optional: FALSE_WHEN_ABSENT },
   Container: {
+    // Absent reads as false: no stdin, no terminal.
+    stdin: FALSE_WHEN_ABSENT,
+    stdinOnce: FALSE_WHEN_ABSENT,
+    tty: FALSE_WHEN_ABSENT,
     // SetDefaults_Container (v1.TerminationMessagePathDefault)
     terminationMessagePath: value("/dev/termination-log"),
     // SetDefaults_Container (v1.TerminationMessageReadFile)
@@ -113,10 +149,12 @@ export const SERVER_DEFAULTS: Readonly<Record<string, Readonly<Record<string, Se
   ConfigMapVolumeSource: {
     // SetDefaults_ConfigMapVolumeSource (0644)
     defaultMode: value(0o644),
+    optional: FALSE_WHEN_ABSENT,
   },
   SecretVolumeSource: {
     // SetDefaults_SecretVolumeSource (0644)
     defaultMode: value(0o644),
+    optional: FALSE_WHEN_ABSENT,
   },
   ProjectedVolumeSource: {
     // SetDefaults_ProjectedVolumeSource (0644)

@@ -119,6 +119,7 @@ test("profiles of several stacks are checked as one fleet", () => {
 
 test("the Deployments the gh-runner renderer produces read back as the runners' labels and budgets", () => {
   const fleet = resolveGhRunnerFleet({
+    namespace: "ci",
     githubRepo: "my-org/my-repo",
     runners: [
       { name: "codex", image: "ghcr.io/my-org/gh-runner-codex:2.329.0", labels: ["codex"], replicas: 2 },
