@@ -43,6 +43,11 @@ export const GH_RUNNER_DEFAULTS = {
   disableUpdates: true,
   /** Runner work directory (`--work`), backed by an emptyDir. */
   workDir: "/home/runner/_work",
+  /**
+   * How a runner registers: runner-fleet sets the actions runner's `ACTIONS_RUNNER_INPUT_*`
+   * variables (`actions-runner-input`), or the image registers itself from its own variables (`image`).
+   */
+  registration: "actions-runner-input",
   /** NetworkPolicies around the runner pods (off: these runners run trusted jobs of one repository). */
   networkPolicies: false,
 } as const;

@@ -93,7 +93,7 @@ describe("gh-runner model: bad config is refused with key path and fix", () => {
     assert.ok(!JSON.stringify(issues).includes("CANARY"));
   });
   it("env with both value and secretKeyRef", () =>
-    expectIssue(fleet({ runners: [runner({ env: [{ name: "X", value: "1", secretKeyRef: { name: "s", key: "k" } }] })] }), "runners[0].env[0]", /exactly one of value or secretKeyRef/, /secretKeyRef/));
+    expectIssue(fleet({ runners: [runner({ env: [{ name: "X", value: "1", secretKeyRef: { name: "s", key: "k" } }] })] }), "runners[0].env[0]", /exactly one of value, secretKeyRef/, /secretKeyRef/));
   it("env that runner-fleet derives itself", () =>
     expectIssue(fleet({ runners: [runner({ env: [{ name: "ACTIONS_RUNNER_INPUT_LABELS", value: "x" }] })] }), "runners[0].env[0].name", /set by runner-fleet from labels/, /set labels instead/));
   it("unknown keys at every level", () => {

@@ -29,11 +29,17 @@ export const DERIVED_ENV: Readonly<Record<string, string>> = {
   ACTIONS_RUNNER_INPUT_DISABLEUPDATE: "disableUpdates",
 };
 
+/** How a runner registers (see GH_RUNNER_DEFAULTS.registration). */
+export const REGISTRATION_KINDS = ["actions-runner-input", "image"] as const;
+export type RegistrationKind = (typeof REGISTRATION_KINDS)[number];
+
 export const runnerSchema = strictObject({
   /** Runner name; objects are named `<name>-gh-runner`. */
   name: runnerNameSchema(GH_RUNNER_SUFFIX),
   /** Container image, pinned by tag or digest. */
   image: pinnedImage,
+  /** `actions-runner-input`: runner-fleet sets `ACTIONS_RUNNER_INPUT_*`; `image`: the image registers itself from its own variables. @default "actions-runner-input" */
+  registration: z.enum(REGISTRATION_KINDS).optional(),
   /** Extra runner labels. @default [] */
   labels: z.array(z.string()).optional(),
   /** Pods for this runner. @default 1 */
@@ -48,7 +54,8 @@ export const runnerSchema = strictObject({
   disableUpdates: z.boolean().optional(),
   /** `--work`, an emptyDir. @default "/home/runner/_work" */
   workDir: absolutePath.optional(),
-  ...runnerPodShape(DERIVED_ENV),
+  // The variables runner-fleet sets are checked per registration kind (resolveRunner).
+  ...runnerPodShape({}),
   configFiles: configFileList.optional(),
   relax: strictObject(relaxationShape).optional(),
 });
@@ -77,7 +84,9 @@ export const ghRunnerFleetSchema = strictObject({
   forge: z.literal("github").optional(),
   /** The existing namespace the runners run in (required: there is no default). */
   namespace: dnsLabel("an existing namespace").optional(),
-  githubRepo: z.string().superRefine((v, ctx) => {
+  /** Required when a runner registers through `ACTIONS_RUNNER_INPUT_*` (the default). */
+  githubRepo: z.string().optional().superRefine((v, ctx) => {
+    if (v === undefined) return;
     if (!GITHUB_REPO.test(v)) ctx.addIssue({ code: "custom", message: `"${v}" is not "owner/repo" or "owner"`, params: { fix: 'set githubRepo to the repository ("my-org/my-repo") or organisation ("my-org") the runners serve' } });
   }),
   /** @default "https://github.com" */
@@ -94,6 +103,7 @@ export type GhRunnerFleetInput = z.input<typeof ghRunnerFleetSchema>;
 
 /** One GitHub runner Deployment: the pod, and how the actions runner registers. */
 export interface ResolvedRunner extends ResolvedRunnerPod {
+  readonly registration: RegistrationKind;
   readonly labels: readonly string[];
   readonly runnerGroup?: string;
   readonly ephemeral: boolean;
@@ -104,8 +114,8 @@ export interface ResolvedRunner extends ResolvedRunnerPod {
 export interface ResolvedGhRunnerFleet {
   readonly forge: "github";
   readonly namespace: string;
-  /** URL the runners register at: `<githubUrl>/<githubRepo>`. */
-  readonly registrationUrl: string;
+  /** URL the runners register at: `<githubUrl>/<githubRepo>` (unset when no githubRepo is given). */
+  readonly registrationUrl?: string;
   readonly runners: readonly ResolvedRunner[];
   readonly configPayloads: readonly ResolvedConfigPayload[];
   /** Whether default-deny NetworkPolicies fence the runner pods. */
@@ -133,12 +143,16 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
     payloads.push({ name: CODEX_PAYLOAD.name, objectName: CODEX_PAYLOAD.name + GH_RUNNER_SUFFIX, files: { [CODEX_PAYLOAD.file]: cfg.codexConfig.configToml } });
   }
   const runners = cfg.runners.map((r, i) => resolveRunner(r, `runners[${i}]`, payloads, issues));
+  const injected = runners.findIndex((r) => r.registration === "actions-runner-input");
+  if (cfg.githubRepo === undefined && injected >= 0) {
+    issues.push({ path: "githubRepo", message: `is not set, and runners[${injected}] registers through ACTIONS_RUNNER_INPUT_URL, which needs it`, fix: 'set githubRepo to the repository ("my-org/my-repo") or organisation ("my-org") the runners serve, or give that runner registration: image if its image registers itself' });
+  }
   if (issues.length > 0) throw new ConfigError(issues, "gh-runner fleet configuration");
   const base = (cfg.githubUrl ?? GH_RUNNER_DEFAULTS.githubUrl).replace(/\/+$/, "");
   return {
     forge: "github",
     namespace: cfg.namespace ?? "",
-    registrationUrl: `${base}/${cfg.githubRepo}`,
+    ...(cfg.githubRepo === undefined ? {} : { registrationUrl: `${base}/${cfg.githubRepo}` }),
     runners,
     configPayloads: payloads,
     networkPolicies: cfg.networkPolicies ?? GH_RUNNER_DEFAULTS.networkPolicies,
@@ -149,10 +163,25 @@ type ParsedRunner = z.output<typeof runnerSchema>;
 
 function resolveRunner(r: ParsedRunner, at: string, payloads: readonly ResolvedConfigPayload[], issues: ConfigIssue[]): ResolvedRunner {
   const d = GH_RUNNER_DEFAULTS;
+  const registration = r.registration ?? d.registration;
   const workDir = r.workDir ?? d.workDir;
-  const pod = resolveRunnerPod(r, at, GH_RUNNER_SUFFIX, payloads, [{ volumeName: "work", mountPath: workDir, where: `${at}.workDir`, what: "the work directory" }], issues);
+  if (registration === "actions-runner-input") {
+    (r.env ?? []).forEach((e, j) => {
+      const from = DERIVED_ENV[e.name];
+      if (from !== undefined) issues.push({ path: `${at}.env[${j}].name`, message: `${e.name} is set by runner-fleet from ${from}`, fix: `remove this entry and set ${from} instead, or give the runner registration: image if its image registers itself` });
+    });
+  } else {
+    // The image registers itself: these settings would be silently ignored.
+    for (const key of ["runnerGroup", "replace", "disableUpdates"] as const) {
+      if (r[key] !== undefined) issues.push({ path: `${at}.${key}`, message: "has no effect with registration: image (runner-fleet sets no registration variable)", fix: "set it in the variables the image reads (env), or remove it" });
+    }
+  }
+  // With registration: image the work directory is the image's own, unless workDir names one.
+  const work = registration === "image" && r.workDir === undefined ? [] : [{ volumeName: "work", mountPath: workDir, where: `${at}.workDir`, what: "the work directory" }];
+  const pod = resolveRunnerPod(r, at, GH_RUNNER_SUFFIX, payloads, work, issues);
   return {
     ...pod,
+    registration,
     labels: r.labels ?? [...d.labels],
     ...(r.runnerGroup === undefined ? {} : { runnerGroup: r.runnerGroup }),
     ephemeral: r.ephemeral ?? d.ephemeral,

@@ -10,14 +10,11 @@ import { KUBERNETES_RUNNER_DEFAULTS } from "./defaults.ts";
 import { PIN_IMAGE_FIX, parseImage } from "./image.ts";
 import type { ConfigIssue } from "./issues.ts";
 import { strictObject } from "./zod-issues.ts";
-import { CREDENTIAL_VALUE } from "./credential-shape.ts";
 import { dnsLabel, isRecord } from "./refine.ts";
 import { labelMapIssues, resourceIssues, tolerationIssues } from "./kubernetes-rules.ts";
 import { type ForgeKind, forgeLabelIssues } from "./forge.ts";
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Env names that look like they carry a credential; a literal value for one is refused. */
-const SECRET_LOOKING_ENV = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIAL|PAT)(_|$)/i;
+import { type PodOptions, podOptionsOf, podOptionsShape } from "./kubernetes-pod-options.ts";
+import { envVarSchema, type ParsedEnvVar, type ResolvedEnvVar } from "./kubernetes-env.ts";
 
 export const absolutePath = z.string().superRefine((v, ctx) => {
   if (!v.startsWith("/") || v.includes("\0") || v.split("/").includes("..")) {
@@ -33,35 +30,6 @@ const quantity = z.union([z.string(), z.number()]);
 const resourceList = strictObject({ cpu: quantity.optional(), memory: quantity.optional(), "ephemeral-storage": quantity.optional() });
 export const containerResourcesSchema = strictObject({ requests: resourceList.optional(), limits: resourceList.optional() });
 
-/** A reference to a key of an existing Secret (never created). */
-const secretKeyRef = strictObject({
-  name: dnsLabel("the name of an existing Secret", 253),
-  key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, { error: "must be a Secret data key (1-253 letters, digits, -, _ and .)" }),
-  optional: z.boolean().optional(),
-});
-
-/** An environment variable of the runner container; `derived` names those the forge part sets itself. */
-export const envVarSchema = (derived: Readonly<Record<string, string>>) =>
-  strictObject({
-    name: z.string().regex(ENV_NAME, { error: "must be an environment variable name (letters, digits, _; not starting with a digit)" }),
-    value: z.string().max(32_768, { error: "is longer than 32768 characters" }).optional(),
-    secretKeyRef: secretKeyRef.optional(),
-  }).superRefine((e, ctx) => {
-    if ((e.value === undefined) === (e.secretKeyRef === undefined)) {
-      ctx.addIssue({ code: "custom", message: "needs exactly one of value or secretKeyRef", params: { fix: "reference an existing Secret with secretKeyRef: { name, key }, or give a plain value" } });
-    } else if (e.value !== undefined && (SECRET_LOOKING_ENV.test(e.name) || CREDENTIAL_VALUE.test(e.value))) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["value"],
-        message: SECRET_LOOKING_ENV.test(e.name) ? `is a literal value for ${e.name}, which holds a credential` : "is a literal credential (it has the shape of a GitHub token or a private key)",
-        params: { fix: `put the value in a Kubernetes Secret and reference it: secretKeyRef: { name: <secret>, key: <key> }` },
-      });
-    }
-    if (Object.hasOwn(derived, e.name)) {
-      ctx.addIssue({ code: "custom", path: ["name"], message: `${e.name} is set by runner-fleet from ${derived[e.name] ?? "the runner description"}`, params: { fix: `remove this entry and set ${derived[e.name] ?? "the runner field"} instead` } });
-    }
-  });
-
 const claimMount = strictObject({
   claimName: dnsLabel("the name of an existing PersistentVolumeClaim", 253),
   mountPath: absolutePath,
@@ -74,6 +42,10 @@ const configFileMount = strictObject({
   configMap: dnsLabel("the name of a config payload, e.g. codex-config"),
   key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, { error: "must be a ConfigMap data key (1-253 letters, digits, -, _ and .)" }),
   mountPath: absolutePath,
+  /** The pod volume's name. @default the payload's name */
+  volumeName: dnsLabel("a volume name").optional(),
+  /** @default true */
+  readOnly: z.boolean().optional(),
 });
 /** Files of the fleet's config payloads, mounted read-only (for forges whose fleets have payloads). */
 export const configFileList = z.array(configFileMount).max(50, { error: "lists more than 50 config files" });
@@ -129,6 +101,7 @@ export const pinnedImage = z.string().superRefine((v, ctx) => {
 
 /** The pod part of a runner description, after the forge's registration keys (see each forge's runner schema). */
 export const runnerPodShape = (derivedEnv: Readonly<Record<string, string>>) => ({
+  ...podOptionsShape,
   env: z.array(envVarSchema(derivedEnv)).max(200, { error: "lists more than 200 variables" }).optional(),
   volumes: z.array(claimMount).max(50, { error: "lists more than 50 volumes" }).optional(),
   /** Extra writable paths (emptyDir). @default ["/tmp"] */
@@ -142,13 +115,13 @@ export const runnerPodShape = (derivedEnv: Readonly<Record<string, string>>) => 
 });
 
 /** What the shared resolution reads of a parsed runner (each forge's schema has these keys). */
-export interface ParsedRunnerPod {
+export interface ParsedRunnerPod extends PodOptions {
   readonly name: string;
   readonly image: string;
   readonly replicas?: number | undefined;
-  readonly env?: readonly { name: string; value?: string | undefined; secretKeyRef?: { name: string; key: string; optional?: boolean | undefined } | undefined }[] | undefined;
+  readonly env?: readonly ParsedEnvVar[] | undefined;
   readonly volumes?: readonly { claimName: string; mountPath: string; name?: string | undefined; readOnly?: boolean | undefined; subPath?: string | undefined }[] | undefined;
-  readonly configFiles?: readonly { configMap: string; key: string; mountPath: string }[] | undefined;
+  readonly configFiles?: readonly { configMap: string; key: string; mountPath: string; volumeName?: string | undefined; readOnly?: boolean | undefined }[] | undefined;
   readonly writablePaths?: readonly string[] | undefined;
   readonly resources?: unknown;
   readonly tolerations?: readonly object[] | undefined;
@@ -158,11 +131,7 @@ export interface ParsedRunnerPod {
   readonly relax?: { writableRootFilesystem?: boolean | undefined; allowPrivilegeEscalation?: boolean | undefined; addCapabilities?: string[] | undefined; unconfinedSeccomp?: boolean | undefined } | undefined;
 }
 
-export interface ResolvedEnvVar {
-  readonly name: string;
-  readonly value?: string;
-  readonly secretKeyRef?: { readonly name: string; readonly key: string; readonly optional?: boolean };
-}
+export type { ResolvedEnvVar } from "./kubernetes-env.ts";
 export interface ResolvedClaimMount {
   readonly volumeName: string;
   readonly claimName: string;
@@ -176,6 +145,7 @@ export interface ResolvedConfigFile {
   readonly configMapName: string;
   readonly key: string;
   readonly mountPath: string;
+  readonly readOnly: boolean;
 }
 export interface ResolvedScratch {
   readonly volumeName: string;
@@ -216,6 +186,8 @@ export interface ResolvedRunnerPod {
   readonly runAsGroup: number;
   readonly fsGroup: number;
   readonly relax: ResolvedRelaxations;
+  /** Settings rendered as written (strategy, service account, ...), only those set. */
+  readonly options: PodOptions;
 }
 
 /** A writable directory the forge part needs (the work or data directory). */
@@ -281,7 +253,7 @@ export function resolveRunnerPod(r: ParsedRunnerPod, at: string, suffix: string,
   const configFiles = (r.configFiles ?? []).map((f, j): ResolvedConfigFile => {
     mounts.push({ path: f.mountPath, where: `${at}.configFiles[${j}].mountPath` });
     issues.push(...configFileIssues(f, `${at}.configFiles[${j}]`, payloads));
-    return { volumeName: f.configMap, configMapName: f.configMap + suffix, key: f.key, mountPath: f.mountPath };
+    return { volumeName: f.volumeName ?? f.configMap, configMapName: f.configMap + suffix, key: f.key, mountPath: f.mountPath, readOnly: f.readOnly ?? true };
   });
   const scratchPaths = r.writablePaths ?? [...d.writablePaths];
   const scratch: ResolvedScratch[] = [];
@@ -308,7 +280,7 @@ export function resolveRunnerPod(r: ParsedRunnerPod, at: string, suffix: string,
   const volumeNames = new Map<string, string>();
   const namedVolumes: [string, string][] = [
     ...claims.map((c, j): [string, string] => [c.volumeName, `${at}.volumes[${j}].name`]),
-    ...[...new Set(configFiles.map((c) => c.volumeName))].map((n): [string, string] => [n, `${at}.configFiles`]),
+    ...[...new Map(configFiles.map((c, j) => [c.volumeName, j])).entries()].map(([n, j]): [string, string] => [n, `${at}.configFiles[${j}].volumeName`]),
     ...scratch.map((s, j): [string, string] => [s.volumeName, scratchWhere[j] ?? `${at}.writablePaths`]),
   ];
   for (const [n, where] of namedVolumes) {
@@ -323,11 +295,7 @@ export function resolveRunnerPod(r: ParsedRunnerPod, at: string, suffix: string,
     objectName: r.name + suffix,
     image: r.image,
     replicas: r.replicas ?? d.replicas,
-    env: (r.env ?? []).map((e): ResolvedEnvVar => {
-      if (!e.secretKeyRef) return { name: e.name, value: e.value ?? "" };
-      const { name, key, optional } = e.secretKeyRef;
-      return { name: e.name, secretKeyRef: optional === undefined ? { name, key } : { name, key, optional } };
-    }),
+    env: (r.env ?? []).map((e): ResolvedEnvVar => structuredClone(e)),
     claims,
     configFiles,
     scratch,
@@ -344,6 +312,7 @@ export function resolveRunnerPod(r: ParsedRunnerPod, at: string, suffix: string,
       addCapabilities: rx.addCapabilities ?? [],
       unconfinedSeccomp: rx.unconfinedSeccomp ?? false,
     },
+    options: podOptionsOf(r),
   };
 }
 

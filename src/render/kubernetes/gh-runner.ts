@@ -27,6 +27,8 @@ export function renderGhRunnerFleet(fleet: ResolvedGhRunnerFleet): GhRunnerDocum
 
 /** The environment a runner registers with (`config.sh` reads `ACTIONS_RUNNER_INPUT_*`). */
 export function runnerEnv(fleet: ResolvedGhRunnerFleet, r: ResolvedRunner): EnvVar[] {
+  // The image registers itself from its own variables: the user's, exactly as written.
+  if (r.registration === "image" || fleet.registrationUrl === undefined) return userEnv(r.env);
   const env: EnvVar[] = [
     { name: "ACTIONS_RUNNER_INPUT_URL", value: fleet.registrationUrl },
     { name: "ACTIONS_RUNNER_INPUT_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },

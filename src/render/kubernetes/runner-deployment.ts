@@ -5,8 +5,8 @@
  * containers and volumes (`gh-runner.ts`, `forgejo-runner.ts`). Secrets and PersistentVolumeClaims
  * are only referenced, never rendered.
  */
-import type { Deployment } from "kubernetes-types/apps/v1.js";
-import type { Container, EnvVar, ResourceRequirements, Volume, VolumeMount } from "kubernetes-types/core/v1.js";
+import type { Deployment, DeploymentStrategy } from "kubernetes-types/apps/v1.js";
+import type { Container, EnvFromSource, EnvVar, EnvVarSource, PodSpec, ResourceRequirements, Volume, VolumeMount } from "kubernetes-types/core/v1.js";
 import type { ResolvedEnvVar, ResolvedRunnerPod } from "../../model/kubernetes-runner.ts";
 import { hardenedContainerSecurityContext, hardenedPodSecurityContext } from "./security-context.ts";
 
@@ -24,9 +24,12 @@ export interface ForgePodPart {
   readonly volumeMounts?: readonly VolumeMount[];
 }
 
-/** The user's variables: plain values, or references to existing Secrets. */
+/** The user's variables as written: plain values, or one source each under `valueFrom`. */
 export function userEnv(env: readonly ResolvedEnvVar[]): EnvVar[] {
-  return env.map((e) => (e.secretKeyRef ? { name: e.name, valueFrom: { secretKeyRef: { ...e.secretKeyRef } } } : { name: e.name, value: e.value ?? "" }));
+  return env.map((e): EnvVar => {
+    const { name, value, ...sources } = structuredClone(e);
+    return value !== undefined ? { name, value } : { name, valueFrom: sources as EnvVarSource };
+  });
 }
 
 /** The pod's claims, config-file ConfigMaps (each once) and emptyDir scratch volumes. */
@@ -42,7 +45,7 @@ export function podVolumes(r: ResolvedRunnerPod): Volume[] {
 export function podVolumeMounts(r: ResolvedRunnerPod): VolumeMount[] {
   return [
     ...r.claims.map((c): VolumeMount => ({ name: c.volumeName, mountPath: c.mountPath, ...(c.readOnly ? { readOnly: true } : {}), ...(c.subPath === undefined ? {} : { subPath: c.subPath }) })),
-    ...r.configFiles.map((f): VolumeMount => ({ name: f.volumeName, mountPath: f.mountPath, subPath: f.key, readOnly: true })),
+    ...r.configFiles.map((f): VolumeMount => ({ name: f.volumeName, mountPath: f.mountPath, subPath: f.key, ...(f.readOnly ? { readOnly: true } : {}) })),
     ...r.scratch.map((s): VolumeMount => ({ name: s.volumeName, mountPath: s.mountPath })),
   ];
 }
@@ -52,22 +55,36 @@ export function runnerContainerResources(r: ResolvedRunnerPod): { resources?: Re
   return r.resources === undefined ? {} : { resources: structuredClone(r.resources) as ResourceRequirements };
 }
 
+/** The pod settings rendered as written, each only when set. */
+function podOptions(r: ResolvedRunnerPod): Partial<PodSpec> {
+  const o = r.options;
+  return {
+    ...(o.serviceAccountName === undefined ? {} : { serviceAccountName: o.serviceAccountName }),
+    ...(o.priorityClassName === undefined ? {} : { priorityClassName: o.priorityClassName }),
+    ...(o.runtimeClassName === undefined ? {} : { runtimeClassName: o.runtimeClassName }),
+    ...(o.dnsPolicy === undefined ? {} : { dnsPolicy: o.dnsPolicy }),
+    ...(o.imagePullSecrets === undefined ? {} : { imagePullSecrets: o.imagePullSecrets.map((name) => ({ name })) }),
+    ...(o.terminationGracePeriodSeconds === undefined ? {} : { terminationGracePeriodSeconds: o.terminationGracePeriodSeconds }),
+  };
+}
+
 export function runnerDeployment(namespace: string, r: ResolvedRunnerPod, forge: ForgePodPart): Deployment {
   const labels = { app: r.objectName };
   const initContainers = forge.initContainers ?? [];
+  const envFrom = (r.options.envFrom ?? []).map((e) => structuredClone(e) as EnvFromSource);
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
     metadata: { name: r.objectName, namespace, labels },
     spec: {
       replicas: r.replicas,
-      // Runner homes live on ReadWriteOnce claims: the old pod must stop before the new one mounts.
-      strategy: { type: "Recreate" },
+      ...(r.options.strategy === undefined ? {} : { strategy: structuredClone(r.options.strategy) as DeploymentStrategy }),
       selector: { matchLabels: labels },
       template: {
         metadata: { labels },
         spec: {
           automountServiceAccountToken: false,
+          ...podOptions(r),
           securityContext: hardenedPodSecurityContext(r),
           ...(Object.keys(r.nodeSelector).length > 0 ? { nodeSelector: { ...r.nodeSelector } } : {}),
           ...(r.tolerations.length > 0 ? { tolerations: r.tolerations.map((t) => ({ ...t })) } : {}),
@@ -79,6 +96,7 @@ export function runnerDeployment(namespace: string, r: ResolvedRunnerPod, forge:
               imagePullPolicy: r.imagePullPolicy,
               ...(forge.command === undefined ? {} : { command: [...forge.command] }),
               ...(forge.env.length > 0 ? { env: [...forge.env] } : {}),
+              ...(envFrom.length > 0 ? { envFrom } : {}),
               ...runnerContainerResources(r),
               securityContext: hardenedContainerSecurityContext(r),
               volumeMounts: [...podVolumeMounts(r), ...(forge.volumeMounts ?? [])],

@@ -1,0 +1,77 @@
+/**
+ * Settings of a runner Deployment that real manifests carry and runner-fleet has no opinion on:
+ * the rollout strategy, the pod's service account, priority, runtime class, DNS policy, image pull
+ * secrets and grace period, and whole Secrets or ConfigMaps as environment (`envFrom`). Each is
+ * rendered exactly as written and left out when unset, so a fleet that sets none renders what it
+ * did before and an imported manifest renders what it held.
+ */
+import { z } from "./zod.ts";
+import { strictObject } from "./zod-issues.ts";
+
+const DNS_SUBDOMAIN = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
+
+/** The name of an existing object (a DNS-1123 subdomain): `what` names it in the fix. */
+export const objectName = (what: string) =>
+  z.string({ error: `must be a string (${what})` }).superRefine((v, ctx) => {
+    if (v.length > 253 || !DNS_SUBDOMAIN.test(v)) {
+      ctx.addIssue({ code: "custom", message: `"${v}" is not a DNS-1123 subdomain of at most 253 characters`, params: { fix: `use lower-case letters, digits, "-" and "." (${what})` } });
+    }
+  });
+
+/** A count of pods or a percentage of them, as a rolling update takes `maxSurge` and `maxUnavailable`. */
+const intOrPercent = z.union([z.number().int().min(0).max(100_000), z.string().regex(/^(?:100|[1-9]?[0-9])%$/)], { error: 'must be a number of pods (e.g. 1) or a percentage (e.g. "25%")' });
+
+const isZero = (v: number | string | undefined) => v === 0 || v === "0%";
+
+const strategySchema = z
+  .union([
+    strictObject({ type: z.literal("Recreate") }),
+    strictObject({ type: z.literal("RollingUpdate"), rollingUpdate: strictObject({ maxSurge: intOrPercent.optional(), maxUnavailable: intOrPercent.optional() }).optional() }),
+  ], { error: 'must be { type: Recreate } or { type: RollingUpdate, rollingUpdate: { maxSurge, maxUnavailable } }' })
+  .superRefine((s, ctx) => {
+    if (s.type === "RollingUpdate" && isZero(s.rollingUpdate?.maxSurge) && isZero(s.rollingUpdate?.maxUnavailable)) {
+      ctx.addIssue({ code: "custom", path: ["rollingUpdate"], message: "sets maxSurge and maxUnavailable both to 0, so no pod could ever be replaced", params: { fix: "let at least one of them be above 0, or use { type: Recreate }" } });
+    }
+  });
+
+const envSourceRef = (what: string) => strictObject({ name: objectName(what), optional: z.boolean().optional() });
+
+/** Every key of an existing ConfigMap or Secret as environment variables, optionally prefixed. */
+const envFromSchema = strictObject({
+  configMapRef: envSourceRef("an existing ConfigMap").optional(),
+  secretRef: envSourceRef("an existing Secret").optional(),
+  prefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must start an environment variable name (letters, digits, _)" }).optional(),
+}).superRefine((e, ctx) => {
+  if ((e.configMapRef === undefined) === (e.secretRef === undefined)) {
+    ctx.addIssue({ code: "custom", message: "needs exactly one of configMapRef or secretRef", params: { fix: "write one source per entry: { secretRef: { name: <secret> } } or { configMapRef: { name: <configmap> } }" } });
+  }
+});
+
+/** The settings, each optional: spread into a runner's schema. */
+export const podOptionsShape = {
+  /** The Deployment's rollout; unset leaves the Kubernetes default (RollingUpdate). Runners on a ReadWriteOnce claim want { type: Recreate }. */
+  strategy: strategySchema.optional(),
+  /** The pod's ServiceAccount (it must exist); unset uses the namespace's `default`. */
+  serviceAccountName: objectName("an existing ServiceAccount").optional(),
+  /** An existing PriorityClass. */
+  priorityClassName: objectName("an existing PriorityClass").optional(),
+  /** An existing RuntimeClass (e.g. a sandboxed runtime such as gVisor or Kata). */
+  runtimeClassName: objectName("an existing RuntimeClass").optional(),
+  /** `None` needs a dnsConfig, which runner-fleet does not write, so it is not offered. */
+  dnsPolicy: z.enum(["ClusterFirst", "ClusterFirstWithHostNet", "Default"]).optional(),
+  /** Secrets (type kubernetes.io/dockerconfigjson) to pull the images with, by name. */
+  imagePullSecrets: z.array(objectName("an existing image pull Secret")).max(20, { error: "lists more than 20 Secrets" }).optional(),
+  /** Seconds a stopping runner gets to finish its job before it is killed. */
+  terminationGracePeriodSeconds: z.number().int().min(0).max(604_800, { error: "must be at most 604800 seconds (a week)" }).optional(),
+  /** Every key of existing ConfigMaps or Secrets as the runner container's environment. */
+  envFrom: z.array(envFromSchema).max(20, { error: "lists more than 20 sources" }).optional(),
+};
+
+export type PodOptions = z.output<ReturnType<typeof strictObject<typeof podOptionsShape>>>;
+
+/** The options a parsed runner sets (only those it sets). */
+export function podOptionsOf(r: PodOptions): PodOptions {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(podOptionsShape) as (keyof PodOptions)[]) if (r[key] !== undefined) out[key] = structuredClone(r[key]);
+  return out as PodOptions;
+}
