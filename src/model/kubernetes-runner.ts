@@ -15,6 +15,7 @@ import { labelMapIssues, resourceIssues, tolerationIssues } from "./kubernetes-r
 import { type ForgeKind, forgeLabelIssues } from "./forge.ts";
 import { type PodOptions, podOptionsOf, podOptionsShape } from "./kubernetes-pod-options.ts";
 import { envVarSchema, type ParsedEnvVar, type ResolvedEnvVar } from "./kubernetes-env.ts";
+import { type ExtraVolume, type ExtraVolumeMount, extraVolumesShape } from "./kubernetes-volumes.ts";
 
 export const absolutePath = z.string().superRefine((v, ctx) => {
   if (!v.startsWith("/") || v.includes("\0") || v.split("/").includes("..")) {
@@ -102,6 +103,7 @@ export const pinnedImage = z.string().superRefine((v, ctx) => {
 /** The pod part of a runner description, after the forge's registration keys (see each forge's runner schema). */
 export const runnerPodShape = (derivedEnv: Readonly<Record<string, string>>) => ({
   ...podOptionsShape,
+  ...extraVolumesShape,
   env: z.array(envVarSchema(derivedEnv)).max(200, { error: "lists more than 200 variables" }).optional(),
   volumes: z.array(claimMount).max(50, { error: "lists more than 50 volumes" }).optional(),
   /** Extra writable paths (emptyDir). @default ["/tmp"] */
@@ -116,6 +118,8 @@ export const runnerPodShape = (derivedEnv: Readonly<Record<string, string>>) => 
 
 /** What the shared resolution reads of a parsed runner (each forge's schema has these keys). */
 export interface ParsedRunnerPod extends PodOptions {
+  readonly extraVolumes?: readonly ExtraVolume[] | undefined;
+  readonly extraVolumeMounts?: readonly ExtraVolumeMount[] | undefined;
   readonly name: string;
   readonly image: string;
   readonly replicas?: number | undefined;
@@ -188,6 +192,9 @@ export interface ResolvedRunnerPod {
   readonly relax: ResolvedRelaxations;
   /** Settings rendered as written (strategy, service account, ...), only those set. */
   readonly options: PodOptions;
+  /** Extra pod volumes and the runner container's mounts of them, as written. */
+  readonly extraVolumes: readonly ExtraVolume[];
+  readonly extraVolumeMounts: readonly ExtraVolumeMount[];
 }
 
 /** A writable directory the forge part needs (the work or data directory). */
@@ -268,6 +275,7 @@ export function resolveRunnerPod(r: ParsedRunnerPod, at: string, suffix: string,
     scratch.push({ volumeName: f.volumeName, mountPath: f.mountPath });
     scratchWhere.push(f.where ?? `${f.what} ${f.mountPath}`);
   }
+  (r.extraVolumeMounts ?? []).forEach((m, j) => mounts.push({ path: m.mountPath, where: `${at}.extraVolumeMounts[${j}].mountPath` }));
   const seenPaths = new Map<string, string>();
   const reported = new Set<string>();
   for (const m of mounts) {
@@ -282,13 +290,18 @@ export function resolveRunnerPod(r: ParsedRunnerPod, at: string, suffix: string,
     ...claims.map((c, j): [string, string] => [c.volumeName, `${at}.volumes[${j}].name`]),
     ...[...new Map(configFiles.map((c, j) => [c.volumeName, j])).entries()].map(([n, j]): [string, string] => [n, `${at}.configFiles[${j}].volumeName`]),
     ...scratch.map((s, j): [string, string] => [s.volumeName, scratchWhere[j] ?? `${at}.writablePaths`]),
+    ...(r.extraVolumes ?? []).map((v, j): [string, string] => [v.name, `${at}.extraVolumes[${j}].name`]),
   ];
+
   for (const [n, where] of namedVolumes) {
     const prev = volumeNames.get(n);
     // A volume on a path already reported as taken is one problem, not two.
-    if (prev !== undefined && !reported.has(where) && ![...reported].some((r) => r.startsWith(`${where}[`))) issues.push({ path: where, message: `volume name "${n}" is already used by ${prev}`, fix: "give the claim mount a distinct name: { claimName, mountPath, name: <unique> }" });
+    if (prev !== undefined && !reported.has(where) && ![...reported].some((r) => r.startsWith(`${where}[`))) issues.push({ path: where, message: `volume name "${n}" is already used by ${prev}`, fix: "give every volume of the pod its own name (a claim mount's name, a config file's volumeName, an extra volume's name)" });
     else volumeNames.set(n, where);
   }
+  (r.extraVolumeMounts ?? []).forEach((m, j) => {
+    if (!volumeNames.has(m.name)) issues.push({ path: `${at}.extraVolumeMounts[${j}].name`, message: `"${m.name}" is not a volume of the pod`, fix: `name one of: ${[...volumeNames.keys()].join(", ")}, or add it to extraVolumes` });
+  });
   const rx = r.relax ?? {};
   return {
     name: r.name,
@@ -313,6 +326,8 @@ export function resolveRunnerPod(r: ParsedRunnerPod, at: string, suffix: string,
       unconfinedSeccomp: rx.unconfinedSeccomp ?? false,
     },
     options: podOptionsOf(r),
+    extraVolumes: structuredClone(r.extraVolumes ?? []),
+    extraVolumeMounts: structuredClone(r.extraVolumeMounts ?? []),
   };
 }
 

@@ -38,6 +38,7 @@ export function podVolumes(r: ResolvedRunnerPod): Volume[] {
     ...r.claims.map((c): Volume => ({ name: c.volumeName, persistentVolumeClaim: { claimName: c.claimName, ...(c.readOnly ? { readOnly: true } : {}) } })),
     ...[...new Map(r.configFiles.map((f) => [f.volumeName, f])).values()].map((f): Volume => ({ name: f.volumeName, configMap: { name: f.configMapName } })),
     ...r.scratch.map((s): Volume => ({ name: s.volumeName, emptyDir: {} })),
+    ...r.extraVolumes.map((v) => structuredClone(v) as Volume),
   ];
 }
 
@@ -47,6 +48,7 @@ export function podVolumeMounts(r: ResolvedRunnerPod): VolumeMount[] {
     ...r.claims.map((c): VolumeMount => ({ name: c.volumeName, mountPath: c.mountPath, ...(c.readOnly ? { readOnly: true } : {}), ...(c.subPath === undefined ? {} : { subPath: c.subPath }) })),
     ...r.configFiles.map((f): VolumeMount => ({ name: f.volumeName, mountPath: f.mountPath, subPath: f.key, ...(f.readOnly ? { readOnly: true } : {}) })),
     ...r.scratch.map((s): VolumeMount => ({ name: s.volumeName, mountPath: s.mountPath })),
+    ...r.extraVolumeMounts.map((m) => structuredClone(m) as VolumeMount),
   ];
 }
 
