@@ -40,6 +40,10 @@ export const runnerSchema = strictObject({
   image: pinnedImage,
   /** `actions-runner-input`: runner-fleet sets `ACTIONS_RUNNER_INPUT_*`; `image`: the image registers itself from its own variables. @default "actions-runner-input" */
   registration: z.enum(REGISTRATION_KINDS).optional(),
+  /** The runner container's command, instead of the image's entrypoint. */
+  command: z.array(z.string().max(32_768)).min(1, { error: "needs at least the program to run" }).max(100).optional(),
+  /** Arguments of the command, or of the image's entrypoint. */
+  args: z.array(z.string().max(262_144)).max(100).optional(),
   /** Extra runner labels. @default [] */
   labels: z.array(z.string()).optional(),
   /** Pods for this runner. @default 1 */
@@ -104,6 +108,8 @@ export type GhRunnerFleetInput = z.input<typeof ghRunnerFleetSchema>;
 /** One GitHub runner Deployment: the pod, and how the actions runner registers. */
 export interface ResolvedRunner extends ResolvedRunnerPod {
   readonly registration: RegistrationKind;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
   readonly labels: readonly string[];
   readonly runnerGroup?: string;
   readonly ephemeral: boolean;
@@ -182,6 +188,8 @@ function resolveRunner(r: ParsedRunner, at: string, payloads: readonly ResolvedC
   return {
     ...pod,
     registration,
+    ...(r.command === undefined ? {} : { command: [...r.command] }),
+    ...(r.args === undefined ? {} : { args: [...r.args] }),
     labels: r.labels ?? [...d.labels],
     ...(r.runnerGroup === undefined ? {} : { runnerGroup: r.runnerGroup }),
     ephemeral: r.ephemeral ?? d.ephemeral,

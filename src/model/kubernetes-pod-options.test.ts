@@ -129,3 +129,33 @@ describe("bad values of the new settings name their key path and the fix", () =>
     expectIssue(fleet({ runners: [runner({ registration: "jit" })] }), "runners[0].registration", /one of: actions-runner-input, image/, /use one of/);
   });
 });
+
+describe("the runner container's command, arguments, probes and lifecycle hooks: as written", () => {
+  const probes = {
+    livenessProbe: { exec: { command: ["pgrep", "-f", "Runner.Listener"] }, initialDelaySeconds: 30, periodSeconds: 60 },
+    readinessProbe: { httpGet: { path: "/health", port: "http", scheme: "HTTP" }, failureThreshold: 3 },
+    startupProbe: { tcpSocket: { port: 8080 } },
+    lifecycle: { preStop: { exec: { command: ["/bin/sh", "-c", "./config.sh remove --token \"$TOKEN\""] } }, postStart: { sleep: { seconds: 5 } } },
+  };
+  it("unset: none of them; set: each rendered exactly, the hardened security context kept", () => {
+    const plain = deployment().container;
+    for (const key of ["command", "args", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle"] as const) assert.equal(plain[key], undefined, key);
+    const { container } = deployment({ command: ["/bin/bash", "-c"], args: ["./config.sh --unattended && ./run.sh"], ...probes });
+    assert.deepEqual(container.command, ["/bin/bash", "-c"]);
+    assert.deepEqual(container.args, ["./config.sh --unattended && ./run.sh"]);
+    for (const [key, value] of Object.entries(probes)) assert.deepEqual(container[key as keyof typeof probes], value, key);
+    assert.equal(container.securityContext?.allowPrivilegeEscalation, false);
+  });
+  it("Forgejo runners take probes and hooks too", () => {
+    const f = resolveForgejoK8sFleet({ forge: "forgejo", namespace: "ci", forgejoUrl: "https://code.example.com", runners: [{ name: "build", livenessProbe: probes.livenessProbe }] });
+    assert.deepEqual(forgejoRunnerDeployment(f, f.runners[0]!).spec!.template.spec!.containers[0]!.livenessProbe, probes.livenessProbe);
+  });
+  it("bad values name their key path and the fix", () => {
+    expectIssue(fleet({ runners: [runner({ livenessProbe: { periodSeconds: 10 } })] }), "runners[0].livenessProbe", /exactly one of exec, httpGet, tcpSocket, grpc/, /one action/);
+    expectIssue(fleet({ runners: [runner({ lifecycle: { preStop: { exec: { command: [] } } } })] }), "runners[0].lifecycle.preStop.exec.command", /at least the program to run/, /./);
+    expectIssue(fleet({ runners: [runner({ readinessProbe: { httpGet: { port: 70000 } } })] }), "runners[0].readinessProbe.httpGet.port", /port number \(1-65535\) or a port name/, /./);
+    expectIssue(fleet({ runners: [runner({ startupProbe: { tcpSocket: { port: 1 }, periodSeconds: 0 } })] }), "runners[0].startupProbe.periodSeconds", /must be/, /allowed range/);
+    expectIssue(fleet({ runners: [runner({ command: [] })] }), "runners[0].command", /at least the program to run/, /./);
+    expectIssue(fleet({ runners: [runner({ args: "run.sh" })] }), "runners[0].args", /must be an? array/, /array/);
+  });
+});

@@ -16,6 +16,7 @@ import { type ForgeKind, forgeLabelIssues } from "./forge.ts";
 import { type PodOptions, podOptionsOf, podOptionsShape } from "./kubernetes-pod-options.ts";
 import { envVarSchema, type ParsedEnvVar, type ResolvedEnvVar } from "./kubernetes-env.ts";
 import { type ExtraVolume, type ExtraVolumeMount, extraVolumesShape } from "./kubernetes-volumes.ts";
+import { type ContainerOptions, containerOptionsOf, containerOptionsShape } from "./kubernetes-container-options.ts";
 
 export const absolutePath = z.string().superRefine((v, ctx) => {
   if (!v.startsWith("/") || v.includes("\0") || v.split("/").includes("..")) {
@@ -103,6 +104,7 @@ export const pinnedImage = z.string().superRefine((v, ctx) => {
 /** The pod part of a runner description, after the forge's registration keys (see each forge's runner schema). */
 export const runnerPodShape = (derivedEnv: Readonly<Record<string, string>>) => ({
   ...podOptionsShape,
+  ...containerOptionsShape,
   ...extraVolumesShape,
   env: z.array(envVarSchema(derivedEnv)).max(200, { error: "lists more than 200 variables" }).optional(),
   volumes: z.array(claimMount).max(50, { error: "lists more than 50 volumes" }).optional(),
@@ -117,7 +119,7 @@ export const runnerPodShape = (derivedEnv: Readonly<Record<string, string>>) => 
 });
 
 /** What the shared resolution reads of a parsed runner (each forge's schema has these keys). */
-export interface ParsedRunnerPod extends PodOptions {
+export interface ParsedRunnerPod extends PodOptions, ContainerOptions {
   readonly extraVolumes?: readonly ExtraVolume[] | undefined;
   readonly extraVolumeMounts?: readonly ExtraVolumeMount[] | undefined;
   readonly name: string;
@@ -192,6 +194,8 @@ export interface ResolvedRunnerPod {
   readonly relax: ResolvedRelaxations;
   /** Settings rendered as written (strategy, service account, ...), only those set. */
   readonly options: PodOptions;
+  /** The runner container's probes and lifecycle hooks, only those set. */
+  readonly container: ContainerOptions;
   /** Extra pod volumes and the runner container's mounts of them, as written. */
   readonly extraVolumes: readonly ExtraVolume[];
   readonly extraVolumeMounts: readonly ExtraVolumeMount[];
@@ -326,6 +330,7 @@ export function resolveRunnerPod(r: ParsedRunnerPod, at: string, suffix: string,
       unconfinedSeccomp: rx.unconfinedSeccomp ?? false,
     },
     options: podOptionsOf(r),
+    container: containerOptionsOf(r),
     extraVolumes: structuredClone(r.extraVolumes ?? []),
     extraVolumeMounts: structuredClone(r.extraVolumeMounts ?? []),
   };

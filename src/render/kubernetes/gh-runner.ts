@@ -21,7 +21,7 @@ export function renderGhRunnerFleet(fleet: ResolvedGhRunnerFleet): GhRunnerDocum
       metadata: { name: p.objectName, namespace: fleet.namespace, labels: { app: p.objectName } },
       data: { ...p.files },
     })),
-    deployments: fleet.runners.map((r) => runnerDeployment(fleet.namespace, r, { env: runnerEnv(fleet, r) })),
+    deployments: fleet.runners.map((r) => runnerDeployment(fleet.namespace, r, { env: runnerEnv(fleet, r), ...(r.command === undefined ? {} : { command: r.command }), ...(r.args === undefined ? {} : { args: r.args }) })),
   };
 }
 

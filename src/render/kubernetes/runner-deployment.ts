@@ -16,6 +16,8 @@ export interface ForgePodPart {
   readonly env: readonly EnvVar[];
   /** The runner container's command, when the image's entrypoint is not the one to run. */
   readonly command?: readonly string[];
+  /** Arguments of the command (or of the image's entrypoint). */
+  readonly args?: readonly string[];
   /** Containers that run before the runner (registration). */
   readonly initContainers?: readonly Container[];
   /** Volumes besides the pod's claims, config files and scratch. */
@@ -97,9 +99,11 @@ export function runnerDeployment(namespace: string, r: ResolvedRunnerPod, forge:
               image: r.image,
               imagePullPolicy: r.imagePullPolicy,
               ...(forge.command === undefined ? {} : { command: [...forge.command] }),
+              ...(forge.args === undefined ? {} : { args: [...forge.args] }),
               ...(forge.env.length > 0 ? { env: [...forge.env] } : {}),
               ...(envFrom.length > 0 ? { envFrom } : {}),
               ...runnerContainerResources(r),
+              ...(structuredClone(r.container) as Partial<Container>),
               securityContext: hardenedContainerSecurityContext(r),
               volumeMounts: [...podVolumeMounts(r), ...(forge.volumeMounts ?? [])],
             },
