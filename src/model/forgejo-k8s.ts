@@ -13,7 +13,7 @@ import { baseUrlProblem, dnsLabel, isInsecureHttp, isRecord, wholeNumberProblem 
 import { parseRunnerLabel } from "./runner-label.ts";
 import { isCidr, parseCidr } from "./cidr.ts";
 import {
-  missingNamespaceIssues, pinnedImage, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
+  fencedLabelIssues, missingNamespaceIssues, pinnedImage, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
   type ResolvedRunnerPod,
 } from "./kubernetes-runner.ts";
 
@@ -166,6 +166,7 @@ export function resolveForgejoK8sFleet(input: unknown): ResolvedForgejoK8sFleet 
       configMapName: `${pod.objectName}-config`,
     };
   });
+  issues.push(...fencedLabelIssues(runners, cfg.networkPolicies ?? d.networkPolicies));
   if (issues.length > 0) throw new ConfigError(issues, SUBJECT);
   return {
     forge: "forgejo",

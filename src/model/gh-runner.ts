@@ -13,7 +13,7 @@ import { tomlProblem } from "./toml.ts";
 import { githubBaseUrl, insecureGithubUrlIssues } from "./github-url.ts";
 import { dnsLabel } from "./refine.ts";
 import {
-  absolutePath, configFileList, missingNamespaceIssues, pinnedImage, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
+  absolutePath, configFileList, fencedLabelIssues, missingNamespaceIssues, pinnedImage, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
   type ResolvedConfigPayload, type ResolvedRunnerPod,
 } from "./kubernetes-runner.ts";
 
@@ -153,6 +153,7 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
   if (cfg.githubRepo === undefined && injected >= 0) {
     issues.push({ path: "githubRepo", message: `is not set, and runners[${injected}] registers through ACTIONS_RUNNER_INPUT_URL, which needs it`, fix: 'set githubRepo to the repository ("my-org/my-repo") or organisation ("my-org") the runners serve, or give that runner registration: image if its image registers itself' });
   }
+  issues.push(...fencedLabelIssues(runners, cfg.networkPolicies ?? GH_RUNNER_DEFAULTS.networkPolicies));
   if (issues.length > 0) throw new ConfigError(issues, "gh-runner fleet configuration");
   const base = (cfg.githubUrl ?? GH_RUNNER_DEFAULTS.githubUrl).replace(/\/+$/, "");
   return {

@@ -159,3 +159,30 @@ describe("the runner container's command, arguments, probes and lifecycle hooks:
     expectIssue(fleet({ runners: [runner({ args: "run.sh" })] }), "runners[0].args", /must be an? array/, /array/);
   });
 });
+
+describe("labels, annotations and selector of a runner's objects", () => {
+  it("by default app: <object name> on the Deployment, its selector and its pods, and no annotations", () => {
+    const { d } = deployment();
+    assert.deepEqual(d.metadata!.labels, { app: "build-gh-runner" });
+    assert.deepEqual(d.spec!.selector.matchLabels, { app: "build-gh-runner" });
+    assert.deepEqual(d.spec!.template.metadata, { labels: { app: "build-gh-runner" } });
+    assert.equal(d.metadata!.annotations, undefined);
+  });
+  it("as written: each object's own labels and annotations, the selector as given", () => {
+    const { d } = deployment({
+      metadata: { labels: { "app.kubernetes.io/name": "github-runner" }, annotations: { owner: "platform" } },
+      podMetadata: { labels: { "app.kubernetes.io/name": "github-runner", tier: "ci" }, annotations: { "prometheus.io/scrape": "false" } },
+      selector: { "app.kubernetes.io/name": "github-runner" },
+    });
+    assert.deepEqual(d.metadata!.labels, { "app.kubernetes.io/name": "github-runner" });
+    assert.deepEqual(d.metadata!.annotations, { owner: "platform" });
+    assert.deepEqual(d.spec!.selector.matchLabels, { "app.kubernetes.io/name": "github-runner" });
+    assert.deepEqual(d.spec!.template.metadata, { labels: { "app.kubernetes.io/name": "github-runner", tier: "ci" }, annotations: { "prometheus.io/scrape": "false" } });
+  });
+  it("pods that the selector would not select, invalid label keys, and a fenced fleet whose pods lack the app label", () => {
+    expectIssue(fleet({ runners: [runner({ podMetadata: { labels: { tier: "ci" } } })] }), "runners[0].podMetadata.labels", /selects its pods by app: build-gh-runner, which the pod labels lack/, /add app: build-gh-runner to podMetadata\.labels/);
+    expectIssue(fleet({ runners: [runner({ selector: { role: "runner" }, podMetadata: { labels: { role: "other" } } })] }), "runners[0].selector.role", /give another value/, /select by labels the pods carry/);
+    expectIssue(fleet({ runners: [runner({ metadata: { labels: { "bad key!": "x" } } })] }), "runners[0].metadata.labels.bad key!", /not a valid label key/, /prefix/);
+    expectIssue(fleet({ networkPolicies: true, runners: [runner({ selector: { role: "runner" }, podMetadata: { labels: { role: "runner" } } })] }), "runners[0].podMetadata.labels", /lacks app: build-gh-runner, by which the fleet's NetworkPolicies select its pods/, /networkPolicies: false/);
+  });
+});

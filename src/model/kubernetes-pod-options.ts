@@ -7,6 +7,8 @@
  */
 import { z } from "./zod.ts";
 import { strictObject } from "./zod-issues.ts";
+import type { ConfigIssue } from "./issues.ts";
+import { labelMapIssues } from "./kubernetes-rules.ts";
 
 const DNS_SUBDOMAIN = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -46,6 +48,46 @@ const envFromSchema = strictObject({
     ctx.addIssue({ code: "custom", message: "needs exactly one of configMapRef or secretRef", params: { fix: "write one source per entry: { secretRef: { name: <secret> } } or { configMapRef: { name: <configmap> } }" } });
   }
 });
+
+const metadataSchema = strictObject({
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string().max(317), z.string().max(262_144)).optional(),
+});
+
+/** Labels and annotations of a runner's objects, and the selector that ties the Deployment to its pods. */
+export const objectMetadataShape = {
+  /** The Deployment's labels and annotations. @default labels { app: <object name> } */
+  metadata: metadataSchema.optional(),
+  /** The pod template's labels and annotations. @default labels: the selector's */
+  podMetadata: metadataSchema.optional(),
+  /** The Deployment's `selector.matchLabels` (the pods must carry them). @default { app: <object name> } */
+  selector: z.record(z.string(), z.string()).optional(),
+};
+
+export interface ObjectMetadata {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+export interface ResolvedObjectMetadata {
+  readonly deployment: ObjectMetadata;
+  readonly pod: ObjectMetadata;
+  readonly selector: Readonly<Record<string, string>>;
+}
+
+/**
+ * The runner's labels, annotations and selector, as written or by default `app: <objectName>`;
+ * pushes a problem for every label that is not a valid one and every selector label the pods lack.
+ */
+export function resolveObjectMetadata(r: { metadata?: { labels?: Record<string, string> | undefined; annotations?: Record<string, string> | undefined } | undefined; podMetadata?: { labels?: Record<string, string> | undefined; annotations?: Record<string, string> | undefined } | undefined; selector?: Record<string, string> | undefined }, objectName: string, at: string, issues: ConfigIssue[]): ResolvedObjectMetadata {
+  issues.push(...labelMapIssues(r.metadata?.labels, `${at}.metadata.labels`), ...labelMapIssues(r.podMetadata?.labels, `${at}.podMetadata.labels`), ...labelMapIssues(r.selector, `${at}.selector`));
+  const selector = r.selector ?? { app: objectName };
+  const podLabels = r.podMetadata?.labels ?? selector;
+  for (const [k, v] of Object.entries(selector)) {
+    if (podLabels[k] !== v) issues.push({ path: r.selector ? `${at}.selector.${k}` : `${at}.podMetadata.labels`, message: `the Deployment selects its pods by ${k}: ${v}, which the pod labels ${k in podLabels ? "give another value" : "lack"}`, fix: r.selector ? `add ${k}: ${v} to podMetadata.labels, or select by labels the pods carry` : `add ${k}: ${v} to podMetadata.labels, or set selector to labels the pods carry` });
+  }
+  const meta = (labels: Record<string, string>, annotations: Record<string, string> | undefined): ObjectMetadata => ({ labels: { ...labels }, ...(annotations === undefined ? {} : { annotations: { ...annotations } }) });
+  return { deployment: meta(r.metadata?.labels ?? { app: objectName }, r.metadata?.annotations), pod: meta(podLabels, r.podMetadata?.annotations), selector: { ...selector } };
+}
 
 /** The settings, each optional: spread into a runner's schema. */
 export const podOptionsShape = {

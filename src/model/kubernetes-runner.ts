@@ -13,7 +13,7 @@ import { strictObject } from "./zod-issues.ts";
 import { dnsLabel, isRecord } from "./refine.ts";
 import { labelMapIssues, resourceIssues, tolerationIssues } from "./kubernetes-rules.ts";
 import { type ForgeKind, forgeLabelIssues } from "./forge.ts";
-import { type PodOptions, podOptionsOf, podOptionsShape } from "./kubernetes-pod-options.ts";
+import { objectMetadataShape, type PodOptions, podOptionsOf, podOptionsShape, resolveObjectMetadata, type ResolvedObjectMetadata } from "./kubernetes-pod-options.ts";
 import { envVarSchema, type ParsedEnvVar, type ResolvedEnvVar } from "./kubernetes-env.ts";
 import { type ExtraVolume, type ExtraVolumeMount, extraVolumesShape } from "./kubernetes-volumes.ts";
 import { type ContainerOptions, containerOptionsOf, containerOptionsShape } from "./kubernetes-container-options.ts";
@@ -103,6 +103,7 @@ export const pinnedImage = z.string().superRefine((v, ctx) => {
 
 /** The pod part of a runner description, after the forge's registration keys (see each forge's runner schema). */
 export const runnerPodShape = (derivedEnv: Readonly<Record<string, string>>) => ({
+  ...objectMetadataShape,
   ...podOptionsShape,
   ...containerOptionsShape,
   ...extraVolumesShape,
@@ -120,6 +121,9 @@ export const runnerPodShape = (derivedEnv: Readonly<Record<string, string>>) => 
 
 /** What the shared resolution reads of a parsed runner (each forge's schema has these keys). */
 export interface ParsedRunnerPod extends PodOptions, ContainerOptions {
+  readonly metadata?: { labels?: Record<string, string> | undefined; annotations?: Record<string, string> | undefined } | undefined;
+  readonly podMetadata?: { labels?: Record<string, string> | undefined; annotations?: Record<string, string> | undefined } | undefined;
+  readonly selector?: Record<string, string> | undefined;
   readonly extraVolumes?: readonly ExtraVolume[] | undefined;
   readonly extraVolumeMounts?: readonly ExtraVolumeMount[] | undefined;
   readonly name: string;
@@ -175,8 +179,10 @@ export interface ResolvedConfigPayload {
 /** The pod of one runner Deployment, whatever its forge. */
 export interface ResolvedRunnerPod {
   readonly name: string;
-  /** `<name><suffix>`: the Deployment name and `app` label. */
+  /** `<name><suffix>`: the Deployment name (and by default its `app` label). */
   readonly objectName: string;
+  /** Labels and annotations of the Deployment and its pods, and the selector. */
+  readonly objectMeta: ResolvedObjectMetadata;
   readonly image: string;
   readonly replicas: number;
   readonly env: readonly ResolvedEnvVar[];
@@ -221,6 +227,12 @@ export interface ForgeScratch {
 export function missingNamespaceIssues(input: unknown): ConfigIssue[] {
   if (isRecord(input) && input["namespace"] !== undefined) return [];
   return [{ path: "namespace", message: "is not set, and runner-fleet has no default namespace", fix: "set namespace to the existing namespace the runners run in, e.g. namespace: ci-runners (it is referenced, never created)" }];
+}
+
+/** Runners whose pods lack the `app` label the fence selects them by (only for fenced fleets). */
+export function fencedLabelIssues(runners: readonly ResolvedRunnerPod[], fenced: boolean): ConfigIssue[] {
+  if (!fenced) return [];
+  return runners.flatMap((r, i) => (r.objectMeta.pod.labels["app"] === r.objectName ? [] : [{ path: `runners[${i}].podMetadata.labels`, message: `lacks app: ${r.objectName}, by which the fleet's NetworkPolicies select its pods`, fix: `add app: ${r.objectName} to the pod labels, or set networkPolicies: false` }]));
 }
 
 /** Problems across runners (no runners, duplicate names), read from raw input so they are found even when fields are malformed. */
@@ -310,6 +322,7 @@ export function resolveRunnerPod(r: ParsedRunnerPod, at: string, suffix: string,
   return {
     name: r.name,
     objectName: r.name + suffix,
+    objectMeta: resolveObjectMetadata(r, r.name + suffix, at, issues),
     image: r.image,
     replicas: r.replicas ?? d.replicas,
     env: (r.env ?? []).map((e): ResolvedEnvVar => structuredClone(e)),

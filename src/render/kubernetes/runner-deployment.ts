@@ -73,19 +73,19 @@ function podOptions(r: ResolvedRunnerPod): Partial<PodSpec> {
 }
 
 export function runnerDeployment(namespace: string, r: ResolvedRunnerPod, forge: ForgePodPart): Deployment {
-  const labels = { app: r.objectName };
+  const { deployment, pod, selector } = structuredClone(r.objectMeta);
   const initContainers = forge.initContainers ?? [];
   const envFrom = (r.options.envFrom ?? []).map((e) => structuredClone(e) as EnvFromSource);
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: { name: r.objectName, namespace, labels },
+    metadata: { name: r.objectName, namespace, ...deployment },
     spec: {
       replicas: r.replicas,
       ...(r.options.strategy === undefined ? {} : { strategy: structuredClone(r.options.strategy) as DeploymentStrategy }),
-      selector: { matchLabels: labels },
+      selector: { matchLabels: selector },
       template: {
-        metadata: { labels },
+        metadata: pod,
         spec: {
           automountServiceAccountToken: false,
           ...podOptions(r),
