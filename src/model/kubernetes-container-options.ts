@@ -60,10 +60,3 @@ export const containerOptionsShape = {
 };
 
 export type ContainerOptions = z.output<ReturnType<typeof strictObject<typeof containerOptionsShape>>>;
-
-/** The options a parsed runner sets (only those it sets). */
-export function containerOptionsOf(r: ContainerOptions): ContainerOptions {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(containerOptionsShape) as (keyof ContainerOptions)[]) if (r[key] !== undefined) out[key] = structuredClone(r[key]);
-  return out as ContainerOptions;
-}

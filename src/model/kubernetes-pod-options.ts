@@ -111,9 +111,12 @@ export const podOptionsShape = {
 
 export type PodOptions = z.output<ReturnType<typeof strictObject<typeof podOptionsShape>>>;
 
-/** The options a parsed runner sets (only those it sets). */
-export function podOptionsOf(r: PodOptions): PodOptions {
+/** The keys of `shape` that `r` sets, copied: settings rendered as written carry only what was written. */
+export function setKeysOf<T extends object>(shape: object, r: T): T {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(podOptionsShape) as (keyof PodOptions)[]) if (r[key] !== undefined) out[key] = structuredClone(r[key]);
-  return out as PodOptions;
+  for (const key of Object.keys(shape)) {
+    const v = (r as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = structuredClone(v);
+  }
+  return out as T;
 }

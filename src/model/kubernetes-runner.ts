@@ -13,10 +13,10 @@ import { strictObject } from "./zod-issues.ts";
 import { dnsLabel, isRecord } from "./refine.ts";
 import { labelMapIssues, resourceIssues, tolerationIssues } from "./kubernetes-rules.ts";
 import { type ForgeKind, forgeLabelIssues } from "./forge.ts";
-import { objectMetadataShape, type PodOptions, podOptionsOf, podOptionsShape, resolveObjectMetadata, type ResolvedObjectMetadata } from "./kubernetes-pod-options.ts";
+import { objectMetadataShape, type PodOptions, podOptionsShape, resolveObjectMetadata, type ResolvedObjectMetadata, setKeysOf } from "./kubernetes-pod-options.ts";
 import { envVarSchema, type ParsedEnvVar, type ResolvedEnvVar } from "./kubernetes-env.ts";
 import { type ExtraVolume, type ExtraVolumeMount, extraVolumesShape } from "./kubernetes-volumes.ts";
-import { type ContainerOptions, containerOptionsOf, containerOptionsShape } from "./kubernetes-container-options.ts";
+import { type ContainerOptions, containerOptionsShape } from "./kubernetes-container-options.ts";
 
 export const absolutePath = z.string().superRefine((v, ctx) => {
   if (!v.startsWith("/") || v.includes("\0") || v.split("/").includes("..")) {
@@ -342,8 +342,8 @@ export function resolveRunnerPod(r: ParsedRunnerPod, at: string, suffix: string,
       addCapabilities: rx.addCapabilities ?? [],
       unconfinedSeccomp: rx.unconfinedSeccomp ?? false,
     },
-    options: podOptionsOf(r),
-    container: containerOptionsOf(r),
+    options: setKeysOf<PodOptions>(podOptionsShape, r),
+    container: setKeysOf<ContainerOptions>(containerOptionsShape, r),
     extraVolumes: structuredClone(r.extraVolumes ?? []),
     extraVolumeMounts: structuredClone(r.extraVolumeMounts ?? []),
   };
