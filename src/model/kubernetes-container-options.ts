@@ -4,7 +4,7 @@
  * exactly as written, left out when unset.
  */
 import { z } from "./zod.ts";
-import { strictObject } from "./zod-issues.ts";
+import { exactlyOneOf, strictObject } from "./zod-issues.ts";
 
 const PORT = "must be a port number (1-65535) or a port name";
 const port = z.union([z.number().int({ error: PORT }).min(1, { error: PORT }).max(65_535, { error: PORT }), z.string().regex(/^[a-z0-9](?:[-a-z0-9]{0,13}[a-z0-9])?$/, { error: PORT })], { error: PORT });
@@ -21,12 +21,8 @@ const httpGet = strictObject({
 });
 const tcpSocket = strictObject({ port, host: z.string().max(253).optional() });
 
-/** Exactly one way to act: `what` lists them for the message. */
-function oneAction<T extends Record<string, unknown>>(keys: readonly (keyof T & string)[]) {
-  return (v: T, ctx: z.RefinementCtx) => {
-    if (keys.filter((k) => v[k] !== undefined).length !== 1) ctx.addIssue({ code: "custom", message: `needs exactly one of ${keys.join(", ")}`, params: { fix: `write one action, e.g. exec: { command: [...] }` } });
-  };
-}
+/** Exactly one way to act. */
+const oneAction = (keys: readonly string[]) => exactlyOneOf(keys, `needs exactly one of ${keys.join(", ")}`, "write one action, e.g. exec: { command: [...] }");
 
 const PROBE_ACTIONS = ["exec", "httpGet", "tcpSocket", "grpc"] as const;
 const probe = strictObject({

@@ -6,19 +6,11 @@
  * did before and an imported manifest renders what it held.
  */
 import { z } from "./zod.ts";
-import { strictObject } from "./zod-issues.ts";
+import { exactlyOneOf, strictObject } from "./zod-issues.ts";
+import { objectName } from "./refine.ts";
 import type { ConfigIssue } from "./issues.ts";
 import { labelMapIssues } from "./kubernetes-rules.ts";
 
-const DNS_SUBDOMAIN = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
-
-/** The name of an existing object (a DNS-1123 subdomain): `what` names it in the fix. */
-export const objectName = (what: string) =>
-  z.string({ error: `must be a string (${what})` }).superRefine((v, ctx) => {
-    if (v.length > 253 || !DNS_SUBDOMAIN.test(v)) {
-      ctx.addIssue({ code: "custom", message: `"${v}" is not a DNS-1123 subdomain of at most 253 characters`, params: { fix: `use lower-case letters, digits, "-" and "." (${what})` } });
-    }
-  });
 
 /** A count of pods or a percentage of them, as a rolling update takes `maxSurge` and `maxUnavailable`. */
 const intOrPercent = z.union([z.number().int().min(0).max(100_000), z.string().regex(/^(?:100|[1-9]?[0-9])%$/)], { error: 'must be a number of pods (e.g. 1) or a percentage (e.g. "25%")' });
@@ -43,11 +35,7 @@ const envFromSchema = strictObject({
   configMapRef: envSourceRef("an existing ConfigMap").optional(),
   secretRef: envSourceRef("an existing Secret").optional(),
   prefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must start an environment variable name (letters, digits, _)" }).optional(),
-}).superRefine((e, ctx) => {
-  if ((e.configMapRef === undefined) === (e.secretRef === undefined)) {
-    ctx.addIssue({ code: "custom", message: "needs exactly one of configMapRef or secretRef", params: { fix: "write one source per entry: { secretRef: { name: <secret> } } or { configMapRef: { name: <configmap> } }" } });
-  }
-});
+}).superRefine(exactlyOneOf(["configMapRef", "secretRef"], "needs exactly one of configMapRef or secretRef", "write one source per entry: { secretRef: { name: <secret> } } or { configMapRef: { name: <configmap> } }"));
 
 const metadataSchema = strictObject({
   labels: z.record(z.string(), z.string()).optional(),
@@ -64,6 +52,9 @@ export const objectMetadataShape = {
   selector: z.record(z.string(), z.string()).optional(),
 };
 
+/** A runner's labels, annotations and selector as written. */
+export type ObjectMetadataInput = z.output<ReturnType<typeof strictObject<typeof objectMetadataShape>>>;
+
 export interface ObjectMetadata {
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations?: Readonly<Record<string, string>>;
@@ -78,7 +69,7 @@ export interface ResolvedObjectMetadata {
  * The runner's labels, annotations and selector, as written or by default `app: <objectName>`;
  * pushes a problem for every label that is not a valid one and every selector label the pods lack.
  */
-export function resolveObjectMetadata(r: { metadata?: { labels?: Record<string, string> | undefined; annotations?: Record<string, string> | undefined } | undefined; podMetadata?: { labels?: Record<string, string> | undefined; annotations?: Record<string, string> | undefined } | undefined; selector?: Record<string, string> | undefined }, objectName: string, at: string, issues: ConfigIssue[]): ResolvedObjectMetadata {
+export function resolveObjectMetadata(r: ObjectMetadataInput, objectName: string, at: string, issues: ConfigIssue[]): ResolvedObjectMetadata {
   issues.push(...labelMapIssues(r.metadata?.labels, `${at}.metadata.labels`), ...labelMapIssues(r.podMetadata?.labels, `${at}.podMetadata.labels`), ...labelMapIssues(r.selector, `${at}.selector`));
   const selector = r.selector ?? { app: objectName };
   const podLabels = r.podMetadata?.labels ?? selector;

@@ -10,23 +10,15 @@ import { KUBERNETES_RUNNER_DEFAULTS } from "./defaults.ts";
 import { PIN_IMAGE_FIX, parseImage } from "./image.ts";
 import type { ConfigIssue } from "./issues.ts";
 import { strictObject } from "./zod-issues.ts";
-import { dnsLabel, isRecord } from "./refine.ts";
+import { absolutePath, dnsLabel, isRecord, relativePath } from "./refine.ts";
 import { labelMapIssues, resourceIssues, tolerationIssues } from "./kubernetes-rules.ts";
 import { type ForgeKind, forgeLabelIssues } from "./forge.ts";
-import { objectMetadataShape, type PodOptions, podOptionsShape, resolveObjectMetadata, type ResolvedObjectMetadata, setKeysOf } from "./kubernetes-pod-options.ts";
+import { objectMetadataShape, type ObjectMetadataInput, type PodOptions, podOptionsShape, resolveObjectMetadata, type ResolvedObjectMetadata, setKeysOf } from "./kubernetes-pod-options.ts";
 import { envVarSchema, type ParsedEnvVar, type ResolvedEnvVar } from "./kubernetes-env.ts";
 import { type ExtraVolume, type ExtraVolumeMount, extraVolumesShape } from "./kubernetes-volumes.ts";
 import { type ContainerOptions, containerOptionsShape } from "./kubernetes-container-options.ts";
 
-export const absolutePath = z.string().superRefine((v, ctx) => {
-  if (!v.startsWith("/") || v.includes("\0") || v.split("/").includes("..")) {
-    ctx.addIssue({
-      code: "custom",
-      message: `"${v}" is not an absolute path`,
-      params: { fix: 'write the path from the container root, e.g. "/home/runner"' },
-    });
-  }
-});
+export { absolutePath } from "./refine.ts";
 
 const quantity = z.union([z.string(), z.number()]);
 const resourceList = strictObject({ cpu: quantity.optional(), memory: quantity.optional(), "ephemeral-storage": quantity.optional() });
@@ -37,7 +29,7 @@ const claimMount = strictObject({
   mountPath: absolutePath,
   name: dnsLabel("a volume name").optional(),
   readOnly: z.boolean().optional(),
-  subPath: z.string().max(4096).regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\0]*$/, { error: "must be a relative path inside the volume (no leading / and no ..)" }).optional(),
+  subPath: relativePath.optional(),
 });
 
 const configFileMount = strictObject({
@@ -120,10 +112,7 @@ export const runnerPodShape = (derivedEnv: Readonly<Record<string, string>>) => 
 });
 
 /** What the shared resolution reads of a parsed runner (each forge's schema has these keys). */
-export interface ParsedRunnerPod extends PodOptions, ContainerOptions {
-  readonly metadata?: { labels?: Record<string, string> | undefined; annotations?: Record<string, string> | undefined } | undefined;
-  readonly podMetadata?: { labels?: Record<string, string> | undefined; annotations?: Record<string, string> | undefined } | undefined;
-  readonly selector?: Record<string, string> | undefined;
+export interface ParsedRunnerPod extends ObjectMetadataInput, PodOptions, ContainerOptions {
   readonly extraVolumes?: readonly ExtraVolume[] | undefined;
   readonly extraVolumeMounts?: readonly ExtraVolumeMount[] | undefined;
   readonly name: string;

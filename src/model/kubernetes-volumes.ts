@@ -6,16 +6,16 @@
  * filesystem is no longer fenced.
  */
 import { z } from "./zod.ts";
-import { strictObject } from "./zod-issues.ts";
-import { dnsLabel } from "./refine.ts";
-import { objectName } from "./kubernetes-pod-options.ts";
+import { exactlyOneOf, strictObject } from "./zod-issues.ts";
+import { absolutePath, dnsLabel, objectName, relativePath } from "./refine.ts";
+import { parseQuantity } from "./kubernetes-rules.ts";
 
-/** A path inside a volume: relative, without `..`. */
-export const relativePath = z.string().max(4096).regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\0]+$/, { error: "must be a relative path inside the volume (no leading / and no ..)" });
+/** A file's path inside a volume (not empty, unlike a mount's subPath). */
+const filePath = relativePath.min(1, { error: "must be a relative path inside the volume (no leading / and no ..)" });
 /** File permission bits, as Kubernetes takes them (decimal in JSON; YAML may write 0644). */
 const fileMode = z.number().int().min(0).max(0o777, { error: "must be file permission bits from 0 to 0777 (511)" });
-const quantity = z.union([z.string().regex(/^[0-9]+(?:\.[0-9]+)?(?:[KMGTPE]i?|[mk]|e[0-9]+)?$/, { error: "must be a Kubernetes quantity such as 1Gi" }), z.number().min(0)]);
-const keyToPath = strictObject({ key: z.string().min(1).max(253), path: relativePath, mode: fileMode.optional() });
+const quantity = z.union([z.string(), z.number()]).refine((v) => (parseQuantity(v) ?? -1) >= 0, { error: "must be a Kubernetes quantity such as 1Gi" });
+const keyToPath = strictObject({ key: z.string().min(1).max(253), path: filePath, mode: fileMode.optional() });
 const items = z.array(keyToPath).max(100, { error: "lists more than 100 keys" });
 
 const emptyDir = strictObject({ medium: z.enum(["", "Memory"]).optional(), sizeLimit: quantity.optional() });
@@ -25,9 +25,9 @@ const persistentVolumeClaim = strictObject({ claimName: objectName("an existing 
 const projectedSource = strictObject({
   configMap: strictObject({ name: objectName("an existing ConfigMap"), items: items.optional(), optional: z.boolean().optional() }).optional(),
   secret: strictObject({ name: objectName("an existing Secret"), items: items.optional(), optional: z.boolean().optional() }).optional(),
-  serviceAccountToken: strictObject({ path: relativePath, audience: z.string().max(253).optional(), expirationSeconds: z.number().int().min(600).max(2 ** 32, { error: "must be at most 4294967296 seconds" }).optional() }).optional(),
-  downwardAPI: strictObject({ items: z.array(strictObject({ path: relativePath, fieldRef: strictObject({ fieldPath: z.string().min(1), apiVersion: z.literal("v1").optional() }) })).max(100) }).optional(),
-});
+  serviceAccountToken: strictObject({ path: filePath, audience: z.string().max(253).optional(), expirationSeconds: z.number().int().min(600).max(2 ** 32, { error: "must be at most 4294967296 seconds" }).optional() }).optional(),
+  downwardAPI: strictObject({ items: z.array(strictObject({ path: filePath, fieldRef: strictObject({ fieldPath: z.string().min(1), apiVersion: z.literal("v1").optional() }) })).max(100) }).optional(),
+}).superRefine(exactlyOneOf(["configMap", "secret", "serviceAccountToken", "downwardAPI"], "needs exactly one of configMap, secret, serviceAccountToken, downwardAPI", "write one projection per entry"));
 const projected = strictObject({ sources: z.array(projectedSource).min(1).max(50), defaultMode: fileMode.optional() });
 
 const VOLUME_KINDS = ["emptyDir", "configMap", "secret", "persistentVolumeClaim", "projected"] as const;
@@ -40,21 +40,12 @@ export const extraVolumeSchema = strictObject({
   secret: secret.optional(),
   persistentVolumeClaim: persistentVolumeClaim.optional(),
   projected: projected.optional(),
-}).superRefine((v, ctx) => {
-  if (VOLUME_KINDS.filter((k) => v[k] !== undefined).length !== 1) {
-    ctx.addIssue({ code: "custom", message: `needs exactly one source: ${VOLUME_KINDS.join(", ")}`, params: { fix: "write one volume per entry, e.g. { name: docker-certs, emptyDir: { medium: Memory } }" } });
-  }
-  (v.projected?.sources ?? []).forEach((s, i) => {
-    if (Object.values(s).filter((x) => x !== undefined).length !== 1) {
-      ctx.addIssue({ code: "custom", path: ["projected", "sources", i], message: "needs exactly one of configMap, secret, serviceAccountToken, downwardAPI", params: { fix: "write one projection per entry" } });
-    }
-  });
-});
+}).superRefine(exactlyOneOf(VOLUME_KINDS, `needs exactly one source: ${VOLUME_KINDS.join(", ")}`, "write one volume per entry, e.g. { name: docker-certs, emptyDir: { medium: Memory } }"));
 
 /** A mount of a pod volume (any of the pod's, by name) in the runner container. */
 export const extraVolumeMountSchema = strictObject({
   name: dnsLabel("the name of a volume of the pod"),
-  mountPath: z.string().regex(/^\/(?!.*(^|\/)\.\.(\/|$))[^\0]*$/, { error: "must be an absolute path without .." }),
+  mountPath: absolutePath,
   subPath: relativePath.optional(),
   readOnly: z.boolean().optional(),
 });

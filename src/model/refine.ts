@@ -15,6 +15,27 @@ export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** A DNS name of labels separated by dots, at most 253 characters. */
 export const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*$/;
 
+/** A DNS-1123 subdomain: lower-case labels separated by dots (object names such as a Secret's). */
+export const DNS1123_SUBDOMAIN = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
+
+/** The name of an existing Kubernetes object (a DNS-1123 subdomain); `what` names it in the fix. */
+export const objectName = (what: string) =>
+  z.string({ error: `must be a string (${what})` }).superRefine((v, ctx) => {
+    if (v.length > 253 || !DNS1123_SUBDOMAIN.test(v)) {
+      ctx.addIssue({ code: "custom", message: `"${v}" is not a DNS-1123 subdomain of at most 253 characters`, params: { fix: `use lower-case letters, digits, "-" and "." (${what})` } });
+    }
+  });
+
+/** A path from the container root, without `..`. */
+export const absolutePath = z.string().superRefine((v, ctx) => {
+  if (!v.startsWith("/") || v.includes("\0") || v.split("/").includes("..")) {
+    ctx.addIssue({ code: "custom", message: `"${v}" is not an absolute path`, params: { fix: 'write the path from the container root, e.g. "/home/runner"' } });
+  }
+});
+
+/** A path inside a volume: relative, without `..` (empty: the volume's root). */
+export const relativePath = z.string().max(4096).regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\0]*$/, { error: "must be a relative path inside the volume (no leading / and no ..)" });
+
 /** A zod string that is a DNS-1123 label of at most `max` characters; `what` says what it names. */
 export const dnsLabel = (what: string, max = 63) =>
   z.string({ error: `must be a string (${what})` }).superRefine((v, ctx) => {

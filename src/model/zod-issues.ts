@@ -6,6 +6,16 @@ import { type ConfigIssue, formatPath } from "./issues.ts";
 const UNKNOWN_KEY = "is not a known key";
 
 /**
+ * A refinement: exactly one of `keys` is set (a volume's source, a probe's action, a variable's
+ * value or source), else one issue with `message` and `fix` at the object's own path.
+ */
+export function exactlyOneOf(keys: readonly string[], message: string, fix: string) {
+  return (v: object, ctx: z.RefinementCtx): void => {
+    if (keys.filter((k) => (v as Record<string, unknown>)[k] !== undefined).length !== 1) ctx.addIssue({ code: "custom", message, params: { fix } });
+  };
+}
+
+/**
  * An object schema that refuses unknown keys, reporting each one at its own key path with the
  * keys that are known.
  */
