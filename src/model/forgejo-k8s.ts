@@ -13,7 +13,7 @@ import { baseUrlProblem, dnsLabel, isInsecureHttp, isRecord, wholeNumberProblem 
 import { parseRunnerLabel } from "./runner-label.ts";
 import { isCidr, parseCidr } from "./cidr.ts";
 import {
-  fencedLabelIssues, missingNamespaceIssues, pinnedImage, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
+  fencedLabelIssues, missingNamespaceIssues, imageReference, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
   type ResolvedRunnerPod,
 } from "./kubernetes-runner.ts";
 
@@ -41,7 +41,7 @@ export const forgejoRunnerSchema = strictObject({
   /** Runner name; objects are named `<name>-forgejo-runner`. */
   name: runnerNameSchema(FORGEJO_K8S_SUFFIX),
   /** forgejo-runner image, pinned by tag or digest. @default "code.forgejo.org/forgejo/runner:12.6.4" */
-  image: pinnedImage.optional(),
+  image: imageReference.optional(),
   /** Labels in Forgejo form, `name:host` or `name:docker://image:tag`. @default ["k8s:host"] */
   labels: z.array(z.string()).optional(),
   /** Pods for this runner. @default 1 */

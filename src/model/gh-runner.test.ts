@@ -97,9 +97,9 @@ describe("gh-runner model: bad config is refused with key path and fix", () => {
   it("env that runner-fleet derives itself", () =>
     expectIssue(fleet({ runners: [runner({ env: [{ name: "ACTIONS_RUNNER_INPUT_LABELS", value: "x" }] })] }), "runners[0].env[0].name", /set by runner-fleet from labels/, /set labels instead/));
   it("unknown keys at every level", () => {
-    const issues = issuesOf(fleet({ namespce: "x", runners: [runner({ replica: 2, resources: { limits: { gpu: 1 } } })] }));
+    const issues = issuesOf(fleet({ namespce: "x", runners: [runner({ replica: 2, securityContext: { runAsUser: 1001, zzz: 1 } })] }));
     const paths = issues.map((i) => i.path).sort();
-    assert.deepEqual(paths, ["namespce", "runners[0].replica", "runners[0].resources.limits.gpu"]);
+    assert.deepEqual(paths, ["namespce", "runners[0].replica", "runners[0].securityContext.zzz"]);
     for (const i of issues) assert.match(i.message, /not a known key \(known keys: /);
     assert.deepEqual(issues.map((i) => i.fix).sort(), ["did you mean namespace? Rename it", "did you mean replicas? Rename it", "remove it, or correct its spelling"]);
   });
@@ -138,7 +138,7 @@ describe("gh-runner model: defaults", () => {
     assert.equal(resolved.imagePullPolicy, "IfNotPresent");
     assert.deepEqual([resolved.runAsUser, resolved.runAsGroup, resolved.fsGroup], [1000, 1000, 1000]);
     assert.deepEqual(resolved.scratch.map((s) => s.mountPath), ["/tmp", "/home/runner/_work"]);
-    assert.deepEqual(resolved.relax, { writableRootFilesystem: false, allowPrivilegeEscalation: false, addCapabilities: [], unconfinedSeccomp: false });
+    assert.deepEqual(resolved.relax, { writableRootFilesystem: false, allowPrivilegeEscalation: false, addCapabilities: [], unconfinedSeccomp: false, securityAsWritten: false, privileged: false, hostPath: false, unpinnedImages: false });
     assert.equal(resolveGhRunnerFleet(fleet()).namespace, "ci");
     assert.equal(resolveGhRunnerFleet(fleet()).registrationUrl, "https://github.com/acme/app");
   });

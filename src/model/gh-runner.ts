@@ -11,9 +11,10 @@ import { type ConfigIssue, ConfigError } from "./issues.ts";
 import { zodIssues, strictObject } from "./zod-issues.ts";
 import { tomlProblem } from "./toml.ts";
 import { githubBaseUrl, insecureGithubUrlIssues } from "./github-url.ts";
-import { dnsLabel } from "./refine.ts";
+import { dnsLabel, objectName } from "./refine.ts";
+import { labelMapIssues } from "./kubernetes-rules.ts";
 import {
-  absolutePath, configFileList, fencedLabelIssues, missingNamespaceIssues, pinnedImage, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
+  absolutePath, configFileList, fencedLabelIssues, missingNamespaceIssues, imageReference, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
   type ResolvedConfigPayload, type ResolvedRunnerPod,
 } from "./kubernetes-runner.ts";
 
@@ -37,7 +38,7 @@ export const runnerSchema = strictObject({
   /** Runner name; objects are named `<name>-gh-runner`. */
   name: runnerNameSchema(GH_RUNNER_SUFFIX),
   /** Container image, pinned by tag or digest. */
-  image: pinnedImage,
+  image: imageReference,
   /** `actions-runner-input`: runner-fleet sets `ACTIONS_RUNNER_INPUT_*`; `image`: the image registers itself from its own variables. @default "actions-runner-input" */
   registration: z.enum(REGISTRATION_KINDS).optional(),
   /** The runner container's command, instead of the image's entrypoint. */
@@ -68,8 +69,25 @@ export type RunnerInput = z.input<typeof runnerSchema>;
 
 const GITHUB_REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9._-]{1,100})?$/;
 
+const configMapLabels = {
+  /** The ConfigMap's labels. */
+  labels: z.record(z.string(), z.string()).optional(),
+  /** The ConfigMap's annotations. */
+  annotations: z.record(z.string().max(317), z.string().max(262_144)).optional(),
+};
+
+/** A ConfigMap the stack manages, named as written, whose files runners mount (configFiles or extraVolumes). */
+const configMapSchema = strictObject({
+  name: objectName("a ConfigMap name"),
+  /** File name to text. At most 512 KiB in all (a ConfigMap holds at most 1 MiB). */
+  data: z.record(z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, { error: "must be a ConfigMap data key (1-253 letters, digits, -, _ and .)" }), z.string()).refine((d) => Object.values(d).reduce((n, v) => n + v.length, 0) <= 512 * 1024, { error: "holds more than 512 KiB (a ConfigMap holds at most 1 MiB)" }),
+  ...configMapLabels,
+});
+
 export const codexConfigSchema = strictObject({
   enabled: z.boolean(),
+  /** The ConfigMap's labels. @default { app: codex-config-gh-runner } */
+  ...configMapLabels,
   /** At most 512 KiB: a ConfigMap holds at most 1 MiB. */
   configToml: z.string().max(512 * 1024, { error: "is larger than 512 KiB (a ConfigMap holds at most 1 MiB)" }).optional(),
 }).superRefine((c, ctx) => {
@@ -101,6 +119,8 @@ export const ghRunnerFleetSchema = strictObject({
   networkPolicies: z.boolean().optional(),
   runners: z.array(runnerSchema, { error: "must be a list of runner descriptions" }),
   codexConfig: codexConfigSchema.optional(),
+  /** ConfigMaps the stack manages, named as written (runners mount them by name). */
+  configMaps: z.array(configMapSchema).max(50, { error: "lists more than 50 ConfigMaps" }).optional(),
 });
 
 export type GhRunnerFleetInput = z.input<typeof ghRunnerFleetSchema>;
@@ -146,8 +166,17 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
   issues.push(...insecureGithubUrlIssues(cfg.githubUrl, cfg.allowInsecureHttp));
   const payloads: ResolvedConfigPayload[] = [];
   if (cfg.codexConfig?.enabled && cfg.codexConfig.configToml !== undefined) {
-    payloads.push({ name: CODEX_PAYLOAD.name, objectName: CODEX_PAYLOAD.name + GH_RUNNER_SUFFIX, files: { [CODEX_PAYLOAD.file]: cfg.codexConfig.configToml } });
+    const objectName = CODEX_PAYLOAD.name + GH_RUNNER_SUFFIX;
+    const c = cfg.codexConfig;
+    payloads.push({ name: CODEX_PAYLOAD.name, objectName, files: { [CODEX_PAYLOAD.file]: cfg.codexConfig.configToml }, labels: c.labels ?? { app: objectName }, ...(c.annotations === undefined ? {} : { annotations: c.annotations }) });
+    issues.push(...labelMapIssues(c.labels, "codexConfig.labels"));
   }
+  (cfg.configMaps ?? []).forEach((c, j) => {
+    const taken = payloads.find((p) => p.objectName === c.name || p.name === c.name);
+    if (taken !== undefined) issues.push({ path: `configMaps[${j}].name`, message: `"${c.name}" is already the name of ${taken.name === CODEX_PAYLOAD.name ? "the codexConfig ConfigMap" : "another ConfigMap"}`, fix: "give every ConfigMap its own name" });
+    payloads.push({ name: c.name, objectName: c.name, files: { ...c.data }, labels: c.labels ?? {}, ...(c.annotations === undefined ? {} : { annotations: c.annotations }) });
+    issues.push(...labelMapIssues(c.labels, `configMaps[${j}].labels`));
+  });
   const runners = cfg.runners.map((r, i) => resolveRunner(r, `runners[${i}]`, payloads, issues));
   const injected = runners.findIndex((r) => r.registration === "actions-runner-input");
   if (cfg.githubRepo === undefined && injected >= 0) {

@@ -161,11 +161,12 @@ describe("the runner container's command, arguments, probes and lifecycle hooks:
 });
 
 describe("labels, annotations and selector of a runner's objects", () => {
-  it("by default app: <object name> on the Deployment, its selector and its pods, and no annotations", () => {
+  it("by default app: <object name> and the recommended app.kubernetes.io labels; the selector stays app: <object name>", () => {
     const { d } = deployment();
-    assert.deepEqual(d.metadata!.labels, { app: "build-gh-runner" });
+    const recommended = { "app.kubernetes.io/name": "gh-runner", "app.kubernetes.io/instance": "build-gh-runner", "app.kubernetes.io/component": "runner", "app.kubernetes.io/part-of": "runner-fleet" };
+    assert.deepEqual(d.metadata!.labels, { app: "build-gh-runner", ...recommended });
     assert.deepEqual(d.spec!.selector.matchLabels, { app: "build-gh-runner" });
-    assert.deepEqual(d.spec!.template.metadata, { labels: { app: "build-gh-runner" } });
+    assert.deepEqual(d.spec!.template.metadata, { labels: { app: "build-gh-runner", ...recommended } });
     assert.equal(d.metadata!.annotations, undefined);
   });
   it("as written: each object's own labels and annotations, the selector as given", () => {

@@ -31,7 +31,7 @@ const strategySchema = z
 const envSourceRef = (what: string) => strictObject({ name: objectName(what), optional: z.boolean().optional() });
 
 /** Every key of an existing ConfigMap or Secret as environment variables, optionally prefixed. */
-const envFromSchema = strictObject({
+export const envFromSchema = strictObject({
   configMapRef: envSourceRef("an existing ConfigMap").optional(),
   secretRef: envSourceRef("an existing Secret").optional(),
   prefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must start an environment variable name (letters, digits, _)" }).optional(),
@@ -44,9 +44,9 @@ const metadataSchema = strictObject({
 
 /** Labels and annotations of a runner's objects, and the selector that ties the Deployment to its pods. */
 export const objectMetadataShape = {
-  /** The Deployment's labels and annotations. @default labels { app: <object name> } */
+  /** The Deployment's labels and annotations. @default labels { app: <object name> } and the recommended app.kubernetes.io labels */
   metadata: metadataSchema.optional(),
-  /** The pod template's labels and annotations. @default labels: the selector's */
+  /** The pod template's labels and annotations. @default labels: the selector's and the recommended app.kubernetes.io labels */
   podMetadata: metadataSchema.optional(),
   /** The Deployment's `selector.matchLabels` (the pods must carry them). @default { app: <object name> } */
   selector: z.record(z.string(), z.string()).optional(),
@@ -69,15 +69,24 @@ export interface ResolvedObjectMetadata {
  * The runner's labels, annotations and selector, as written or by default `app: <objectName>`;
  * pushes a problem for every label that is not a valid one and every selector label the pods lack.
  */
-export function resolveObjectMetadata(r: ObjectMetadataInput, objectName: string, at: string, issues: ConfigIssue[]): ResolvedObjectMetadata {
+export function resolveObjectMetadata(r: ObjectMetadataInput, objectName: string, kind: string, at: string, issues: ConfigIssue[]): ResolvedObjectMetadata {
   issues.push(...labelMapIssues(r.metadata?.labels, `${at}.metadata.labels`), ...labelMapIssues(r.podMetadata?.labels, `${at}.podMetadata.labels`), ...labelMapIssues(r.selector, `${at}.selector`));
   const selector = r.selector ?? { app: objectName };
-  const podLabels = r.podMetadata?.labels ?? selector;
+  const podLabels = r.podMetadata?.labels ?? { ...selector, ...recommendedLabels(objectName, kind) };
   for (const [k, v] of Object.entries(selector)) {
     if (podLabels[k] !== v) issues.push({ path: r.selector ? `${at}.selector.${k}` : `${at}.podMetadata.labels`, message: `the Deployment selects its pods by ${k}: ${v}, which the pod labels ${k in podLabels ? "give another value" : "lack"}`, fix: r.selector ? `add ${k}: ${v} to podMetadata.labels, or select by labels the pods carry` : `add ${k}: ${v} to podMetadata.labels, or set selector to labels the pods carry` });
   }
   const meta = (labels: Record<string, string>, annotations: Record<string, string> | undefined): ObjectMetadata => ({ labels: { ...labels }, ...(annotations === undefined ? {} : { annotations: { ...annotations } }) });
-  return { deployment: meta(r.metadata?.labels ?? { app: objectName }, r.metadata?.annotations), pod: meta(podLabels, r.podMetadata?.annotations), selector: { ...selector } };
+  return { deployment: meta(r.metadata?.labels ?? { app: objectName, ...recommendedLabels(objectName, kind) }, r.metadata?.annotations), pod: meta(podLabels, r.podMetadata?.annotations), selector: { ...selector } };
+}
+
+/**
+ * Kubernetes' recommended labels for a runner that writes none (`app.kubernetes.io/managed-by` is
+ * the Pulumi provider's). The selector stays `app: <object name>`: a Deployment's selector cannot
+ * change, so fleets created before these labels keep updating in place.
+ */
+export function recommendedLabels(objectName: string, kind: string): Record<string, string> {
+  return { "app.kubernetes.io/name": kind, "app.kubernetes.io/instance": objectName, "app.kubernetes.io/component": "runner", "app.kubernetes.io/part-of": "runner-fleet" };
 }
 
 /** The settings, each optional: spread into a runner's schema. */
@@ -96,6 +105,8 @@ export const podOptionsShape = {
   imagePullSecrets: z.array(objectName("an existing image pull Secret")).max(20, { error: "lists more than 20 Secrets" }).optional(),
   /** Seconds a stopping runner gets to finish its job before it is killed. */
   terminationGracePeriodSeconds: z.number().int().min(0).max(604_800, { error: "must be at most 604800 seconds (a week)" }).optional(),
+  /** A Deployment's pods always restart; written out by some manifests. */
+  restartPolicy: z.literal("Always", { error: "must be Always (the only policy a Deployment's pods take) or left out" }).optional(),
   /** Every key of existing ConfigMaps or Secrets as the runner container's environment. */
   envFrom: z.array(envFromSchema).max(20, { error: "lists more than 20 sources" }).optional(),
 };

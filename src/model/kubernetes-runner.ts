@@ -7,22 +7,24 @@
  */
 import { z } from "./zod.ts";
 import { KUBERNETES_RUNNER_DEFAULTS } from "./defaults.ts";
-import { PIN_IMAGE_FIX, parseImage } from "./image.ts";
 import type { ConfigIssue } from "./issues.ts";
 import { strictObject } from "./zod-issues.ts";
-import { absolutePath, dnsLabel, isRecord, relativePath } from "./refine.ts";
+import { absolutePath, dnsLabel, isRecord, objectName, relativePath } from "./refine.ts";
 import { labelMapIssues, resourceIssues, tolerationIssues } from "./kubernetes-rules.ts";
 import { type ForgeKind, forgeLabelIssues } from "./forge.ts";
-import { objectMetadataShape, type ObjectMetadataInput, type PodOptions, podOptionsShape, resolveObjectMetadata, type ResolvedObjectMetadata, setKeysOf } from "./kubernetes-pod-options.ts";
-import { envVarSchema, type ParsedEnvVar, type ResolvedEnvVar } from "./kubernetes-env.ts";
+import { objectMetadataShape, type PodOptions, podOptionsShape, resolveObjectMetadata, type ResolvedObjectMetadata, setKeysOf } from "./kubernetes-pod-options.ts";
+import { envVarSchema, type ResolvedEnvVar } from "./kubernetes-env.ts";
 import { type ExtraVolume, type ExtraVolumeMount, extraVolumesShape } from "./kubernetes-volumes.ts";
 import { type ContainerOptions, containerOptionsShape } from "./kubernetes-container-options.ts";
+import { containerResourcesSchema, containersShape, type ContainerPort, type InitContainer, runnerContainerShape, type SidecarContainer } from "./kubernetes-containers.ts";
+import { containerIssues } from "./kubernetes-container-checks.ts";
+import { type ContainerSecurityInput, containerSecurityContextSchema, imageIssues, podSecurityContextSchema, type PodSecurityInput, type Relaxations, runnerSecurityIssues } from "./kubernetes-security.ts";
+import { type SchedulingOptions, schedulingShape } from "./kubernetes-scheduling.ts";
 
 export { absolutePath } from "./refine.ts";
 
-const quantity = z.union([z.string(), z.number()]);
-const resourceList = strictObject({ cpu: quantity.optional(), memory: quantity.optional(), "ephemeral-storage": quantity.optional() });
-export const containerResourcesSchema = strictObject({ requests: resourceList.optional(), limits: resourceList.optional() });
+export { containerResourcesSchema } from "./kubernetes-containers.ts";
+export { relaxationShape } from "./kubernetes-security.ts";
 
 const claimMount = strictObject({
   claimName: dnsLabel("the name of an existing PersistentVolumeClaim", 253),
@@ -52,26 +54,6 @@ const toleration = strictObject({
   tolerationSeconds: z.number().int().min(0).max(31_536_000, { error: "must be at most 31536000 seconds (a year)" }).optional(),
 });
 
-/** Named, explicit relaxations of the hardened security context. Each one weakens isolation. */
-export const relaxationShape = {
-  /** Mount the root filesystem read-write. @default false */
-  writableRootFilesystem: z.boolean().optional(),
-  /** Allow setuid binaries such as sudo to raise privileges. @default false */
-  allowPrivilegeEscalation: z.boolean().optional(),
-  /** Linux capabilities to add back after dropping ALL. @default [] */
-  addCapabilities: z.array(z.string().regex(/^[A-Z_]+$/, { error: "must be a capability name such as NET_BIND_SERVICE" })).optional(),
-  /** Run without the RuntimeDefault seccomp profile. @default false */
-  unconfinedSeccomp: z.boolean().optional(),
-};
-
-/** Linux ids are 32-bit; Kubernetes takes them as int64 but the kernel refuses more than 2^31-1 here. */
-const MAX_ID = 2_147_483_647;
-const podSecurity = strictObject({
-  runAsUser: z.number().int().min(1, { error: "must be a non-root UID (1 or more)" }).max(MAX_ID).optional(),
-  runAsGroup: z.number().int().min(0).max(MAX_ID).optional(),
-  fsGroup: z.number().int().min(0).max(MAX_ID).optional(),
-});
-
 /** Pods one Deployment of runners may ask for; more belongs in a scale set that scales on demand. */
 export const MAX_REPLICAS = 1000;
 
@@ -87,15 +69,17 @@ export const runnerNameSchema = (suffix: string) => {
   return dnsLabel(`at most ${max} characters so that "<name>${suffix}" fits`, max);
 };
 
-/** A container image, pinned by tag or digest. */
-export const pinnedImage = z.string().superRefine((v, ctx) => {
-  const parsed = parseImage(v);
-  if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: `image "${v}" ${parsed}`, params: { fix: PIN_IMAGE_FIX } });
-});
+/** A container image; pinning (a tag or digest, not `latest`) is checked with the runner's relaxations. */
+export const imageReference = z.string({ error: "must be a string (an image reference)" }).min(1, { error: "must name an image" });
 
 /** The pod part of a runner description, after the forge's registration keys (see each forge's runner schema). */
 export const runnerPodShape = (derivedEnv: Readonly<Record<string, string>>) => ({
+  /** The Deployment's name as written (unset: `<name><suffix>`). */
+  deploymentName: objectName("a Deployment name").optional(),
   ...objectMetadataShape,
+  ...runnerContainerShape,
+  ...containersShape,
+  ...schedulingShape,
   ...podOptionsShape,
   ...containerOptionsShape,
   ...extraVolumesShape,
@@ -108,26 +92,23 @@ export const runnerPodShape = (derivedEnv: Readonly<Record<string, string>>) => 
   nodeSelector: z.record(z.string(), z.string()).optional(),
   /** @default "IfNotPresent" */
   imagePullPolicy: z.enum(["IfNotPresent", "Always", "Never"]).optional(),
-  securityContext: podSecurity.optional(),
+  /** The pod's security context, field by field, over the hardened defaults. */
+  securityContext: podSecurityContextSchema.optional(),
+  /** The runner container's security context, field by field, over the hardened defaults. */
+  containerSecurityContext: containerSecurityContextSchema.optional(),
+  /** Mount the ServiceAccount's API token (only with relax.securityAsWritten; unset: never mounted, or as the ServiceAccount says when written as is). */
+  automountServiceAccountToken: z.boolean().optional(),
 });
 
+type RunnerPodFields = z.output<ReturnType<typeof strictObject<ReturnType<typeof runnerPodShape>>>>;
+
 /** What the shared resolution reads of a parsed runner (each forge's schema has these keys). */
-export interface ParsedRunnerPod extends ObjectMetadataInput, PodOptions, ContainerOptions {
-  readonly extraVolumes?: readonly ExtraVolume[] | undefined;
-  readonly extraVolumeMounts?: readonly ExtraVolumeMount[] | undefined;
+export interface ParsedRunnerPod extends RunnerPodFields {
   readonly name: string;
   readonly image: string;
   readonly replicas?: number | undefined;
-  readonly env?: readonly ParsedEnvVar[] | undefined;
-  readonly volumes?: readonly { claimName: string; mountPath: string; name?: string | undefined; readOnly?: boolean | undefined; subPath?: string | undefined }[] | undefined;
   readonly configFiles?: readonly { configMap: string; key: string; mountPath: string; volumeName?: string | undefined; readOnly?: boolean | undefined }[] | undefined;
-  readonly writablePaths?: readonly string[] | undefined;
-  readonly resources?: unknown;
-  readonly tolerations?: readonly object[] | undefined;
-  readonly nodeSelector?: Readonly<Record<string, string>> | undefined;
-  readonly imagePullPolicy?: "IfNotPresent" | "Always" | "Never" | undefined;
-  readonly securityContext?: { runAsUser?: number | undefined; runAsGroup?: number | undefined; fsGroup?: number | undefined } | undefined;
-  readonly relax?: { writableRootFilesystem?: boolean | undefined; allowPrivilegeEscalation?: boolean | undefined; addCapabilities?: string[] | undefined; unconfinedSeccomp?: boolean | undefined } | undefined;
+  readonly relax?: Relaxations | undefined;
 }
 
 export type { ResolvedEnvVar } from "./kubernetes-env.ts";
@@ -155,6 +136,10 @@ export interface ResolvedRelaxations {
   readonly allowPrivilegeEscalation: boolean;
   readonly addCapabilities: readonly string[];
   readonly unconfinedSeccomp: boolean;
+  readonly securityAsWritten: boolean;
+  readonly privileged: boolean;
+  readonly hostPath: boolean;
+  readonly unpinnedImages: boolean;
 }
 /** A config payload: files a fleet renders into one ConfigMap that runners mount. */
 export interface ResolvedConfigPayload {
@@ -163,6 +148,9 @@ export interface ResolvedConfigPayload {
   /** ConfigMap name, `<name><suffix>`. */
   readonly objectName: string;
   readonly files: Readonly<Record<string, string>>;
+  /** The ConfigMap's labels and annotations. */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /** The pod of one runner Deployment, whatever its forge. */
@@ -194,6 +182,17 @@ export interface ResolvedRunnerPod {
   /** Extra pod volumes and the runner container's mounts of them, as written. */
   readonly extraVolumes: readonly ExtraVolume[];
   readonly extraVolumeMounts: readonly ExtraVolumeMount[];
+  /** The runner container's name, ports and working directory. */
+  readonly containerName: string;
+  readonly ports?: readonly ContainerPort[];
+  readonly workingDir?: string;
+  /** Containers beside the runner and before it, as written. */
+  readonly sidecars: readonly SidecarContainer[];
+  readonly initContainers: readonly InitContainer[];
+  /** Affinity, topology spread and node name, only those set. */
+  readonly scheduling: SchedulingOptions;
+  /** The security settings as written, laid over the hardened defaults unless relax.securityAsWritten. */
+  readonly written: { readonly pod?: PodSecurityInput; readonly container?: ContainerSecurityInput; readonly automountServiceAccountToken?: boolean };
 }
 
 /** A writable directory the forge part needs (the work or data directory). */
@@ -224,7 +223,7 @@ export function fencedLabelIssues(runners: readonly ResolvedRunnerPod[], fenced:
   return runners.flatMap((r, i) => (r.objectMeta.pod.labels["app"] === r.objectName ? [] : [{ path: `runners[${i}].podMetadata.labels`, message: `lacks app: ${r.objectName}, by which the fleet's NetworkPolicies select its pods`, fix: `add app: ${r.objectName} to the pod labels, or set networkPolicies: false` }]));
 }
 
-/** Problems across runners (no runners, duplicate names), read from raw input so they are found even when fields are malformed. */
+/** Problems across runners (no runners, duplicate names, unpinned images), read from raw input so they are found even when fields are malformed. */
 export function runnerListIssues(input: unknown): ConfigIssue[] {
   const runners = isRecord(input) ? input["runners"] : undefined;
   if (!Array.isArray(runners)) return [];
@@ -232,7 +231,10 @@ export function runnerListIssues(input: unknown): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const seen = new Map<string, number>();
   runners.forEach((r, i) => {
-    const name = isRecord(r) ? r["name"] : undefined;
+    if (!isRecord(r)) return;
+    // Pinning depends on the runner's relaxations, so it is read here, whatever else is wrong.
+    if (typeof r["image"] === "string" && r["image"] !== "") issues.push(...imageIssues(r["image"], `runners[${i}].image`, isRecord(r["relax"]) ? { unpinnedImages: r["relax"]["unpinnedImages"] === true } : undefined));
+    const name = r["name"];
     if (typeof name !== "string") return;
     const first = seen.get(name);
     if (first !== undefined) issues.push({ path: `runners[${i}].name`, message: `"${name}" is already the name of runners[${first}]`, fix: "give every runner a unique name" });
@@ -265,7 +267,7 @@ export function resolveRunnerPod(r: ParsedRunnerPod, at: string, suffix: string,
   const configFiles = (r.configFiles ?? []).map((f, j): ResolvedConfigFile => {
     mounts.push({ path: f.mountPath, where: `${at}.configFiles[${j}].mountPath` });
     issues.push(...configFileIssues(f, `${at}.configFiles[${j}]`, payloads));
-    return { volumeName: f.volumeName ?? f.configMap, configMapName: f.configMap + suffix, key: f.key, mountPath: f.mountPath, readOnly: f.readOnly ?? true };
+    return { volumeName: f.volumeName ?? f.configMap, configMapName: payloads.find((p) => p.name === f.configMap)?.objectName ?? f.configMap + suffix, key: f.key, mountPath: f.mountPath, readOnly: f.readOnly ?? true };
   });
   const scratchPaths = r.writablePaths ?? [...d.writablePaths];
   const scratch: ResolvedScratch[] = [];
@@ -308,10 +310,16 @@ export function resolveRunnerPod(r: ParsedRunnerPod, at: string, suffix: string,
     if (!volumeNames.has(m.name)) issues.push({ path: `${at}.extraVolumeMounts[${j}].name`, message: `"${m.name}" is not a volume of the pod`, fix: `name one of: ${[...volumeNames.keys()].join(", ")}, or add it to extraVolumes` });
   });
   const rx = r.relax ?? {};
+  const objName = r.deploymentName ?? r.name + suffix;
+  issues.push(...runnerSecurityIssues(r, at));
+  issues.push(...containerIssues(r, at, [...volumeNames.keys()], r.containerName ?? "runner"));
+  (r.extraVolumes ?? []).forEach((v, j) => {
+    if (v.hostPath !== undefined && rx.hostPath !== true) issues.push({ path: `${at}.extraVolumes[${j}].hostPath`, message: "mounts the node's filesystem into the runner pod", fix: "use another volume kind, or set relax.hostPath: true to accept that (audit reports the pod)" });
+  });
   return {
     name: r.name,
-    objectName: r.name + suffix,
-    objectMeta: resolveObjectMetadata(r, r.name + suffix, at, issues),
+    objectName: objName,
+    objectMeta: resolveObjectMetadata(r, objName, suffix.replace(/^-/, ""), at, issues),
     image: r.image,
     replicas: r.replicas ?? d.replicas,
     env: (r.env ?? []).map((e): ResolvedEnvVar => structuredClone(e)),
@@ -330,11 +338,26 @@ export function resolveRunnerPod(r: ParsedRunnerPod, at: string, suffix: string,
       allowPrivilegeEscalation: rx.allowPrivilegeEscalation ?? false,
       addCapabilities: rx.addCapabilities ?? [],
       unconfinedSeccomp: rx.unconfinedSeccomp ?? false,
+      securityAsWritten: rx.securityAsWritten ?? false,
+      privileged: rx.privileged ?? false,
+      hostPath: rx.hostPath ?? false,
+      unpinnedImages: rx.unpinnedImages ?? false,
     },
     options: setKeysOf<PodOptions>(podOptionsShape, r),
     container: setKeysOf<ContainerOptions>(containerOptionsShape, r),
     extraVolumes: structuredClone(r.extraVolumes ?? []),
     extraVolumeMounts: structuredClone(r.extraVolumeMounts ?? []),
+    containerName: r.containerName ?? "runner",
+    ...(r.ports === undefined ? {} : { ports: structuredClone(r.ports) }),
+    ...(r.workingDir === undefined ? {} : { workingDir: r.workingDir }),
+    sidecars: structuredClone(r.sidecars ?? []),
+    initContainers: structuredClone(r.initContainers ?? []),
+    scheduling: setKeysOf<SchedulingOptions>(schedulingShape, r),
+    written: {
+      ...(r.securityContext === undefined ? {} : { pod: structuredClone(r.securityContext) }),
+      ...(r.containerSecurityContext === undefined ? {} : { container: structuredClone(r.containerSecurityContext) }),
+      ...(r.automountServiceAccountToken === undefined ? {} : { automountServiceAccountToken: r.automountServiceAccountToken }),
+    },
   };
 }
 

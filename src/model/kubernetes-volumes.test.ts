@@ -46,8 +46,9 @@ describe("extra volumes: bad values name their key path and the fix", () => {
     expectIssue(fleet({ extraVolumes: [{ name: "x" }] }), "runners[0].extraVolumes[0]", /exactly one source: emptyDir, configMap, secret, persistentVolumeClaim, projected/, /one volume per entry/);
     expectIssue(fleet({ extraVolumes: [{ name: "x", emptyDir: {}, secret: { secretName: "s" } }] }), "runners[0].extraVolumes[0]", /exactly one source/, /one volume per entry/);
   });
-  it("a host path is not offered: the key is unknown", () => {
-    expectIssue(fleet({ extraVolumes: [{ name: "sock", hostPath: { path: "/var/run/docker.sock" } }] }), "runners[0].extraVolumes[0].hostPath", /not a known key/, /remove it/);
+  it("a host path only with the named relaxation relax.hostPath", () => {
+    expectIssue(fleet({ extraVolumes: [{ name: "sock", hostPath: { path: "/var/run/docker.sock", type: "Socket" } }] }), "runners[0].extraVolumes[0].hostPath", /node's filesystem/, /relax.hostPath: true/);
+    expectIssue(fleet({ extraVolumes: [{ name: "sock", hostPath: { path: "run/docker.sock" } }] }), "runners[0].extraVolumes[0].hostPath.path", /not an absolute path/, /container root/);
   });
   it("a projected source with two projections, a bad medium, size and mode", () => {
     expectIssue(fleet({ extraVolumes: [{ name: "p", projected: { sources: [{ secret: { name: "a" }, configMap: { name: "b" } }] } }] }), "runners[0].extraVolumes[0].projected.sources[0]", /exactly one of configMap, secret, serviceAccountToken, downwardAPI/, /one projection per entry/);

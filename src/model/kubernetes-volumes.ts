@@ -2,8 +2,8 @@
  * Extra volumes of a runner pod, of the common kinds real runner manifests use (emptyDir with a
  * medium or size, a ConfigMap, a Secret, a projected volume, an existing claim), and the runner
  * container's mounts of them. Each is rendered exactly as written; the objects they name are
- * referenced, never created. Host paths are not among them: a runner that mounts the node's
- * filesystem is no longer fenced.
+ * referenced, never created. A host path is accepted only with `relax.hostPath`: a runner that
+ * mounts the node's filesystem is no longer fenced from the node.
  */
 import { z } from "./zod.ts";
 import { exactlyOneOf, strictObject } from "./zod-issues.ts";
@@ -30,7 +30,10 @@ const projectedSource = strictObject({
 }).superRefine(exactlyOneOf(["configMap", "secret", "serviceAccountToken", "downwardAPI"], "needs exactly one of configMap, secret, serviceAccountToken, downwardAPI", "write one projection per entry"));
 const projected = strictObject({ sources: z.array(projectedSource).min(1).max(50), defaultMode: fileMode.optional() });
 
-const VOLUME_KINDS = ["emptyDir", "configMap", "secret", "persistentVolumeClaim", "projected"] as const;
+/** A path of the node (only with relax.hostPath). */
+const hostPath = strictObject({ path: absolutePath, type: z.enum(["", "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket", "CharDevice", "BlockDevice"]).optional() });
+
+const VOLUME_KINDS = ["emptyDir", "configMap", "secret", "persistentVolumeClaim", "projected", "hostPath"] as const;
 
 /** One extra pod volume: a name and exactly one source. */
 export const extraVolumeSchema = strictObject({
@@ -40,6 +43,8 @@ export const extraVolumeSchema = strictObject({
   secret: secret.optional(),
   persistentVolumeClaim: persistentVolumeClaim.optional(),
   projected: projected.optional(),
+  /** The node's filesystem: only with relax.hostPath (the runner is then not fenced from the node). */
+  hostPath: hostPath.optional(),
 }).superRefine(exactlyOneOf(VOLUME_KINDS, `needs exactly one source: ${VOLUME_KINDS.join(", ")}`, "write one volume per entry, e.g. { name: docker-certs, emptyDir: { medium: Memory } }"));
 
 /** A mount of a pod volume (any of the pod's, by name) in the runner container. */

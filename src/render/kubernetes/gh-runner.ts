@@ -18,7 +18,7 @@ export function renderGhRunnerFleet(fleet: ResolvedGhRunnerFleet): GhRunnerDocum
     configMaps: fleet.configPayloads.map((p) => ({
       apiVersion: "v1",
       kind: "ConfigMap",
-      metadata: { name: p.objectName, namespace: fleet.namespace, labels: { app: p.objectName } },
+      metadata: { name: p.objectName, namespace: fleet.namespace, ...(Object.keys(p.labels).length > 0 ? { labels: { ...p.labels } } : {}), ...(p.annotations === undefined ? {} : { annotations: { ...p.annotations } }) },
       data: { ...p.files },
     })),
     deployments: fleet.runners.map((r) => runnerDeployment(fleet.namespace, r, { env: runnerEnv(fleet, r), ...(r.command === undefined ? {} : { command: r.command }), ...(r.args === undefined ? {} : { args: r.args }) })),

@@ -6,9 +6,10 @@
  * are only referenced, never rendered.
  */
 import type { Deployment, DeploymentStrategy } from "kubernetes-types/apps/v1.js";
-import type { Container, EnvFromSource, EnvVar, EnvVarSource, PodSpec, ResourceRequirements, Volume, VolumeMount } from "kubernetes-types/core/v1.js";
+import type { Container, ContainerPort, EnvFromSource, EnvVar, EnvVarSource, PodSpec, ResourceRequirements, SecurityContext, Volume, VolumeMount } from "kubernetes-types/core/v1.js";
 import type { ResolvedEnvVar, ResolvedRunnerPod } from "../../model/kubernetes-runner.ts";
-import { hardenedContainerSecurityContext, hardenedPodSecurityContext } from "./security-context.ts";
+import type { InitContainer, SidecarContainer } from "../../model/kubernetes-containers.ts";
+import { automountServiceAccountToken, containerSecurityContext, podSecurityContext, type WrittenSecurity } from "./security-context.ts";
 
 /** What the forge adds to the shared runner pod. */
 export interface ForgePodPart {
@@ -69,12 +70,30 @@ function podOptions(r: ResolvedRunnerPod): Partial<PodSpec> {
     ...(o.dnsPolicy === undefined ? {} : { dnsPolicy: o.dnsPolicy }),
     ...(o.imagePullSecrets === undefined ? {} : { imagePullSecrets: o.imagePullSecrets.map((name) => ({ name })) }),
     ...(o.terminationGracePeriodSeconds === undefined ? {} : { terminationGracePeriodSeconds: o.terminationGracePeriodSeconds }),
+    ...(o.restartPolicy === undefined ? {} : { restartPolicy: o.restartPolicy }),
   };
+}
+
+/** The runner's security settings as the one builder takes them. */
+function writtenSecurity(r: ResolvedRunnerPod): WrittenSecurity {
+  return { asWritten: r.relax.securityAsWritten, ...(structuredClone(r.written) as Omit<WrittenSecurity, "asWritten">) };
+}
+
+/** A sidecar or init container as written, its security context over the hardened defaults. */
+function extraContainer(r: ResolvedRunnerPod, c: SidecarContainer | InitContainer): Container {
+  const { securityContext, env, ...rest } = structuredClone(c);
+  const sc = containerSecurityContext(r, { asWritten: r.relax.securityAsWritten, ...(securityContext === undefined ? {} : { container: securityContext as SecurityContext }) });
+  return { ...(rest as unknown as Container), ...(env === undefined ? {} : { env: userEnv(env) }), ...(sc === undefined ? {} : { securityContext: sc }) };
 }
 
 export function runnerDeployment(namespace: string, r: ResolvedRunnerPod, forge: ForgePodPart): Deployment {
   const { deployment, pod, selector } = structuredClone(r.objectMeta);
-  const initContainers = forge.initContainers ?? [];
+  const initContainers = [...(forge.initContainers ?? []), ...r.initContainers.map((c) => extraContainer(r, c))];
+  const written = writtenSecurity(r);
+  const podSc = podSecurityContext(r, written);
+  const runnerSc = containerSecurityContext(r, written);
+  const volumeMounts = [...podVolumeMounts(r), ...(forge.volumeMounts ?? [])];
+  const volumes = [...podVolumes(r), ...(forge.volumes ?? [])];
   const envFrom = (r.options.envFrom ?? []).map((e) => structuredClone(e) as EnvFromSource);
   return {
     apiVersion: "apps/v1",
@@ -87,28 +106,32 @@ export function runnerDeployment(namespace: string, r: ResolvedRunnerPod, forge:
       template: {
         metadata: pod,
         spec: {
-          automountServiceAccountToken: false,
+          ...automountServiceAccountToken(written),
           ...podOptions(r),
-          securityContext: hardenedPodSecurityContext(r),
+          ...(structuredClone(r.scheduling) as Partial<PodSpec>),
+          ...(podSc === undefined ? {} : { securityContext: podSc }),
           ...(Object.keys(r.nodeSelector).length > 0 ? { nodeSelector: { ...r.nodeSelector } } : {}),
           ...(r.tolerations.length > 0 ? { tolerations: r.tolerations.map((t) => ({ ...t })) } : {}),
           ...(initContainers.length > 0 ? { initContainers: initContainers.map((c) => ({ ...c })) } : {}),
           containers: [
             {
-              name: "runner",
+              name: r.containerName,
               image: r.image,
               imagePullPolicy: r.imagePullPolicy,
+              ...(r.workingDir === undefined ? {} : { workingDir: r.workingDir }),
+              ...(r.ports === undefined ? {} : { ports: structuredClone(r.ports) as unknown as ContainerPort[] }),
               ...(forge.command === undefined ? {} : { command: [...forge.command] }),
               ...(forge.args === undefined ? {} : { args: [...forge.args] }),
               ...(forge.env.length > 0 ? { env: [...forge.env] } : {}),
               ...(envFrom.length > 0 ? { envFrom } : {}),
               ...runnerContainerResources(r),
               ...(structuredClone(r.container) as Partial<Container>),
-              securityContext: hardenedContainerSecurityContext(r),
-              volumeMounts: [...podVolumeMounts(r), ...(forge.volumeMounts ?? [])],
+              ...(runnerSc === undefined ? {} : { securityContext: runnerSc }),
+              ...(volumeMounts.length > 0 ? { volumeMounts } : {}),
             },
+            ...r.sidecars.map((c) => extraContainer(r, c)),
           ],
-          volumes: [...podVolumes(r), ...(forge.volumes ?? [])],
+          ...(volumes.length > 0 ? { volumes } : {}),
         },
       },
     },

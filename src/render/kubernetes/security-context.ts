@@ -22,6 +22,35 @@ export interface HardeningInput {
   };
 }
 
+/** Security settings written field by field, laid over the hardened defaults (or alone, with `asWritten`). */
+export interface WrittenSecurity {
+  readonly asWritten: boolean;
+  readonly pod?: PodSecurityContext;
+  readonly container?: SecurityContext;
+  readonly automountServiceAccountToken?: boolean;
+}
+
+/** The pod's security context: the hardened one with the written fields over it, or the written one alone. */
+export function podSecurityContext(h: HardeningInput, w: WrittenSecurity): PodSecurityContext | undefined {
+  if (w.asWritten) return w.pod === undefined ? undefined : structuredClone(w.pod);
+  return { ...hardenedPodSecurityContext(h), ...structuredClone(w.pod ?? {}) };
+}
+
+/**
+ * A container's security context: the hardened one with the written fields over it, or the written
+ * one alone (with `asWritten`, or for a privileged container, which gets every capability anyway).
+ */
+export function containerSecurityContext(h: HardeningInput, w: Omit<WrittenSecurity, "pod">): SecurityContext | undefined {
+  if (w.asWritten || w.container?.privileged === true) return w.container === undefined ? undefined : structuredClone(w.container);
+  return { ...hardenedContainerSecurityContext(h), ...structuredClone(w.container ?? {}) };
+}
+
+/** Whether the pod mounts its ServiceAccount's API token: never by default; as written with `asWritten`. */
+export function automountServiceAccountToken(w: WrittenSecurity): { automountServiceAccountToken?: boolean } {
+  if (!w.asWritten) return { automountServiceAccountToken: false };
+  return w.automountServiceAccountToken === undefined ? {} : { automountServiceAccountToken: w.automountServiceAccountToken };
+}
+
 export function hardenedPodSecurityContext(h: HardeningInput): PodSecurityContext {
   return {
     runAsNonRoot: true,
