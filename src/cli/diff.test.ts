@@ -172,6 +172,34 @@ test("diff command --json prints the DriftReport; no drift exits 0", async () =>
   assert.deepEqual(report.uncomparedSecrets, [{ object: { apiVersion: "v1", kind: "Secret", namespace: "runners", name: "gh-runner-a-token" }, path: "data.token" }]);
 });
 
+test("diff command --managed-only: an extra object in the manifest is listed but exits 0; a changed field still exits 1", async () => {
+  // A whole-namespace export: the stack's objects, plus the Namespace and a ServiceAccount it only references.
+  const extra = [
+    stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "runners" } }),
+    stringify({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "gh-runner", namespace: "runners" } }),
+  ].join("---\n");
+  const file = manifestFile("namespace.yaml", `${extra}---\n${readFileSync(fixture("kubectl-export.yaml"), "utf8")}`);
+  assert.equal((await runCommand(".", "--against", file)).exitCode, EXIT.findings);
+  const run = await runCommand(".", "--against", file, "--managed-only");
+  assert.equal(run.exitCode, EXIT.ok, run.stdout);
+  assert.match(run.stdout, /^- v1 Namespace runners: only in .*namespace\.yaml \(not managed by the stack\)$/m);
+  assert.match(run.stdout, /^- v1 ServiceAccount runners\/gh-runner: only in .*namespace\.yaml \(not managed by the stack\)$/m);
+  assert.match(run.stdout, /^no drift: 3 objects match; 2 not managed by the stack, not counted as drift \(--managed-only\)$/m);
+  const json = await runCommand(".", "--against", file, "--managed-only", "--json");
+  assert.equal(json.exitCode, EXIT.ok);
+  const report = JSON.parse(json.stdout) as DriftReport;
+  assert.deepEqual([report.drift, report.managedOnly, report.summary.onlyActual, report.onlyActual.map((o) => o.object.kind)], [false, true, 2, ["Namespace", "ServiceAccount"]]);
+  assert.equal((JSON.parse((await runCommand(".", "--against", file, "--json")).stdout) as DriftReport).managedOnly, false);
+
+  const drifted = await runCommand(".", "--against", fixture("drifted.yaml"), "--managed-only");
+  assert.equal(drifted.exitCode, EXIT.findings);
+  assert.match(drifted.stdout, /^ {4}spec\.replicas: 3 -> 2$/m);
+  assert.match(drifted.stdout, /^- v1 ConfigMap runners\/legacy-runner-config: only in test\/fixtures\/diff\/drifted\.yaml \(not managed by the stack\)$/m);
+  assert.match(drifted.stdout, /^drift: 3 changed, 0 unchanged; 1 not managed by the stack, not counted as drift \(--managed-only\)$/m);
+  const driftedJson = JSON.parse((await runCommand(".", "--against", fixture("drifted.yaml"), "--managed-only", "--json")).stdout) as DriftReport;
+  assert.deepEqual([driftedJson.drift, driftedJson.managedOnly], [true, true]);
+});
+
 test("diff command usage errors: missing stack directory, missing manifest, missing --against", async () => {
   await assert.rejects(runCommand("no/such/dir", "--against", fixture("drifted.yaml")), (e: unknown) => {
     assert.ok(e instanceof CliError);

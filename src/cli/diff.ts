@@ -2,6 +2,7 @@
  * `runner-fleet diff <stack-dir> --against <manifest.yaml>`: renders a stack offline and reports
  * how a manifest (a `kubectl get -o yaml` export of the cluster, or the plain manifests that
  * existed before Pulumi) differs from it. Exit 0 no drift, 1 drift, 2 bad usage or input.
+ * `--managed-only` lists objects only in the manifest without counting them as drift.
  */
 import { redactCredentials } from "../model/credential-shape.ts";
 import { existsSync, statSync } from "node:fs";
@@ -103,6 +104,8 @@ export interface RunDiffOptions {
   readonly desiredLabel?: string;
   /** At most this many objects of each kind of change in the text (a terminal shows 50). @default all */
   readonly maxObjects?: number;
+  /** Objects only in the manifest are listed but are not drift (`--managed-only`). @default false */
+  readonly managedOnly?: boolean;
 }
 
 export interface DiffOutcome {
@@ -111,7 +114,7 @@ export interface DiffOutcome {
   readonly text: string;
   /** Writes the text in chunks, without holding all of it. */
   writeText(write: (text: string) => void): void;
-  /** EXIT.ok without drift, EXIT.findings with drift. */
+  /** EXIT.ok without drift, EXIT.findings with drift (as `report.drift`). */
   readonly exitCode: number;
 }
 
@@ -125,7 +128,7 @@ export function diffAgainst(desired: readonly KubeObject[], index: ManifestIndex
   // Objects the stack does not render are only listed, so only their identity is needed.
   const wanted = new Set(desired.filter(isKubeObject).map(objectKey));
   const actual = asUsage(() => manifests.objectsOf(index, (o) => wanted.has(objectKey(o))));
-  const report = diffManifests(desired, actual, { ignore: opts.ignore ?? [] });
+  const report = diffManifests(desired, actual, { ignore: opts.ignore ?? [], managedOnly: opts.managedOnly ?? false });
   const labels = { desired: opts.desiredLabel ?? "the stack", actual: actualLabel };
   const format = { maxObjects: opts.maxObjects ?? Number.POSITIVE_INFINITY };
   return {
@@ -159,11 +162,12 @@ export function diffCommand(deps: DiffCommandDeps = {}): Command {
     .addOption(stackOption())
     .addOption(configFileOption())
     .option("--ignore <path>", "field path not to compare, e.g. spec.replicas (repeatable)", collect, [])
+    .option("--managed-only", "list objects only in the manifest (Namespaces, RBAC, Secrets the stack only references) but do not count them as drift")
     .option("--json", "print the drift report as JSON")
     .addHelpText("after", "\nFields show actual -> desired (manifest -> stack).\nExit codes: 0 no drift, 1 drift, 2 bad usage or input.")
     .showHelpAfterError()
     .exitOverride()
-    .action(async (stackDir: string, opts: StackFlags & { against: string; ignore: string[]; json?: boolean }) => {
+    .action(async (stackDir: string, opts: StackFlags & { against: string; ignore: string[]; managedOnly?: boolean; json?: boolean }) => {
       if (!existsSync(stackDir) || !statSync(stackDir).isDirectory()) {
         throw new CliError(`<stack-dir> ${stackDir}: no such directory. Fix: pass the directory of a Pulumi project (the one holding Pulumi.yaml), e.g. infra/pulumi/<stack>`);
       }
@@ -176,7 +180,7 @@ export function diffCommand(deps: DiffCommandDeps = {}): Command {
       }, { quiet: opts.json === true });
       const { objects, skipped } = kubernetesObjects(rendered);
       for (const s of skipped) stderr(`runner-fleet diff: not compared: ${s}\n`);
-      const outcome = diffAgainst(objects, index, opts.against === STDIN ? "standard input" : opts.against, { ignore: opts.ignore, desiredLabel: `stack "${rendered.stack}" of ${stackDir}`, maxObjects: deps.stdout === undefined ? rowLimit() : Number.POSITIVE_INFINITY });
+      const outcome = diffAgainst(objects, index, opts.against === STDIN ? "standard input" : opts.against, { ignore: opts.ignore, managedOnly: opts.managedOnly === true, desiredLabel: `stack "${rendered.stack}" of ${stackDir}`, maxObjects: deps.stdout === undefined ? rowLimit() : Number.POSITIVE_INFINITY });
       if (opts.json !== true) outcome.writeText(stdout);
       else if (deps.stdout === undefined) printJson(JSON.parse(redactCredentials(JSON.stringify(outcome.report))) as unknown);
       else stdout(JSON.stringify(outcome.report, null, 2) + "\n");

@@ -11,6 +11,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   render: async () => (await import("./render.ts")).renderCommand(),
   validate: async () => (await import("./validate.ts")).validateCommand(),
   diff: async () => (await import("./diff.ts")).diffCommand(),
+  import: async () => (await import("./import.ts")).importCommand(),
   audit: async () => (await import("./audit.ts")).auditCommand(),
   guard: async () => (await import("./guard.ts")).guardCommand(),
   provenance: async () => (await import("./provenance.ts")).provenanceCommand(),
@@ -19,7 +20,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
 /** The program with the named commands (all of them when `only` is not a known command). */
 export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command("runner-fleet")
-    .description("Render, validate, diff, audit and guard self-hosted CI runner fleets offline: no cluster, no cloud, no Pulumi CLI.")
+    .description("Render, validate, diff, import, audit and guard self-hosted CI runner fleets offline: no cluster, no cloud, no Pulumi CLI.")
     .version("0.1.0")
     .showHelpAfterError()
     .exitOverride();

@@ -26,6 +26,7 @@ export const GH_RUNNER_SETTINGS: SettingsSpec = {
   networkPolicies: { kind: "boolean", default: GH_RUNNER_DEFAULTS.networkPolicies },
   runners: { kind: "list", maxItems: MAX_FLEET_RUNNERS },
   codexConfig: { kind: "mapping" },
+  configMaps: { kind: "list", maxItems: 50 },
   adoptExisting: { kind: "boolean", default: GH_RUNNER_DEFAULTS.adoptExisting },
   githubToken: { kind: "secret" },
 };
@@ -51,7 +52,7 @@ function pick(values: Readonly<Record<string, unknown>>, keys: readonly string[]
  */
 export function readGhRunnerStackConfig(source: StackSettingsSource = pulumiSettings()): GhRunnerStackConfig {
   const { values, issues } = readSettings(source, GH_RUNNER_SETTINGS);
-  const fleet = pick(values, ["namespace", "githubRepo", "githubUrl", "allowInsecureHttp", "networkPolicies", "runners", "codexConfig"]);
+  const fleet = pick(values, ["namespace", "githubRepo", "githubUrl", "allowInsecureHttp", "networkPolicies", "runners", "codexConfig", "configMaps"]);
   let resolved: ResolvedKubernetesFleet | undefined;
   issues.push(...modelIssues(() => (resolved = resolveKubernetesFleet(fleet)), issues));
   requireSettings(issues, `${source.project} stack configuration`);

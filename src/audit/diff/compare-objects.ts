@@ -15,7 +15,7 @@ import { listSemantics } from "./merge-keys.ts";
 import { sameQuantity } from "./quantity.ts";
 import { SECRET_PLACEHOLDER, maskAll, maskLike } from "./secret-data.ts";
 import type { ServerDefault } from "./server-defaults.ts";
-import { NO_DEFAULT, serverDefault } from "./server-defaults.ts";
+import { NO_DEFAULT, SERVER_DEFAULTS, serverDefault } from "./server-defaults.ts";
 import { isServerSetField } from "./server-fields.ts";
 
 export interface CompareOptions {
@@ -209,7 +209,8 @@ function withoutDefaults(object: KubeObject, value: unknown, type: string | unde
   if (Array.isArray(value) && value.length === 0) return ABSENT;
   if (!isPlainObject(value)) return value;
   const keys = Object.keys(value).filter((k) => !isAbsent(value[k]));
-  if (keys.length === 0) return value;
+  // An empty struct whose fields the server defaults (`strategy: {}`) is filled in as if absent.
+  if (keys.length === 0) return type !== undefined && SERVER_DEFAULTS[type] !== undefined ? ABSENT : value;
   const out: Record<string, unknown> = {};
   for (const key of keys) {
     if (isServerSetField(type, key, false)) continue;
@@ -252,4 +253,30 @@ function report(walk: Walk, place: Place, change: FieldDrift["change"], desired:
     ...(change === "only-desired" ? {} : { actual: show(maskLike(actual, desired)) }),
     ...(fallback === NO_DEFAULT ? {} : { serverDefault: show(fallback) }),
   });
+}
+
+/**
+ * `object` as its owner wrote it, as far as the diff can tell: without the fields only the server
+ * or tooling writes (status, uid, the last-applied annotation, ...) and without the fields that
+ * hold their server default (`dnsPolicy: ClusterFirst`, `terminationMessagePath`, an
+ * `imagePullPolicy` the image's tag implies, `false` where absent means false). What `import` reads.
+ */
+export function withoutServerFields(object: KubeObject): KubeObject {
+  return strip(object, object, rootType(groupKind(object.apiVersion, object.kind)), true) as KubeObject;
+}
+
+function strip(object: KubeObject, value: unknown, type: string | undefined, atRoot: boolean): unknown {
+  if (Array.isArray(value)) return value.map((v) => strip(object, v, type, false));
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (isAbsent(v) || isServerSetField(type, key, atRoot)) continue;
+    const ft = fieldType(type, key);
+    const fallback = defaultValue(serverDefault(type, key), value, object);
+    if (fallback !== NO_DEFAULT && equivalent(v, fallback, ft, type)) continue;
+    // The API omits empty lists: `[]` and no list are the same.
+    if (Array.isArray(v) && v.length === 0) continue;
+    out[key] = strip(object, v, ft, false);
+  }
+  return out;
 }

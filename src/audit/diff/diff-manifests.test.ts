@@ -127,6 +127,22 @@ test("objects on one side only: would be created / not managed by the stack", ()
   assert.equal(report.summary.matched, 2);
 });
 
+test("managedOnly: objects only in the manifest are still listed but are not drift; changed and created objects are", () => {
+  const [configMap, secret, deployment] = loadFixture("stack-objects.yaml") as [KubeObject, KubeObject, KubeObject];
+  const namespace: KubeObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: "runners" } };
+  const report = diffManifests([configMap, secret, deployment], [namespace, configMap, secret, deployment], { managedOnly: true });
+  assert.equal(report.drift, false);
+  assert.equal(report.managedOnly, true);
+  assert.deepEqual(report.onlyActual, [{ object: { apiVersion: "v1", kind: "Namespace", name: "runners" } }]);
+  assert.deepEqual(report.summary, { desired: 3, actual: 4, matched: 3, changed: 0, onlyDesired: 0, onlyActual: 1 });
+  // Without the option the same input is drift.
+  assert.deepEqual([diffManifests([configMap, secret, deployment], [namespace, configMap, secret, deployment]).drift, diffManifests([deployment], [deployment]).managedOnly], [true, false]);
+  // What the stack manages still drifts: a changed field, an object only in the stack.
+  const scaled = edited(deployment, (d) => (d.spec.replicas = 5));
+  assert.equal(diffManifests([configMap, secret, deployment], [namespace, configMap, secret, scaled], { managedOnly: true }).drift, true);
+  assert.equal(diffManifests([configMap, secret, deployment], [namespace, configMap, deployment], { managedOnly: true }).drift, true);
+});
+
 test("a namespace must match exactly; a missing one is pointed out, not assumed", () => {
   const desired = edited(runnerDeployment(), (d) => delete d.metadata.namespace);
   const report = diffManifests([desired], [runnerDeployment()]);

@@ -12,7 +12,13 @@ import type { KubeObject } from "./kube-object.ts";
 import { formatObjectRef, kubeObjectProblem, objectKey, objectKeyIgnoringNamespace, objectRef } from "./kube-object.ts";
 import { withStringDataEncoded } from "./secret-data.ts";
 
-export type DiffOptions = CompareOptions;
+export interface DiffOptions extends CompareOptions {
+  /**
+   * Objects only in the manifest are listed but not counted as drift: only what the stack manages
+   * (objects it renders) can drift. @default false
+   */
+  readonly managedOnly?: boolean;
+}
 
 /**
  * Compares the objects a stack renders (`desired`) with the objects of a manifest (`actual`).
@@ -39,8 +45,10 @@ export function diffManifests(desired: readonly KubeObject[], actual: readonly K
   });
   const onlyDesired = unmatched(desired.filter((_, i) => !a.byKey.has(d.keys[i]!)), actual, "the manifest");
   const onlyActual = unmatched(actual.filter((_, i) => !d.byKey.has(a.keys[i]!)), desired, "the stack");
+  const managedOnly = opts.managedOnly === true;
   return {
-    drift: changed.length + onlyDesired.length + onlyActual.length > 0,
+    drift: changed.length + onlyDesired.length + (managedOnly ? 0 : onlyActual.length) > 0,
+    managedOnly,
     summary: {
       desired: desired.length,
       actual: actual.length,

@@ -46,8 +46,17 @@ export interface UncomparedSecret {
 }
 
 export interface DriftReport {
-  /** True when anything would be created, is unmanaged, or differs. */
+  /**
+   * True when anything would be created, is unmanaged, or differs; with `managedOnly`, objects only
+   * in the manifest are left out: true when anything would be created or differs.
+   */
   readonly drift: boolean;
+  /**
+   * Objects only in the manifest are not counted as drift (`--managed-only`): a manifest that also
+   * holds objects the stack only references (Namespaces, RBAC, Secrets, a whole-namespace export).
+   * They are still listed in `onlyActual`.
+   */
+  readonly managedOnly: boolean;
   readonly summary: {
     readonly desired: number;
     readonly actual: number;
@@ -58,7 +67,7 @@ export interface DriftReport {
   };
   /** In the stack only: applying the stack would create them. */
   readonly onlyDesired: readonly UnmatchedObject[];
-  /** In the manifest only: not managed by the stack. */
+  /** In the manifest only: not managed by the stack (drift unless `managedOnly`). */
   readonly onlyActual: readonly UnmatchedObject[];
   /** On both sides, with differing fields. */
   readonly changed: readonly ObjectDrift[];

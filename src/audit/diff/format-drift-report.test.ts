@@ -57,6 +57,31 @@ test("objects only in the stack are marked as would-be-created, with namespace n
   assert.match(text, /^drift: 1 would be created, 1 not managed by the stack, 0 unchanged$/m);
 });
 
+test("managedOnly: objects only in the manifest are listed, and the summary says they were not counted", () => {
+  const objects = loadFixture("stack-objects.yaml").filter((o) => o.kind !== "Secret");
+  const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: "runners" } };
+  const role = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "runner", namespace: "runners" } };
+  const text = formatDriftReport(diffManifests(objects, [namespace, role, ...objects], { managedOnly: true }), labels);
+  assert.equal(
+    text,
+    [
+      'Comparing stack "dev" (desired) with live.yaml (actual); fields show actual -> desired.',
+      "",
+      "- v1 Namespace runners: only in live.yaml (not managed by the stack)",
+      "- rbac.authorization.k8s.io/v1 Role runners/runner: only in live.yaml (not managed by the stack)",
+      "",
+      "no drift: 2 objects match; 2 not managed by the stack, not counted as drift (--managed-only)",
+      "",
+    ].join("\n"),
+  );
+  // A changed field is still drift; the objects only in the manifest stay out of the count.
+  const drifted = formatDriftReport(diffManifests(loadFixture("stack-objects.yaml"), loadFixture("drifted.yaml"), { managedOnly: true }), labels);
+  assert.match(drifted, /^- v1 ConfigMap runners\/legacy-runner-config: only in live\.yaml \(not managed by the stack\)$/m);
+  assert.equal(drifted.split("\n").at(-2), "drift: 3 changed, 0 unchanged; 1 not managed by the stack, not counted as drift (--managed-only)");
+  // Nothing only in the manifest: the summary is the usual one.
+  assert.match(formatDriftReport(diffManifests(objects, objects, { managedOnly: true }), labels), /\n\nno drift: 2 objects match\n$/);
+});
+
 test("lineDiff: removed lines before added ones, unchanged lines as context", () => {
   assert.deepEqual(lineDiff("a\nb\nc\nd\ne\nf\ng", "a\nb\nc\nD\ne\nf\ng", 1), ["  ...", "  c", "- d", "+ D", "  e", "  ..."]);
   assert.deepEqual(lineDiff("x", "x\ny"), ["  x", "+ y"]);

@@ -1,6 +1,7 @@
 /**
  * A DriftReport as text, grouped by object: `~` objects that differ (one line per field,
- * `path: actual -> desired`), `+` objects only the stack has, `-` objects only the manifest has.
+ * `path: actual -> desired`), `+` objects only the stack has, `-` objects only the manifest has
+ * (still listed when the report is `managedOnly`, but then not counted as drift).
  */
 import type { DriftReport, FieldDrift } from "./drift-report.ts";
 import { formatObjectRef } from "./kube-object.ts";
@@ -92,25 +93,29 @@ export function writeDriftReport(write: (text: string) => void, report: DriftRep
     if (u.note !== undefined) out.push(`    note: ${u.note}`);
   }
   if (onlyActual.more) out.push(onlyActual.more);
+  // Objects only in the manifest are listed even when they are not drift (managedOnly).
+  const listed = report.changed.length + report.onlyDesired.length + report.onlyActual.length > 0;
   if (report.uncomparedSecrets.length > 0) {
-    if (report.drift) out.push("");
+    if (listed) out.push("");
     out.push(`Not compared: ${report.uncomparedSecrets.length} secret value${report.uncomparedSecrets.length === 1 ? "" : "s"} the offline render only knows as [secret]:`);
     const secrets = firstOf(report.uncomparedSecrets, max, "secret values");
     for (const s of secrets.shown) out.push(`    ${formatObjectRef(s.object)} ${s.path}`);
     if (secrets.more) out.push(`    ${secrets.more}`);
   }
-  if (report.drift || report.uncomparedSecrets.length > 0) out.push("");
+  if (listed || report.uncomparedSecrets.length > 0) out.push("");
   const { summary } = report;
+  // With managedOnly, objects only in the manifest are listed but are not drift: the summary says how many.
+  const uncounted = report.managedOnly && summary.onlyActual > 0 ? `; ${summary.onlyActual} not managed by the stack, not counted as drift (--managed-only)` : "";
   if (!report.drift) {
-    out.push(`no drift: ${summary.matched} object${summary.matched === 1 ? "" : "s"} match`);
+    out.push(`no drift: ${summary.matched} object${summary.matched === 1 ? "" : "s"} match${uncounted}`);
   } else {
     const parts = [
       summary.changed > 0 ? `${summary.changed} changed` : "",
       summary.onlyDesired > 0 ? `${summary.onlyDesired} would be created` : "",
-      summary.onlyActual > 0 ? `${summary.onlyActual} not managed by the stack` : "",
+      summary.onlyActual > 0 && !report.managedOnly ? `${summary.onlyActual} not managed by the stack` : "",
       `${summary.matched - summary.changed} unchanged`,
     ];
-    out.push(`drift: ${parts.filter((p) => p !== "").join(", ")}`);
+    out.push(`drift: ${parts.filter((p) => p !== "").join(", ")}${uncounted}`);
   }
   if (lines.length > 0) write(`${lines.join("\n")}\n`);
 }
