@@ -79,3 +79,80 @@ describe("import round trip over real public runner manifests", () => {
     assert.match(diff.stdout, /no drift: 3 objects match/);
   });
 });
+
+describe("import of a kubectl get deploy,cm,secret -o yaml export", () => {
+  const CANARY = "canary-7f3a9c1e-d0e4-4b7e-9a51-secret-value";
+  const b64 = Buffer.from(CANARY).toString("base64");
+  const server = { uid: "0b1c", resourceVersion: "4711", generation: 3, creationTimestamp: "2026-11-30T10:00:00Z", managedFields: [{ manager: "kubectl", operation: "Apply" }] };
+  const secret = { apiVersion: "v1", kind: "Secret", type: "Opaque", metadata: { name: "runner-token", namespace: "ci", ...server, annotations: { "kubectl.kubernetes.io/last-applied-configuration": JSON.stringify({ stringData: { token: CANARY } }) } }, data: { token: b64, "pat": b64 } };
+  const deployment = {
+    apiVersion: "apps/v1", kind: "Deployment",
+    metadata: { name: "build", namespace: "ci", labels: { app: "build" }, ...server, annotations: { "deployment.kubernetes.io/revision": "3" } },
+    spec: {
+      replicas: 1, revisionHistoryLimit: 10, progressDeadlineSeconds: 600, selector: { matchLabels: { app: "build" } },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } },
+      template: {
+        metadata: { creationTimestamp: null, labels: { app: "build" } },
+        spec: {
+          containers: [{ name: "runner", image: "ghcr.io/actions/actions-runner:2.329.0", imagePullPolicy: "IfNotPresent", terminationMessagePath: "/dev/termination-log", terminationMessagePolicy: "File", resources: {},
+            env: [{ name: "RUNNER_TOKEN", valueFrom: { secretKeyRef: { name: "runner-token", key: "token" } } }], envFrom: [{ configMapRef: { name: "runner-env" } }] }],
+          dnsPolicy: "ClusterFirst", restartPolicy: "Always", schedulerName: "default-scheduler", securityContext: {}, terminationGracePeriodSeconds: 30,
+        },
+      },
+    },
+    status: { replicas: 1, readyReplicas: 1 },
+  };
+  const configMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "runner-env", namespace: "ci", ...server }, data: { RUNNER_SCOPE: "repo" } };
+  const list = stringify({ apiVersion: "v1", kind: "List", metadata: { resourceVersion: "" }, items: [deployment, configMap, secret] });
+
+  it("no Secret value reaches the settings, the report or the JSON; the Secret is a reference by name", () => {
+    const text = cli(["import", "-"], list);
+    const json = cli(["import", "-", "--json"], list);
+    assert.equal(text.status, 0, text.stderr);
+    assert.equal(json.status, 0, json.stderr);
+    for (const out of [text.stdout, text.stderr, json.stdout, json.stderr]) {
+      assert.ok(!out.includes(CANARY) && !out.includes(b64), "a Secret value reached the output");
+    }
+    assert.match(text.stdout, /secretKeyRef:\s+name: runner-token\s+key: token/);
+    assert.match(text.stderr, /Secret ci\/runner-token: referenced by name, never copied \(keys: token, pat\)/);
+    assert.doesNotMatch(text.stdout, /kind: Secret|uid|resourceVersion|managedFields|last-applied|revision|terminationMessagePath|schedulerName/);
+  });
+  it("the settings reproduce the export: diff --managed-only finds no drift", () => {
+    const settings = join(tmp, "Pulumi.export.yaml");
+    const manifest = join(tmp, "export.yaml");
+    writeFileSync(manifest, list);
+    assert.equal(cli(["import", manifest, "--out", settings]).status, 0);
+    const diff = cli(["diff", STACK, "--config-file", settings, "--against", manifest, "--managed-only"]);
+    assert.equal(diff.status, 0, diff.stdout + diff.stderr);
+  });
+  it("bad input: no runner Deployment, no namespace, an existing --out file; each names the fix (exit 2, no stack trace)", () => {
+    const none = cli(["import", "-"], stringify(configMap));
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /no runner Deployment.*Fix: pass the manifest of your runner Deployments/s);
+    const { namespace: _ns, ...meta } = deployment.metadata;
+    const noNs = cli(["import", "-"], stringify({ ...deployment, metadata: meta }));
+    assert.equal(noNs.status, 2);
+    assert.match(noNs.stderr, /names no namespace\. Fix: pass --namespace/);
+    const exists = cli(["import", "-", "--out", join(REPO, "README.md")], list);
+    assert.equal(exists.status, 2);
+    assert.match(exists.stderr, /--out .*README\.md: the file exists and is not overwritten\. Fix:/);
+    const garbage = cli(["import", "-"], "kind: [\n");
+    assert.equal(garbage.status, 2);
+    for (const r of [none, noNs, exists, garbage]) assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+});
+
+describe("relaxations an import sets are reported by audit, computed from the rendered pods", () => {
+  it("a privileged docker-in-docker sidecar (relax.privileged) and an unpinned image (relax.unpinnedImages)", () => {
+    const file = "03-dasmlab-souverix-github-runner.yaml";
+    const settings = join(tmp, "Pulumi.audit.yaml");
+    assert.equal(cli(["import", join(CORPUS, file), "--out", settings]).status, 0);
+    const written = readFileSync(settings, "utf8");
+    assert.match(written, /relax:[\s\S]*privileged: true/);
+    assert.match(written, /unpinnedImages: true/);
+    const audit = cli(["audit", STACK, "--config-file", settings]);
+    assert.equal(audit.status, 1, audit.stdout);
+    assert.match(audit.stdout, /containers\[1\]\.securityContext\.privileged|privileged/);
+    assert.match(audit.stdout, /uses the floating tag latest/);
+  });
+});

@@ -13,7 +13,7 @@ import { baseUrlProblem, dnsLabel, isInsecureHttp, isRecord, wholeNumberProblem 
 import { parseRunnerLabel } from "./runner-label.ts";
 import { isCidr, parseCidr } from "./cidr.ts";
 import {
-  fencedLabelIssues, missingNamespaceIssues, imageReference, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
+  deploymentNameIssues, fencedLabelIssues, missingNamespaceIssues, imageReference, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
   type ResolvedRunnerPod,
 } from "./kubernetes-runner.ts";
 
@@ -36,6 +36,10 @@ const dockerHost = z.string().superRefine((v, ctx) => {
   } catch { /* reported below */ }
   if (!ok) ctx.addIssue({ code: "custom", message: "is not a tcp://host:port address", params: { fix: 'give the TCP address of a Docker daemon outside this pod, e.g. "tcp://docker.ci.svc.cluster.local:2376"; a socket would need a hostPath, which Pod Security restricted forbids' } });
 });
+
+/** The pod volumes and init container the Forgejo part adds to every runner pod. */
+export const FORGEJO_POD_VOLUMES = { config: "config", registration: "registration" } as const;
+export const FORGEJO_REGISTER_CONTAINER = "register";
 
 export const forgejoRunnerSchema = strictObject({
   /** Runner name; objects are named `<name>-forgejo-runner`. */
@@ -154,6 +158,12 @@ export function resolveForgejoK8sFleet(input: unknown): ResolvedForgejoK8sFleet 
   const runners = cfg.runners.map((r, i): ResolvedForgejoRunner => {
     const at = `runners[${i}]`;
     const pod = resolveRunnerPod({ ...r, image: r.image ?? d.image }, at, FORGEJO_K8S_SUFFIX, [], [{ volumeName: "data", mountPath: d.dataDir, what: "the runner's data directory" }], issues);
+    (r.initContainers ?? []).forEach((c, j) => {
+      if (c.name === FORGEJO_REGISTER_CONTAINER) issues.push({ path: `${at}.initContainers[${j}].name`, message: `"${c.name}" is the name of the runner's own registration container`, fix: "give the init container another name" });
+    });
+    (r.extraVolumes ?? []).forEach((v, j) => {
+      if ((Object.values(FORGEJO_POD_VOLUMES) as string[]).includes(v.name)) issues.push({ path: `${at}.extraVolumes[${j}].name`, message: `"${v.name}" is the name of a volume runner-fleet adds to every Forgejo runner pod`, fix: "give the volume another name" });
+    });
     const labels = r.labels ?? [...d.labels];
     const dockerHostValue = r.relax?.dockerHost;
     if (labels.length === 0) issues.push({ path: `${at}.labels`, message: "is empty, so no job can select this runner", fix: `list at least one label, e.g. ${JSON.stringify(d.labels)}` });
@@ -166,7 +176,7 @@ export function resolveForgejoK8sFleet(input: unknown): ResolvedForgejoK8sFleet 
       configMapName: `${pod.objectName}-config`,
     };
   });
-  issues.push(...fencedLabelIssues(runners, cfg.networkPolicies ?? d.networkPolicies));
+  issues.push(...fencedLabelIssues(runners, cfg.networkPolicies ?? d.networkPolicies), ...deploymentNameIssues(runners));
   if (issues.length > 0) throw new ConfigError(issues, SUBJECT);
   return {
     forge: "forgejo",

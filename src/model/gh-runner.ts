@@ -14,7 +14,7 @@ import { githubBaseUrl, insecureGithubUrlIssues } from "./github-url.ts";
 import { dnsLabel, objectName } from "./refine.ts";
 import { labelMapIssues } from "./kubernetes-rules.ts";
 import {
-  absolutePath, configFileList, fencedLabelIssues, missingNamespaceIssues, imageReference, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
+  absolutePath, configFileList, deploymentNameIssues, fencedLabelIssues, missingNamespaceIssues, imageReference, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
   type ResolvedConfigPayload, type ResolvedRunnerPod,
 } from "./kubernetes-runner.ts";
 
@@ -80,7 +80,9 @@ const configMapLabels = {
 const configMapSchema = strictObject({
   name: objectName("a ConfigMap name"),
   /** File name to text. At most 512 KiB in all (a ConfigMap holds at most 1 MiB). */
-  data: z.record(z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, { error: "must be a ConfigMap data key (1-253 letters, digits, -, _ and .)" }), z.string()).refine((d) => Object.values(d).reduce((n, v) => n + v.length, 0) <= 512 * 1024, { error: "holds more than 512 KiB (a ConfigMap holds at most 1 MiB)" }),
+  data: z.record(z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, { error: "must be a ConfigMap data key (1-253 letters, digits, -, _ and .)" }), z.string()).superRefine((d, ctx) => {
+    if (Object.values(d).reduce((n, v) => n + Buffer.byteLength(v, "utf8"), 0) > 512 * 1024) ctx.addIssue({ code: "custom", message: "holds more than 512 KiB of UTF-8 (a ConfigMap holds at most 1 MiB)", params: { fix: "split the files over several ConfigMaps, or mount large files from a volume" } });
+  }),
   ...configMapLabels,
 });
 
@@ -182,7 +184,7 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
   if (cfg.githubRepo === undefined && injected >= 0) {
     issues.push({ path: "githubRepo", message: `is not set, and runners[${injected}] registers through ACTIONS_RUNNER_INPUT_URL, which needs it`, fix: 'set githubRepo to the repository ("my-org/my-repo") or organisation ("my-org") the runners serve, or give that runner registration: image if its image registers itself' });
   }
-  issues.push(...fencedLabelIssues(runners, cfg.networkPolicies ?? GH_RUNNER_DEFAULTS.networkPolicies));
+  issues.push(...fencedLabelIssues(runners, cfg.networkPolicies ?? GH_RUNNER_DEFAULTS.networkPolicies), ...deploymentNameIssues(runners));
   if (issues.length > 0) throw new ConfigError(issues, "gh-runner fleet configuration");
   const base = (cfg.githubUrl ?? GH_RUNNER_DEFAULTS.githubUrl).replace(/\/+$/, "");
   return {

@@ -338,33 +338,33 @@ describe("hostile input is refused with a ConfigError, never another exception",
   });
 });
 
-describe("known problems (todo: see the report)", () => {
-  it("two runners whose Deployments would have the same name are refused", { todo: "deploymentName is not checked against the other runners' Deployment names" }, () => {
-    expectIssue(fleet({ runners: [runner({ name: "a", deploymentName: "b-gh-runner" }), runner({ name: "b" })] }), "runners[0].deploymentName", /already/, /./);
+describe("problems found in review, fixed", () => {
+  it("two runners whose Deployments would have the same name are refused", () => {
+    expectIssue(fleet({ runners: [runner({ name: "a", deploymentName: "b-gh-runner" }), runner({ name: "b" })] }), "runners[1].deploymentName", /already/, /./);
     expectIssue(fleet({ runners: [runner({ name: "a", deploymentName: "ci" }), runner({ name: "b", deploymentName: "ci" })] }), "runners[1].deploymentName", /already/, /./);
   });
 
-  it("a deploymentName longer than a label value is refused while it is the default app label and selector", { todo: "the default labels app and app.kubernetes.io/instance take the Deployment name, which may be up to 253 characters; label values take 63" }, () => {
+  it("a deploymentName longer than a label value is refused while it is the default app label and selector", () => {
     expectIssue(one({ deploymentName: "a".repeat(64) }), "runners[0].deploymentName", /./, /./);
   });
 
-  it("a bad ConfigMap data key is explained as one", { todo: "zodIssues reports invalid_key as 'has a key of the wrong form' with the fix 'check the keys under <path> (text keys only)', losing the schema's message" }, () => {
+  it("a bad ConfigMap data key is explained as one", () => {
     expectIssue(fleet({ configMaps: [{ name: "hooks", data: { "bad/key": "x" } }] }), "configMaps[0].data.bad/key", /ConfigMap data key/, /letters, digits, -, _ and \./);
   });
 
-  it("an init container's restartPolicy is explained as the schema says", { todo: "zodIssues reports invalid_value as 'must be one of: Always', losing 'a native sidecar, or left out'" }, () => {
+  it("an init container's restartPolicy is explained as the schema says", () => {
     expectIssue(one({ initContainers: [{ name: "a", image: "busybox:1.36", restartPolicy: "OnFailure" }] }), "runners[0].initContainers[0].restartPolicy", /native sidecar/, /left out|remove/);
   });
 
-  it("a hostPort's fix says to remove it", { todo: "the fix reads 'set runners[0].ports[0].hostPort to a value of type never'" }, () => {
+  it("a hostPort's fix says to remove it", () => {
     expectIssue(one({ ports: [{ containerPort: 8080, hostPort: 8080 }] }), "runners[0].ports[0].hostPort", /binds a port of the node/, /remove/);
   });
 
-  it("a ConfigMap's data is measured in bytes, as the API server measures it", { todo: "the 512 KiB check counts UTF-16 code units: 400000 euro signs (1.2 MB of UTF-8) pass, and the API server refuses a ConfigMap over 1 MiB" }, () => {
+  it("a ConfigMap's data is measured in bytes, as the API server measures it", () => {
     expectIssue(fleet({ configMaps: [{ name: "hooks", data: { big: "\u20ac".repeat(400_000) } }] }), "configMaps[0].data", /more than 512 KiB/, /./);
   });
 
-  it("Forgejo: an init container named like the forge's own registration container is refused", { todo: "containerIssues does not know the forge's init container 'register': the pod renders two init containers named register" }, () => {
+  it("Forgejo: an init container named like the forge's own registration container is refused", () => {
     assert.throws(() => resolveForgejoK8sFleet({ forge: "forgejo", namespace: "ci", forgejoUrl: "https://code.example.com", runners: [{ name: "build", initContainers: [{ name: "register", image: "busybox:1.36" }] }] }), ConfigError);
   });
 });

@@ -22,7 +22,7 @@ export const containerPortSchema = strictObject({
   containerPort: z.number().int({ error: PORT }).min(1, { error: PORT }).max(65_535, { error: PORT }),
   name: z.string().regex(/^(?=.*[a-z])[a-z0-9](?:[-a-z0-9]{0,13}[a-z0-9])?$/, { error: "must be a port name (at most 15 lower-case letters, digits and -)" }).optional(),
   protocol: z.enum(["TCP", "UDP", "SCTP"]).optional(),
-  hostPort: z.never({ error: "binds a port of the node; runner pods do not take node ports" }).optional(),
+  hostPort: z.unknown().superRefine((_, ctx) => ctx.addIssue({ code: "custom", message: "binds a port of the node; runner pods do not take node ports", params: { fix: "remove hostPort (nothing outside the pod should reach the runner)" } })).optional(),
 });
 
 /** What a runner's own container adds to the shared fields (ports, working directory, command). */

@@ -75,7 +75,7 @@ export const imageReference = z.string({ error: "must be a string (an image refe
 /** The pod part of a runner description, after the forge's registration keys (see each forge's runner schema). */
 export const runnerPodShape = (derivedEnv: Readonly<Record<string, string>>) => ({
   /** The Deployment's name as written (unset: `<name><suffix>`). */
-  deploymentName: objectName("a Deployment name").optional(),
+  deploymentName: objectName("a Deployment name").refine((v) => v.length <= 63, { error: "is longer than 63 characters, and it is also the value of the pods' app label (at most 63)" }).optional(),
   ...objectMetadataShape,
   ...runnerContainerShape,
   ...containersShape,
@@ -221,6 +221,19 @@ export function missingNamespaceIssues(input: unknown): ConfigIssue[] {
 export function fencedLabelIssues(runners: readonly ResolvedRunnerPod[], fenced: boolean): ConfigIssue[] {
   if (!fenced) return [];
   return runners.flatMap((r, i) => (r.objectMeta.pod.labels["app"] === r.objectName ? [] : [{ path: `runners[${i}].podMetadata.labels`, message: `lacks app: ${r.objectName}, by which the fleet's NetworkPolicies select its pods`, fix: `add app: ${r.objectName} to the pod labels, or set networkPolicies: false` }]));
+}
+
+/** Runners whose Deployments would have the same name (a deploymentName, or `<name><suffix>`). */
+export function deploymentNameIssues(runners: readonly ResolvedRunnerPod[]): ConfigIssue[] {
+  const seen = new Map<string, number>();
+  return runners.flatMap((r, i) => {
+    const first = seen.get(r.objectName);
+    if (first === undefined) {
+      seen.set(r.objectName, i);
+      return [];
+    }
+    return [{ path: `runners[${i}].deploymentName`, message: `"${r.objectName}" is already the Deployment name of runners[${first}]`, fix: "give every runner's Deployment its own name (set or change deploymentName)" }];
+  });
 }
 
 /** Problems across runners (no runners, duplicate names, unpinned images), read from raw input so they are found even when fields are malformed. */

@@ -119,6 +119,7 @@ export function runnerSecurityIssues(r: WrittenSecurity, at: string): ConfigIssu
     ...weakeningIssues(r.containerSecurityContext, `${at}.containerSecurityContext`, asWritten),
     ...privilegedIssues(r.containerSecurityContext, `${at}.containerSecurityContext`, r.relax),
   ];
+  if ((r.relax?.addCapabilities?.length ?? 0) > 0 && r.containerSecurityContext?.capabilities !== undefined && !asWritten) issues.push({ path: `${at}.containerSecurityContext.capabilities`, message: "would replace the capabilities relax.addCapabilities adds", fix: "list the capabilities in relax.addCapabilities only (ALL stays dropped), and remove containerSecurityContext.capabilities" });
   if (r.automountServiceAccountToken === true && !asWritten) issues.push({ path: `${at}.automountServiceAccountToken`, message: "weakens the hardened default (no API token in runner pods)", fix: `remove it, ${AS_WRITTEN}` });
   if (asWritten) {
     for (const key of ["writableRootFilesystem", "allowPrivilegeEscalation", "addCapabilities", "unconfinedSeccomp"] as const) {

@@ -54,8 +54,12 @@ export function zodIssues(error: z.ZodError, prefix = ""): ConfigIssue[] {
         const message = issue.message.startsWith("Invalid input") ? `must be a${/^[aeiou]/.test(issue.expected) ? "n" : ""} ${issue.expected}` : issue.message;
         return { path, message, fix: `set ${path || "it"} to a value of type ${issue.expected}` };
       }
-      case "invalid_value":
-        return { path, message: `must be one of: ${issue.values.map(String).join(", ")}`, fix: `use one of: ${issue.values.map(String).join(", ")}` };
+      case "invalid_value": {
+        const values = issue.values.map(String).join(", ");
+        // A schema's own words (`must be Always (a native sidecar) or left out`) say it better.
+        if (!issue.message.startsWith("Invalid")) return { path, message: issue.message, fix: `use one of: ${values}, or remove ${path || "it"} where it is optional` };
+        return { path, message: `must be one of: ${values}`, fix: `use one of: ${values}` };
+      }
       case "too_small":
       case "too_big":
         return { path, message: issue.message.replace(/^Too (small|big): expected \w+ to /, "must "), fix: `change ${path || "the value"} to lie within the allowed range` };
@@ -65,8 +69,10 @@ export function zodIssues(error: z.ZodError, prefix = ""): ConfigIssue[] {
         const custom = !issue.message.startsWith("Invalid input");
         return { path, message: custom ? issue.message : "matches none of the accepted forms", fix: custom ? `write ${path || "it"} in one of the forms named` : `write ${path || "it"} in one of the forms the configuration reference lists for it` };
       }
-      case "invalid_key":
-        return { path, message: "has a key of the wrong form", fix: `check the keys under ${path || "it"} (text keys only)` };
+      case "invalid_key": {
+        const inner = (issue as { issues?: readonly { message?: string }[] }).issues?.find((i) => i.message !== undefined && !i.message.startsWith("Invalid"))?.message;
+        return inner === undefined ? { path, message: "has a key of the wrong form", fix: `check the keys under ${path || "it"} (text keys only)` } : { path, message: `is not a valid key: it ${inner}`, fix: `rename the key so that it ${inner}` };
+      }
       case "invalid_element":
         return { path, message: "has an entry of the wrong form", fix: `check the entries of ${path || "it"}` };
       case "not_multiple_of":

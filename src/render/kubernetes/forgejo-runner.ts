@@ -21,7 +21,8 @@ export const FORGEJO_POD_PATHS = {
 } as const;
 
 /** Volume names the Forgejo part adds to the pod. */
-export const FORGEJO_POD_VOLUMES = { config: "config", registration: "registration" } as const;
+export { FORGEJO_POD_VOLUMES } from "../../model/forgejo-k8s.ts";
+import { FORGEJO_POD_VOLUMES, FORGEJO_REGISTER_CONTAINER } from "../../model/forgejo-k8s.ts";
 
 /** forgejo-runner's `config.yaml` of one runner pod: its files in the data emptyDir. */
 const podPlacement = (r: ResolvedForgejoRunner): ForgejoRunnerPlacement => ({
@@ -61,7 +62,7 @@ function registerContainer(fleet: ResolvedForgejoK8sFleet, r: ResolvedForgejoRun
     { name: "TOKEN_FILE", value: FORGEJO_POD_PATHS.tokenFile },
   ];
   return {
-    name: "register",
+    name: FORGEJO_REGISTER_CONTAINER,
     image: r.image,
     imagePullPolicy: r.imagePullPolicy,
     command: ["/bin/sh", "-c", REGISTER_SCRIPT],
