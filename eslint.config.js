@@ -35,6 +35,7 @@ export default tseslint.config(
   { files: ["src/pulumi/**/*.ts"], rules: restrict([ours("cli"), ours("offline"), ours("audit")]) },
   { files: ["src/cli/**/*.ts"], rules: restrict([pulumiPkgs, ours("pulumi")]) },
   { files: ["src/offline/**/*.ts"], rules: restrict([ours("pulumi"), ours("cli")]) },
+  { files: ["src/import/**/*.ts"], rules: restrict([pulumiPkgs, ours("pulumi"), ours("cli"), ours("offline"), { group: ["node:fs", "node:fs/*", "node:child_process", "node:net", "node:http", "node:https"], message: "import/ is pure: the CLI reads and writes files" }]) },
   // Lambda code is shipped as compiled: nothing of ours (no relative import at all, not the package) and no Pulumi SDK.
   { files: ["src/lambda/**/*.ts"], rules: restrict([pulumiPkgs, { group: ["./*", "../*", "../**", "runner-fleet", "runner-fleet/*"], message: "src/lambda/ is shipped to Lambda as it is compiled: import only node: modules and the runtime's AWS SDK" }]) },
   {
