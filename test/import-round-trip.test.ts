@@ -50,7 +50,7 @@ describe("import round trip over real public runner manifests", () => {
       if (gap !== undefined) {
         assert.equal(imported.status, 1, imported.stderr);
         assert.match(imported.stderr, gap);
-        assert.match(imported.stderr, /cannot be expressed; the settings reproduce everything else/);
+        assert.match(imported.stderr, /cannot be expressed; the settings reproduce everything else|no settings written/);
         return;
       }
       assert.equal(imported.status, 0, imported.stderr);
@@ -139,6 +139,19 @@ describe("import of a kubectl get deploy,cm,secret -o yaml export", () => {
     const garbage = cli(["import", "-"], "kind: [\n");
     assert.equal(garbage.status, 2);
     for (const r of [none, noNs, exists, garbage]) assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+});
+
+describe("literal credentials in a runner's env are gaps and never reach the output", () => {
+  it("two literal credentials next to each other: both left out, neither written", () => {
+    const TOKEN = "ghp_CANARYliteral0123456789abcdefghijklmnop";
+    const manifest = stringify({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "r", namespace: "ci" }, spec: { selector: { matchLabels: { app: "r" } }, template: { metadata: { labels: { app: "r" } }, spec: { containers: [{ name: "runner", image: "myoung34/github-runner:2.333.0", env: [{ name: "RUNNER_TOKEN", value: "CANARYtok1-plain" }, { name: "ACCESS_TOKEN", value: TOKEN }, { name: "LABELS", value: "x" }] }] } } } });
+    const r = cli(["import", "-"], manifest);
+    assert.equal(r.status, 1, r.stderr);
+    assert.ok(!r.stdout.includes("CANARY") && !r.stderr.includes("CANARY"), "a literal credential reached the output");
+    assert.match(r.stderr, /env\[0\]\.value: is a literal value for RUNNER_TOKEN/);
+    assert.match(r.stderr, /env\[1\]\.value: is a literal value for ACCESS_TOKEN/);
+    assert.match(r.stdout, /name: LABELS/);
   });
 });
 

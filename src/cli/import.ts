@@ -11,7 +11,7 @@ import { redactCredentials } from "../model/credential-shape.ts";
 import { yamlPackage } from "../model/yaml-package.ts";
 import { readProject } from "../offline/stack-config.ts";
 import { importManifest, ImportInputError, type ImportResult } from "../import/import-manifest.ts";
-import { readManifest } from "./diff.ts";
+import { ManifestProblemsError, readManifest } from "../audit/diff/manifest-index.ts";
 import { CliError, EXIT, printJson } from "./output.ts";
 
 const DEFAULT_STACK_DIR = join("infra", "pulumi", "gh-runner");
@@ -23,7 +23,7 @@ export function settingsFileText(project: string, source: string, result: Import
   const header = [
     `# Written by \`runner-fleet import ${source}\`: the settings that reproduce its runner Deployments.`,
     "# Secrets and PersistentVolumeClaims are referenced by name, never copied. Check before the first",
-    "# `pulumi up` (which adopts the running objects): runner-fleet diff <stack-dir> --against <manifest>",
+    "# `pulumi up` (which adopts the running objects): runner-fleet diff <stack-dir> --config-file <this file> --against <manifest> --managed-only",
     ...(result.gaps.length > 0 ? [`# ${result.gaps.length} field(s) could not be expressed; see the import report.`] : []),
   ];
   return `${header.join("\n")}\n${yamlPackage().stringify({ config }, { lineWidth: 0 })}`;
@@ -46,7 +46,13 @@ export function importCommand(): Command {
       }
       if (opts.out !== undefined && existsSync(opts.out)) throw new CliError(`--out ${opts.out}: the file exists and is not overwritten. Fix: name a new file, or move the existing one away first`);
       const project = readProject(opts.stackDir).name;
-      const objects = readManifest(manifest);
+      let objects;
+      try {
+        objects = readManifest(manifest);
+      } catch (e) {
+        if (e instanceof ManifestProblemsError || (e instanceof Error && e.name === "InputError")) throw new CliError(e.message);
+        throw e;
+      }
       let result: ImportResult;
       try {
         result = importManifest(objects, opts.namespace === undefined ? {} : { namespace: opts.namespace });
@@ -55,16 +61,24 @@ export function importCommand(): Command {
         throw e;
       }
       const source = manifest === "-" ? "-" : manifest;
-      const text = settingsFileText(project, source, result);
-      if (opts.json === true) printJson(JSON.parse(redactCredentials(JSON.stringify({ project, settings: result.settings, gaps: result.gaps, notes: result.notes }))) as unknown);
-      else if (opts.out === undefined) process.stdout.write(text);
-      if (opts.out !== undefined) writeFileSync(opts.out, text, { flag: "wx" });
+      // Settings the model refused are never written; a credential-shaped value never is either.
+      const text = redactCredentials(settingsFileText(project, source, result));
+      if (opts.json === true) printJson(JSON.parse(redactCredentials(JSON.stringify({ project, ...(result.checked ? { settings: result.settings } : {}), gaps: result.gaps, notes: result.notes }))) as unknown);
+      else if (opts.out === undefined && result.checked) process.stdout.write(text);
+      if (opts.out !== undefined && result.checked) {
+        try {
+          writeFileSync(opts.out, text, { flag: "wx" });
+        } catch (e) {
+          throw new CliError(`--out ${opts.out}: cannot be written (${(e as NodeJS.ErrnoException).code ?? "error"}). Fix: name a new file in an existing, writable directory`);
+        }
+      }
       const report = process.stderr;
       for (const n of result.notes) report.write(`runner-fleet import: ${redactCredentials(n)}\n`);
       for (const g of result.gaps) report.write(`runner-fleet import: cannot express ${g.object}: ${g.path}: ${redactCredentials(g.reason)}\n`);
-      if (opts.out !== undefined) report.write(`runner-fleet import: wrote ${opts.out}\n`);
+      if (opts.out !== undefined && result.checked) report.write(`runner-fleet import: wrote ${opts.out}\n`);
+      if (!result.checked) report.write("runner-fleet import: no settings written: the fields above leave a runner without a setting it needs; fix them in the manifest, or import without that runner\n");
+      else if (result.gaps.length > 0) report.write(`runner-fleet import: ${result.gaps.length} field(s) cannot be expressed; the settings reproduce everything else\n`);
       if (result.gaps.length > 0) {
-        report.write(`runner-fleet import: ${result.gaps.length} field(s) cannot be expressed; the settings reproduce everything else\n`);
         process.exitCode = EXIT.findings;
       }
     });

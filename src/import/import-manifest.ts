@@ -21,6 +21,8 @@ export interface ImportResult {
   readonly gaps: readonly ImportGap[];
   /** What was left alone and why (other objects, Secrets referenced by name). */
   readonly notes: readonly string[];
+  /** Whether the settings passed the model's checks; settings that did not are never written. */
+  readonly checked: boolean;
 }
 
 /** Input the import cannot start from (no runner Deployment, no namespace): exit 2 with the fix. */
@@ -79,7 +81,7 @@ export function importManifest(objects: readonly KubeObject[], opts: { namespace
   const settings: Record<string, unknown> = { namespace, runners: runnerSettings, ...(configMaps.length > 0 ? { configMaps } : {}) };
   const resolved = resolveReporting(settings, runners, gaps);
   if (resolved !== undefined) compareRendered(resolved, stripped, gaps);
-  return { settings, gaps, notes };
+  return { settings, gaps, notes, checked: resolved !== undefined };
 }
 
 /** Resolves the settings; a runner that does not meet the hardened defaults is written as is (relax.securityAsWritten), and what the model refuses becomes a gap and is left out. */
@@ -110,7 +112,9 @@ function resolveReporting(settings: Record<string, unknown>, deployments: readon
     if (issues.some((i) => removed.has(i.path))) return undefined;
     for (const i of issues) gaps.push(gapOf(i, settings, deployments));
     for (const i of issues) removed.add(i.path);
-    if (!issues.every((i) => leaveOut(settings, i.path))) return undefined;
+    // The last list items first, so that removing one does not shift the next.
+    const order = [...issues].sort((a, b) => b.path.localeCompare(a.path, "en", { numeric: true }));
+    if (!order.every((i) => leaveOut(settings, i.path))) return undefined;
   }
   return undefined;
 }
