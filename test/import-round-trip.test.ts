@@ -136,9 +136,12 @@ describe("import of a kubectl get deploy,cm,secret -o yaml export", () => {
     const exists = cli(["import", "-", "--out", join(REPO, "README.md")], list);
     assert.equal(exists.status, 2);
     assert.match(exists.stderr, /--out .*README\.md: the file exists and is not overwritten\. Fix:/);
+    const broken = cli(["import", "-"], stringify({ ...deployment, spec: { ...deployment.spec, template: { spec: { containers: 5 } } } }));
+    assert.equal(broken.status, 2);
+    assert.match(broken.stderr, /Deployment ci\/build: spec\.template\.spec\.containers is not a list of containers\. Fix:/);
     const garbage = cli(["import", "-"], "kind: [\n");
     assert.equal(garbage.status, 2);
-    for (const r of [none, noNs, exists, garbage]) assert.doesNotMatch(r.stderr, /\n\s+at /);
+    for (const r of [none, noNs, exists, broken, garbage]) assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
 });
 

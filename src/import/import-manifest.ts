@@ -50,6 +50,10 @@ function runnerName(name: string, taken: Set<string>): string {
 /** The settings that reproduce `objects`' runner Deployments; `namespace` for objects that name none. */
 export function importManifest(objects: readonly KubeObject[], opts: { namespace?: string } = {}): ImportResult {
   const stripped = objects.map(withoutServerFields).map((o) => (o.metadata.namespace === undefined && opts.namespace !== undefined && NAMESPACED.has(o.kind) ? { ...o, metadata: { ...o.metadata, namespace: opts.namespace } } : o));
+  for (const o of stripped) {
+    const containers = (o as { spec?: { template?: { spec?: { containers?: unknown } } } }).spec?.template?.spec?.containers;
+    if (o.kind === "Deployment" && !(Array.isArray(containers) && containers.every(isRecord))) throw new ImportInputError(`${ref(o)}: spec.template.spec.containers is not a list of containers. Fix: write each container as a mapping under containers: - { name, image, ... }`);
+  }
   const runners = stripped.filter((o) => o.kind === "Deployment" && o.apiVersion === "apps/v1" && isRunnerDeployment(o));
   if (runners.length === 0) throw new ImportInputError("the manifest holds no runner Deployment (an apps/v1 Deployment with a container whose image, name or variables say runner). Fix: pass the manifest of your runner Deployments, e.g. kubectl get deploy,cm -n <namespace> -o yaml");
   const namespaces = [...new Set(runners.map((d) => d.metadata.namespace ?? opts.namespace))];
@@ -79,13 +83,15 @@ export function importManifest(objects: readonly KubeObject[], opts: { namespace
     notes.push(o.kind === "Secret" ? `${ref(o)}: referenced by name, never copied (keys: ${keys.join(", ") || "none"})` : o.kind === "PersistentVolumeClaim" ? `${ref(o)}: referenced by claimName, never copied` : `${ref(o)}: not a runner Deployment or a ConfigMap it uses; left alone`);
   }
   const settings: Record<string, unknown> = { namespace, runners: runnerSettings, ...(configMaps.length > 0 ? { configMaps } : {}) };
-  const resolved = resolveReporting(settings, runners, gaps);
-  if (resolved !== undefined) compareRendered(resolved, stripped, gaps);
+  // Manifest fields whose setting was already reported (`runners[0].env[1].value` is the field of that variable).
+  const covered: string[] = [];
+  const resolved = resolveReporting(settings, runners, gaps, covered);
+  if (resolved !== undefined) compareRendered(resolved, stripped, gaps, covered);
   return { settings, gaps, notes, checked: resolved !== undefined };
 }
 
 /** Resolves the settings; a runner that does not meet the hardened defaults is written as is (relax.securityAsWritten), and what the model refuses becomes a gap and is left out. */
-function resolveReporting(settings: Record<string, unknown>, deployments: readonly KubeObject[], gaps: ImportGap[]): ResolvedGhRunnerFleet | undefined {
+function resolveReporting(settings: Record<string, unknown>, deployments: readonly KubeObject[], gaps: ImportGap[], covered: string[]): ResolvedGhRunnerFleet | undefined {
   const runners = settings["runners"] as Record<string, unknown>[];
   const removed = new Set<string>();
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -110,7 +116,11 @@ function resolveReporting(settings: Record<string, unknown>, deployments: readon
     }
     // A required setting left out for an earlier problem: that problem was reported; nothing renders.
     if (issues.some((i) => removed.has(i.path))) return undefined;
-    for (const i of issues) gaps.push(gapOf(i, settings, deployments));
+    for (const i of issues) {
+      gaps.push(gapOf(i, settings, deployments));
+      const field = manifestPath(i.path, settings);
+      if (field !== undefined) covered.push(field);
+    }
     for (const i of issues) removed.add(i.path);
     // The last list items first, so that removing one does not shift the next.
     const order = [...issues].sort((a, b) => b.path.localeCompare(a.path, "en", { numeric: true }));
@@ -124,6 +134,25 @@ const setAsWritten = (r: Record<string, unknown>) => void (r["relax"] = { ...(is
 
 function securityDiffers(desired: KubeObject, actual: KubeObject): boolean {
   return compareObjects(desired, actual).fields.some((f) => /securityContext|automountServiceAccountToken/.test(f.path));
+}
+
+/**
+ * The manifest field of a setting below a runner's container (`runners[0].env[1].value`), as
+ * `<object> <path>`, so that the rendering's comparison does not report it a second time.
+ */
+function manifestPath(path: string, settings: Record<string, unknown>): string | undefined {
+  const m = /^runners\[(\d+)\]\.(?:(sidecars|initContainers)\[(\d+)\]\.)?(env\[(\d+)\]|image)/.exec(path);
+  if (m === null) return undefined;
+  const runner = (settings["runners"] as Record<string, unknown>[])[Number(m[1])];
+  if (runner === undefined) return undefined;
+  const container = m[2] === undefined ? runner : (runner[m[2]] as Record<string, unknown>[] | undefined)?.[Number(m[3])];
+  if (container === undefined) return undefined;
+  const name = String(m[2] === undefined ? runner["containerName"] : container["name"]);
+  const list = m[2] === "initContainers" ? "initContainers" : "containers";
+  const where = `spec.template.spec.${list}[name=${name}]`;
+  const field = m[5] === undefined ? `${where}.image` : `${where}.env[name=${String((container["env"] as { name?: string }[] | undefined)?.[Number(m[5])]?.name)}]`;
+  const deploymentName = String(runner["deploymentName"]);
+  return `Deployment ${String(settings["namespace"])}/${deploymentName} ${field}`;
 }
 
 /** The gap of a setting the model refused, on the object it came from. */
@@ -151,12 +180,15 @@ function leaveOut(settings: Record<string, unknown>, path: string): boolean {
 }
 
 /** Every field the rendering does not reproduce, as a gap on its object. */
-function compareRendered(fleet: ResolvedGhRunnerFleet, originals: readonly KubeObject[], gaps: ImportGap[]): void {
+function compareRendered(fleet: ResolvedGhRunnerFleet, originals: readonly KubeObject[], gaps: ImportGap[], covered: readonly string[]): void {
   const rendered = renderGhRunnerFleet(fleet);
   for (const obj of [...rendered.deployments, ...rendered.configMaps] as unknown as KubeObject[]) {
     const original = originals.find((o) => o.kind === obj.kind && o.metadata.name === obj.metadata.name && (o.metadata.namespace ?? fleet.namespace) === fleet.namespace);
     if (original === undefined) continue;
+    const object = ref({ ...original, metadata: { ...original.metadata, namespace: fleet.namespace } });
     for (const f of compareObjects(obj, { ...original, metadata: { ...original.metadata, namespace: fleet.namespace } }).fields) {
+      const here = `${object} ${f.path}`;
+      if (covered.some((c) => here === c || here.startsWith(`${c}.`))) continue;
       gaps.push({ object: ref({ ...original, metadata: { ...original.metadata, namespace: fleet.namespace } }), path: f.path, reason: f.change === "only-desired" ? "the settings would add it" : f.change === "only-actual" ? "the settings cannot express it" : "the settings render another value" });
     }
   }

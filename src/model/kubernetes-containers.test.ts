@@ -238,7 +238,7 @@ describe("bad containers are refused at their key paths, with a fix", () => {
     expectIssue(one({ sidecars: [{ name: "dind", image: "docker:latest" }] }), "runners[0].sidecars[0].image", /"docker:latest" uses the floating tag latest/, /pin the image by a version tag.*relax\.unpinnedImages: true/);
     expectIssue(one({ initContainers: [{ name: "a", image: "busybox" }] }), "runners[0].initContainers[0].image", /"busybox" has no tag or digest/, /relax\.unpinnedImages: true/);
     const malformed = one({ relax: { unpinnedImages: true }, sidecars: [{ name: "dind", image: "docker latest" }] });
-    expectIssue(malformed, "runners[0].sidecars[0].image", /"docker latest" has a malformed repository/, /pin the image by a version tag/);
+    expectIssue(malformed, "runners[0].sidecars[0].image", /"docker latest" has a malformed repository/, /write a valid image reference/);
     assert.doesNotMatch(issuesOf(malformed).find((i) => i.path === "runners[0].sidecars[0].image")!.fix, /unpinnedImages/);
     expectIssue(one({ sidecars: [{ name: "a", image: "" }] }), "runners[0].sidecars[0].image", /must name an image/, /./);
   });

@@ -138,7 +138,7 @@ describe("images and host paths: only with their named relaxations", () => {
 
   it("a malformed image is refused even with relax.unpinnedImages, and the fix does not offer the relaxation", () => {
     const input = one({ image: "ghcr.io/acme/runner latest", relax: { unpinnedImages: true } });
-    expectIssue(input, "runners[0].image", /malformed/, /pin the image/);
+    expectIssue(input, "runners[0].image", /malformed/, /write a valid image reference/);
     assert.doesNotMatch(issuesOf(input).find((i) => i.path === "runners[0].image")!.fix, /unpinnedImages/);
   });
 

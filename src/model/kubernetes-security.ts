@@ -108,7 +108,8 @@ export function imageIssues(image: string, at: string, relax: Relaxations | unde
   if (typeof parsed !== "string") return [];
   const unpinned = parsed === "has no tag or digest" || parsed === "uses the floating tag latest";
   if (unpinned && relax?.unpinnedImages === true) return [];
-  return [{ path: at, message: `image "${image}" ${parsed}`, fix: unpinned ? `${PIN_IMAGE_FIX}, or set relax.unpinnedImages: true to accept that (audit reports the image)` : PIN_IMAGE_FIX }];
+  const fix = unpinned ? `${PIN_IMAGE_FIX}, or set relax.unpinnedImages: true to accept that (audit reports the image)` : "write a valid image reference, [registry/]repository:tag (lower-case repository, no placeholders such as <name>)";
+  return [{ path: at, message: `image "${image}" ${parsed}`, fix }];
 }
 
 /** Problems of the runner's own security settings: weakening fields, and relaxations that conflict with securityAsWritten. */

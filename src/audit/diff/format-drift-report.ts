@@ -107,7 +107,7 @@ export function writeDriftReport(write: (text: string) => void, report: DriftRep
   // With managedOnly, objects only in the manifest are listed but are not drift: the summary says how many.
   const uncounted = report.managedOnly && summary.onlyActual > 0 ? `; ${summary.onlyActual} not managed by the stack, not counted as drift (--managed-only)` : "";
   if (!report.drift) {
-    out.push(`no drift: ${summary.matched} object${summary.matched === 1 ? "" : "s"} match${uncounted}`);
+    out.push(`no drift: ${summary.matched} object${summary.matched === 1 ? " matches" : "s match"}${uncounted}`);
   } else {
     const parts = [
       summary.changed > 0 ? `${summary.changed} changed` : "",
