@@ -17,17 +17,11 @@ const tmp = mkdtempSync(join(tmpdir(), "rf-import-"));
 
 const cli = (args: string[], input?: string) => spawnSync(process.execPath, [join(REPO, "bin/runner-fleet.js"), ...args], { cwd: REPO, encoding: "utf8", ...(input === undefined ? {} : { input }) });
 
-/** Files whose Deployments name no namespace are applied with `kubectl apply -n ci`: the diff reads them so. */
+/** Files whose Deployments name no namespace are applied with `kubectl apply -n ci`: import and diff place them so. */
 function namespaced(file: string): { path: string; args: string[] } {
-  const text = readFileSync(join(CORPUS, file), "utf8");
-  const docs = parseAllDocuments(text).map((d) => d.toJS() as Record<string, any> | null); // eslint-disable-line @typescript-eslint/no-explicit-any
-  const runner = docs.find((d) => d?.["kind"] === "Deployment");
-  if (runner?.["metadata"]?.["namespace"] !== undefined) return { path: join(CORPUS, file), args: [] };
-  const kinds = new Set(["Deployment", "ConfigMap", "Secret", "PersistentVolumeClaim", "ServiceAccount"]);
-  const out = docs.filter((d) => d !== null).map((d) => (kinds.has(String(d["kind"])) && d["metadata"]["namespace"] === undefined ? { ...d, metadata: { ...d["metadata"], namespace: "ci" } } : d));
-  const path = join(tmp, `ns-${file}`);
-  writeFileSync(path, out.map((d) => stringify(d)).join("---\n"));
-  return { path, args: ["--namespace", "ci"] };
+  const docs = parseAllDocuments(readFileSync(join(CORPUS, file), "utf8")).map((d) => d.toJS() as { kind?: string; metadata?: { namespace?: string } } | null);
+  const runner = docs.find((d) => d?.kind === "Deployment");
+  return { path: join(CORPUS, file), args: runner?.metadata?.namespace === undefined ? ["--namespace", "ci"] : [] };
 }
 
 /** Gaps the importer must report, and why the settings cannot express them. */
@@ -55,7 +49,8 @@ describe("import round trip over real public runner manifests", () => {
       }
       assert.equal(imported.status, 0, imported.stderr);
       assert.doesNotMatch(imported.stderr, /cannot express/);
-      const diff = cli(["diff", STACK, "--config-file", settings, "--against", original.path, "--managed-only"]);
+      // The original, byte for byte.
+      const diff = cli(["diff", STACK, "--config-file", settings, "--against", original.path, "--managed-only", ...original.args]);
       assert.equal(diff.status, 0, `${diff.stdout}\n${diff.stderr}`);
       assert.match(diff.stdout, /no drift: \d+ objects? match/);
       reproduced.push(file);
@@ -67,6 +62,15 @@ describe("import round trip over real public runner manifests", () => {
     for (const image of [/actions\/actions-runner|actions-runner/, /summerwind\/actions-runner/, /myoung34\/github-runner/, /image: (?!.*(myoung34|summerwind|actions\/))\S*runner/]) assert.match(text, image);
     assert.match(text, /-dind/);
     assert.match(text, /configMapKeyRef|configMapRef/);
+  });
+  it("diff --namespace places objects that name none, as kubectl apply -n does; without it they do not match", () => {
+    const file = join(CORPUS, "01-pytorch-ci-infra-runner-deployment.yaml");
+    const settings = join(tmp, "Pulumi.ns.yaml");
+    assert.equal(cli(["import", file, "--namespace", "ci", "--out", settings]).status, 0);
+    const without = cli(["diff", STACK, "--config-file", settings, "--against", file, "--managed-only"]);
+    assert.equal(without.status, 1);
+    assert.match(without.stdout, /objects only match within one namespace/);
+    assert.equal(cli(["diff", STACK, "--config-file", settings, "--against", file, "--managed-only", "--namespace", "ci"]).status, 0);
   });
   it("our own baseline deploy/gh-runner round-trips, hardened defaults kept (no relaxation)", () => {
     const baseline = join(REPO, "deploy/gh-runner/deployment.yaml");

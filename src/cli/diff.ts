@@ -8,7 +8,7 @@ import { redactCredentials } from "../model/credential-shape.ts";
 import { existsSync, statSync } from "node:fs";
 import { Command } from "commander";
 import type { DriftReport, KubeObject } from "../audit/diff/index.ts";
-import { diffManifests, formatDriftReport, isKubeObject, kubeObjectProblem, objectKey, writeDriftReport } from "../audit/diff/index.ts";
+import { diffManifests, formatDriftReport, inDefaultNamespace, isKubeObject, kubeObjectProblem, objectKey, writeDriftReport } from "../audit/diff/index.ts";
 import { expandList } from "../audit/object-shape.ts";
 import * as manifests from "../audit/diff/manifest-index.ts";
 import { ManifestProblemsError, type ManifestIndex, type ReadManifestOptions } from "../audit/diff/manifest-index.ts";
@@ -106,6 +106,14 @@ export interface RunDiffOptions {
   readonly maxObjects?: number;
   /** Objects only in the manifest are listed but are not drift (`--managed-only`). @default false */
   readonly managedOnly?: boolean;
+  /** The namespace of manifest objects that name none, as `kubectl apply -n` places them (`--namespace`). */
+  readonly namespace?: string;
+}
+
+/** `index` with its namespaced objects that name no namespace placed in `namespace`. */
+function withDefaultNamespace(index: ManifestIndex, namespace: string | undefined): ManifestIndex {
+  if (namespace === undefined) return index;
+  return { file: index.file, objects: index.objects.map((o) => inDefaultNamespace(o, namespace)), fullAt: (i) => { const o = index.fullAt(i); return o === undefined ? undefined : inDefaultNamespace(o, namespace); } };
 }
 
 export interface DiffOutcome {
@@ -124,7 +132,8 @@ export function runDiff(desired: readonly KubeObject[], manifestPath: string, op
 }
 
 /** Desired objects against a manifest already indexed; only the objects the stack renders are read in full. */
-export function diffAgainst(desired: readonly KubeObject[], index: ManifestIndex, actualLabel: string, opts: RunDiffOptions = {}): DiffOutcome {
+export function diffAgainst(desired: readonly KubeObject[], manifestIndex: ManifestIndex, actualLabel: string, opts: RunDiffOptions = {}): DiffOutcome {
+  const index = withDefaultNamespace(manifestIndex, opts.namespace);
   // Objects the stack does not render are only listed, so only their identity is needed.
   const wanted = new Set(desired.filter(isKubeObject).map(objectKey));
   const actual = asUsage(() => manifests.objectsOf(index, (o) => wanted.has(objectKey(o))));
@@ -163,11 +172,12 @@ export function diffCommand(deps: DiffCommandDeps = {}): Command {
     .addOption(configFileOption())
     .option("--ignore <path>", "field path not to compare, e.g. spec.replicas (repeatable)", collect, [])
     .option("--managed-only", "list objects only in the manifest (Namespaces, RBAC, Secrets the stack only references) but do not count them as drift")
+    .option("--namespace <namespace>", "namespace of manifest objects that name none (where kubectl apply -n puts them)")
     .option("--json", "print the drift report as JSON")
     .addHelpText("after", "\nFields show actual -> desired (manifest -> stack).\nExit codes: 0 no drift, 1 drift, 2 bad usage or input.")
     .showHelpAfterError()
     .exitOverride()
-    .action(async (stackDir: string, opts: StackFlags & { against: string; ignore: string[]; managedOnly?: boolean; json?: boolean }) => {
+    .action(async (stackDir: string, opts: StackFlags & { against: string; ignore: string[]; managedOnly?: boolean; namespace?: string; json?: boolean }) => {
       if (!existsSync(stackDir) || !statSync(stackDir).isDirectory()) {
         throw new CliError(`<stack-dir> ${stackDir}: no such directory. Fix: pass the directory of a Pulumi project (the one holding Pulumi.yaml), e.g. infra/pulumi/<stack>`);
       }
@@ -180,7 +190,7 @@ export function diffCommand(deps: DiffCommandDeps = {}): Command {
       }, { quiet: opts.json === true });
       const { objects, skipped } = kubernetesObjects(rendered);
       for (const s of skipped) stderr(`runner-fleet diff: not compared: ${s}\n`);
-      const outcome = diffAgainst(objects, index, opts.against === STDIN ? "standard input" : opts.against, { ignore: opts.ignore, managedOnly: opts.managedOnly === true, desiredLabel: `stack "${rendered.stack}" of ${stackDir}`, maxObjects: deps.stdout === undefined ? rowLimit() : Number.POSITIVE_INFINITY });
+      const outcome = diffAgainst(objects, index, opts.against === STDIN ? "standard input" : opts.against, { ignore: opts.ignore, managedOnly: opts.managedOnly === true, ...(opts.namespace === undefined ? {} : { namespace: opts.namespace }), desiredLabel: `stack "${rendered.stack}" of ${stackDir}`, maxObjects: deps.stdout === undefined ? rowLimit() : Number.POSITIVE_INFINITY });
       if (opts.json !== true) outcome.writeText(stdout);
       else if (deps.stdout === undefined) printJson(JSON.parse(redactCredentials(JSON.stringify(outcome.report))) as unknown);
       else stdout(JSON.stringify(outcome.report, null, 2) + "\n");

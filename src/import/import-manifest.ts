@@ -6,7 +6,7 @@
  * referenced by name; a Secret's values are never read.
  */
 import { compareObjects, withoutServerFields } from "../audit/diff/compare-objects.ts";
-import type { KubeObject } from "../audit/diff/kube-object.ts";
+import { inDefaultNamespace, type KubeObject } from "../audit/diff/kube-object.ts";
 import { ConfigError, type ConfigIssue } from "../model/issues.ts";
 import { isRecord } from "../model/refine.ts";
 import { resolveGhRunnerFleet, type ResolvedGhRunnerFleet } from "../model/gh-runner.ts";
@@ -33,9 +33,6 @@ export class ImportInputError extends Error {
   }
 }
 
-/** Kinds `kubectl apply -n` puts in the namespace when they name none. */
-const NAMESPACED = new Set(["Deployment", "ConfigMap", "Secret", "PersistentVolumeClaim", "ServiceAccount", "Role", "RoleBinding", "Service", "Pod"]);
-
 const ref = (o: KubeObject) => `${o.kind} ${o.metadata.namespace === undefined ? "" : `${o.metadata.namespace}/`}${o.metadata.name}`;
 
 /** A runner name for Deployment `name`: its name without `-gh-runner`, short enough for the model, unique. */
@@ -49,7 +46,7 @@ function runnerName(name: string, taken: Set<string>): string {
 
 /** The settings that reproduce `objects`' runner Deployments; `namespace` for objects that name none. */
 export function importManifest(objects: readonly KubeObject[], opts: { namespace?: string } = {}): ImportResult {
-  const stripped = objects.map(withoutServerFields).map((o) => (o.metadata.namespace === undefined && opts.namespace !== undefined && NAMESPACED.has(o.kind) ? { ...o, metadata: { ...o.metadata, namespace: opts.namespace } } : o));
+  const stripped = objects.map(withoutServerFields).map((o) => inDefaultNamespace(o, opts.namespace));
   for (const o of stripped) {
     const containers = (o as { spec?: { template?: { spec?: { containers?: unknown } } } }).spec?.template?.spec?.containers;
     if (o.kind === "Deployment" && !(Array.isArray(containers) && containers.every(isRecord))) throw new ImportInputError(`${ref(o)}: spec.template.spec.containers is not a list of containers. Fix: write each container as a mapping under containers: - { name, image, ... }`);

@@ -85,3 +85,15 @@ export function objectKeyIgnoringNamespace(obj: KubeObject): string {
 export function formatObjectRef(ref: ObjectRef): string {
   return `${ref.apiVersion} ${ref.kind} ${ref.namespace === undefined ? "" : `${ref.namespace}/`}${ref.name}`;
 }
+
+/** Kinds that live outside any namespace (the built-in ones a runner manifest may hold). */
+export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
+  "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "StorageClass", "PriorityClass", "RuntimeClass", "IngressClass",
+  "CustomResourceDefinition", "APIService", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "CSIDriver", "CSINode", "VolumeAttachment",
+]);
+
+/** `object` in namespace `namespace` when it names none and its kind is namespaced (as `kubectl apply -n` places it). */
+export function inDefaultNamespace<T extends KubeObject>(object: T, namespace: string | undefined): T {
+  if (namespace === undefined || object.metadata.namespace !== undefined || CLUSTER_SCOPED_KINDS.has(object.kind)) return object;
+  return { ...object, metadata: { ...object.metadata, namespace } };
+}
