@@ -104,7 +104,7 @@ describe("gh-runner stack (offline, Pulumi.dev.yaml)", async () => {
       delete c["gh-runner:githubRepo"];
       (c["gh-runner:runners"] as Runners)[0]!["replicas"] = -1;
     });
-    await assert.rejects(render(file), (e: Error) => /githubRepo: is required and not set\. Fix: run `pulumi config set githubRepo/.test(e.message));
+    await assert.rejects(render(file), (e: Error) => /githubRepo: is not set, and runners\[0\] registers through ACTIONS_RUNNER_INPUT_URL, which needs it\. Fix: set githubRepo/.test(e.message) && /runners\[0\]\.replicas: -1/.test(e.message));
     const file2 = editedStackConfig(GH_RUNNER_STACK, "dev", (c) => { (c["gh-runner:runners"] as Runners)[0]!["replicas"] = -1; });
     await assert.rejects(render(file2), (e: Error) => /runners\[0\]\.replicas: -1 is not a whole number/.test(e.message));
   });

@@ -11,7 +11,7 @@ import { type ConfigIssue, ConfigError } from "./issues.ts";
 import { zodIssues, strictObject } from "./zod-issues.ts";
 import { tomlProblem } from "./toml.ts";
 import { githubBaseUrl, insecureGithubUrlIssues } from "./github-url.ts";
-import { dnsLabel, objectName } from "./refine.ts";
+import { dnsLabel, isRecord, objectName } from "./refine.ts";
 import { labelMapIssues } from "./kubernetes-rules.ts";
 import {
   absolutePath, configFileList, deploymentNameIssues, fencedLabelIssues, missingNamespaceIssues, imageReference, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
@@ -161,7 +161,7 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
   const parsed = ghRunnerFleetSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
     // Report the fleet-wide problems too, so that one run shows every problem at once.
-    throw new ConfigError([...missingNamespaceIssues(input), ...zodIssues(parsed.error), ...runnerListIssues(input), ...runnerLabelIssues("github", input)], "gh-runner fleet configuration");
+    throw new ConfigError([...missingNamespaceIssues(input), ...missingRepoIssues(input), ...zodIssues(parsed.error), ...runnerListIssues(input), ...runnerLabelIssues("github", input)], "gh-runner fleet configuration");
   }
   const cfg = parsed.data;
   const issues: ConfigIssue[] = [...missingNamespaceIssues(cfg), ...runnerListIssues(cfg), ...runnerLabelIssues("github", cfg)];
@@ -180,10 +180,7 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
     issues.push(...labelMapIssues(c.labels, `configMaps[${j}].labels`));
   });
   const runners = cfg.runners.map((r, i) => resolveRunner(r, `runners[${i}]`, payloads, issues));
-  const injected = runners.findIndex((r) => r.registration === "actions-runner-input");
-  if (cfg.githubRepo === undefined && injected >= 0) {
-    issues.push({ path: "githubRepo", message: `is not set, and runners[${injected}] registers through ACTIONS_RUNNER_INPUT_URL, which needs it`, fix: 'set githubRepo to the repository ("my-org/my-repo") or organisation ("my-org") the runners serve, or give that runner registration: image if its image registers itself' });
-  }
+  issues.push(...missingRepoIssues(cfg));
   issues.push(...fencedLabelIssues(runners, cfg.networkPolicies ?? GH_RUNNER_DEFAULTS.networkPolicies), ...deploymentNameIssues(runners));
   if (issues.length > 0) throw new ConfigError(issues, "gh-runner fleet configuration");
   const base = (cfg.githubUrl ?? GH_RUNNER_DEFAULTS.githubUrl).replace(/\/+$/, "");
@@ -195,6 +192,14 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
     configPayloads: payloads,
     networkPolicies: cfg.networkPolicies ?? GH_RUNNER_DEFAULTS.networkPolicies,
   };
+}
+
+/** No githubRepo while a runner registers through `ACTIONS_RUNNER_INPUT_URL`; read from raw input, so it is reported with every other problem. */
+function missingRepoIssues(input: unknown): ConfigIssue[] {
+  if (!isRecord(input) || input["githubRepo"] !== undefined || !Array.isArray(input["runners"])) return [];
+  const injected = input["runners"].findIndex((r) => !(isRecord(r) && r["registration"] === "image"));
+  if (injected < 0) return [];
+  return [{ path: "githubRepo", message: `is not set, and runners[${injected}] registers through ACTIONS_RUNNER_INPUT_URL, which needs it`, fix: 'set githubRepo to the repository ("my-org/my-repo") or organisation ("my-org") the runners serve, or give that runner registration: image if its image registers itself' }];
 }
 
 type ParsedRunner = z.output<typeof runnerSchema>;
