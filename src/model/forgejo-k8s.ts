@@ -13,7 +13,7 @@ import { baseUrlProblem, dnsLabel, isInsecureHttp, isRecord, wholeNumberProblem 
 import { parseRunnerLabel } from "./runner-label.ts";
 import { isCidr, parseCidr } from "./cidr.ts";
 import {
-  deploymentNameIssues, fencedLabelIssues, missingNamespaceIssues, imageReference, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
+  deploymentNameIssues, fencedLabelIssues, rawSecurityIssues, missingNamespaceIssues, imageReference, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
   type ResolvedRunnerPod,
 } from "./kubernetes-runner.ts";
 
@@ -148,7 +148,7 @@ const SUBJECT = "forgejo-k8s-runners fleet configuration";
  */
 export function resolveForgejoK8sFleet(input: unknown): ResolvedForgejoK8sFleet {
   const parsed = forgejoK8sFleetSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) throw new ConfigError([...missingNamespaceIssues(input), ...zodIssues(parsed.error), ...runnerListIssues(input), ...runnerLabelIssues("forgejo", input), ...dockerLabelIssues(input)], SUBJECT);
+  if (!parsed.success) throw new ConfigError([...missingNamespaceIssues(input), ...zodIssues(parsed.error), ...runnerListIssues(input), ...runnerLabelIssues("forgejo", input), ...rawSecurityIssues(input), ...dockerLabelIssues(input)], SUBJECT);
   const cfg = parsed.data;
   const d = FORGEJO_K8S_DEFAULTS;
   const issues: ConfigIssue[] = [...missingNamespaceIssues(cfg), ...runnerListIssues(cfg), ...runnerLabelIssues("forgejo", cfg), ...dockerLabelIssues(cfg)];

@@ -14,7 +14,7 @@ import { githubBaseUrl, insecureGithubUrlIssues } from "./github-url.ts";
 import { dnsLabel, isRecord, objectName } from "./refine.ts";
 import { labelMapIssues } from "./kubernetes-rules.ts";
 import {
-  absolutePath, configFileList, deploymentNameIssues, fencedLabelIssues, missingNamespaceIssues, imageReference, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
+  absolutePath, configFileList, deploymentNameIssues, fencedLabelIssues, rawSecurityIssues, missingNamespaceIssues, imageReference, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
   type ResolvedConfigPayload, type ResolvedRunnerPod,
 } from "./kubernetes-runner.ts";
 
@@ -161,7 +161,7 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
   const parsed = ghRunnerFleetSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
     // Report the fleet-wide problems too, so that one run shows every problem at once.
-    throw new ConfigError([...missingNamespaceIssues(input), ...missingRepoIssues(input), ...zodIssues(parsed.error), ...runnerListIssues(input), ...runnerLabelIssues("github", input)], "gh-runner fleet configuration");
+    throw new ConfigError([...missingNamespaceIssues(input), ...missingRepoIssues(input), ...zodIssues(parsed.error), ...runnerListIssues(input), ...runnerLabelIssues("github", input), ...rawSecurityIssues(input)], "gh-runner fleet configuration");
   }
   const cfg = parsed.data;
   const issues: ConfigIssue[] = [...missingNamespaceIssues(cfg), ...runnerListIssues(cfg), ...runnerLabelIssues("github", cfg)];

@@ -368,3 +368,18 @@ describe("problems found in review, fixed", () => {
     assert.throws(() => resolveForgejoK8sFleet({ forge: "forgejo", namespace: "ci", forgejoUrl: "https://code.example.com", runners: [{ name: "build", initContainers: [{ name: "register", image: "busybox:1.36" }] }] }), ConfigError);
   });
 });
+
+describe("security problems are reported with every other problem at once", () => {
+  it("a privileged sidecar and a weakening runner field without their relaxations, next to a malformed deploymentName and replicas", () => {
+    const paths = issuesOf(one({ deploymentName: "Bad_Name", replicas: -3, sidecars: [dind], containerSecurityContext: { readOnlyRootFilesystem: false } })).map((i) => i.path).sort();
+    assert.deepEqual(paths, ["runners[0].containerSecurityContext.readOnlyRootFilesystem", "runners[0].deploymentName", "runners[0].replicas", "runners[0].sidecars[0].securityContext.privileged"]);
+  });
+  it("reported once when nothing else is wrong", () => {
+    assert.deepEqual(issuesOf(one({ sidecars: [dind] })).map((i) => i.path), ["runners[0].sidecars[0].securityContext.privileged"]);
+  });
+  it("a malformed relax or security context is left to the schema's report, without a crash", () => {
+    for (const bad of [{ relax: "x", sidecars: [dind] }, { sidecars: [{ ...dind, securityContext: null }], replicas: -1 }, { securityContext: [], containerSecurityContext: 5, replicas: -1 }]) {
+      assert.ok(issuesOf(one(bad)).length > 0);
+    }
+  });
+});

@@ -7,7 +7,8 @@
 import type { ConfigIssue } from "./issues.ts";
 import { isRecord } from "./refine.ts";
 import { type ForgeKind, forgeLabelIssues } from "./forge.ts";
-import { imageIssues } from "./kubernetes-security.ts";
+import { containerSecurityContextSchema, imageIssues, podSecurityContextSchema, privilegedIssues, relaxationShape, runnerSecurityIssues, weakeningIssues } from "./kubernetes-security.ts";
+import { strictObject } from "./zod-issues.ts";
 import type { ResolvedRunnerPod } from "./kubernetes-runner.ts";
 
 /**
@@ -69,5 +70,44 @@ export function runnerLabelIssues(forge: ForgeKind, input: unknown): ConfigIssue
     const labels = isRecord(r) ? r["labels"] : undefined;
     if (!Array.isArray(labels) || !labels.every((l): l is string => typeof l === "string")) return [];
     return forgeLabelIssues(forge, labels, `runners[${i}].labels`);
+  });
+}
+
+const relaxations = strictObject(relaxationShape);
+
+/**
+ * The security problems of each runner (weakening fields, privileged containers without
+ * `relax.privileged`), read from raw input: for a fleet that other problems keep from resolving,
+ * so that one run still shows every problem. Parts that are malformed themselves are left to the
+ * schema's own report.
+ */
+export function rawSecurityIssues(input: unknown): ConfigIssue[] {
+  const runners = isRecord(input) ? input["runners"] : undefined;
+  if (!Array.isArray(runners)) return [];
+  return runners.flatMap((r, i) => {
+    if (!isRecord(r)) return [];
+    const relax = relaxations.safeParse(r["relax"] ?? {});
+    if (!relax.success) return [];
+    const at = `runners[${i}]`;
+    const pod = podSecurityContextSchema.safeParse(r["securityContext"]);
+    const container = containerSecurityContextSchema.safeParse(r["containerSecurityContext"]);
+    const issues = runnerSecurityIssues({
+      ...(pod.success ? { securityContext: pod.data } : {}),
+      ...(container.success ? { containerSecurityContext: container.data } : {}),
+      ...(typeof r["automountServiceAccountToken"] === "boolean" ? { automountServiceAccountToken: r["automountServiceAccountToken"] } : {}),
+      relax: relax.data,
+    }, at);
+    for (const key of ["sidecars", "initContainers"] as const) {
+      const list = r[key];
+      if (!Array.isArray(list)) continue;
+      list.forEach((c, j) => {
+        const sc = containerSecurityContextSchema.safeParse(isRecord(c) ? c["securityContext"] : undefined);
+        if (!sc.success || sc.data === undefined) return;
+        const where = `${at}.${key}[${j}].securityContext`;
+        issues.push(...privilegedIssues(sc.data, where, relax.data));
+        if (sc.data.privileged !== true) issues.push(...weakeningIssues(sc.data, where, relax.data.securityAsWritten === true));
+      });
+    }
+    return issues;
   });
 }

@@ -346,4 +346,4 @@ export function scratchVolumeName(path: string): string {
   return (n || "root").slice(0, 63);
 }
 
-export { deploymentNameIssues, fencedLabelIssues, missingNamespaceIssues, runnerLabelIssues, runnerListIssues } from "./kubernetes-runner-list.ts";
+export { deploymentNameIssues, fencedLabelIssues, missingNamespaceIssues, rawSecurityIssues, runnerLabelIssues, runnerListIssues } from "./kubernetes-runner-list.ts";
