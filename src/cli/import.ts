@@ -10,7 +10,8 @@ import { Command } from "commander";
 import { redactCredentials } from "../model/credential-shape.ts";
 import { yamlPackage } from "../model/yaml-package.ts";
 import { readProject } from "../offline/stack-config.ts";
-import { importManifest, ImportInputError, type ImportResult } from "../import/import-manifest.ts";
+import { importManifest, type ImportResult } from "../import/import-manifest.ts";
+import { InputError } from "../audit/input-error.ts";
 import { ManifestProblemsError, readManifest } from "../audit/diff/manifest-index.ts";
 import { CliError, EXIT, printJson } from "./output.ts";
 
@@ -57,7 +58,7 @@ export function importCommand(): Command {
       try {
         result = importManifest(objects, opts.namespace === undefined ? {} : { namespace: opts.namespace });
       } catch (e) {
-        if (e instanceof ImportInputError) throw new CliError(`${manifest === "-" ? "standard input" : manifest}: ${e.message}`);
+        if (e instanceof InputError) throw new CliError(`${manifest === "-" ? "standard input" : manifest}: ${e.message}`);
         throw e;
       }
       const source = manifest === "-" ? "-" : manifest;

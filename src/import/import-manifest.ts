@@ -8,6 +8,7 @@
 import { compareObjects, withoutServerFields } from "../audit/diff/compare-objects.ts";
 import { inDefaultNamespace, type KubeObject } from "../audit/diff/kube-object.ts";
 import { ConfigError, type ConfigIssue } from "../model/issues.ts";
+import { InputError } from "../audit/input-error.ts";
 import { isRecord } from "../model/refine.ts";
 import { resolveGhRunnerFleet, type ResolvedGhRunnerFleet } from "../model/gh-runner.ts";
 import { renderGhRunnerFleet } from "../render/kubernetes/gh-runner.ts";
@@ -23,14 +24,6 @@ export interface ImportResult {
   readonly notes: readonly string[];
   /** Whether the settings passed the model's checks; settings that did not are never written. */
   readonly checked: boolean;
-}
-
-/** Input the import cannot start from (no runner Deployment, no namespace): exit 2 with the fix. */
-export class ImportInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "InputError";
-  }
 }
 
 const ref = (o: KubeObject) => `${o.kind} ${o.metadata.namespace === undefined ? "" : `${o.metadata.namespace}/`}${o.metadata.name}`;
@@ -49,13 +42,13 @@ export function importManifest(objects: readonly KubeObject[], opts: { namespace
   const stripped = objects.map(withoutServerFields).map((o) => inDefaultNamespace(o, opts.namespace));
   for (const o of stripped) {
     const containers = (o as { spec?: { template?: { spec?: { containers?: unknown } } } }).spec?.template?.spec?.containers;
-    if (o.kind === "Deployment" && !(Array.isArray(containers) && containers.every(isRecord))) throw new ImportInputError(`${ref(o)}: spec.template.spec.containers is not a list of containers. Fix: write each container as a mapping under containers: - { name, image, ... }`);
+    if (o.kind === "Deployment" && !(Array.isArray(containers) && containers.every(isRecord))) throw new InputError(`${ref(o)}: spec.template.spec.containers is not a list of containers`, "write each container as a mapping under containers: - { name, image, ... }");
   }
   const runners = stripped.filter((o) => o.kind === "Deployment" && o.apiVersion === "apps/v1" && isRunnerDeployment(o));
-  if (runners.length === 0) throw new ImportInputError("the manifest holds no runner Deployment (an apps/v1 Deployment with a container whose image, name or variables say runner). Fix: pass the manifest of your runner Deployments, e.g. kubectl get deploy,cm -n <namespace> -o yaml");
+  if (runners.length === 0) throw new InputError("the manifest holds no runner Deployment (an apps/v1 Deployment with a container whose image, name or variables say runner)", "pass the manifest of your runner Deployments, e.g. kubectl get deploy,cm -n <namespace> -o yaml");
   const namespaces = [...new Set(runners.map((d) => d.metadata.namespace ?? opts.namespace))];
-  if (namespaces.includes(undefined)) throw new ImportInputError("a runner Deployment names no namespace. Fix: pass --namespace <namespace>, the namespace the manifest is applied in (kubectl apply -n)");
-  if (namespaces.length > 1) throw new ImportInputError(`the runner Deployments are in ${namespaces.length} namespaces (${namespaces.join(", ")}); one stack manages one namespace. Fix: import each namespace's Deployments separately`);
+  if (namespaces.includes(undefined)) throw new InputError("a runner Deployment names no namespace", "pass --namespace <namespace>, the namespace the manifest is applied in (kubectl apply -n)");
+  if (namespaces.length > 1) throw new InputError(`the runner Deployments are in ${namespaces.length} namespaces (${namespaces.join(", ")}); one stack manages one namespace`, "import each namespace's Deployments separately");
   const namespace = namespaces[0]!;
   const gaps: ImportGap[] = [];
   const notes: string[] = [];
@@ -76,7 +69,8 @@ export function importManifest(objects: readonly KubeObject[], opts: { namespace
   for (const o of stripped) {
     if (runners.includes(o) || configMaps.some((c) => o.kind === "ConfigMap" && c.name === o.metadata.name && inNamespace(o))) continue;
     // A Secret contributes its name and its keys only; its values are never read.
-    const keys = o.kind === "Secret" ? [...Object.keys(isRecord((o as { data?: unknown }).data) ? (o as unknown as { data: object }).data : {}), ...Object.keys(isRecord((o as { stringData?: unknown }).stringData) ? (o as unknown as { stringData: object }).stringData : {})] : [];
+    const { data, stringData } = o as KubeObject & { data?: unknown; stringData?: unknown };
+    const keys = [data, stringData].flatMap((d) => (isRecord(d) ? Object.keys(d) : []));
     notes.push(o.kind === "Secret" ? `${ref(o)}: referenced by name, never copied (keys: ${keys.join(", ") || "none"})` : o.kind === "PersistentVolumeClaim" ? `${ref(o)}: referenced by claimName, never copied` : `${ref(o)}: not a runner Deployment or a ConfigMap it uses; left alone`);
   }
   const settings: Record<string, unknown> = { namespace, runners: runnerSettings, ...(configMaps.length > 0 ? { configMaps } : {}) };
@@ -182,11 +176,12 @@ function compareRendered(fleet: ResolvedGhRunnerFleet, originals: readonly KubeO
   for (const obj of [...rendered.deployments, ...rendered.configMaps] as unknown as KubeObject[]) {
     const original = originals.find((o) => o.kind === obj.kind && o.metadata.name === obj.metadata.name && (o.metadata.namespace ?? fleet.namespace) === fleet.namespace);
     if (original === undefined) continue;
-    const object = ref({ ...original, metadata: { ...original.metadata, namespace: fleet.namespace } });
-    for (const f of compareObjects(obj, { ...original, metadata: { ...original.metadata, namespace: fleet.namespace } }).fields) {
+    const actual = inDefaultNamespace(original, fleet.namespace);
+    const object = ref(actual);
+    for (const f of compareObjects(obj, actual).fields) {
       const here = `${object} ${f.path}`;
       if (covered.some((c) => here === c || here.startsWith(`${c}.`))) continue;
-      gaps.push({ object: ref({ ...original, metadata: { ...original.metadata, namespace: fleet.namespace } }), path: f.path, reason: f.change === "only-desired" ? "the settings would add it" : f.change === "only-actual" ? "the settings cannot express it" : "the settings render another value" });
+      gaps.push({ object, path: f.path, reason: f.change === "only-desired" ? "the settings would add it" : f.change === "only-actual" ? "the settings cannot express it" : "the settings render another value" });
     }
   }
 }

@@ -56,9 +56,8 @@ function container(c: Obj, at: string, gap: (path: string, reason: string) => vo
 
 export interface ImportedRunner {
   readonly runner: Obj;
-  /** ConfigMaps, Secrets and claims the pod references, by name. */
+  /** ConfigMaps the pod mounts or reads, by name. */
   readonly configMaps: readonly string[];
-  readonly namespace: string | undefined;
 }
 
 /**
@@ -94,13 +93,13 @@ export function runnerFromDeployment(d: Obj, name: string, gap: (path: string, r
   // The runner is the container whose image says so, else the first that looks like one.
   const byImage = containers.findIndex((c) => /runner/i.test(String(c["image"] ?? "")));
   const runnerIndex = byImage >= 0 ? byImage : Math.max(0, containers.findIndex(isRunnerContainer));
+  const initContainers = list(pod["initContainers"]).map(obj);
   const relax: Obj = {};
-  const images: string[] = [];
+  const everyContainer = [...containers, ...initContainers];
+  if (everyContainer.some((c) => obj(c["securityContext"])["privileged"] === true)) relax["privileged"] = true;
+  if (everyContainer.some((c) => imageTag(String(c["image"] ?? "")) === "latest")) relax["unpinnedImages"] = true;
   containers.forEach((c, i) => {
-    const at = `spec.template.spec.containers[name=${String(c["name"])}]`;
-    const written = container(c, at, gap, false);
-    images.push(String(c["image"] ?? ""));
-    if (obj(c["securityContext"])["privileged"] === true) relax["privileged"] = true;
+    const written = container(c, `spec.template.spec.containers[name=${String(c["name"])}]`, gap, false);
     if (i !== runnerIndex) {
       r["sidecars"] = [...list(r["sidecars"]), written];
       return;
@@ -112,12 +111,7 @@ export function runnerFromDeployment(d: Obj, name: string, gap: (path: string, r
     if (securityContext !== undefined) r["containerSecurityContext"] = securityContext;
     if (volumeMounts !== undefined) r["extraVolumeMounts"] = volumeMounts;
   });
-  for (const c of list(pod["initContainers"]).map(obj)) {
-    r["initContainers"] = [...list(r["initContainers"]), container(c, `spec.template.spec.initContainers[name=${String(c["name"])}]`, gap, true)];
-    images.push(String(c["image"] ?? ""));
-    if (obj(c["securityContext"])["privileged"] === true) relax["privileged"] = true;
-  }
-  if (images.some((i) => imageTag(i) === "latest")) relax["unpinnedImages"] = true;
+  if (initContainers.length > 0) r["initContainers"] = initContainers.map((c) => container(c, `spec.template.spec.initContainers[name=${String(c["name"])}]`, gap, true));
   const configMaps = new Set<string>();
   for (const [k, v] of Object.entries(pod)) {
     if (k === "containers" || k === "initContainers") continue;
@@ -137,10 +131,10 @@ export function runnerFromDeployment(d: Obj, name: string, gap: (path: string, r
     } else if ((POD_KEYS as readonly string[]).includes(k)) r[k] = v;
     else gap(`spec.template.spec.${k}`, "is not a pod setting runner-fleet renders");
   }
-  for (const c of [...containers, ...list(pod["initContainers"]).map(obj)]) {
+  for (const c of everyContainer) {
     for (const e of list(c["env"])) { const ref = obj(obj(obj(e)["valueFrom"])["configMapKeyRef"])["name"]; if (typeof ref === "string") configMaps.add(ref); }
     for (const e of list(c["envFrom"])) { const ref = obj(obj(e)["configMapRef"])["name"]; if (typeof ref === "string") configMaps.add(ref); }
   }
   if (Object.keys(relax).length > 0) r["relax"] = relax;
-  return { runner: r, configMaps: [...configMaps], namespace: typeof meta["namespace"] === "string" ? meta["namespace"] : undefined };
+  return { runner: r, configMaps: [...configMaps] };
 }
