@@ -77,8 +77,8 @@ describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () =>
     assert.deepEqual(base.outputs["runsOn"], awsFips.labels);
     assert.equal(base.outputs["trustLevel"], awsFips.trust);
     const userData = Buffer.from(one(base, "aws:ec2/launchTemplate:LaunchTemplate")["userData"] as string, "base64").toString("utf8");
-    assert.ok(userData.includes(`readonly RUNNER_LABELS='${awsFips.labels.join(",")}'`), userData.slice(0, 800));
-    assert.ok(userData.includes("--ephemeral"));
+    assert.ok(userData.includes(`readonly RUNNER_LABELS_JSON='${JSON.stringify(awsFips.labels)}'`), userData.slice(0, 800));
+    assert.ok(userData.includes("--jitconfig"), "a JIT runner takes one job");
     const tags = one(base, "aws:autoscaling/group:Group")["tags"] as Obj[];
     assert.deepEqual(tags.filter((t) => t["key"].startsWith("runner-fleet/")).map((t) => [t["key"], t["value"]]), [
       ["runner-fleet/profile", "ci-intel-runner"],
@@ -131,10 +131,24 @@ describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () =>
     assert.deepEqual(egress.map((r) => r.inputs["cidrIpv4"]).filter(Boolean).sort(), ["10.20.0.10/32", "140.82.112.0/20", "143.55.64.0/20", "169.254.169.123/32", "185.199.108.0/22", "192.30.252.0/22"]);
   });
 
-  it("grants the role its own account's and region's parameters and the listed repository only", () => {
+  it("registers just in time: no registration-token parameter, in the stack, its policies or the boot script", () => {
+    const parameters = ofType(base, "aws:ssm/parameter:Parameter").map((r) => r.inputs["name"]);
+    assert.deepEqual(parameters, ["/ci-intel/runner/role-id"]);
+    const everything = JSON.stringify(base);
+    assert.doesNotMatch(everything, /registration[-_]?token/i);
+    const userData = Buffer.from(one(base, "aws:ec2/launchTemplate:LaunchTemplate")["userData"] as string, "base64").toString("utf8");
+    assert.match(userData, /^readonly GITHUB_JIT_CONFIG_URL='https:\/\/api\.github\.com\/orgs\/acme\/actions\/runners\/generate-jitconfig'$/m);
+    assert.match(userData, /^readonly JIT_CONFIG_MINTED_BY='instance'$/m);
+    assert.doesNotMatch(userData, /registration|config\.sh/i);
+    assert.equal(base.outputs["jitConfigMintedBy"], "instance");
+  });
+
+  it("grants the role its own instance's parameter, the shared role id and the listed repository only", () => {
     const policy = JSON.parse(named(base, "iam-policy")["policy"] as string) as { Statement: Obj[] };
     const bySid = new Map(policy.Statement.map((s) => [s["Sid"], s]));
-    assert.deepEqual(bySid.get("ReadOwnSsmParameters")!["Resource"], ["arn:aws:ssm:eu-west-1:123456789012:parameter/ci-intel/runner/*"]);
+    assert.deepEqual(bySid.get("ReadSharedVaultRoleId")!["Resource"], ["arn:aws:ssm:eu-west-1:123456789012:parameter/ci-intel/runner/role-id"]);
+    assert.deepEqual(bySid.get("ReadOwnInstanceParameter")!["Resource"], ["arn:aws:ssm:eu-west-1:123456789012:parameter/ci-intel/runner/wrapped-secret-id/*"]);
+    assert.deepEqual(bySid.get("ReadOwnInstanceParameter")!["Condition"], { StringEquals: { "aws:ResourceTag/runner-fleet:instance-arn": "${ec2:SourceInstanceARN}" } });
     assert.deepEqual(bySid.get("PullListedEcrRepositories")!["Resource"], ["arn:aws:ecr:eu-west-1:123456789012:repository/ci/base"]);
     assert.equal(named(base, "iam-role")["name"], "ci-intel-runner-role");
   });
@@ -156,7 +170,7 @@ describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () =>
     assert.deepEqual([fn["runtime"], fn["handler"]], ["nodejs22.x", "index.handler"]);
     assert.deepEqual(fn["vpcConfig"], { subnetIds: ["network-runners-id"], securityGroupIds: [RUNNER_SG] });
     const policy = JSON.parse(named(base, "broker-policy")["policy"] as string) as { Statement: Obj[] };
-    assert.deepEqual(policy.Statement.find((s) => s["Sid"] === "WriteWrappedSecretIds")!["Resource"], ["arn:aws:ssm:eu-west-1:123456789012:parameter/ci-intel/runner/wrapped-secret-id/*"]);
+    assert.deepEqual(policy.Statement.find((s) => s["Sid"] === "WritePerInstanceParameters")!["Resource"], ["arn:aws:ssm:eu-west-1:123456789012:parameter/ci-intel/runner/wrapped-secret-id/*"]);
     assert.deepEqual(policy.Statement.find((s) => s["Sid"] === "CompleteRunnerLifecycleActions")!["Resource"], ["arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/ci-intel-runner"]);
     const vaultRole = one(base, "vault:aws/authBackendRole:AuthBackendRole");
     assert.deepEqual([vaultRole["authType"], vaultRole["boundIamPrincipalArns"], vaultRole["tokenBoundCidrs"]], ["iam", ["arn:aws:iam::123456789012:role/ci-intel-runner-sid-broker"], ["10.42.10.0/24"]]);
@@ -187,7 +201,12 @@ describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () =>
   it("exports the PrometheusRule document with the runner alerts", () => {
     const rule = base.outputs["prometheusRule"] as Obj;
     assert.deepEqual([rule["apiVersion"], rule["kind"]], ["monitoring.coreos.com/v1", "PrometheusRule"]);
-    assert.deepEqual((rule["spec"].groups[0].rules as Obj[]).map((r) => r["alert"]), ["RunnerJobQueueLatencyHigh", "RunnerJobFailureRateHigh", "RunnersNotRegistering", "EphemeralRunnersFailing"]);
+    assert.deepEqual((rule["spec"].groups[0].rules as Obj[]).map((r) => r["alert"]), ["RunnerJobQueueLatencyHigh", "RunnerJobFailureRateHigh", "RunnersNotRegistering"]);
+    // Over the series EC2 runners write (the job report), never the actions-runner-controller's.
+    for (const r of rule["spec"].groups[0].rules as Obj[]) {
+      assert.match(r["expr"], /runner_fleet_/);
+      assert.doesNotMatch(r["expr"], /gha_/);
+    }
   });
 
   it("reports every problem of a bad configuration at once, each under its stack key, before creating anything", async () => {
@@ -243,6 +262,16 @@ describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () =>
     await assert.rejects(render(edited((c) => { c[`${P}:runner`].registrationToken = token; })), (e: Error) => /runner\.registrationToken: looks like a secret \(a GitHub token\); its value is not shown\. Fix: move it into a secret/.test(e.message) && !e.message.includes("CANARY"));
     const vaultToken = "hvs.CANARYvaulttoken0123456789";
     await assert.rejects(render(edited((c) => { c["vault:token"] = vaultToken; })), (e: Error) => /vault:token: is set in plain text but must be a secret \(its value is not shown\)\. Fix: remove it \(`pulumi config rm vault:token`\)/.test(e.message) && !e.message.includes("CANARY"));
+  });
+
+  it("jitConfigMintedBy: broker: the broker mints GitHub tokens instead of secret ids, the runners get no Vault identity, and the hooks must stay on", async () => {
+    const r = await render(edited((c) => { c[`${P}:runner`].jitConfigMintedBy = "broker"; }));
+    assert.deepEqual(ofType(r, "runner-fleet:vault:VaultRunnerAppRole"), []);
+    assert.deepEqual(ofType(r, "aws:ssm/parameter:Parameter"), []);
+    assert.match(named(r, "broker-vault-policy")["policy"] as string, /path "github\/token" \{\n {2}capabilities = \["update"\]\n\}/);
+    const runner = JSON.parse(named(r, "iam-policy")["policy"] as string) as { Statement: Obj[] };
+    assert.deepEqual(runner.Statement.find((s) => s["Sid"] === "ReadOwnInstanceParameter")!["Resource"], ["arn:aws:ssm:eu-west-1:123456789012:parameter/ci-intel/runner/jit-config/*"]);
+    await assert.rejects(render(edited((c) => { c[`${P}:runner`].jitConfigMintedBy = "broker"; c[`${P}:lifecycleHooks`] = false; })), /lifecycleHooks: is false, but runner\.jitConfigMintedBy is broker.*Fix: set lifecycleHooks to true/s);
   });
 
   it("renders a Vault token given as a secret without it appearing anywhere in the output", async () => {

@@ -1,5 +1,7 @@
-// The gh-runners-firecracker stack run offline with its Pulumi.dev.yaml: strict schemas, the ARC
-// CRD, the isolation audit, the generated README checklist, the node bootstrap script.
+// The gh-runners-firecracker stack run offline with its Pulumi.dev.yaml (one controller, an untrusted
+// scale set in Firecracker and a trusted one with dind): strict schemas for every object (the
+// PodMonitor included), the ARC CRD, metrics within ARC's documented list, unique names, the
+// isolation and privilege audit, the generated README checklist, the node bootstrap script.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -12,6 +14,9 @@ import { auditFleet } from "../src/audit/fleet-audit.ts";
 import { createSchemaLoader } from "../src/audit/schema/schema-loader.ts";
 import { crdSchemas, withCrdSchemas } from "../src/audit/schema/crd-schemas.ts";
 import { validateDocuments } from "../src/audit/schema/validate-documents.ts";
+import { withBundledArcCrds } from "../src/audit/schema/bundled-schemas.ts";
+import { exportedArcMetricNames } from "../src/render/kubernetes/arc-metrics.ts";
+import { ARC_DOCUMENTED_METRICS } from "../src/model/arc-metrics.ts";
 import { ARC_CRDS, editedStackConfig, KUBERNETES_SCHEMAS, REPO } from "./helpers.ts";
 import { needs, requireTool } from "./validators.ts";
 
@@ -23,45 +28,124 @@ describe("gh-runners-firecracker stack (offline, Pulumi.dev.yaml)", async () => 
   const rendered = await renderStack(STACK, { stack: "dev" });
   const objects = auditableObjects(rendered);
 
-  it("renders the namespaces, the credentials Secret, kata-fc, three Helm releases and three NetworkPolicies", () => {
+  it("renders one controller, two scale sets, kata-fc, a PodMonitor and each runner namespace's fence", () => {
     assert.deepEqual(rendered.resources.map((r) => `${r.type}::${r.name}`).sort(), [
-      "kubernetes:core/v1:Namespace::arc-runners",
-      "kubernetes:core/v1:Namespace::arc-systems",
+      "kubernetes:core/v1:Namespace::arc-arc-runners",
+      "kubernetes:core/v1:Namespace::arc-arc-runners-trusted",
+      "kubernetes:core/v1:Namespace::arc-arc-systems",
       "kubernetes:core/v1:Secret::arc-firecracker-github-config",
-      "kubernetes:helm.sh/v3:Release::arc",
-      "kubernetes:helm.sh/v3:Release::arc-firecracker",
-      "kubernetes:helm.sh/v3:Release::kata-deploy",
-      "kubernetes:networking.k8s.io/v1:NetworkPolicy::allow-dns-egress",
-      "kubernetes:networking.k8s.io/v1:NetworkPolicy::allow-https-egress-public",
-      "kubernetes:networking.k8s.io/v1:NetworkPolicy::default-deny-all",
-      "kubernetes:node.k8s.io/v1:RuntimeClass::kata-fc",
-      "runner-fleet:kubernetes:GitHubRunnerScaleSet::github-runners",
+      "kubernetes:core/v1:Secret::arc-trusted-dind-github-config",
+      "kubernetes:helm.sh/v3:Release::arc-controller",
+      "kubernetes:helm.sh/v3:Release::arc-firecracker-scale-set",
+      "kubernetes:helm.sh/v3:Release::arc-kata-deploy",
+      "kubernetes:helm.sh/v3:Release::arc-trusted-dind-scale-set",
+      "kubernetes:monitoring.coreos.com/v1:PodMonitor::arc-arc-metrics",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy::arc-arc-runners-allow-dns-egress",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy::arc-arc-runners-allow-https-egress-public",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy::arc-arc-runners-default-deny-all",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy::arc-arc-runners-trusted-allow-dns-egress",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy::arc-arc-runners-trusted-allow-https-egress-public",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy::arc-arc-runners-trusted-default-deny-all",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy::arc-arc-systems-allow-metrics-scrape",
+      "kubernetes:node.k8s.io/v1:RuntimeClass::arc-kata-fc",
+      "runner-fleet:kubernetes:ArcController::arc",
+      "runner-fleet:kubernetes:GitHubRunnerScaleSet::arc-firecracker",
+      "runner-fleet:kubernetes:GitHubRunnerScaleSet::arc-trusted-dind",
     ]);
     const releases = rendered.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
-    for (const r of releases.filter((x) => x.name !== "kata-deploy")) {
+    for (const r of releases.filter((x) => x.name !== "arc-kata-deploy")) {
       assert.match(String(r.inputs["chart"]), /^oci:\/\/ghcr\.io\/actions\/actions-runner-controller-charts\/gha-runner-scale-set(-controller)?$/);
       assert.equal(r.inputs["version"], "0.14.2");
     }
-    assert.match(String(releases.find((r) => r.name === "kata-deploy")!.inputs["version"]), /^\d+\.\d+\.\d+$/);
-    assert.deepEqual(rendered.outputs["runsOn"], ["arc-firecracker"]);
+    assert.equal(releases.filter((r) => String(r.inputs["chart"]).endsWith("-controller")).length, 1, "one controller");
+    assert.match(String(releases.find((r) => r.name === "arc-kata-deploy")!.inputs["version"]), /^\d+\.\d+\.\d+$/);
+    assert.deepEqual(rendered.outputs["runsOn"], ["arc-firecracker", "arc-trusted-dind"]);
   });
 
-  it("every Kubernetes object passes strict schemas and the AutoscalingRunnerSet passes the ARC CRD", async () => {
+  it("two scale sets never collide: unique URNs and unique Kubernetes object names", () => {
+    const urns = rendered.resources.map((r) => `${r.type}::${r.name}`);
+    assert.equal(new Set(urns).size, urns.length);
+    const named = objects.map((o) => `${String(o["apiVersion"])}|${String(o["kind"])}|${String((o["metadata"] as { namespace?: string })?.namespace ?? "")}|${String((o["metadata"] as { name?: string })?.name)}`);
+    const releases = rendered.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => `release|${String(r.inputs["namespace"])}|${String(r.inputs["name"])}`);
+    const all = [...named, ...releases];
+    assert.equal(new Set(all).size, all.length, all.join("\n"));
+  });
+
+  it("metrics are set, the PodMonitor passes the strict prometheus-operator schema, and every exported series is one ARC documents", async () => {
+    const controller = rendered.resources.find((r) => r.name === "arc-controller")!;
+    assert.deepEqual((controller.inputs["values"] as Record<string, unknown>)["metrics"], { controllerManagerAddr: ":8080", listenerAddr: ":8080", listenerEndpoint: "/metrics" });
+    for (const name of ["arc-firecracker-scale-set", "arc-trusted-dind-scale-set"]) {
+      const values = rendered.resources.find((r) => r.name === name)!.inputs["values"] as { listenerMetrics: { gauges: Record<string, unknown> } };
+      assert.ok("gha_desired_runners" in values.listenerMetrics.gauges, name);
+    }
+    const monitor = objects.find((o) => o["kind"] === "PodMonitor")!;
+    const strict = withBundledArcCrds(createSchemaLoader({ locations: [KUBERNETES_SCHEMAS], kubernetesVersion: "1.32.2" }));
+    const [result] = await validateDocuments([{ file: "stack", index: 0, doc: monitor }], strict);
+    assert.deepEqual(result!.errors, []);
+    // Strict: a field the operator does not know is refused.
+    const typo = structuredClone(monitor) as { spec: { podMetricsEndpoints: Record<string, unknown>[] } };
+    typo.spec.podMetricsEndpoints[0]!["paht"] = "/metrics";
+    const [ko] = await validateDocuments([{ file: "stack", index: 0, doc: typo }], strict);
+    assert.match(JSON.stringify(ko!.errors), /paht/);
+    const documented = new Set(ARC_DOCUMENTED_METRICS.flatMap((m) => (m.type === "histogram" ? ["_bucket", "_sum", "_count"].map((x) => `${m.name}${x}`) : [m.name])));
+    const exported = exportedArcMetricNames(rendered.resources);
+    assert.ok(exported.includes("gha_controller_running_listeners") && exported.includes("gha_idle_runners"), exported.join());
+    assert.deepEqual(exported.filter((n) => !documented.has(n)), []);
+  });
+
+  it("every Kubernetes object passes strict schemas and both AutoscalingRunnerSets pass the ARC CRD", async () => {
     const crds = crdSchemas(readFileSync(join(ARC_CRDS, "actions.github.com_autoscalingrunnersets.yaml"), "utf8"), "ARC CRD");
-    const loader = withCrdSchemas(crds, createSchemaLoader({ locations: [KUBERNETES_SCHEMAS], kubernetesVersion: "1.32.2" }));
+    const loader = withCrdSchemas(crds, withBundledArcCrds(createSchemaLoader({ locations: [KUBERNETES_SCHEMAS], kubernetesVersion: "1.32.2" })));
     const results = await validateDocuments(objects.map((doc, index) => ({ file: "stack", index, doc })), loader);
-    assert.equal(results.length, 8);
-    assert.ok(results.some((r) => r.kind === "AutoscalingRunnerSet"));
+    assert.equal(results.length, 16);
+    assert.equal(results.filter((r) => r.kind === "AutoscalingRunnerSet").length, 2);
     for (const r of results) assert.deepEqual(r.errors, [], `${r.kind}/${r.name}`);
   });
 
   it("the audit passes every claim, from the rendered policies", () => {
     const audit = auditFleet(objects, NETWORK);
-    assert.equal(audit.isolation.runnerPods.length, 1);
-    assert.equal(audit.isolation.claims.length, 9);
+    assert.equal(audit.isolation.runnerPods.length, 2);
+    assert.equal(audit.isolation.claims.length, 18);
     for (const c of audit.isolation.claims) assert.ok(c.pass, `${c.claim}: ${c.responsible.join("; ")}`);
-    assert.deepEqual(audit.podSecurity.map((p) => p.level), ["restricted"]);
+    assert.deepEqual(audit.podSecurity.map((p) => [p.pod, p.level]), [["arc-runners/AutoscalingRunnerSet/arc-firecracker", "restricted"], ["arc-runners-trusted/AutoscalingRunnerSet/arc-trusted-dind", "privileged"]]);
     assert.ok(audit.pass);
+  });
+
+  it("the audit flags dind only where allowed: accepted on the trusted scale set, refused were it untrusted", () => {
+    const audit = auditFleet(objects, NETWORK);
+    const modes = audit.podSecurity.map((p) => [p.pod, p.containerModes.map((m) => `${m.mode}:${m.trust}:${m.allowed}`)]);
+    assert.deepEqual(modes, [["arc-runners/AutoscalingRunnerSet/arc-firecracker", []], ["arc-runners-trusted/AutoscalingRunnerSet/arc-trusted-dind", ["dind:trusted:true"]]]);
+    const relabelled = structuredClone(objects) as Record<string, unknown>[];
+    const dind = relabelled.find((o) => o["kind"] === "AutoscalingRunnerSet" && (o["metadata"] as { name: string }).name === "arc-trusted-dind") as { spec: { template: { metadata: { labels: Record<string, string> } } } };
+    dind.spec.template.metadata.labels["runner-fleet/trust-level"] = "untrusted";
+    const refused = auditFleet(relabelled as typeof objects, NETWORK);
+    assert.equal(refused.pass, false);
+    assert.match(JSON.stringify(refused.podSecurity[1]!.hardening), /containerMode dind \(privileged container dind\) on an untrusted scale set outside a microVM/);
+  });
+
+  it("the stack refuses dind on the untrusted scale set at config time, naming the key and the fix", async () => {
+    const file = editedStackConfig(STACK, "dev", (c) => {
+      const sets = c["gh-runners-firecracker:scaleSets"] as Record<string, unknown>[];
+      sets[1]!["trust"] = "untrusted";
+    });
+    await assert.rejects(renderStack(STACK, { stack: "dev", configFile: file }), (e: Error) => /scaleSets\[1\]\.containerMode\.type: dind on an untrusted scale set outside a microVM .*Fix: set useFirecracker: true/.test(e.message));
+    const dup = editedStackConfig(STACK, "dev", (c) => {
+      const sets = c["gh-runners-firecracker:scaleSets"] as Record<string, unknown>[];
+      sets[1]!["scaleSetName"] = "arc-firecracker";
+    });
+    await assert.rejects(renderStack(STACK, { stack: "dev", configFile: dup }), (e: Error) => /scaleSets\[1\]\.scaleSetName: repeats scaleSets\[0\]\.scaleSetName/.test(e.message));
+    const port = editedStackConfig(STACK, "dev", (c) => { c["gh-runners-firecracker:metrics"] = { port: 80 }; });
+    await assert.rejects(renderStack(STACK, { stack: "dev", configFile: port }), (e: Error) => /metrics\.port: 80 is not a port from 1024 to 65535\. Fix: set metrics\.port/.test(e.message));
+  });
+
+  it("the single-scale-set form of the settings stays valid", async () => {
+    const file = editedStackConfig(STACK, "dev", (c) => {
+      delete c["gh-runners-firecracker:scaleSets"];
+      c["gh-runners-firecracker:scaleSetName"] = "solo";
+    });
+    const r = await renderStack(STACK, { stack: "dev", configFile: file });
+    assert.deepEqual(r.outputs["runsOn"], ["solo"]);
+    assert.equal(r.resources.filter((x) => x.type === "kubernetes:helm.sh/v3:Release").length, 3);
   });
 
   it("`runner-fleet audit` on the stack exits 0; on the flawed homelab policies exits 1 naming the policies", () => {
@@ -91,7 +175,7 @@ describe("gh-runners-firecracker stack (offline, Pulumi.dev.yaml)", async () => 
     assert.ok(!JSON.stringify(r).includes(canary));
     const secret = r.resources.find((x) => x.type === "kubernetes:core/v1:Secret")!;
     assert.deepEqual(secret.inputs["stringData"], { github_token: "[secret]" });
-    const values = r.resources.find((x) => x.name === "arc-firecracker")!.inputs["values"] as Record<string, unknown>;
+    const values = r.resources.find((x) => x.name === "arc-firecracker-scale-set")!.inputs["values"] as Record<string, unknown>;
     assert.equal(values["githubConfigSecret"], "arc-firecracker-github-config", "chart values carry only the Secret's name");
   });
 
@@ -102,8 +186,8 @@ describe("gh-runners-firecracker stack (offline, Pulumi.dev.yaml)", async () => 
       c["gh-runners-firecracker:githubToken"] = canary;
     });
     await assert.rejects(renderStack(STACK, { stack: "dev", configFile: file }), (e: Error) => /githubToken: is set in plain text but must be a secret/.test(e.message) && !e.message.includes(canary));
-    const file2 = editedStackConfig(STACK, "dev", (c) => { c["gh-runners-firecracker:minRunners"] = 9; });
-    await assert.rejects(renderStack(STACK, { stack: "dev", configFile: file2 }), (e: Error) => /minRunners: 9 is greater than maxRunners \(5\)\. Fix: set minRunners to at most maxRunners/.test(e.message));
+    const file2 = editedStackConfig(STACK, "dev", (c) => { (c["gh-runners-firecracker:scaleSets"] as Record<string, unknown>[])[0]!["minRunners"] = 9; });
+    await assert.rejects(renderStack(STACK, { stack: "dev", configFile: file2 }), (e: Error) => /scaleSets\[0\]\.minRunners: 9 is greater than maxRunners \(5\)\. Fix: set minRunners to at most maxRunners/.test(e.message));
     const secure = editedStackConfig(STACK, "dev", (c) => { c["gh-runners-firecracker:githubToken"] = { secure: `v1:${canary}` }; });
     const out = mkdtempSync(join(tmpdir(), "rf-fc-"));
     const r = cli("render", "infra/pulumi/gh-runners-firecracker", "--config-file", secure, "--out", out);

@@ -58,7 +58,19 @@ describe("foundation-runners stack (offline, Pulumi.crunchy.yaml)", async () => 
 
   it("creates the token, the host preparation, the staging and the VM, inside one component", () => {
     assert.deepEqual(base.resources.map((r) => `${r.type}::${r.name}`), [
+      "runner-fleet:libvirt:LibvirtRunnerVm::ephemeral",
       "runner-fleet:libvirt:LibvirtRunnerVm::runner",
+      // The one-job pool of `ephemeralPool`: no registration token, no FORWARD fix of its own.
+      "command:remote:Command::ephemeral-credential",
+      "command:remote:Command::ephemeral-slots",
+      "command:remote:Command::ephemeral-stage-network-config",
+      "command:remote:Command::ephemeral-stage-untrusted-pool-1-domain-xml",
+      "command:remote:Command::ephemeral-stage-untrusted-pool-1-meta-data",
+      "command:remote:Command::ephemeral-stage-untrusted-pool-2-domain-xml",
+      "command:remote:Command::ephemeral-stage-untrusted-pool-2-meta-data",
+      "command:remote:Command::ephemeral-stage-untrusted-pool-3-domain-xml",
+      "command:remote:Command::ephemeral-stage-untrusted-pool-3-meta-data",
+      "command:remote:Command::ephemeral-stage-user-data",
       "command:remote:Command::runner-host-prep",
       "command:remote:Command::runner-stage-domain-xml",
       "command:remote:Command::runner-stage-meta-data",
@@ -73,8 +85,31 @@ describe("foundation-runners stack (offline, Pulumi.crunchy.yaml)", async () => 
     assert.deepEqual(base.outputs["labels"], ["fenced"]);
   });
 
-  it("exports its pool: Forgejo on a libvirt VM, the label names runs-on matches, one persistent runner", () => {
-    assert.deepEqual(base.outputs["runnerPools"], [{ name: "fenced-runner-1", forge: "forgejo", substrate: "libvirt-vm", labels: ["fenced"], min: 1, max: 1, oneJob: false, isolation: "vm" }]);
+  it("exports its pools: one persistent runner, and three one-job runners for untrusted jobs", () => {
+    assert.deepEqual(base.outputs["runnerPools"], [
+      { name: "fenced-runner-1", forge: "forgejo", substrate: "libvirt-vm", labels: ["fenced"], min: 1, max: 1, oneJob: false, isolation: "vm" },
+      { name: "untrusted-pool", forge: "forgejo", substrate: "libvirt-vm", labels: ["untrusted"], min: 3, max: 3, oneJob: true, isolation: "vm" },
+    ]);
+  });
+
+  it("the one-job pool installs the fill timer and the registration call to the org's runners; the API token only as a masked secret", () => {
+    const install = String(inputsOf(base, "ephemeral-slots")["create"]);
+    assert.match(install, /https:\/\/forgejo\.example\.com\/api\/v1\/orgs\/foundation\/actions\/runners/);
+    assert.match(install, /runner-fleet-untrusted-pool-fill\.timer/);
+    assert.equal(inputsOf(base, "ephemeral-credential")["stdin"], "Authorization: token [secret]\n", "the header line, the token masked in place");
+    const userData = String(inputsOf(base, "ephemeral-stage-user-data")["stdin"]);
+    assert.match(userData, /forgejo-runner one-job/);
+    assert.doesNotMatch(userData, /registration-token|\[secret\]/, "the guest holds no credential of its own");
+  });
+
+  it("refuses a forge older than 15, a persistent untrusted pool, a static address and a runner without one-job's flags, under ephemeralPool", async () => {
+    const pool = (c: Config) => c[`${P}:ephemeralPool`] as { forge: Record<string, unknown>; vm: Record<string, unknown>; runner: Record<string, unknown> };
+    await refused(edited((c) => { pool(c).forge["version"] = "14.0.3"; }), "ephemeralPool.forge.version", /is 14\.0\.3; ephemeral runners need Forgejo 15\.0\.0 or later/);
+    await refused(edited((c) => { delete pool(c).forge["version"]; }), "ephemeralPool.forge.version", /is missing while runner\.ephemeral is true/);
+    await refused(edited((c) => { const r = pool(c).runner; r["ephemeral"] = false; r["trust"] = "untrusted"; delete r["slots"]; }), "ephemeralPool.runner.ephemeral", /a persistent runner is marked untrusted/);
+    await refused(edited((c) => { pool(c).vm["ipCidr"] = "192.168.1.16/24"; pool(c).vm["gateway"] = "192.168.1.1"; pool(c).vm["dns"] = ["192.168.1.1"]; }), "ephemeralPool.vm.ipCidr", /an ephemeral pool runs several VMs at once/);
+    await refused(edited((c) => { delete pool(c).runner["version"]; delete pool(c).runner["sha256"]; }), "ephemeralPool.runner.version", /is 12\.6\.4 \(the default\); one-job runners need forgejo-runner 12\.8\.0 or later/);
+    await refused(edited((c) => { pool(c).forge["scope"] = "user"; }), "ephemeralPool.forge.scope", /is shared with the stack's forge/);
   });
 
   it("renders the crunchy settings into the scripts, the token request and the staged files", () => {
@@ -227,6 +262,8 @@ describe("foundation-runners stack (offline, Pulumi.crunchy.yaml)", async () => 
   it("mints over SSH without an API token when forge.tokenSource is ssh", async () => {
     const r = await render(edited((c) => {
       delete c[`${P}:forgeApiToken`];
+      // A one-job pool registers its runners through the API: without the API token it goes too.
+      delete c[`${P}:ephemeralPool`];
       c[`${P}:forge`] = { ...c[`${P}:forge`], tokenSource: "ssh", ssh: { host: "forge.lan", user: "deploy", forgejoUser: "git" } };
     }));
     const token = inputsOf(r, "runner-registration-token");
@@ -245,9 +282,9 @@ describe("runner-fleet render on foundation-runners (CLI)", () => {
       env: { ...process.env, RUNNER_SSH_KEY_PATH: keyPath },
     });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /8 resources of foundation-runners \(stack crunchy\) written/);
+    assert.match(r.stdout, /18 resources of foundation-runners \(stack crunchy\) written/);
     const files = readdirSync(out).sort();
-    assert.deepEqual(files.filter((f) => f.endsWith(".json")), [
+    assert.deepEqual(files.filter((f) => f.endsWith(".json") && !f.startsWith("command-ephemeral-")), [
       "command-runner-host-prep.json", "command-runner-stage-domain-xml.json", "command-runner-stage-meta-data.json", "command-runner-stage-network-config.json",
       "command-runner-stage-user-data.json", "command-runner-staging-dir.json", "command-runner-vm.json", "forgejoregistrationtoken-runner-registration-token.json",
       "render-summary.json",
@@ -265,6 +302,9 @@ describe("runner-fleet render on foundation-runners (CLI)", () => {
     assert.match(userData, /^#cloud-config\n/);
     assert.match(userData, /content: "\[secret\]"/);
     assert.match(readFileSync(join(out, "command-runner-stage-domain-xml.domain.xml"), "utf8"), /<domain type="kvm">/);
+    // The one-job pool is shown too: its install script with the registration and fill scripts.
+    assert.ok(files.includes("command-ephemeral-slots.create.sh"), files.join(", "));
+    assert.match(readFileSync(join(out, "command-ephemeral-slots.create.sh"), "utf8"), /runner-fleet-untrusted-pool-register/);
   });
 
   it("refuses an unreadable key path with exit code 2 and the fix", () => {

@@ -109,6 +109,21 @@ describe("gh-runner stack (offline, Pulumi.dev.yaml)", async () => {
     await assert.rejects(render(file2), (e: Error) => /runners\[0\]\.replicas: -1 is not a whole number/.test(e.message));
   });
 
+  it("registration: jit on one runner adds the scripts ConfigMap and the minter to that Deployment only; the credential Secret is only referenced", async () => {
+    const r = objectsOf(await render(editedStackConfig(GH_RUNNER_STACK, "dev", (c) => {
+      const codex = (c["gh-runner:runners"] as Runners)[0]!;
+      codex["registration"] = "jit";
+      codex["jit"] = { secretName: "github-runner-app", auth: "app" };
+      codex["env"] = (codex["env"] as Obj[]).filter((e) => e["name"] !== "ACTIONS_RUNNER_INPUT_TOKEN");
+    })));
+    assert.deepEqual([...r.keys()].sort(), ["ConfigMap/codex-config-gh-runner", "ConfigMap/github-jit-gh-runner", "Deployment/codex-gh-runner", "Deployment/gemini-gh-runner"]);
+    for (const id of ["ConfigMap/codex-config-gh-runner", "Deployment/gemini-gh-runner"]) assert.deepEqual(changedPaths(baseObjects.get(id), r.get(id)), [], id);
+    const spec = r.get("Deployment/codex-gh-runner")!["spec"].template.spec;
+    assert.deepEqual((spec.containers as Obj[]).map((c) => c["name"]), ["runner", "jit-minter"]);
+    assert.deepEqual((spec.volumes as Obj[]).filter((v) => v["secret"]).map((v) => v["secret"].secretName), ["github-runner-app"]);
+    assert.doesNotMatch(JSON.stringify(spec), /ACTIONS_RUNNER_INPUT_/);
+  });
+
   it("networkPolicies: true adds the three fence policies around the runner pods, leaves every other object unchanged, and every isolation claim holds", async () => {
     const fenced = await render(editedStackConfig(GH_RUNNER_STACK, "dev", (c) => { c["gh-runner:networkPolicies"] = true; }));
     const r = objectsOf(fenced);

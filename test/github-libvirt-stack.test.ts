@@ -13,6 +13,7 @@ import { embeddedDocuments, unwrapShellCommand } from "../src/offline/embedded-d
 import { resolveGithubVmPool } from "../src/model/index.ts";
 import { FIRST_BOOT_FAILURE_POWERS_OFF } from "../src/render/cloud-init/user-data.ts";
 import { githubPoolFillScript, renderShellScript } from "../src/render/index.ts";
+import { JOB_REPORT_PATHS } from "../src/render/monitoring/job-report.ts";
 import { editedStackConfig, REPO } from "./helpers.ts";
 import { needs, requireTool } from "./validators.ts";
 
@@ -38,7 +39,9 @@ function file(name: string, text: string, mode = 0o644): string {
 }
 
 function shellcheck(name: string, text: string): void {
-  const r = spawnSync("shellcheck", ["--shell=sh", file(name, text)], { encoding: "utf8" });
+  // Each script in the dialect its shebang names (the job report is bash); sh otherwise.
+  const shell = text.startsWith("#!/bin/bash") ? "bash" : "sh";
+  const r = spawnSync("shellcheck", [`--shell=${shell}`, file(name, text)], { encoding: "utf8" });
   assert.equal(r.status, 0, `shellcheck ${name}:\n${r.stdout}${r.stderr}`);
 }
 
@@ -89,14 +92,18 @@ describe("github-libvirt-runners stack (offline, Pulumi.dev.yaml)", async () => 
     assert.ok(!all.includes(SECURE), "nor is its ciphertext");
     assert.ok(!all.includes("CANARY"));
     assert.match(String(byName(base, "gh-credential").inputs["stdin"]), /^(Authorization: Bearer )?\[secret\]\n?$/);
-    assert.doesNotMatch(doc(base, "gh-stage-user-data.user-data.yaml"), /Authorization|Bearer|github_pat/, "the guest never sees the credential");
+    // The job report builds a header only from a token file given on its command line, which the guest never gives it.
+    const guestFiles = (parse(doc(base, "gh-stage-user-data.user-data.yaml")) as { write_files: { path: string; content: string }[] }).write_files.filter((f) => f.path !== JOB_REPORT_PATHS.reportScript);
+    assert.doesNotMatch(JSON.stringify(guestFiles), /Authorization|Bearer|github_pat/, "the guest never sees the credential");
+    const stopPost = JSON.stringify(guestFiles).match(/ExecStopPost=[^\\]*/g) ?? [];
+    assert.deepEqual(stopPost, [`ExecStopPost=+${JOB_REPORT_PATHS.reportScript} --wait-for-scrape 90`], "nor is the report given one");
   });
 
   it("user-data: one guest for every slot that runs the pinned runner for one job and powers off", () => {
     const userData = doc(base, "gh-stage-user-data.user-data.yaml");
     const ud = parse(userData) as { hostname?: string; packages: string[]; runcmd: (string | string[])[]; write_files: { path: string; content: string; permissions: string }[] };
     assert.equal(ud.hostname, undefined, "each slot's meta-data names its VM");
-    assert.deepEqual(ud.packages, ["docker.io", "qemu-guest-agent"]);
+    assert.deepEqual(ud.packages, ["docker.io", "prometheus-node-exporter", "qemu-guest-agent"]);
     const install = ud.write_files.find((f) => f.path === "/usr/local/sbin/install-actions-runner")?.content ?? "";
     assert.match(install, /actions-runner-linux-x64-2\.329\.0\.tar\.gz/);
     assert.match(install, /sha256=194f1e1e4bd02f80b7e9633fc546084d8d4e19f3928a324d512ea53430102e1d/);

@@ -30,13 +30,15 @@ describe("rendered files pass the validators of their kind", () => {
   });
   const files = (dir: string, suffix: string) => readdirSync(dir).filter((f) => f.endsWith(suffix)).map((f) => join(dir, f));
 
-  it("cloud-init schema accepts the foundation render's user-data file", needs("cloud-init"), () => {
+  it("cloud-init schema accepts each user-data file of the foundation render (the persistent runner and the one-job pool)", needs("cloud-init"), () => {
     requireTool("cloud-init");
-    const [userData, ...more] = files(foundation, ".user-data.yaml");
-    assert.ok(userData !== undefined && more.length === 0, "one user-data file");
-    const r = run("cloud-init", ["schema", "--config-file", userData]);
-    assert.equal(r.status, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /Valid cloud-config/);
+    const userDataFiles = files(foundation, ".user-data.yaml");
+    assert.equal(userDataFiles.length, 2, "one user-data file per VM kind");
+    for (const userData of userDataFiles) {
+      const r = run("cloud-init", ["schema", "--config-file", userData]);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /Valid cloud-config/);
+    }
   });
 
   it("virt-xml-validate accepts the foundation render's domain XML file", needs("virt-xml-validate"), () => {

@@ -87,6 +87,16 @@ export const VALIDATORS = {
     packages: ["openssl"],
     checks: "provenance signatures verify with stock openssl; test signing keys",
   },
+  curl: {
+    commands: ["curl"],
+    packages: ["curl"],
+    checks: "the JIT minting and job-report scripts against a local stand-in GitHub",
+  },
+  jq: {
+    commands: ["jq"],
+    packages: ["jq"],
+    checks: "the JIT minting script reads GitHub's answers with jq",
+  },
   python3: {
     commands: ["python3"],
     packages: ["python3"],

@@ -7,6 +7,8 @@ import { IsolationCollector, type IsolationClaimOptions, type IsolationReport } 
 import { podOf } from "./network/pods-from.ts";
 import { namespacesFrom, networkPoliciesFrom } from "./network/policy-model.ts";
 import { podSecurityOf, type WorkloadPodSecurity } from "./pod-security/index.ts";
+import { type PodForRbac, type RunnerRoleGrant, runnerRoleGrants } from "./pod-security/runner-rbac.ts";
+import type { Role, RoleBinding } from "kubernetes-types/rbac/v1.js";
 import type { KubeObject } from "./network/types.ts";
 import { type ShapeIssue, shapeIssues } from "./object-shape.ts";
 import { safeText } from "./quote.ts";
@@ -28,7 +30,9 @@ export interface FleetAudit {
   readonly isolation: IsolationReport;
   readonly podSecurity: readonly WorkloadPodSecurity[];
   readonly namespaces: readonly NamespaceLevelCheck[];
-  /** Every claim passes, no pod template has a finding, every enforce label fits. */
+  /** Roles bound to a pod's service account that reach pods, pods/exec, pods/log, jobs or secrets (ARC's kubernetes mode). */
+  readonly roleGrants: readonly RunnerRoleGrant[];
+  /** Every claim passes, no pod template has a finding, every enforce label fits, every role grant is allowed. */
   readonly pass: boolean;
 }
 
@@ -107,6 +111,9 @@ export class FleetAuditBuilder {
   readonly #isolation: IsolationCollector;
   readonly #podSecurity: WorkloadPodSecurity[] = [];
   readonly #namespaces: NamespaceFacts[] = [];
+  readonly #roles: Role[] = [];
+  readonly #bindings: RoleBinding[] = [];
+  readonly #rbacPods: PodForRbac[] = [];
   #objects = 0;
 
   /** Throws ConfigError when the network options are invalid. */
@@ -141,7 +148,10 @@ export class FleetAuditBuilder {
     if (pod) {
       this.#isolation.addPod(pod);
       this.#podSecurity.push(podSecurityOf(pod));
+      if (pod.template.spec?.serviceAccountName) this.#rbacPods.push({ name: pod.name, namespace: pod.namespace, template: { ...(pod.template.metadata ? { metadata: pod.template.metadata } : {}), spec: pod.template.spec } });
     }
+    if (object.apiVersion === "rbac.authorization.k8s.io/v1" && object.kind === "Role") this.#roles.push(object as Role);
+    if (object.apiVersion === "rbac.authorization.k8s.io/v1" && object.kind === "RoleBinding") this.#bindings.push(object as unknown as RoleBinding);
     return [];
   }
 
@@ -150,7 +160,8 @@ export class FleetAuditBuilder {
     const podSecurity = this.#podSecurity;
     const namespaces = namespaceChecks(this.#namespaces, podSecurity);
     const podsPass = podSecurity.every((p) => p.restricted.length === 0 && p.hardening.length === 0);
-    return { isolation, podSecurity, namespaces, pass: isolation.pass && podsPass && namespaces.every((n) => n.pass) };
+    const roleGrants = runnerRoleGrants(this.#rbacPods, this.#roles, this.#bindings);
+    return { isolation, podSecurity, namespaces, roleGrants, pass: isolation.pass && podsPass && namespaces.every((n) => n.pass) && roleGrants.every((g) => g.allowed) };
   }
 }
 

@@ -114,6 +114,7 @@ function kubernetesFailures(a: FleetAudit): string[] {
   for (const c of a.isolation.claims) if (!c.pass) out.push(`claim ${c.claim} for ${c.pod}: ${c.target} is ${c.actual}, expected ${c.expected} (${c.responsible.join("; ") || "no policy isolates it"})`);
   for (const p of a.podSecurity) for (const f of [...p.restricted, ...p.hardening]) out.push(`pod ${p.pod}: ${f.path}: ${f.message}`);
   for (const n of a.namespaces) if (!n.pass) out.push(`namespace ${n.namespace}: ${n.message}`);
+  for (const g of a.roleGrants) if (!g.allowed) out.push(`pod ${g.pod}: ${g.message}`);
   return out;
 }
 
@@ -138,12 +139,17 @@ export function formatAuditTables(a: FleetAudit, width = terminalWidth(), maxRow
   const ns = a.namespaces.map((n) => [n.namespace, n.enforce ?? "-", n.strictestMet, n.pass ? "pass" : "FAIL", n.message]);
   const findings = a.isolation.findings.map((f) => [f.severity, f.policy, f.path, `${f.message}. Fix: ${f.fix}`]);
   const podLevels = a.podSecurity.map((p) => [p.pod, p.level, String(p.restricted.length + p.hardening.length)]);
+  const privileges = [
+    ...a.podSecurity.flatMap((p) => p.containerModes.map((m) => [p.pod, `containerMode ${m.mode}`, m.allowed ? "allowed" : "REFUSED", `${m.message}${m.allowed ? ` (${p.accepted.length} finding${p.accepted.length === 1 ? "" : "s"} accepted)` : ""}`])),
+    ...a.roleGrants.map((g) => [g.pod, `Role ${g.role}`, g.allowed ? "allowed" : "REFUSED", g.message]),
+  ];
   return [
     wrapProse(`Isolation claims (runner pods: ${a.isolation.runnerPods.join(", ") || "none found"})`, width),
     claims,
     "Pod templates",
     table(["POD", "MEETS", "FINDINGS"], podLevels, width, maxRows),
     ...(pss.length > 0 ? ["Pod security findings", table(["POD", "LEVEL", "CONTROL", "FIELD", "PROBLEM"], pss, width, maxRows)] : []),
+    ...(privileges.length > 0 ? ["Runner privileges (container modes, roles)", table(["POD", "PRIVILEGE", "RESULT", "WHY"], privileges, width, maxRows)] : []),
     ...(ns.length > 0 ? ["Namespaces", table(["NAMESPACE", "ENFORCE", "PODS MEET", "RESULT", "NOTE"], ns, width, maxRows)] : []),
     ...(findings.length > 0 ? ["NetworkPolicy findings", table(["SEVERITY", "POLICY", "FIELD", "PROBLEM"], findings, width, maxRows)] : []),
   ].join("\n");
@@ -193,8 +199,10 @@ export function formatAuditChecklist(a: FleetAudit): string {
   for (const c of a.isolation.claims) lines.push(`- ${box(c.pass)} ${CLAIM_TEXT[c.claim] ?? c.claim}: \`${c.target}\` is ${c.actual} (${c.responsible.join("; ")})`);
   for (const p of a.podSecurity) {
     const n = p.restricted.length + p.hardening.length;
-    lines.push(`- ${box(n === 0)} Pod template \`${p.pod}\` meets Pod Security \`${p.level}\`, images pinned, requests and limits set, no service-account token${n === 0 ? "" : ` (${n} finding${n === 1 ? "" : "s"})`}`);
+    const modes = p.containerModes.filter((m) => m.allowed).map((m) => `; ${m.message}, its ${p.accepted.length} finding${p.accepted.length === 1 ? "" : "s"} accepted`).join("");
+    lines.push(`- ${box(n === 0)} Pod template \`${p.pod}\` meets Pod Security \`${p.level}\`, images pinned, requests and limits set, no service-account token${modes}${n === 0 ? "" : ` (${n} finding${n === 1 ? "" : "s"})`}`);
   }
+  for (const g of a.roleGrants) lines.push(`- ${box(g.allowed)} Pod template \`${g.pod}\`: ${g.message}`);
   for (const n of a.namespaces) lines.push(`- ${box(n.pass)} Namespace \`${n.namespace}\`: ${n.message}`);
   lines.push(`- ${box(a.isolation.findings.length === 0)} No NetworkPolicy uses wildcard selectors or names a deny it does not enforce${a.isolation.findings.length === 0 ? "" : ` (${a.isolation.findings.length} findings)`}`);
   return lines.join("\n") + "\n";

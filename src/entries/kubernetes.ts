@@ -6,12 +6,17 @@
  */
 export * from "../pulumi/kubernetes-runners.ts";
 export * from "../pulumi/github-runner-scale-set.ts";
+export * from "../pulumi/arc-controller.ts";
+export * from "../pulumi/arc-stack-config.ts";
 export * from "../pulumi/stack-config.ts";
 export * from "../render/kubernetes/index.ts";
 export * from "../model/kubernetes-fleet.ts";
 export * from "../model/gh-runner.ts";
 export * from "../model/forgejo-k8s.ts";
 export * from "../model/arc-scale-set.ts";
+export * from "../model/arc-fleet.ts";
+export * from "../model/arc-metrics.ts";
+export * from "../model/arc-container-mode.ts";
 export * from "../model/kubernetes-runner.ts";
 export * from "../model/defaults.ts";
 export * from "../model/forge.ts";

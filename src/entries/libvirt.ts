@@ -13,6 +13,7 @@ export * from "../pulumi/github-libvirt-config.ts";
 export * from "../render/cloud-init/index.ts";
 export * from "../render/libvirt/index.ts";
 export * from "../render/scripts/index.ts";
+export * from "../render/monitoring/index.ts";
 export * from "../model/forgejo-vm.ts";
 export * from "../model/forgejo-scope.ts";
 export * from "../model/github-vm.ts";

@@ -4,3 +4,6 @@
  */
 export * from "../model/index.ts";
 export * from "../render/index.ts";
+export * from "../model/arc-fleet.ts";
+export * from "../model/arc-metrics.ts";
+export * from "../model/arc-container-mode.ts";

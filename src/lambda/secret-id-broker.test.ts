@@ -50,7 +50,7 @@ function fakeVault(options: { fails?: number; unreachable?: boolean; login?: Obj
 }
 
 /** Recording SSM and Auto Scaling clients, and the rest of the dependencies. */
-function fakes(settings: SecretIdBrokerSettings = SETTINGS, over: { noParameter?: boolean; putFails?: number; abandonFails?: boolean; vault?: ReturnType<typeof fakeVault>; credentials?: BrokerDeps["credentials"] } = {}) {
+function fakes(settings: SecretIdBrokerSettings = SETTINGS, over: { noParameter?: boolean; putFails?: number; exists?: boolean; abandonFails?: boolean; vault?: ReturnType<typeof fakeVault>; credentials?: BrokerDeps["credentials"] } = {}) {
   const events: string[] = [];
   const puts: Obj[] = [];
   const deletes: Obj[] = [];
@@ -58,6 +58,7 @@ function fakes(settings: SecretIdBrokerSettings = SETTINGS, over: { noParameter?
   const logs: Obj[] = [];
   const sleeps: number[] = [];
   let putFails = over.putFails ?? 0;
+  let exists = over.exists ?? false;
   const vault = over.vault ?? fakeVault();
   const deps: BrokerDeps = {
     settings,
@@ -66,11 +67,13 @@ function fakes(settings: SecretIdBrokerSettings = SETTINGS, over: { noParameter?
         events.push("put");
         puts.push(i);
         if (putFails-- > 0) throw Object.assign(new Error("rate exceeded"), { name: "ThrottlingException" });
+        if (exists) throw Object.assign(new Error("exists"), { name: "ParameterAlreadyExists" });
         return { Version: 1 };
       },
       deleteParameter: async (i) => {
         events.push("delete");
         deletes.push(i);
+        exists = false;
         if (over.noParameter) throw Object.assign(new Error("not found"), { name: "ParameterNotFound" });
         return {};
       },
@@ -175,8 +178,8 @@ describe("secret-id broker: launch", () => {
       Description: "Response-wrapped Vault secret id of runner i-0123456789abcdef0 (single use, 300 s)",
       Type: "SecureString",
       Value: WRAPPING_TOKEN,
-      Overwrite: true,
       Tier: "Standard",
+      Tags: [{ Key: "runner-fleet:instance-arn", Value: "arn:aws:ec2:eu-west-1:123456789012:instance/i-0123456789abcdef0" }],
     });
     assert.deepEqual(f.completes[0], { AutoScalingGroupName: "ci-intel-runner", LifecycleHookName: "ci-intel-runner-deliver-secret-id", LifecycleActionToken: "87654321-4321-4321-4321-210987654321", InstanceId: "i-0123456789abcdef0", LifecycleActionResult: "CONTINUE" });
     assert.deepEqual(f.logs, [{ level: "info", instanceId: "i-0123456789abcdef0", message: "delivered a wrapped secret id to /ci-intel/runner/wrapped-secret-id/i-0123456789abcdef0" }]);
@@ -247,11 +250,75 @@ describe("secret-id broker: launch", () => {
     neverLogged(always.logs);
   });
 
+  it("tags cannot be written over an existing parameter: it is deleted and written anew", async () => {
+    const f = fakes(SETTINGS, { exists: true });
+    assert.equal(((await handle(event("launch"), f.deps)) as Obj)["result"], "CONTINUE");
+    assert.deepEqual(f.events, ["put", "delete", "put", "complete:CONTINUE"]);
+    assert.ok(f.puts.every((p) => !("Overwrite" in p)));
+  });
+
   it("logs a failed ABANDON and leaves the rest to the hook's default result", async () => {
     const f = fakes(SETTINGS, { vault: fakeVault({ fails: 3 }), abandonFails: true });
     const r = (await handle(event("launch"), f.deps)) as Obj;
     assert.equal(r["result"], "ABANDON");
     assert.match(f.logs.at(-1)!["message"] as string, /^could not abandon the launch: ValidationError no such action$/);
+  });
+});
+
+
+const JIT_SETTINGS = secretIdBrokerSettings(profileOf({ jitConfigMintedBy: "broker" }));
+const GITHUB_TOKEN = "ghs_GITHUB-APP-TOKEN-CANARY";
+const JIT = "ENCODED-JIT-CONFIG-CANARY";
+
+/** Vault (login, github/token) and GitHub (generate-jitconfig) behind one fake fetch. */
+function fakeVaultAndGithub(github: { status: number; body: string }) {
+  const calls: { url: string; headers: Record<string, string>; body: Obj }[] = [];
+  const fetch: BrokerFetch = async (url, init) => {
+    calls.push({ url, headers: init.headers, body: JSON.parse(init.body) as Obj });
+    const answer = (status: number, text: string) => ({ ok: status < 300, status, text: async () => text });
+    if (url.endsWith("/v1/auth/aws/login")) return answer(200, JSON.stringify({ auth: { client_token: VAULT_TOKEN } }));
+    if (url.endsWith("/v1/github/token")) return answer(200, JSON.stringify({ data: { token: GITHUB_TOKEN } }));
+    if (url.endsWith("/actions/runners/generate-jitconfig")) return answer(github.status, github.body);
+    return answer(404, "{}");
+  };
+  return { fetch, calls };
+}
+
+describe("secret-id broker: minting JIT configurations (jitConfigMintedBy: broker)", () => {
+  it("mints the instance's JIT configuration with a GitHub App token from Vault and writes it, tagged, to its own parameter", async () => {
+    const net = fakeVaultAndGithub({ status: 201, body: JSON.stringify({ runner: { id: 7 }, encoded_jit_config: JIT }) });
+    const f = fakes(JIT_SETTINGS, { vault: net as unknown as ReturnType<typeof fakeVault> });
+    assert.deepEqual(await handle(event("launch"), f.deps), { instanceId: "i-0123456789abcdef0", result: "CONTINUE" });
+    assert.deepEqual(net.calls.map((c) => c.url), ["https://vault.internal.example:8200/v1/auth/aws/login", "https://vault.internal.example:8200/v1/github/token", "https://api.github.com/orgs/acme/actions/runners/generate-jitconfig"]);
+    assert.equal(net.calls[1]!.headers["X-Vault-Token"], VAULT_TOKEN);
+    assert.equal(net.calls[2]!.headers["Authorization"], `Bearer ${GITHUB_TOKEN}`);
+    assert.deepEqual(net.calls[2]!.body, { name: "i-0123456789abcdef0", runner_group_id: 1, labels: ["self-hosted", "build-fips", "linux"], work_folder: "_work" });
+    assert.deepEqual(f.puts[0], {
+      Name: "/ci-intel/runner/jit-config/i-0123456789abcdef0",
+      Description: "JIT configuration of runner i-0123456789abcdef0 (one job)",
+      Type: "SecureString",
+      Value: JIT,
+      Tier: "Intelligent-Tiering",
+      Tags: [{ Key: "runner-fleet:instance-arn", Value: "arn:aws:ec2:eu-west-1:123456789012:instance/i-0123456789abcdef0" }],
+    });
+    assert.ok(!net.calls.some((c) => c.url.includes("secret-id")), "no secret id is issued");
+    for (const secret of [GITHUB_TOKEN, JIT, VAULT_TOKEN]) assert.ok(!JSON.stringify(f.logs).includes(secret), `${secret} was logged`);
+  });
+
+  it("GitHub refusing is final: no retry, nothing written, the launch abandoned with GitHub's status and message", async () => {
+    const net = fakeVaultAndGithub({ status: 422, body: JSON.stringify({ message: "Validation Failed: runner group 7 does not exist" }) });
+    const f = fakes(JIT_SETTINGS, { vault: net as unknown as ReturnType<typeof fakeVault> });
+    const r = (await handle(event("launch"), f.deps)) as Obj;
+    assert.deepEqual([r["result"], r["reason"]], ["ABANDON", "BrokerError: GitHub answered 422 to generate-jitconfig: Validation Failed: runner group 7 does not exist"]);
+    assert.equal(net.calls.filter((c) => c.url.endsWith("generate-jitconfig")).length, 1);
+    assert.deepEqual(f.puts, []);
+    assert.ok(!JSON.stringify(f.logs).includes(GITHUB_TOKEN));
+  });
+
+  it("deletes the instance's JIT configuration on termination", async () => {
+    const f = fakes(JIT_SETTINGS);
+    await handle(event("terminate"), f.deps);
+    assert.deepEqual(f.deletes, [{ Name: "/ci-intel/runner/jit-config/i-0123456789abcdef0" }]);
   });
 });
 
@@ -273,6 +340,7 @@ describe("secret-id broker: termination and foreign events", () => {
       [event("launch", { LifecycleHookName: "ci-intel-runner-revoke-secret-id" }), "hook ci-intel-runner-revoke-secret-id is not ci-intel-runner-deliver-secret-id"],
       [event("launch", { EC2InstanceId: "i-0123/../../role-id" }), "no valid instance id"],
       [event("launch", { LifecycleActionToken: "" }), "no lifecycle action token"],
+      [{ ...event("launch"), account: "x" }, "no valid region or account"],
       [{ ...event("launch"), "detail-type": "EC2 Instance Launch Successful" }, "not a lifecycle action: EC2 Instance Launch Successful"],
       [{ ...event("launch"), source: "aws.ec2" }, "not an Auto Scaling event"],
       [null, "not an Auto Scaling event"],

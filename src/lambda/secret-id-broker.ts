@@ -1,94 +1,71 @@
 /**
  * The secret-id broker of the runners: an AWS Lambda function (Node.js 22, ES module) that answers
  * the runner group's lifecycle hooks, delivered by EventBridge.
+ * - Launch: log in to Vault with AWS IAM auth (a `sts:GetCallerIdentity` request signed with the
+ *   function's own role, which Vault replays), request one AppRole secret id response-wrapped
+ *   (`X-Vault-Wrap-TTL`) — or, with `jitConfig` set, a GitHub App installation token from Vault and
+ *   with it the instance's JIT runner configuration (`generate-jitconfig`) — write it to the
+ *   SecureString `<prefix>/<instance-id>` tagged with the instance's ARN (the only instance whose
+ *   role may read it), then `CompleteLifecycleAction` `CONTINUE`. Any failure after a few attempts
+ *   (GitHub refusing is final at once): delete what was written and `ABANDON`.
+ * - Termination: delete `<prefix>/<instance-id>` and `CONTINUE`.
+ * No token is ever logged; the parameter's value is the only credential written anywhere.
  *
- * - Launch (`EC2 Instance-launch Lifecycle Action`): log in to Vault with AWS IAM auth (a
- *   `sts:GetCallerIdentity` request signed with the function's own role, which Vault replays to
- *   learn who is asking), request one AppRole secret id response-wrapped (`X-Vault-Wrap-TTL`),
- *   write the wrapping token to the SecureString `<prefix>/<instance-id>`, then
- *   `CompleteLifecycleAction` `CONTINUE`. Any failure after a few attempts: delete what was
- *   written and `ABANDON`, so the group replaces the instance.
- * - Termination (`EC2 Instance-terminate Lifecycle Action`): delete `<prefix>/<instance-id>` and
- *   `CONTINUE`.
- *
- * No token is ever logged, and the wrapping token is the only credential written anywhere.
- *
- * This module is shipped to Lambda as it is compiled: it imports nothing of runner-fleet and no
- * Pulumi package (a lint rule keeps it so), only the Node standard library and the AWS SDK v3
- * clients the Lambda runtime ships (`@aws-sdk/client-ssm`, `@aws-sdk/client-auto-scaling`), loaded
- * only when the real handler runs. `SecretIdBroker` puts it in the function's archive as
- * `index.mjs`, with its settings beside it as `settings.json`. `handle(event, deps)` takes every
- * client, `fetch`, the credentials, the clock and the settings as parameters; `handler(event)`
- * (`index.handler`) supplies the real ones.
+ * Shipped to Lambda as compiled (`index.mjs`, settings beside it as `settings.json`): it imports
+ * nothing of runner-fleet and no Pulumi package (a lint rule keeps it so), only the Node standard
+ * library and the runtime's AWS SDK v3 clients, loaded only when the real handler runs.
+ * `handle(event, deps)` takes every client, `fetch`, the credentials, the clock and the settings;
+ * `handler(event)` (`index.handler`) supplies the real ones.
  */
 import { createHash, createHmac } from "node:crypto";
 import { readFile } from "node:fs/promises";
 
 /** What the function runs with (no secret: names, addresses and limits only); `settings.json` in the archive. */
 export interface SecretIdBrokerSettings {
-  /** Vault's address, without a trailing slash. */
-  readonly vaultAddress: string;
-  /** Mount path of Vault's AWS auth method. */
-  readonly vaultAwsAuthMount: string;
-  /** The Vault AWS auth role the function logs in as. */
-  readonly vaultAwsAuthRole: string;
-  /** Value of the `X-Vault-AWS-IAM-Server-ID` header signed into the login request; "" sends none. */
-  readonly vaultIamServerId: string;
-  /** The STS endpoint the login request is signed for (Vault's `sts_endpoint`). */
-  readonly stsEndpoint: string;
-  /** The region the login request is signed for (Vault's `sts_region`). */
-  readonly stsRegion: string;
-  /** Vault path that issues one AppRole secret id. */
-  readonly secretIdPath: string;
-  /** Lifetime of the wrapping token, seconds. */
-  readonly wrapTtlSeconds: number;
-  /** SSM prefix of the per-instance SecureStrings (`<prefix>/<instance-id>`). */
-  readonly parameterPrefix: string;
-  /** Customer-managed KMS key of the SecureStrings; "" uses the AWS-managed `alias/aws/ssm`. */
-  readonly kmsKeyId: string;
-  /** The only Auto Scaling group whose events the function acts on. */
-  readonly autoScalingGroupName: string;
-  readonly launchHookName: string;
-  readonly terminateHookName: string;
-  /** Attempts at the Vault exchange and the SSM write before a launch is abandoned. */
-  readonly attempts: number;
-  /** Timeout of one Vault request, milliseconds. */
-  readonly vaultTimeoutMs: number;
+  readonly vaultAddress: string; // Vault's address, without a trailing slash.
+  readonly vaultAwsAuthMount: string; // Mount path of Vault's AWS auth method.
+  readonly vaultAwsAuthRole: string; // The Vault AWS auth role the function logs in as.
+  readonly vaultIamServerId: string; // Value of the `X-Vault-AWS-IAM-Server-ID` header signed into the login request; "" sends none.
+  readonly stsEndpoint: string; // The STS endpoint the login request is signed for (Vault's `sts_endpoint`).
+  readonly stsRegion: string; // The region the login request is signed for (Vault's `sts_region`).
+  readonly secretIdPath: string; // Vault path that issues one AppRole secret id.
+  readonly wrapTtlSeconds: number; // Lifetime of the wrapping token, seconds.
+  readonly parameterPrefix: string; // SSM prefix of the per-instance SecureStrings (`<prefix>/<instance-id>`) holding wrapped secret ids.
+  readonly instanceParameterTag: string; // Tag key of every per-instance parameter; its value is the instance's ARN.
+  readonly jitConfig: JitConfigSettings | null; // When set, deliver a JIT runner configuration instead of a wrapped secret id.
+  readonly kmsKeyId: string; // Customer-managed KMS key of the SecureStrings; "" uses the AWS-managed `alias/aws/ssm`.
+  readonly autoScalingGroupName: string; // The only Auto Scaling group whose events the function acts on.
+  readonly launchHookName: string; readonly terminateHookName: string;
+  readonly attempts: number; // Attempts at the Vault exchange and the SSM write before a launch is abandoned.
+  readonly vaultTimeoutMs: number; // Timeout of one Vault request, milliseconds.
+}
+
+/** What the broker mints a JIT configuration with (`jitConfigMintedBy: broker`). */
+export interface JitConfigSettings {
+  readonly parameterPrefix: string; // SSM prefix of the per-instance SecureStrings holding JIT configurations.
+  readonly githubTokenPath: string; // Vault path that mints a GitHub App installation token.
+  readonly url: string; // `POST` here mints one (`.../actions/runners/generate-jitconfig`).
+  readonly runnerGroupId: number; readonly labels: readonly string[];
 }
 
 /** The settings file's name, beside the module. */
 export const SETTINGS_FILE = "settings.json";
 
 /** AWS credentials (the function's role, from the environment Lambda sets). */
-export interface AwsCredentials {
-  readonly accessKeyId?: string | undefined;
-  readonly secretAccessKey?: string | undefined;
-  readonly sessionToken?: string | undefined;
-}
+export interface AwsCredentials { readonly accessKeyId?: string | undefined; readonly secretAccessKey?: string | undefined; readonly sessionToken?: string | undefined }
 
 export interface SignableRequest { readonly method: string; readonly url: string; readonly headers: Readonly<Record<string, string>>; readonly body: string }
 
 export interface PutParameterInput {
-  readonly Name: string;
-  readonly Description: string;
-  readonly Type: "SecureString";
-  readonly Value: string;
-  readonly Overwrite: true;
-  readonly Tier: "Standard";
+  readonly Name: string; readonly Description: string; readonly Type: "SecureString"; readonly Value: string;
+  readonly Tier: "Standard" | "Intelligent-Tiering"; // A JIT configuration may outgrow a Standard parameter's 4 KB.
+  readonly Tags: readonly { readonly Key: string; readonly Value: string }[]; // Tags cannot be written with Overwrite: an existing parameter is deleted first.
   readonly KeyId?: string;
 }
 
-export interface CompleteLifecycleActionInput {
-  readonly AutoScalingGroupName: string;
-  readonly LifecycleHookName: string;
-  readonly LifecycleActionToken: string;
-  readonly InstanceId: string;
-  readonly LifecycleActionResult: "CONTINUE" | "ABANDON";
-}
-
-/** The part of `fetch` the broker uses. */
+export interface CompleteLifecycleActionInput { readonly AutoScalingGroupName: string; readonly LifecycleHookName: string; readonly LifecycleActionToken: string; readonly InstanceId: string; readonly LifecycleActionResult: "CONTINUE" | "ABANDON" }
+/** The part of `fetch` the broker uses (Vault, and GitHub with `jitConfig`). */
 export type BrokerFetch = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ readonly ok: boolean; readonly status: number; text(): Promise<string> }>;
-
 export interface BrokerLogRecord { readonly level: "info" | "warn" | "error"; readonly instanceId?: string; readonly message: string }
 
 /** Everything the handler talks to, injected. */
@@ -117,17 +94,16 @@ const STS_BODY = "Action=GetCallerIdentity&Version=2011-06-15";
 export const AWS_SDK_PACKAGES = { ssm: "@aws-sdk/client-ssm", autoScaling: "@aws-sdk/client-auto-scaling" } as const;
 
 class BrokerError extends Error {
-  constructor(message: string) {
+  readonly final: boolean; // another attempt cannot help (GitHub refused)
+  constructor(message: string, final = false) {
     super(message);
     this.name = "BrokerError";
+    this.final = final;
   }
 }
 
 /** `e.name` / `e.message` of anything thrown, as `e && e.name` reads it. */
-function field(e: unknown, key: "name" | "message"): unknown {
-  if (e !== null && typeof e === "object") return (e as Record<string, unknown>)[key];
-  return e ? undefined : e;
-}
+const field = (e: unknown, key: "name" | "message"): unknown => (e !== null && typeof e === "object" ? (e as Record<string, unknown>)[key] : e ? undefined : e);
 const describe = (e: unknown): string => `${String(field(e, "name"))} ${String(field(e, "message"))}`;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -189,25 +165,40 @@ function vaultErrors(text: string): string {
   return "no error message";
 }
 
-async function vaultPost(deps: BrokerDeps, path: string, body: unknown, headers: Record<string, string>): Promise<unknown> {
+/** GitHub's own error message (never a token), shortened. */
+function githubMessage(text: string): string {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (isRecord(parsed) && typeof parsed["message"] === "string") return parsed["message"].replace(/\s+/g, " ").slice(0, 300);
+  } catch {
+    // not JSON: say nothing about the body
+  }
+  return "no error message";
+}
+
+/** POSTs JSON to Vault (`path`) or GitHub (`github`: the URL, named by its last segment) and returns the parsed answer. */
+async function post(deps: BrokerDeps, path: string, body: unknown, headers: Record<string, string>, github?: string): Promise<unknown> {
   const { settings } = deps;
+  const [who, what] = github === undefined ? ["Vault", path] : ["GitHub", github.slice(github.lastIndexOf("/") + 1)];
   let response: Awaited<ReturnType<BrokerFetch>>;
   try {
-    response = await deps.fetch(`${settings.vaultAddress}/v1/${path}`, {
+    response = await deps.fetch(github ?? `${settings.vaultAddress}/v1/${path}`, {
       method: "POST",
       headers: { "Content-Type": "application/json", ...headers },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(settings.vaultTimeoutMs),
     });
   } catch (e) {
-    throw new BrokerError(`Vault did not answer ${path}: ${describe(e)}`);
+    throw new BrokerError(`${who} did not answer ${what}: ${describe(e)}`);
   }
   const text = await response.text();
-  if (!response.ok) throw new BrokerError(`Vault answered ${response.status} to ${path}: ${vaultErrors(text)}`);
+  if (!response.ok) {
+    throw github === undefined ? new BrokerError(`Vault answered ${response.status} to ${path}: ${vaultErrors(text)}`) : new BrokerError(`GitHub answered ${response.status} to ${what}: ${githubMessage(text)}`, response.status < 500);
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new BrokerError(`Vault's answer to ${path} is not JSON`);
+    throw new BrokerError(`${who}'s answer to ${what} is not JSON`);
   }
 }
 
@@ -218,14 +209,33 @@ function dig(value: unknown, ...keys: string[]): unknown {
   return v;
 }
 
+/** Logs in to Vault with AWS IAM auth; returns the client token. */
+async function vaultLogin(deps: BrokerDeps): Promise<string> {
+  const { settings } = deps;
+  const login = await post(deps, `auth/${settings.vaultAwsAuthMount}/login`, vaultIamLoginBody(settings, await deps.credentials(), deps.now()), {});
+  const vaultToken = dig(login, "auth", "client_token");
+  if (typeof vaultToken !== "string" || vaultToken === "") throw new BrokerError("Vault's login answer holds no client token");
+  return vaultToken;
+}
+
+/** A GitHub App installation token from Vault, then the instance's JIT runner configuration. */
+export async function mintJitConfig(deps: BrokerDeps, jit: JitConfigSettings, instanceId: string): Promise<string> {
+  const minted = await post(deps, jit.githubTokenPath, {}, { "X-Vault-Token": await vaultLogin(deps) });
+  const token = dig(minted, "data", "token");
+  if (typeof token !== "string" || token === "") throw new BrokerError(`Vault's answer to ${jit.githubTokenPath} holds no token`);
+  const headers = { Authorization: `Bearer ${token}`, Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28" };
+  const answer = await post(deps, "", { name: instanceId, runner_group_id: jit.runnerGroupId, labels: jit.labels, work_folder: "_work" }, headers, jit.url);
+  const config = dig(answer, "encoded_jit_config");
+  if (typeof config !== "string" || config === "") throw new BrokerError("GitHub's answer holds no encoded_jit_config");
+  return config;
+}
+
 /** Logs in with AWS IAM auth and returns a response-wrapped secret id's wrapping token. */
 export async function issueWrappedSecretId(deps: BrokerDeps, instanceId: string): Promise<string> {
   const { settings } = deps;
-  const login = await vaultPost(deps, `auth/${settings.vaultAwsAuthMount}/login`, vaultIamLoginBody(settings, await deps.credentials(), deps.now()), {});
-  const vaultToken = dig(login, "auth", "client_token");
-  if (typeof vaultToken !== "string" || vaultToken === "") throw new BrokerError("Vault's login answer holds no client token");
+  const vaultToken = await vaultLogin(deps);
   const metadata = JSON.stringify({ instance_id: instanceId, auto_scaling_group: settings.autoScalingGroupName });
-  const wrapped = await vaultPost(deps, settings.secretIdPath, { metadata }, { "X-Vault-Token": vaultToken, "X-Vault-Wrap-TTL": `${settings.wrapTtlSeconds}s` });
+  const wrapped = await post(deps, settings.secretIdPath, { metadata }, { "X-Vault-Token": vaultToken, "X-Vault-Wrap-TTL": `${settings.wrapTtlSeconds}s` });
   const token = dig(wrapped, "wrap_info", "token");
   if (typeof token !== "string" || token === "") throw new BrokerError("Vault did not wrap the secret id (no wrap_info.token in its answer)");
   return token;
@@ -236,7 +246,7 @@ async function attempt<T>(deps: BrokerDeps, what: string, fn: () => Promise<T>):
     try {
       return await fn();
     } catch (e) {
-      if (i >= deps.settings.attempts) throw e;
+      if (i >= deps.settings.attempts || (e instanceof BrokerError && e.final)) throw e;
       deps.log({ level: "warn", message: `${what} failed (attempt ${i} of ${deps.settings.attempts}): ${String(field(e, "message"))}` });
       await deps.sleep(1000 * i);
     }
@@ -254,7 +264,7 @@ async function deleteParameter(deps: BrokerDeps, name: string): Promise<boolean>
 }
 
 /** A lifecycle action of the broker's group and hooks, as EventBridge delivers it. */
-interface LifecycleAction { readonly kind: typeof LAUNCH | typeof TERMINATE; readonly group: string; readonly hook: string; readonly instanceId: string; readonly token: string }
+interface LifecycleAction { readonly kind: typeof LAUNCH | typeof TERMINATE; readonly group: string; readonly hook: string; readonly instanceId: string; readonly instanceArn: string; readonly token: string }
 
 /** The lifecycle action in an event, or why the event is not one of ours. */
 function lifecycleAction(event: unknown, settings: SecretIdBrokerSettings): LifecycleAction | string {
@@ -269,7 +279,10 @@ function lifecycleAction(event: unknown, settings: SecretIdBrokerSettings): Life
   if (typeof instanceId !== "string" || !INSTANCE_ID.test(instanceId)) return "no valid instance id";
   const token = d["LifecycleActionToken"];
   if (typeof token !== "string" || token === "") return "no lifecycle action token";
-  return { kind, group: settings.autoScalingGroupName, hook, instanceId, token };
+  // The instance's ARN, as ec2:SourceInstanceARN names it in the requests of its role.
+  const [region, account, partition] = [event["region"], event["account"], String(event["resources"] instanceof Array ? event["resources"][0] : "").split(":")[1] ?? "aws"];
+  if (typeof region !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region) || typeof account !== "string" || !/^\d{12}$/.test(account)) return "no valid region or account";
+  return { kind, group: settings.autoScalingGroupName, hook, instanceId, instanceArn: `arn:${/^aws(-[a-z]+)*$/.test(partition) ? partition : "aws"}:ec2:${region}:${account}:instance/${instanceId}`, token };
 }
 
 /**
@@ -284,7 +297,8 @@ export async function handle(event: unknown, deps: BrokerDeps): Promise<BrokerRe
     return { ignored: action };
   }
   const { instanceId } = action;
-  const parameter = `${settings.parameterPrefix}/${instanceId}`;
+  const jit = settings.jitConfig;
+  const parameter = `${jit === null ? settings.parameterPrefix : jit.parameterPrefix}/${instanceId}`;
   const complete = (result: "CONTINUE" | "ABANDON") =>
     deps.autoScaling.completeLifecycleAction({ AutoScalingGroupName: action.group, LifecycleHookName: action.hook, LifecycleActionToken: action.token, InstanceId: instanceId, LifecycleActionResult: result });
 
@@ -300,21 +314,28 @@ export async function handle(event: unknown, deps: BrokerDeps): Promise<BrokerRe
     return { instanceId, result: "CONTINUE", deleted };
   }
 
+  const what = jit === null ? "a wrapped secret id" : "a JIT runner configuration";
   try {
-    const wrappingToken = await attempt(deps, "requesting a wrapped secret id", () => issueWrappedSecretId(deps, instanceId));
-    await attempt(deps, `writing ${parameter}`, () =>
+    const value = await attempt(deps, `requesting ${what}`, () => (jit === null ? issueWrappedSecretId(deps, instanceId) : mintJitConfig(deps, jit, instanceId)));
+    const put = () =>
       deps.ssm.putParameter({
         Name: parameter,
-        Description: `Response-wrapped Vault secret id of runner ${instanceId} (single use, ${settings.wrapTtlSeconds} s)`,
+        Description: jit === null ? `Response-wrapped Vault secret id of runner ${instanceId} (single use, ${settings.wrapTtlSeconds} s)` : `JIT configuration of runner ${instanceId} (one job)`,
         Type: "SecureString",
-        Value: wrappingToken,
-        Overwrite: true,
-        Tier: "Standard",
+        Value: value,
+        Tier: jit === null ? "Standard" : "Intelligent-Tiering",
+        Tags: [{ Key: settings.instanceParameterTag, Value: action.instanceArn }],
         ...(settings.kmsKeyId ? { KeyId: settings.kmsKeyId } : {}),
+      });
+    await attempt(deps, `writing ${parameter}`, () =>
+      put().catch(async (e: unknown) => {
+        if (field(e, "name") !== "ParameterAlreadyExists") throw e;
+        await deleteParameter(deps, parameter);
+        return put();
       }),
     );
     await complete("CONTINUE");
-    deps.log({ level: "info", instanceId, message: `delivered a wrapped secret id to ${parameter}` });
+    deps.log({ level: "info", instanceId, message: `delivered ${what} to ${parameter}` });
     return { instanceId, result: "CONTINUE" };
   } catch (e) {
     const message = `${String(field(e, "name"))}: ${String(field(e, "message"))}`;

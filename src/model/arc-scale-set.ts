@@ -7,11 +7,15 @@ import { z } from "./zod.ts";
 import { PIN_IMAGE_FIX, parseImage } from "./image.ts";
 import { ConfigError, type ConfigIssue } from "./issues.ts";
 import { strictObject, zodIssues } from "./zod-issues.ts";
-import { type Cidr, cidrsOverlap, isCidr, parseCidr } from "./cidr.ts";
+import { type Cidr, isCidr, parseCidr } from "./cidr.ts";
 import { githubBaseUrl, insecureGithubUrlIssues } from "./github-url.ts";
 import { labelMapIssues, resourceIssues } from "./kubernetes-rules.ts";
 import { forgeLabelIssues, runsOnLabels } from "./forge.ts";
 import { type RunnerPool, SUBSTRATES } from "./substrate.ts";
+import { arcMetricsIssues, arcMetricsSchema, resolveArcMetrics, type ResolvedArcMetrics } from "./arc-metrics.ts";
+import { ARC_CONTAINER_MODE_DEFAULTS, type ResolvedContainerMode, containerModeIssues, containerModeSchema, resolveContainerMode } from "./arc-container-mode.ts";
+import { TRUST_LEVELS, type TrustLevel } from "./profile-schema.ts";
+import { overlapIssues } from "./arc-cluster.ts";
 
 /** Every default of the scale-set model, in one place. */
 export const ARC_DEFAULTS = {
@@ -111,6 +115,12 @@ export const arcScaleSetSchema = strictObject({
     nodeSelector: z.record(z.string(), z.string()).optional(),
     overhead: z.record(z.string(), z.string()).optional(),
   }).optional(),
+  /** Who may reach the scale set: `untrusted` (outsiders' code, e.g. public pull requests) or `trusted`. @default "untrusted" */
+  trust: z.enum(TRUST_LEVELS, { error: 'must be "trusted" or "untrusted"' }).optional(),
+  /** How jobs run containers: `dind`, `kubernetes` or `kubernetes-novolume`; none by default. Refused on an untrusted scale set outside a microVM. */
+  containerMode: containerModeSchema.optional(),
+  /** Controller and listener metrics and how Prometheus scrapes them (on by default). */
+  metrics: arcMetricsSchema.optional(),
   /** Explicit, named relaxations; refused together with Firecracker. */
   relax: strictObject({ hostNetwork: z.boolean().optional(), privileged: z.boolean().optional() }).optional(),
 });
@@ -140,6 +150,10 @@ export interface ResolvedArcScaleSet {
   readonly runAsUser: number;
   readonly runAsGroup: number;
   readonly dns: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
+  /** @default "untrusted" */
+  readonly trust: TrustLevel;
+  readonly containerMode?: ResolvedContainerMode;
+  readonly metrics: ResolvedArcMetrics;
 }
 
 /** Validates a scale-set description and applies every default; throws {@link ConfigError} with every problem. */
@@ -181,6 +195,8 @@ export function resolveArcScaleSet(input: unknown): ResolvedArcScaleSet {
     if (isCidr(parsedCidr)) parsedNets.push([p, parsedCidr]);
   }
   issues.push(...overlapIssues(parsedNets));
+  const trust = c.trust ?? ARC_CONTAINER_MODE_DEFAULTS.trust;
+  issues.push(...containerModeIssues(c.containerMode, trust, useFirecracker, "containerMode"), ...arcMetricsIssues(c.metrics, "metrics"));
   if (issues.length > 0) throw new ConfigError(issues, "ARC scale set configuration");
   return {
     githubConfigUrl: `${(c.githubUrl ?? d.githubUrl).replace(/\/+$/, "")}/${c.githubScope}`,
@@ -211,6 +227,9 @@ export function resolveArcScaleSet(input: unknown): ResolvedArcScaleSet {
     runAsUser: d.runAsUser,
     runAsGroup: d.runAsGroup,
     dns: { namespace: d.dnsNamespace, podLabels: d.dnsPodLabels },
+    trust,
+    ...(c.containerMode === undefined ? {} : { containerMode: resolveContainerMode(c.containerMode)! }),
+    metrics: resolveArcMetrics(c.metrics),
   };
 }
 
@@ -234,37 +253,6 @@ function withoutLiteralSecrets(input: unknown): { rest: unknown; issues: ConfigI
     } else kept[k] = v;
   }
   return { rest: { ...(input as Record<string, unknown>), credentials: kept }, issues };
-}
-
-/**
- * Pod, service and node networks must be disjoint: the runner's egress rules exclude each of them,
- * and a cluster whose networks overlap routes neither correctly. Node blocks are listed once.
- */
-function overlapIssues(nets: readonly (readonly [string, Cidr])[]): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const pod = nets.find(([p]) => p === "podCidr")?.[1];
-  const service = nets.find(([p]) => p === "serviceCidr")?.[1];
-  if (pod !== undefined && service !== undefined && cidrsOverlap(pod, service)) {
-    issues.push({ path: "serviceCidr", message: `overlaps podCidr (${pod.text})`, fix: "give the cluster's real service CIDR (e.g. 10.43.0.0/16 on k3s), distinct from its pod CIDR" });
-  }
-  const seen = new Map<string, string>();
-  const nodes: [string, Cidr][] = [];
-  for (const [p, n] of nets) {
-    if (!p.startsWith("nodeCidrs")) continue;
-    const dup = seen.get(n.text);
-    if (dup !== undefined) {
-      issues.push({ path: p, message: `repeats ${dup}`, fix: "list each node block once" });
-      continue;
-    }
-    seen.set(n.text, p);
-    for (const [other, o] of [["podCidr", pod], ["serviceCidr", service]] as const) {
-      if (o !== undefined && cidrsOverlap(n, o)) issues.push({ path: p, message: `overlaps ${other} (${o.text})`, fix: `give the nodes' own network, outside ${other}` });
-    }
-    const earlier = nodes.find(([, m]) => cidrsOverlap(m, n));
-    if (earlier !== undefined) issues.push({ path: p, message: `overlaps ${earlier[0]} (${earlier[1].text})`, fix: "list disjoint node blocks (the larger block alone covers both)" });
-    nodes.push([p, n]);
-  }
-  return issues;
 }
 
 /**

@@ -10,6 +10,21 @@
 export const AWS_RUNNER_TRUST_LEVELS = ["untrusted", "trusted"] as const;
 export type AwsRunnerTrustLevel = (typeof AWS_RUNNER_TRUST_LEVELS)[number];
 
+/**
+ * Who mints a runner's just-in-time configuration (`generate-jitconfig`): the instance itself at
+ * boot, with a GitHub App installation token it obtains from Vault, or the secret-id broker
+ * (the launch hook's Lambda function), which writes it to the instance's own SSM parameter.
+ */
+export const AWS_JIT_CONFIG_MINTERS = ["instance", "broker"] as const;
+export type AwsJitConfigMinter = (typeof AWS_JIT_CONFIG_MINTERS)[number];
+
+/**
+ * Tag on every per-instance SSM parameter (wrapped secret id, JIT configuration): the ARN of the
+ * instance it belongs to. The runner role may read a per-instance parameter only when this tag
+ * equals `${ec2:SourceInstanceARN}`, the instance its credentials were issued to.
+ */
+export const AWS_INSTANCE_PARAMETER_TAG = "runner-fleet:instance-arn";
+
 /** How the runner reaches the AWS APIs it calls (SSM, Session Manager, CloudWatch Logs, ECR, S3). */
 export const AWS_EGRESS_MODES = ["endpoints", "nat"] as const;
 export type AwsEgressMode = (typeof AWS_EGRESS_MODES)[number];
@@ -47,6 +62,10 @@ export const AWS_RUNNER_DEFAULTS = {
   ami: { nameFilter: "ci-intel-runner-*", owners: ["self"] as readonly string[] },
   /** Auto Scaling group size: no floor, at most 4 runners, 1 idle runner waiting for a job. */
   capacity: { min: 0, max: 4, desired: 1 },
+  /** The runner group the runners join (`runner_group_id` of the JIT request): 1 is the Default group. */
+  runnerGroupId: 1,
+  /** The instance mints its own JIT configuration: the broker then needs no GitHub credential. */
+  jitConfigMintedBy: "instance" as AwsJitConfigMinter,
   /** Labels the runners register with; workflows target them with `runs-on`. */
   labels: ["self-hosted", "build-fips", "linux"] as readonly string[],
   /** Root volume size in GiB (gp3, encrypted). */
@@ -56,14 +75,14 @@ export const AWS_RUNNER_DEFAULTS = {
   /** CloudWatch metric namespace the runner may publish to. */
   metricNamespace: "CI/IntelRunner",
   ssm: {
-    /** Path every runner parameter lives under; the instance role may read only below it. */
+    /** Path every runner parameter lives under. */
     path: "/ci-intel/runner",
-    /** SecureString holding a GitHub runner registration token (rotated by a trusted broker). */
-    registrationToken: "/ci-intel/runner/registration-token",
-    /** String holding the Vault AppRole role id. */
+    /** SecureString holding the Vault AppRole role id (shared by the instances). */
     roleId: "/ci-intel/runner/role-id",
     /** Prefix of the per-instance SecureString `<prefix>/<instance-id>` holding a response-wrapped secret id. */
     wrappedSecretId: "/ci-intel/runner/wrapped-secret-id",
+    /** Prefix of the per-instance SecureString `<prefix>/<instance-id>` holding a JIT configuration (jitConfigMintedBy: broker). */
+    jitConfig: "/ci-intel/runner/jit-config",
   },
   vault: {
     /** Vault path that mints a short-lived GitHub token (GitHub secrets engine). */

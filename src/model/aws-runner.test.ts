@@ -34,7 +34,24 @@ describe("AWS runner profile: defaults", () => {
     assert.deepEqual(p.egress.allow[1], { name: "ntp", protocol: "udp", port: 123, cidrs: ["169.254.169.123/32"] });
   });
   it("uses the documented SSM parameter names", () => {
-    assert.deepEqual(p.ssm, { path: "/ci-intel/runner", registrationToken: "/ci-intel/runner/registration-token", roleId: "/ci-intel/runner/role-id", wrappedSecretId: "/ci-intel/runner/wrapped-secret-id" });
+    assert.deepEqual(p.ssm, { path: "/ci-intel/runner", roleId: "/ci-intel/runner/role-id", wrappedSecretId: "/ci-intel/runner/wrapped-secret-id", jitConfig: "/ci-intel/runner/jit-config" });
+    assert.ok(!("registrationToken" in p.ssm), "no registration token parameter");
+  });
+  it("registers just in time, minted by the instance, in the Default group, with GitHub's implicit labels", () => {
+    assert.deepEqual(p.github, {
+      mintedBy: "instance",
+      scope: { kind: "org", org: "acme" },
+      apiUrl: "https://api.github.com",
+      jitConfigUrl: "https://api.github.com/orgs/acme/actions/runners/generate-jitconfig",
+      runnersUrl: "https://api.github.com/orgs/acme/actions/runners",
+      runnerGroupId: 1,
+      labels: ["self-hosted", "build-fips", "linux"],
+    });
+    assert.deepEqual([AWS_RUNNER_DEFAULTS.runnerGroupId, AWS_RUNNER_DEFAULTS.jitConfigMintedBy], [1, "instance"]);
+    const ghes = resolveAwsRunnerProfile(profile({ githubUrl: "https://ghes.example.com/acme/app", labels: ["gpu"], jitConfigMintedBy: "broker" })).github;
+    assert.deepEqual([ghes.mintedBy, ghes.jitConfigUrl, ghes.labels], ["broker", "https://ghes.example.com/api/v3/repos/acme/app/actions/runners/generate-jitconfig", ["gpu", "self-hosted", "linux"]]);
+    const group = resolveAwsRunnerProfile(profile({ githubUrl: "https://github.com/enterprises/big-co", runnerGroup: "fips", runnerGroupId: 7 })).github;
+    assert.deepEqual([group.runnersUrl, group.runnerGroupId], ["https://api.github.com/enterprises/big-co/actions/runners", 7]);
   });
   it("uses the documented Vault paths and AppRole lifetimes, in seconds", () => {
     assert.equal(p.vault.githubTokenPath, "github/token");
@@ -51,7 +68,8 @@ describe("AWS runner profile: defaults", () => {
       assert.ok(docs.includes(quoted.replaceAll('"', "`")), `docs lack ${quoted}`);
     }
     assert.ok(src.includes(`@default ${JSON.stringify(d.labels)}`), "schema lacks the labels @default");
-    assert.ok(docs.includes(d.ssm.registrationToken) && docs.includes(d.ssm.roleId) && docs.includes(d.ssm.wrappedSecretId));
+    assert.ok(docs.includes(d.ssm.jitConfig) && docs.includes(d.ssm.roleId) && docs.includes(d.ssm.wrappedSecretId));
+    assert.ok(src.includes(`@default ${d.runnerGroupId}`) && src.includes(`@default "${d.jitConfigMintedBy}"`), "schema lacks the JIT @defaults");
   });
 });
 
@@ -134,6 +152,15 @@ describe("AWS runner profile: bad config is refused with key path and fix", () =
     expectIssue(profile({ ecr: { pushRepositoryArns: ["arn:aws:ecr:eu-west-1:123456789012:repository/ci/base"] } }), "ecr.pushRepositoryArns", /untrusted profile/, /trustLevel: "trusted"/));
   it("wildcard ECR repository", () => expectIssue(profile({ ecr: { pullRepositoryArns: ["arn:aws:ecr:eu-west-1:123456789012:repository/*"] } }), "ecr.pullRepositoryArns[0]", /not the ARN of one ECR repository/, /no wildcards/));
   it("SSM parameter outside the readable path", () => expectIssue(profile({ ssm: { roleId: "/prod/role-id" } }), "ssm.roleId", /outside ssm\.path/, /\/ci-intel\/runner\/<name>/));
+  it("runner group id that is no whole number", () => expectIssue(profile({ runnerGroupId: 1.5 }), "runnerGroupId", /1\.5 is not a runner group id/, /settings URL.*1 is the Default group/));
+  it("runner group id 0", () => expectIssue(profile({ runnerGroupId: 0 }), "runnerGroupId", /0 is not a runner group id/, /runner-groups\/<id>/));
+  it("a named runner group without its id", () => expectIssue(profile({ runnerGroup: "fips" }), "runnerGroupId (default 1)", /names group "fips"/, /runner-groups/));
+  it("a group id without a named group", () => expectIssue(profile({ runnerGroupId: 9 }), "runnerGroupId", /names no group/, /runnerGroup/));
+  it("a group id for repository runners", () => expectIssue(profile({ githubUrl: "https://github.com/acme/app", runnerGroup: "fips", runnerGroupId: 9 }), "runnerGroupId", /repository runners belong to no runner group/, /register with the organisation/));
+  it("a githubUrl that names no scope", () => expectIssue(profile({ githubUrl: "https://github.com" }), "githubUrl", /names no organisation/, /https:\/\/github\.com\/acme/));
+  it("an unknown minter", () => expectIssue(profile({ jitConfigMintedBy: "lambda" }), "jitConfigMintedBy", /instance|broker/, /./));
+  it("per-instance parameters sharing a name", () => expectIssue(profile({ ssm: { jitConfig: "/ci-intel/runner/wrapped-secret-id" } }), "ssm.jitConfig", /another ssm parameter/, /names of their own/));
+  it("too many labels for a JIT request", () => expectIssue(profile({ labels: Array.from({ length: 100 }, (_, i) => `l${i}`) }), "labels", /at most 100/, /at most 100 labels/));
   it("plain-http Vault address", () => expectIssue(profile({ vault: { address: "http://vault:8200" } }), "vault.address", /not an https URL/, /https:/));
   it("missing githubUrl", () => expectIssue({ egress: { allow: [GITHUB] }, vault: { address: "https://v.example" } }, "githubUrl", /required/, /set githubUrl/));
   it("reports every problem at once", () => {
@@ -142,8 +169,8 @@ describe("AWS runner profile: bad config is refused with key path and fix", () =
   });
   it("a secret put in the profile is refused without echoing it", () => {
     const canary = "ghr_CANARY_d7f3a91e";
-    const issues = issuesOf({ ...profile(), registrationToken: canary });
-    assert.deepEqual(issues.map((i) => i.path), ["registrationToken"]);
+    const issues = issuesOf({ ...profile(), registrationToken: canary, ssm: { registrationToken: canary } });
+    assert.deepEqual(issues.map((i) => i.path).sort(), ["registrationToken", "ssm.registrationToken"]);
     assert.ok(!JSON.stringify(issues).includes(canary));
   });
 });

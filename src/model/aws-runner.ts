@@ -8,8 +8,10 @@
  * path and the fix) and the resolved form with every default applied.
  */
 import { z } from "./zod.ts";
-import { AWS_EGRESS_MODES, AWS_RUNNER_DEFAULTS, AWS_RUNNER_TRUST_LEVELS, type AwsEgressMode, type AwsRunnerTrustLevel } from "./aws-runner-defaults.ts";
+import { AWS_EGRESS_MODES, AWS_JIT_CONFIG_MINTERS, AWS_RUNNER_DEFAULTS, AWS_RUNNER_TRUST_LEVELS, type AwsEgressMode, type AwsRunnerTrustLevel } from "./aws-runner-defaults.ts";
 import { type AwsEgressRule, resolveEgressAllowlist, resolveSshAllowedCidrs } from "./aws-runner-egress.ts";
+import { type AwsGithubRegistration, GITHUB_MAX_RUNNER_GROUP_ID, resolveGithubRegistration } from "./aws/github-registration.ts";
+import { type AwsKvmSource, kvmSource } from "./aws/kvm.ts";
 import { cidrContains, isCidr, parseCidr } from "./cidr.ts";
 import { forgeLabelIssues } from "./forge.ts";
 import { duplicateIssues } from "./refine.ts";
@@ -21,6 +23,8 @@ export * from "./aws-runner-egress.ts";
 export * from "./aws-scope.ts";
 export * from "./cidr.ts";
 export * from "./aws/index.ts";
+export * from "./aws/kvm.ts";
+export * from "./aws/github-registration.ts";
 
 // ---------------------------------------------------------------- input schema
 
@@ -100,8 +104,14 @@ export const awsRunnerProfileSchema = strictObject({
   trustLevel: z.enum(AWS_RUNNER_TRUST_LEVELS).optional(),
   /** Where runners register (`config.sh --url`): an organisation, repository or enterprise URL. */
   githubUrl: httpsUrl("https://github.com/acme"),
-  /** Runner group (`--runnergroup`); unset joins the default group. */
+  /** Runner group name (from the runner profiles file); unset is the Default group. */
   runnerGroup: z.string().min(1).optional(),
+  /** `runner_group_id` of the JIT request: the group's number (1 is Default). @default 1 */
+  runnerGroupId: z.number({ error: "must be a number" }).superRefine((v, ctx) => {
+    if (!Number.isInteger(v) || v < 1 || v > GITHUB_MAX_RUNNER_GROUP_ID) custom(ctx, `${v} is not a runner group id (a whole number, 1 or more)`, "give the number at the end of the group's settings URL (.../settings/actions/runner-groups/<id>); 1 is the Default group");
+  }).optional(),
+  /** Who mints the JIT configuration: "instance" (at boot, through Vault) or "broker" (the launch hook's function). @default "instance" */
+  jitConfigMintedBy: z.enum(AWS_JIT_CONFIG_MINTERS).optional(),
   /** @default ["self-hosted","build-fips","linux"] */
   labels: z.array(z.string({ error: "must be a string" })).optional(),
   /** @default "10.42.0.0/16" */
@@ -138,9 +148,9 @@ export const awsRunnerProfileSchema = strictObject({
   metricNamespace: z.string().regex(/^[^:$][^:]{0,254}$/, { error: "must be a CloudWatch namespace (no ':' and not starting with '$')" }).refine((v) => !v.startsWith("AWS/"), { error: 'must not start with "AWS/"' }).optional(),
   ssm: strictObject({
     path: ssmName.optional(),
-    registrationToken: ssmName.optional(),
     roleId: ssmName.optional(),
     wrappedSecretId: ssmName.optional(),
+    jitConfig: ssmName.optional(),
     /** Customer-managed KMS key of the SecureString parameters; unset means the AWS-managed aws/ssm key. */
     kmsKeyArn: z.string().regex(/^arn:aws(-cn|-us-gov)?:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[0-9a-f-]{36}$/, { error: 'must be a KMS key ARN such as "arn:aws:kms:eu-west-1:123456789012:key/<uuid>"' }).optional(),
   }).optional(),
@@ -170,9 +180,6 @@ export type AwsAmiSelector =
   | { readonly kind: "id"; readonly id: string }
   | { readonly kind: "lookup"; readonly nameFilter: string; readonly owners: readonly string[] };
 
-/** How the instance type gives Firecracker `/dev/kvm`. */
-export type AwsKvmSource = "nested-virtualization" | "bare-metal";
-
 export interface AwsVaultAppRole {
   readonly mountPath: string;
   readonly roleName: string;
@@ -190,6 +197,8 @@ export interface AwsRunnerProfile {
   readonly githubUrl: string;
   readonly runnerGroup?: string;
   readonly labels: readonly string[];
+  /** Just-in-time registration: who mints it, where, with which group and labels. */
+  readonly github: AwsGithubRegistration;
   readonly vpcCidr: string;
   readonly subnetCidr: string;
   readonly egress: { readonly mode: AwsEgressMode; readonly allow: readonly AwsEgressRule[] };
@@ -203,7 +212,7 @@ export interface AwsRunnerProfile {
   readonly rootVolumeGiB: number;
   readonly logGroupName: string;
   readonly metricNamespace: string;
-  readonly ssm: { readonly path: string; readonly registrationToken: string; readonly roleId: string; readonly wrappedSecretId: string; readonly kmsKeyArn?: string };
+  readonly ssm: { readonly path: string; readonly roleId: string; readonly wrappedSecretId: string; readonly jitConfig: string; readonly kmsKeyArn?: string };
   readonly vault: {
     readonly address: string;
     readonly githubTokenPath: string;
@@ -211,18 +220,6 @@ export interface AwsRunnerProfile {
     readonly policyName: string;
     readonly approle: AwsVaultAppRole;
   };
-}
-
-/** Instance families whose virtual instances offer nested virtualization (Intel Xeon 6). */
-const NESTED_VIRT_FAMILIES = /^(c8i|c8i-flex|c8id|m8i|m8i-flex|r8i|r8i-flex)\.(large|\d*xlarge)$/;
-/** EC2 family prefixes (`c`, `m`, `r`, `im`, `inf`, `trn`, `u-`, ...): a bare-metal type of another family does not exist. */
-const METAL = /^(?:a|c|d|dl|f|g|gr|h|hpc|i|im|inf|is|m|mac|p|r|t|trn|vt|x|z)\d[a-z0-9-]*\.metal(-\d+xl)?$|^u-\d+tb\d\.metal$/;
-
-/** Where `/dev/kvm` comes from on an instance type, or undefined when it has none. */
-export function kvmSource(instanceType: string): AwsKvmSource | undefined {
-  if (METAL.test(instanceType)) return "bare-metal";
-  if (NESTED_VIRT_FAMILIES.test(instanceType)) return "nested-virtualization";
-  return undefined;
 }
 
 /** Vault's default `max_lease_ttl`: 768 hours. */
@@ -315,18 +312,23 @@ export function resolveAwsRunnerProfile(input: unknown): AwsRunnerProfile {
   if (labels.length === 0) issues.push({ path: "labels", message: "is empty, so no workflow can target the runners", fix: 'list the labels workflows use in runs-on, e.g. ["self-hosted", "build-fips", "linux"]' });
   // GitHub's own label rules (shape, and repeats compared without case).
   issues.push(...forgeLabelIssues("github", labels, "labels"));
+  const github = resolveGithubRegistration({ githubUrl: cfg.githubUrl, labels, runnerGroup: cfg.runnerGroup, runnerGroupId: cfg.runnerGroupId, mintedBy: cfg.jitConfigMintedBy ?? d.jitConfigMintedBy }, d.runnerGroupId, issues);
 
   // SSM parameters.
   const ssm = {
     path: cfg.ssm?.path ?? d.ssm.path,
-    registrationToken: cfg.ssm?.registrationToken ?? d.ssm.registrationToken,
     roleId: cfg.ssm?.roleId ?? d.ssm.roleId,
     wrappedSecretId: cfg.ssm?.wrappedSecretId ?? d.ssm.wrappedSecretId,
+    jitConfig: cfg.ssm?.jitConfig ?? d.ssm.jitConfig,
     ...(cfg.ssm?.kmsKeyArn === undefined ? {} : { kmsKeyArn: cfg.ssm.kmsKeyArn }),
   };
-  for (const key of ["registrationToken", "roleId", "wrappedSecretId"] as const) {
+  for (const key of ["roleId", "wrappedSecretId", "jitConfig"] as const) {
     if (!ssm[key].startsWith(`${ssm.path}/`)) {
-      issues.push({ path: `ssm.${key}`, message: `${ssm[key]} lies outside ssm.path ${ssm.path}, which is all the instance role may read`, fix: `name it ${ssm.path}/<name>, or change ssm.path` });
+      issues.push({ path: `ssm.${key}`, message: `${ssm[key]} lies outside ssm.path ${ssm.path}, where the runner's parameters live`, fix: `name it ${ssm.path}/<name>, or change ssm.path` });
+    } else if (key !== "roleId" && [ssm.roleId, ssm.wrappedSecretId, ssm.jitConfig].some((other) => other.startsWith(`${ssm[key]}/`) || ssm[key].startsWith(`${other}/`))) {
+      issues.push({ path: `ssm.${key}`, message: `${ssm[key]} and another ssm parameter lie one inside the other`, fix: "give roleId, wrappedSecretId and jitConfig separate names side by side, e.g. <ssm.path>/wrapped-secret-id and <ssm.path>/jit-config" });
+    } else if (key !== "roleId" && [ssm.roleId, ssm.wrappedSecretId, ssm.jitConfig].filter((other) => other === ssm[key]).length > 1) {
+      issues.push({ path: `ssm.${key}`, message: `${ssm[key]} is the name of another ssm parameter too`, fix: "give roleId, wrappedSecretId and jitConfig names of their own, e.g. <ssm.path>/wrapped-secret-id and <ssm.path>/jit-config" });
     }
   }
 
@@ -353,7 +355,7 @@ export function resolveAwsRunnerProfile(input: unknown): AwsRunnerProfile {
     issues.push({ path: "vault.approle.secretIdNumUses", message: `is ${secretIdNumUses}`, fix: "set vault.approle.secretIdNumUses to 1 (one login per secret id)" });
   }
 
-  if (issues.length > 0) throw new ConfigError(issues, "AWS runner profile");
+  if (issues.length > 0 || github === undefined) throw new ConfigError(issues, "AWS runner profile");
   const name = cfg.name ?? d.name;
   return {
     name,
@@ -362,6 +364,7 @@ export function resolveAwsRunnerProfile(input: unknown): AwsRunnerProfile {
     githubUrl: cfg.githubUrl.replace(/\/+$/, ""),
     ...(cfg.runnerGroup === undefined ? {} : { runnerGroup: cfg.runnerGroup }),
     labels,
+    github,
     vpcCidr: isCidr(vpc) ? vpc.text : vpcText,
     subnetCidr: isCidr(subnet) ? subnet.text : subnetText,
     egress: { mode: cfg.egress.mode ?? d.egressMode, allow },

@@ -45,7 +45,11 @@ export const GH_RUNNER_DEFAULTS = {
   workDir: "/home/runner/_work",
   /**
    * How a runner registers: runner-fleet sets the actions runner's `ACTIONS_RUNNER_INPUT_*`
-   * variables (`actions-runner-input`), or the image registers itself from its own variables (`image`).
+   * variables from a registration token Secret (`actions-runner-input`; GitHub's registration
+   * tokens expire after an hour, so a pod that restarts later cannot register), the image registers
+   * itself from its own variables (`image`), or a minter container mints a just-in-time
+   * configuration per job from a GitHub App or token in an existing Secret (`jit`, defaults in
+   * `GH_RUNNER_JIT_DEFAULTS`).
    */
   registration: "actions-runner-input",
   /** NetworkPolicies around the runner pods (off: these runners run trusted jobs of one repository). */

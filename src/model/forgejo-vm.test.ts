@@ -74,6 +74,7 @@ test("defaults are the documented values", () => {
 test("the configuration reference in docs/forgejo-libvirt.md states the real defaults", () => {
   const doc = readFileSync(join(repoRoot, "docs/forgejo-libvirt.md"), "utf8");
   const vm = resolveForgejoVm(minimal());
+  const eph = resolveForgejoVm({ ...minimal(), forge: { ...(minimal() as { forge: object }).forge, version: "15.0.0" }, runner: { ephemeral: true, version: "12.8.0", sha256: "a".repeat(64) } });
   const resolved: Record<string, unknown> = {
     "host.user": vm.host.user,
     "host.pool": vm.host.pool,
@@ -93,6 +94,11 @@ test("the configuration reference in docs/forgejo-libvirt.md states the real def
     "runner.capacity": vm.runner.capacity,
     "runner.version": vm.runner.version,
     "runner.sha256": vm.runner.sha256,
+    "runner.ephemeral": vm.runner.ephemeral !== undefined,
+    // A persistent untrusted runner resolves only with the opt-out set: absent, it is refused.
+    "runner.allowPersistentUntrusted": (() => { try { resolveForgejoVm({ ...minimal(), runner: { trust: "untrusted" } }); return true; } catch { return false; } })(),
+    "runner.slots": eph.runner.ephemeral?.slots.length,
+    "runner.refillSeconds": eph.runner.ephemeral?.refillSeconds,
   };
   const documented = new Map([...doc.matchAll(/^\| `([a-zA-Z0-9.]+)` \| `([^`]+)` \|/gm)].map((m) => [m[1] ?? "", m[2] ?? ""]));
   assert.deepEqual([...documented.keys()].sort(), Object.keys(resolved).sort(), "every optional key is documented with its default");

@@ -26,6 +26,9 @@ import {
 import type { VmShape } from "./runner-guest.ts";
 import { FORGES } from "./forge.ts";
 import type { RunnerPool } from "./substrate.ts";
+import {
+  FORGEJO_EPHEMERAL_DEFAULTS, type ForgejoVmTrust, type ResolvedForgejoEphemeralPool, ephemeralIssues, forgeVersionField, forgejoEphemeralRunnerFields, resolveForgejoEphemeralPool,
+} from "./forgejo-vm-ephemeral.ts";
 
 export * from "./forgejo-vm-defaults.ts";
 export * from "./forgejo-vm-paths.ts";
@@ -33,6 +36,7 @@ export * from "./forgejo-scope.ts";
 export * from "./runner-label.ts";
 export * from "./vm-network.ts";
 export * from "./ssh-key-path.ts";
+export * from "./forgejo-vm-ephemeral.ts";
 
 const SUBJECT = "Forgejo VM configuration";
 
@@ -114,6 +118,8 @@ export const forgejoVmSchema = strictObject({
     tokenSource: z.enum(["api", "ssh"]).optional(),
     /** The forge host's SSH access; required with `tokenSource: ssh`, refused otherwise. */
     ssh: forgeSsh.optional(),
+    /** The forge's Forgejo version, e.g. "15.0.1"; required with `runner.ephemeral: true` (15 or later). */
+    version: forgeVersionField.optional(),
   }),
   vm: strictObject({
     /** Domain name, guest hostname and runner name: a DNS label. Required. */
@@ -142,6 +148,7 @@ export const forgejoVmSchema = strictObject({
     version: checked((v) => (RELEASE_VERSION.test(v) ? undefined : [`"${v}" is not a release version`, 'give a forgejo-runner release as MAJOR.MINOR.PATCH without "v", e.g. "12.6.4"'])).optional(),
     /** SHA-256 of the release's linux-amd64 binary; required whenever version is set. */
     sha256: sha256Digest("forgejo-runner-<version>-linux-amd64 (the release's .sha256 file)").optional(),
+    ...forgejoEphemeralRunnerFields,
   }).optional(),
 });
 
@@ -172,6 +179,8 @@ export interface ResolvedForgejoVm {
     readonly allowInsecureHttp: boolean;
     /** Present exactly when `tokenSource` is `ssh`. */
     readonly ssh?: ResolvedForgejoSsh;
+    /** `forge.version`, when set. */
+    readonly version?: string;
   };
   readonly vm: {
     readonly name: string;
@@ -188,6 +197,10 @@ export interface ResolvedForgejoVm {
     readonly version: string;
     readonly sha256: string;
     readonly downloadUrl: string;
+    /** Who may send jobs (`runner.trust`). */
+    readonly trust: ForgejoVmTrust;
+    /** Present exactly when `runner.ephemeral` is true: the pool of one-job VM slots. */
+    readonly ephemeral?: ResolvedForgejoEphemeralPool;
   };
 }
 
@@ -234,7 +247,7 @@ function crossKeyIssues(input: unknown): ConfigIssue[] {
   if (forge["tokenSource"] !== "ssh" && forge["ssh"] !== undefined) {
     issues.push({ path: "forge.ssh", message: 'only applies when forge.tokenSource is "ssh"', fix: 'set forge.tokenSource to "ssh", or remove forge.ssh' });
   }
-  return [...issues, ...insecureHttpIssues(forge), ...vmNetworkIssues(vm)];
+  return [...issues, ...insecureHttpIssues(forge), ...vmNetworkIssues(vm), ...ephemeralIssues(input, FORGEJO_VM_DEFAULTS.runnerVersion)];
 }
 
 function duplicateLabelIssues(labels: readonly RunnerLabel[]): ConfigIssue[] {
@@ -275,14 +288,19 @@ export function resolveForgejoVm(input: unknown): ResolvedForgejoVm {
   const resolvedHost = resolveLibvirtHost(host, { user: d.hostUser, pool: d.pool, poolPath: d.poolPath, bridge: d.bridge, firewallFix: d.firewallFix });
   const poolPath = resolvedHost.poolPath;
   const tokenSource = forge.tokenSource ?? d.tokenSource;
+  const address = forge.address.replace(/\/+$/, "");
+  const scope = parseForgejoRunnerScope(forge.scope);
+  const e = FORGEJO_EPHEMERAL_DEFAULTS;
+  const ephemeral = runner.ephemeral ?? e.ephemeral;
   return {
     host: resolvedHost,
     forge: {
-      address: forge.address.replace(/\/+$/, ""),
-      scope: parseForgejoRunnerScope(forge.scope),
+      address,
+      scope,
       tokenSource,
       allowInsecureHttp: forge.allowInsecureHttp ?? d.allowInsecureHttp,
       ...(forge.ssh === undefined ? {} : { ssh: { ...defined(forge.ssh), keyPath: forge.ssh.keyPath ?? host.sshKeyPath } }),
+      ...(forge.version === undefined ? {} : { version: forge.version }),
     },
     vm: {
       name: vm.name,
@@ -299,6 +317,8 @@ export function resolveForgejoVm(input: unknown): ResolvedForgejoVm {
       version,
       sha256: runner.sha256 ?? d.runnerSha256,
       downloadUrl: forgejoRunnerUrl(version),
+      trust: runner.trust ?? (ephemeral ? e.ephemeralTrust : e.persistentTrust),
+      ...(ephemeral ? { ephemeral: resolveForgejoEphemeralPool(vm.name, poolPath, address, scope, runner.slots ?? e.slots, runner.refillSeconds ?? e.refillSeconds) } : {}),
     },
   };
 }
@@ -315,8 +335,15 @@ export function forgejoVmShape(vm: ResolvedForgejoVm): VmShape {
   };
 }
 
-/** The VM as workflows see it: one persistent runner whose labels `runs-on` matches by name. */
+/**
+ * The VM as workflows see it, matched by its label names: one persistent runner, or (ephemeral) a
+ * pool of slots whose runners each take one job and are then replaced.
+ */
 export function forgejoVmRunnerPool(vm: ResolvedForgejoVm): RunnerPool {
   const names = vm.runner.labels.map((l) => FORGES.forgejo.labelName(formatRunnerLabel(l)));
-  return { name: vm.vm.name, forge: "forgejo", substrate: "libvirt-vm", labels: [...FORGES.forgejo.implicitLabels, ...names], min: 1, max: 1, oneJob: false, isolation: "vm" };
+  const slots = vm.runner.ephemeral?.slots.length;
+  return {
+    name: vm.vm.name, forge: "forgejo", substrate: "libvirt-vm", labels: [...FORGES.forgejo.implicitLabels, ...names],
+    min: slots ?? 1, max: slots ?? 1, oneJob: slots !== undefined, isolation: "vm",
+  };
 }

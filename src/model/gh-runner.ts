@@ -12,6 +12,7 @@ import { zodIssues, strictObject } from "./zod-issues.ts";
 import { tomlProblem } from "./toml.ts";
 import { githubBaseUrl, insecureGithubUrlIssues } from "./github-url.ts";
 import { dnsLabel, isRecord, objectName } from "./refine.ts";
+import { JIT_POD_NAMES, jitPodIssues, jitRunnerIssues, jitSchema, type ResolvedJit, resolveJit } from "./gh-runner-jit.ts";
 import { labelMapIssues } from "./kubernetes-rules.ts";
 import {
   absolutePath, configFileList, deploymentNameIssues, fencedLabelIssues, rawSecurityIssues, missingNamespaceIssues, imageReference, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
@@ -31,7 +32,7 @@ export const DERIVED_ENV: Readonly<Record<string, string>> = {
 };
 
 /** How a runner registers (see GH_RUNNER_DEFAULTS.registration). */
-export const REGISTRATION_KINDS = ["actions-runner-input", "image"] as const;
+export const REGISTRATION_KINDS = ["actions-runner-input", "image", "jit"] as const;
 export type RegistrationKind = (typeof REGISTRATION_KINDS)[number];
 
 export const runnerSchema = strictObject({
@@ -39,8 +40,14 @@ export const runnerSchema = strictObject({
   name: runnerNameSchema(GH_RUNNER_SUFFIX),
   /** Container image, pinned by tag or digest. */
   image: imageReference,
-  /** `actions-runner-input`: runner-fleet sets `ACTIONS_RUNNER_INPUT_*`; `image`: the image registers itself from its own variables. @default "actions-runner-input" */
+  /**
+   * `actions-runner-input`: runner-fleet sets `ACTIONS_RUNNER_INPUT_*` and the token comes from a Secret
+   * (a registration token is valid for one hour); `image`: the image registers itself from its own
+   * variables; `jit`: a container of the pod mints a just-in-time configuration per job (see `jit`).
+   * @default "actions-runner-input" */
   registration: z.enum(REGISTRATION_KINDS).optional(),
+  /** With registration: jit, the credential's Secret and the registration's settings. */
+  jit: jitSchema.optional(),
   /** The runner container's command, instead of the image's entrypoint. */
   command: z.array(z.string().max(32_768)).min(1, { error: "needs at least the program to run" }).max(100).optional(),
   /** Arguments of the command, or of the image's entrypoint. */
@@ -138,6 +145,8 @@ export interface ResolvedRunner extends ResolvedRunnerPod {
   readonly replace: boolean;
   readonly disableUpdates: boolean;
   readonly workDir: string;
+  /** With registration: jit, how the pod mints its configurations. */
+  readonly jit?: ResolvedJit;
 }
 export interface ResolvedGhRunnerFleet {
   readonly forge: "github";
@@ -179,7 +188,10 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
     payloads.push({ name: c.name, objectName: c.name, files: { ...c.data }, labels: c.labels ?? {}, ...(c.annotations === undefined ? {} : { annotations: c.annotations }) });
     issues.push(...labelMapIssues(c.labels, `configMaps[${j}].labels`));
   });
-  const runners = cfg.runners.map((r, i) => resolveRunner(r, `runners[${i}]`, payloads, issues));
+  const taken = (cfg.configMaps ?? []).findIndex((c) => c.name === JIT_POD_NAMES.configMap);
+  if (taken >= 0 && cfg.runners.some((r) => r.registration === "jit")) issues.push({ path: `configMaps[${taken}].name`, message: `"${JIT_POD_NAMES.configMap}" is the ConfigMap with the scripts of the JIT runners`, fix: "give the ConfigMap another name" });
+  const scope = { githubRepo: cfg.githubRepo, githubUrl: (cfg.githubUrl ?? GH_RUNNER_DEFAULTS.githubUrl).replace(/\/+$/, "") };
+  const runners = cfg.runners.map((r, i) => resolveRunner(r, `runners[${i}]`, payloads, scope, issues));
   issues.push(...missingRepoIssues(cfg));
   issues.push(...fencedLabelIssues(runners, cfg.networkPolicies ?? GH_RUNNER_DEFAULTS.networkPolicies), ...deploymentNameIssues(runners));
   if (issues.length > 0) throw new ConfigError(issues, "gh-runner fleet configuration");
@@ -194,21 +206,26 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
   };
 }
 
-/** No githubRepo while a runner registers through `ACTIONS_RUNNER_INPUT_URL`; read from raw input, so it is reported with every other problem. */
+/** No githubRepo while a runner registers through `ACTIONS_RUNNER_INPUT_URL` or just in time; read from raw input, so it is reported with every other problem. */
 function missingRepoIssues(input: unknown): ConfigIssue[] {
   if (!isRecord(input) || input["githubRepo"] !== undefined || !Array.isArray(input["runners"])) return [];
   const injected = input["runners"].findIndex((r) => !(isRecord(r) && r["registration"] === "image"));
   if (injected < 0) return [];
-  return [{ path: "githubRepo", message: `is not set, and runners[${injected}] registers through ACTIONS_RUNNER_INPUT_URL, which needs it`, fix: 'set githubRepo to the repository ("my-org/my-repo") or organisation ("my-org") the runners serve, or give that runner registration: image if its image registers itself' }];
+  const runner = input["runners"][injected] as unknown;
+  const how = isRecord(runner) && runner["registration"] === "jit" ? "registers just in time, with a configuration minted for the scope githubRepo names" : "registers through ACTIONS_RUNNER_INPUT_URL, which needs it";
+  return [{ path: "githubRepo", message: `is not set, and runners[${injected}] ${how}`, fix: 'set githubRepo to the repository ("my-org/my-repo"), organisation ("my-org") or enterprise ("enterprises/my-enterprise") the runners serve, or give that runner registration: image if its image registers itself' }];
 }
 
 type ParsedRunner = z.output<typeof runnerSchema>;
 
-function resolveRunner(r: ParsedRunner, at: string, payloads: readonly ResolvedConfigPayload[], issues: ConfigIssue[]): ResolvedRunner {
+function resolveRunner(r: ParsedRunner, at: string, payloads: readonly ResolvedConfigPayload[], scope: { githubRepo?: string | undefined; githubUrl: string }, issues: ConfigIssue[]): ResolvedRunner {
   const d = GH_RUNNER_DEFAULTS;
-  const registration = r.registration ?? d.registration;
+  const registration: RegistrationKind = r.registration ?? d.registration;
   const workDir = r.workDir ?? d.workDir;
-  if (registration === "actions-runner-input") {
+  if (registration !== "jit" && r.jit !== undefined) issues.push({ path: `${at}.jit`, message: `has no effect with registration: ${registration}`, fix: "remove it, or set registration: jit" });
+  if (registration === "jit") {
+    issues.push(...jitRunnerIssues(r, at));
+  } else if (registration === "actions-runner-input") {
     (r.env ?? []).forEach((e, j) => {
       const from = DERIVED_ENV[e.name];
       if (from !== undefined) issues.push({ path: `${at}.env[${j}].name`, message: `${e.name} is set by runner-fleet from ${from}`, fix: `remove this entry and set ${from} instead, or give the runner registration: image if its image registers itself` });
@@ -222,16 +239,24 @@ function resolveRunner(r: ParsedRunner, at: string, payloads: readonly ResolvedC
   // With registration: image the work directory is the image's own, unless workDir names one.
   const work = registration === "image" && r.workDir === undefined ? [] : [{ volumeName: "work", mountPath: workDir, where: `${at}.workDir`, what: "the work directory" }];
   const pod = resolveRunnerPod(r, at, GH_RUNNER_SUFFIX, payloads, work, issues);
+  const labels = r.labels ?? [...d.labels];
+  let jit: ResolvedJit | undefined;
+  if (registration === "jit") {
+    issues.push(...jitPodIssues(pod, at));
+    jit = resolveJit(r.jit, at, { ...scope, labels, workDir, pod }, issues);
+  }
   return {
     ...pod,
     registration,
     ...(r.command === undefined ? {} : { command: [...r.command] }),
     ...(r.args === undefined ? {} : { args: [...r.args] }),
-    labels: r.labels ?? [...d.labels],
+    labels,
     ...(r.runnerGroup === undefined ? {} : { runnerGroup: r.runnerGroup }),
-    ephemeral: r.ephemeral ?? d.ephemeral,
+    // A JIT runner takes exactly one job.
+    ephemeral: registration === "jit" ? true : r.ephemeral ?? d.ephemeral,
     replace: r.replace ?? d.replace,
     disableUpdates: r.disableUpdates ?? d.disableUpdates,
     workDir,
+    ...(jit === undefined ? {} : { jit }),
   };
 }

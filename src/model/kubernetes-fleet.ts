@@ -6,6 +6,7 @@
  */
 import type { ForgeKind } from "./forge.ts";
 import { runsOnLabels } from "./forge.ts";
+import { githubRunnerArch } from "./gh-runner-jit.ts";
 import { type GhRunnerFleetInput, type ResolvedGhRunnerFleet, resolveGhRunnerFleet } from "./gh-runner.ts";
 import { type ForgejoK8sFleetInput, type ResolvedForgejoK8sFleet, resolveForgejoK8sFleet } from "./forgejo-k8s.ts";
 import { isRecord } from "./refine.ts";
@@ -73,7 +74,8 @@ export function kubernetesRunnerPools(fleet: ResolvedKubernetesFleet): RunnerPoo
   switch (fleet.forge) {
     case "github":
       // The runner adds the architecture it runs on: the node's, as the pod's node selector pins it.
-      return fleet.runners.map((r) => pool(r.objectName, r.labels, r.replicas, r.ephemeral, [r.nodeSelector["kubernetes.io/arch"] === "arm64" ? "arm64" : "x64"]));
+      // A JIT runner registers with exactly these labels (gh-runner-jit.ts computes them alike).
+      return fleet.runners.map((r) => pool(r.objectName, r.labels, r.replicas, r.ephemeral, [githubRunnerArch(r)]));
     case "forgejo":
       // Each forgejo-runner takes `capacity` jobs at once: the pool's slots are replicas × capacity.
       return fleet.runners.map((r) => pool(r.objectName, r.labels, r.replicas * r.capacity, false));

@@ -126,7 +126,7 @@ describe("bad values of the new settings name their key path and the fix", () =>
     assert.deepEqual(issues.map((i) => i.path).sort(), ["runners[0].replace", "runners[0].runnerGroup"]);
     for (const i of issues) assert.match(i.message, /no effect with registration: image/);
     expectIssue(fleet({ githubRepo: undefined }), "githubRepo", /runners\[0\] registers through ACTIONS_RUNNER_INPUT_URL/, /registration: image/);
-    expectIssue(fleet({ runners: [runner({ registration: "jit" })] }), "runners[0].registration", /one of: actions-runner-input, image/, /use one of/);
+    expectIssue(fleet({ runners: [runner({ registration: "oidc" })] }), "runners[0].registration", /one of: actions-runner-input, image, jit/, /use one of/);
   });
 });
 

@@ -61,6 +61,8 @@ export interface GuestService {
   readonly execStart: readonly string[];
   /** Commands run as root before the main process (`ExecStartPre=+`). */
   readonly execStartPreAsRoot?: readonly (readonly string[])[];
+  /** Commands run as root when the main process has ended, before the exit action (`ExecStopPost=+`). */
+  readonly execStopPostAsRoot?: readonly (readonly string[])[];
   readonly user: string;
   readonly supplementaryGroups?: readonly string[];
   readonly workingDirectory: string;

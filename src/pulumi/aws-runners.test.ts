@@ -206,7 +206,7 @@ describe("AwsRunnerIam", async () => {
     assert.deepEqual([policies[0]!.inputs["name"], policies[0]!.inputs["role"]], ["ci-intel-runner-policy", "ci-intel-runner-role"]);
     const attached = JSON.parse(policies[0]!.inputs["policy"] as string);
     assert.deepEqual(attached, renderRunnerRolePolicy(profile, scope));
-    assert.deepEqual(attached.Statement.map((s: Obj) => s["Sid"]), ["ReadOwnSsmParameters", "WriteOwnRunnerLogs", "PublishMetricsToOwnNamespace", "GetEcrLoginToken", "PullListedEcrRepositories"]);
+    assert.deepEqual(attached.Statement.map((s: Obj) => s["Sid"]), ["ReadSharedVaultRoleId", "ReadOwnInstanceParameter", "WriteOwnRunnerLogs", "PublishMetricsToOwnNamespace", "GetEcrLoginToken", "PullListedEcrRepositories"]);
     assert.deepEqual(mine(n, "aws:iam/instanceProfile:InstanceProfile").map((p) => [p.inputs["name"], p.inputs["role"]]), [["ci-intel-runner-role", "ci-intel-runner-role"]]);
     assert.deepEqual(registered.filter((r) => r.name.startsWith(n) && /rolePolicyAttachment|policyAttachment|iam\/policy:Policy/.test(r.type)), []);
     assert.equal(await promiseOf(c.instanceProfileArn), "arn:aws:iam::123456789012:instance-profile/ci-intel-runner-role");

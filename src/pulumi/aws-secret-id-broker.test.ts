@@ -90,7 +90,7 @@ describe("SecretIdBroker", async () => {
     const ctx = { profile, scope, autoScalingGroupName: "ci-intel-runner", inVpc: true };
     const attached = JSON.parse(one(n, "aws:iam/rolePolicy:RolePolicy")["policy"] as string);
     assert.deepEqual(attached, renderSecretIdBrokerRolePolicy(ctx));
-    assert.deepEqual(attached.Statement.map((s: Obj) => s["Sid"]), ["WriteWrappedSecretIds", "EncryptSecureStringsViaSsmOnly", "CompleteRunnerLifecycleActions", "WriteOwnBrokerLogs", "ProveIdentityToVault", "ManageFunctionNetworkInterfaces"]);
+    assert.deepEqual(attached.Statement.map((s: Obj) => s["Sid"]), ["WritePerInstanceParameters", "EncryptSecureStringsViaSsmOnly", "CompleteRunnerLifecycleActions", "WriteOwnBrokerLogs", "ProveIdentityToVault", "ManageFunctionNetworkInterfaces"]);
     assert.deepEqual(await auditSecretIdBrokerRoleDocuments(ctx, { trustPolicy: JSON.parse(role["assumeRolePolicy"] as string), permissionPolicy: attached }), []);
     assert.deepEqual(registered.filter((r) => r.name.startsWith(n) && /policyAttachment|iam\/policy:Policy/.test(r.type)), [], "no managed policy");
   });
@@ -203,6 +203,8 @@ describe("SecretIdBroker's archive, run as Lambda runs it", async () => {
       const result = await m["handler"]({
         source: "aws.autoscaling",
         "detail-type": "EC2 Instance-launch Lifecycle Action",
+        account: "123456789012",
+        region: "eu-west-1",
         detail: { AutoScalingGroupName: "ci-intel-runner", LifecycleHookName: "ci-intel-runner-deliver-secret-id", EC2InstanceId: "i-0123456789abcdef0", LifecycleActionToken: "87654321-4321-4321-4321-210987654321" },
       });
       assert.deepEqual(result, { instanceId: "i-0123456789abcdef0", result: "CONTINUE" });

@@ -179,6 +179,11 @@ export function readAwsRunnerStackConfig(source: StackSettingsSource = pulumiSet
   issues.push(...brokerIssues);
   if (profile !== undefined && brokerIssues.every((i) => i.path !== "secretIdBroker")) issues.push(...secretIdBrokerIssues({ profile, ...broker }).map((i) => ({ ...i, path: `secretIdBroker.${i.path}` })));
 
+  // A broker-minted JIT configuration is written at the launch hook: without the hooks no runner could start.
+  if (profile?.github.mintedBy === "broker" && values["lifecycleHooks"] === false) {
+    issues.push({ path: "lifecycleHooks", message: "is false, but runner.jitConfigMintedBy is broker: the broker mints each runner's JIT configuration at the launch hook", fix: "set lifecycleHooks to true, or runner.jitConfigMintedBy to instance" });
+  }
+
   const tags = values["tags"] ?? {};
   if (isRecord(tags)) issues.push(...awsTagIssues(tags));
 

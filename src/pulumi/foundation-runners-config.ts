@@ -22,6 +22,8 @@ export const FOUNDATION_RUNNERS_SETTINGS: SettingsSpec = {
   forge: { kind: "mapping" },
   vm: { kind: "mapping" },
   runner: { kind: "mapping" },
+  /** An optional pool of one-job runners on the same host and forge: `{forge: {version}, vm, runner}`. */
+  ephemeralPool: { kind: "mapping" },
   forgeApiToken: { kind: "secret", maxLength: 1024 },
   /** One OpenSSH public key line; the largest (RSA 16384) is under 3 KiB. */
   libvirtHostKey: { kind: "string", maxLength: 8192, default: "" },
@@ -32,6 +34,11 @@ const HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) AAAA[A-Za
 export interface FoundationRunnersStackConfig {
   /** The VM description with `host.sshKeyPath` filled from the environment, ready for `LibvirtRunnerVm`. */
   readonly vm: Record<string, unknown>;
+  /**
+   * The one-job pool's VM description (`ephemeralPool`), when set: the stack's host and forge with the
+   * pool's `forge.version`, `vm` and `runner`; the FORWARD fix is left to the persistent VM.
+   */
+  readonly ephemeralVm: Record<string, unknown> | undefined;
   /** The Forgejo access token (a Pulumi secret), when set. */
   readonly forgeApiToken: pulumi.Output<string> | undefined;
   /** The libvirt host's SSH public key, when set. */
@@ -75,6 +82,7 @@ export function readFoundationRunnersStackConfig(env: FoundationRunnersEnvironme
   // A missing key path is reported once, under the environment variable.
   const vmIssues = modelIssues(() => resolveForgejoVm(input), issues).filter((i) => i.path !== "host.sshKeyPath");
   issues.push(...vmIssues);
+  const ephemeralVm = ephemeralPoolInput(values["ephemeralPool"], input, issues);
   const forge = input["forge"];
   const tokenSource = (forge !== null && typeof forge === "object" ? (forge as { tokenSource?: unknown }).tokenSource : undefined) ?? "api";
   const hasToken = secrets.has("forgeApiToken");
@@ -88,7 +96,38 @@ export function readFoundationRunnersStackConfig(env: FoundationRunnersEnvironme
   issues.push(...hostKeyIssues(hostKey));
   requireSettings(issues, subject);
   const forgeApiToken = hasToken ? secretSetting(source, "forgeApiToken") : undefined;
-  return { vm: input, forgeApiToken, hostKey: hostKey === "" ? undefined : hostKey.trim() };
+  return { vm: input, ephemeralVm, forgeApiToken, hostKey: hostKey === "" ? undefined : hostKey.trim() };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/**
+ * The VM description of `ephemeralPool`, checked with the model: its own problems are reported
+ * under `ephemeralPool.<key>`; those of the shared host and forge are reported once, by the main VM.
+ */
+function ephemeralPoolInput(pool: unknown, main: Record<string, unknown>, issues: ConfigIssue[]): Record<string, unknown> | undefined {
+  if (pool === undefined) return undefined;
+  if (!isObject(pool)) {
+    issues.push({ path: "ephemeralPool", message: "must be a mapping", fix: "give ephemeralPool as a mapping of forge (version), vm and runner, or remove it" });
+    return undefined;
+  }
+  for (const key of Object.keys(pool).filter((k) => !["forge", "vm", "runner"].includes(k))) {
+    issues.push({ path: `ephemeralPool.${key}`, message: "is not a setting of the pool", fix: "use forge (with version), vm and runner; the host and the rest of forge are the stack's" });
+  }
+  const forge = isObject(pool["forge"]) ? pool["forge"] : {};
+  for (const key of Object.keys(forge).filter((k) => k !== "version")) {
+    issues.push({ path: `ephemeralPool.forge.${key}`, message: "is shared with the stack's forge", fix: `set forge.${key} at the top level (the pool uses the stack's forge), or remove it here` });
+  }
+  const host = isObject(main["host"]) ? main["host"] : {};
+  const input: Record<string, unknown> = {
+    host: { ...host, firewallFix: false },
+    forge: { ...(isObject(main["forge"]) ? main["forge"] : {}), ...forge },
+    vm: pool["vm"],
+    runner: pool["runner"],
+  };
+  const own = (p: string) => p.startsWith("vm") || p.startsWith("runner") || p === "forge.version" || p === "forge.tokenSource";
+  issues.push(...modelIssues(() => resolveForgejoVm(input), issues).filter((i) => own(i.path)).map((i) => ({ ...i, path: `ephemeralPool.${i.path}` })));
+  return input;
 }
 
 /** The `libvirtHostKey` issue of a value that is not an SSH public host key ("" is unset). */

@@ -12,3 +12,5 @@ export * from "./libvirt-runner-vm.ts";
 export * from "./foundation-runners-config.ts";
 export * from "./github-libvirt-runners.ts";
 export * from "./github-libvirt-config.ts";
+export * from "./arc-controller.ts";
+export * from "./arc-stack-config.ts";

@@ -48,7 +48,7 @@ async function build(name: string, vm: unknown, extra: Record<string, unknown> =
   const c = new LibvirtRunnerVm(name, { vm, forgeApiToken: API_TOKEN, ...extra }, {
     transformations: [(a) => { options[a.name] = a.opts as pulumi.CustomResourceOptions; return undefined; }],
   });
-  await promiseOf(c.vm.urn);
+  await promiseOf(c.vm!.urn);
   return { c, options };
 }
 
@@ -59,7 +59,7 @@ describe("LibvirtRunnerVm component", () => {
   it("registers the token, host preparation, staging and the VM, each parented to the component, with stable names", async () => {
     registered.length = 0;
     const { c } = await build("crunchy", vmInput());
-    const children = [c.registrationToken, c.hostPreparation!, c.stagingDir, ...c.stagedFiles, c.vm];
+    const children = [c.registrationToken!, c.hostPreparation!, c.stagingDir!, ...c.stagedFiles, c.vm!];
     const urns = await Promise.all([c.urn, ...children.map((r) => r.urn)].map(promiseOf));
     const parent = "urn:pulumi:test::component-test::runner-fleet:libvirt:LibvirtRunnerVm";
     assert.equal(urns[0], `${parent}::crunchy`);
@@ -222,7 +222,7 @@ describe("LibvirtRunnerVm component", () => {
     const vm = vmInput({ forge: { tokenSource: "ssh", ssh: { host: "forge.lan", user: "deploy", forgejoUser: "git" } } });
     const { LibvirtRunnerVm } = await import("./libvirt-runner-vm.ts");
     const c = new LibvirtRunnerVm("ssh", { vm });
-    await promiseOf(c.vm.urn);
+    await promiseOf(c.vm!.urn);
     const token = registered.find((r) => r.name === "ssh-registration-token")!.inputs;
     assert.equal(token["source"], "ssh");
     assert.deepEqual(token["ssh"], { host: "forge.lan", user: "deploy", forgejoUser: "git", keyPath });

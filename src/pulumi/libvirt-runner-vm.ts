@@ -16,6 +16,10 @@
  *    one (domain, overlay, seed) is deleted first, then a fresh one is created from the files
  *    already staged. The shared base image is never deleted. A larger `vm.diskGiB` alone is
  *    applied in place.
+ *
+ * With `runner.ephemeral: true` steps 1, 3 and 4 give way to a pool of one-job VM slots
+ * (`libvirt-runner-vm-ephemeral.ts`): no registration token is minted; the host registers one
+ * ephemeral runner per job through the API with `forgeApiToken`.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -33,6 +37,7 @@ import { renderDomainXml } from "../render/libvirt/domain.ts";
 import { forgejoVmHostCommands, stagingCommands } from "../render/scripts/host-commands.ts";
 import { type HostFileKey, hostFiles } from "../render/scripts/host-files.ts";
 import { ForgejoRegistrationToken, type ForgejoRegistrationTokenArgs, forgejoRegistrationTokenIssues } from "./forgejo-registration-token.ts";
+import { type EphemeralPoolResources, ephemeralPoolResources } from "./libvirt-runner-vm-ephemeral.ts";
 
 export interface LibvirtRunnerVmArgs {
   /**
@@ -96,7 +101,10 @@ function validate(args: LibvirtRunnerVmArgs, readKey: (path: string) => string):
   } else if (typeof keyPath === "string" && keyPath.trim() !== "") {
     issues.push(...checkSshKeyPath(keyPath, (p) => (privateKey = readKey(p))));
   }
-  if (vm !== undefined) issues.push(...forgejoRegistrationTokenIssues(tokenArgs(vm, args.forgeApiToken)));
+  if (vm !== undefined && vm.runner.ephemeral === undefined) issues.push(...forgejoRegistrationTokenIssues(tokenArgs(vm, args.forgeApiToken)));
+  if (vm?.runner.ephemeral !== undefined && args.forgeApiToken === undefined) {
+    issues.push({ path: "forgeApiToken", message: "is not set while runner.ephemeral is true", fix: "pass a Forgejo access token that may register runners in forge.scope (docs/forgejo-libvirt.md names its scope)" });
+  }
   if (issues.length > 0 || vm === undefined) throw new ConfigError(issues, "Forgejo runner VM");
   return { vm, privateKey };
 }
@@ -113,15 +121,18 @@ export class LibvirtRunnerVm extends pulumi.ComponentResource {
   readonly pools: readonly RunnerPool[];
   /** The cloud-init documents with the token replaced by `[secret]`: what the VM gets, minus the secret. */
   readonly cloudInitRedacted: CloudInitDocuments;
-  readonly registrationToken: ForgejoRegistrationToken;
+  /** The minted registration token of a persistent runner; absent for an ephemeral pool. */
+  readonly registrationToken: ForgejoRegistrationToken | undefined;
+  /** The pool of one-job VM slots; present exactly when `runner.ephemeral` is true. */
+  readonly ephemeral: EphemeralPoolResources | undefined;
   /** The k3s FORWARD fix; absent when `host.firewallFix` is false. */
   readonly hostPreparation: remote.Command | undefined;
-  /** Removes the staged files on destroy, after the VM. */
-  readonly stagingDir: remote.Command;
+  /** Removes the staged files on destroy, after the VM (persistent runner only). */
+  readonly stagingDir: remote.Command | undefined;
   /** One command per staged file, in staging order (user-data, network-config, meta-data, domain XML). */
   readonly stagedFiles: readonly remote.Command[];
-  /** The VM itself: apply on create and update, delete on destroy or replacement. */
-  readonly vm: remote.Command;
+  /** The VM itself: apply on create and update, delete on destroy or replacement (persistent runner only). */
+  readonly vm: remote.Command | undefined;
 
   constructor(name: string, args: LibvirtRunnerVmArgs, opts?: pulumi.ComponentResourceOptions) {
     const { vm, privateKey } = validate(args, args.readKey ?? ((p) => readFileSync(p, "utf8")));
@@ -139,31 +150,52 @@ export class LibvirtRunnerVm extends pulumi.ComponentResource {
     };
     const cmds = forgejoVmHostCommands(vm);
 
-    this.registrationToken = new ForgejoRegistrationToken(`${name}-registration-token`, tokenArgs(vm, args.forgeApiToken), { parent: this });
+    if (vm.runner.ephemeral !== undefined && args.forgeApiToken !== undefined) {
+      this.registrationToken = undefined;
+      this.hostPreparation = cmds.firewallFix === undefined ? undefined : new remote.Command(`${name}-host-prep`, { connection, create: cmds.firewallFix.create, delete: cmds.firewallFix.delete }, { parent: this });
+      this.ephemeral = ephemeralPoolResources(this, name, vm, connection, args.forgeApiToken, this.hostPreparation ? [this.hostPreparation] : []);
+      this.stagingDir = undefined;
+      this.stagedFiles = this.ephemeral.stagedFiles;
+      this.vm = undefined;
+      this.registerOutputs({
+        vmName: this.vmName,
+        scope: formatForgejoRunnerScope(vm.forge.scope),
+        labels: vm.runner.labels.map(formatRunnerLabel),
+        slots: vm.runner.ephemeral.slots.map((s) => s.name),
+        registerUrl: vm.runner.ephemeral.registerUrl,
+      });
+      return;
+    }
+    this.ephemeral = undefined;
+
+    const registrationToken = new ForgejoRegistrationToken(`${name}-registration-token`, tokenArgs(vm, args.forgeApiToken), { parent: this });
+    this.registrationToken = registrationToken;
 
     this.hostPreparation = cmds.firewallFix === undefined
       ? undefined
-      : new remote.Command(`${name}-host-prep`, { connection, create: cmds.firewallFix.create, delete: cmds.firewallFix.delete }, { parent: this, dependsOn: [this.registrationToken] });
-    const prepared = [this.registrationToken, ...(this.hostPreparation ? [this.hostPreparation] : [])];
+      : new remote.Command(`${name}-host-prep`, { connection, create: cmds.firewallFix.create, delete: cmds.firewallFix.delete }, { parent: this, dependsOn: [registrationToken] });
+    const prepared = [registrationToken, ...(this.hostPreparation ? [this.hostPreparation] : [])];
 
-    this.stagingDir = new remote.Command(`${name}-staging-dir`, { connection, delete: cmds.deleteStaged, triggers: [vm.vm.paths.stagingDir] }, { parent: this, dependsOn: prepared });
+    const stagingDir = new remote.Command(`${name}-staging-dir`, { connection, delete: cmds.deleteStaged, triggers: [vm.vm.paths.stagingDir] }, { parent: this, dependsOn: prepared });
+    this.stagingDir = stagingDir;
 
     // The only secret is the token; under mocks (offline renders) it has no value, and the
     // redacted user-data stands in for it.
-    const files = this.registrationToken.token.apply((token) => {
+    const files = registrationToken.token.apply((token) => {
       const cloudInit = typeof token === "string" && token !== "" ? renderCloudInit(vm, { registrationToken: token }) : renderCloudInitRedacted(vm);
       return hostFiles(vm, { cloudInit, domainXml: renderDomainXml(forgejoVmShape(vm)) }).map((f) => ({ key: f.key, content: f.content }));
     });
     const contentOf = (key: HostFileKey): pulumi.Output<string> => files.apply((all) => all.find((f) => f.key === key)?.content ?? "");
 
-    this.stagedFiles = stagingCommands(vm).map((s) => {
+    const stagedFiles = stagingCommands(vm).map((s) => {
       const content = contentOf(s.key);
       return new remote.Command(
         `${name}-stage-${kebab(s.key)}`,
         { connection, create: s.command, stdin: s.secret ? pulumi.secret(content) : content, logging: "stderr" },
-        { parent: this, dependsOn: [...prepared, this.stagingDir] },
+        { parent: this, dependsOn: [...prepared, stagingDir] },
       );
     });
+    this.stagedFiles = stagedFiles;
 
     // Digests of the staged files with the user-data redacted, so that no trigger is computed from
     // the token and a preview still shows which file changed; plus the digest of what re-mints
@@ -177,7 +209,7 @@ export class LibvirtRunnerVm extends pulumi.ComponentResource {
     this.vm = new remote.Command(
       `${name}-vm`,
       { connection, create: cmds.create, update: cmds.update, delete: cmds.deleteKeepingStaged, triggers },
-      { parent: this, dependsOn: [...prepared, this.stagingDir, ...this.stagedFiles], deleteBeforeReplace: true },
+      { parent: this, dependsOn: [...prepared, stagingDir, ...stagedFiles], deleteBeforeReplace: true },
     );
 
     this.registerOutputs({

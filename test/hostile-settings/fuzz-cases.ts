@@ -124,7 +124,7 @@ const KNOWN_KEY_NAMES = new Set(
   knownHostsPath forgejoUser configPath forgejoBinary scopeUser ipCidr gateway dns cpus memoryMiB diskGiB baseImage url sha256 capacity accountId profile profilesFile
   natSubnetCidr availabilityZone logRetentionDays instanceRefresh lifecycleHooks ebsKmsKeyId permissionsBoundaryArn privateRoutes secretIdBroker tags trustLevel vpcCidr
   subnetCidr egress mode allow cidrs prefixListId protocol sessionManager allowedCidrs ecr pullRepositoryArns pushRepositoryArns instanceType ami id nameFilter owners min max
-  desired rootVolumeGiB logGroupName metricNamespace path registrationToken roleId wrappedSecretId kmsKeyArn vault githubTokenPath kvPath policyName approle secretIdTtl
+  desired rootVolumeGiB logGroupName metricNamespace path jitConfig runnerGroupId jitConfigMintedBy roleId wrappedSecretId kmsKeyArn vault githubTokenPath kvPath policyName approle secretIdTtl
   secretIdNumUses tokenTtl tokenMaxTtl destinationCidrBlock transitGatewayId vpcPeeringConnectionId wrapTtlSeconds vaultAwsAuthMount vaultIamServerId stsEndpoint stsRegion
   secure context region allowedAccountIds accessKey secretKey token`.split(/\s+/).filter((k) => k !== ""),
 );

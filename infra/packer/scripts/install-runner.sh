@@ -92,6 +92,7 @@ fetch "https://github.com/prometheus/node_exporter/releases/download/v${NODE_EXP
 tar -xzf "${work}/${ne}.tar.gz" -C "${work}"
 install -o root -g root -m 0755 "${work}/${ne}/node_exporter" /usr/local/bin/node_exporter
 id node_exporter >/dev/null 2>&1 || useradd --system --no-create-home --shell /sbin/nologin node_exporter
+install -d -o root -g root -m 0755 /var/lib/prometheus/node-exporter
 cat >/etc/systemd/system/node_exporter.service <<'UNIT'
 [Unit]
 Description=Prometheus node exporter
@@ -99,7 +100,8 @@ After=network-online.target
 
 [Service]
 User=node_exporter
-ExecStart=/usr/local/bin/node_exporter
+# The job report (docs/monitoring.md) writes each job's series to the textfile directory.
+ExecStart=/usr/local/bin/node_exporter --collector.textfile.directory=/var/lib/prometheus/node-exporter
 NoNewPrivileges=yes
 ProtectSystem=strict
 ProtectHome=yes

@@ -5,7 +5,9 @@ const { profile, scope, network: networkOptions, iam: iamOptions, fleet: fleetOp
 
 const network = new AwsRunnerNetwork("network", { profile, scope, ...networkOptions, secretIdBroker: fleetOptions.lifecycleHooks, tags });
 const iam = new AwsRunnerIam("iam", { profile, scope, ...iamOptions, tags });
-const vaultRole = new VaultRunnerAppRole("vault", { profile, tags });
+// The runners' Vault identity serves instances that mint their own JIT configuration; with
+// jitConfigMintedBy: broker no instance talks to Vault.
+const vaultRole = profile.github.mintedBy === "instance" ? new VaultRunnerAppRole("vault", { profile, tags }) : undefined;
 // The launch hook abandons every instance whose wrapped secret id nobody delivers: with the hooks
 // on, the broker answers them. It runs in the runner subnet (Vault is reached over privateRoutes,
 // as the runners reach it) under the runner security group, whose only ingress is none; its Vault
@@ -26,7 +28,7 @@ const broker = fleetOptions.lifecycleHooks
 const fleet = new AwsRunnerFleet(
   "fleet",
   { profile, subnetId: network.runnerSubnetId, securityGroupId: network.runnerSecurityGroupId, instanceProfileArn: iam.instanceProfileArn, ...fleetOptions, tags },
-  { dependsOn: [vaultRole, iam, ...(broker === undefined ? [] : [broker])] },
+  { dependsOn: [iam, ...(vaultRole === undefined ? [] : [vaultRole]), ...(broker === undefined ? [] : [broker])] },
 );
 
 export const runsOn = profile.labels;
@@ -42,9 +44,12 @@ export const natPublicIp = network.natAddress.publicIp;
 export const securityGroupRules = network.rules;
 export const roleArn = iam.roleArn;
 export const instanceProfileArn = iam.instanceProfileArn;
-export const vaultPolicy = vaultRole.policyDocument.name;
-export const vaultAppRole = vaultRole.appRoleSettings.roleName;
-export const roleIdParameter = vaultRole.roleIdParameter.name;
+/** Who mints each runner's just-in-time configuration: the instance or the broker. */
+export const jitConfigMintedBy = profile.github.mintedBy;
+/** The runners' Vault policy, AppRole and role id parameter (undefined with jitConfigMintedBy: broker). */
+export const vaultPolicy = vaultRole?.policyDocument.name;
+export const vaultAppRole = vaultRole?.appRoleSettings.roleName;
+export const roleIdParameter = vaultRole?.roleIdParameter.name;
 /** The secret-id broker's function and its Vault AWS auth role (undefined with lifecycleHooks off). */
 export const secretIdBrokerFunction = broker?.function.name;
 export const secretIdBrokerVaultRole = broker?.vaultRoleSettings.role;
@@ -54,5 +59,5 @@ export const imageId = fleet.imageId;
 export const launchTemplateId = fleet.launchTemplate.id;
 export const autoScalingGroupName = fleet.autoScalingGroupName;
 export const logGroupName = fleet.logGroup.name;
-/** Alerting rules for the Prometheus operator; the same rules as monitoring/runner-alerts.rules.yaml. */
-export const prometheusRule = renderRunnerPrometheusRule();
+/** Alerting rules for the Prometheus operator; the same rules as monitoring/ec2-runner-alerts.rules.yaml. */
+export const prometheusRule = renderRunnerPrometheusRule({ substrate: "ec2" });

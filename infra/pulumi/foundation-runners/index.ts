@@ -4,16 +4,15 @@
 // forge's own providers, so the forge's stack never depends on the runner host being up.
 import { LibvirtRunnerVm, readFoundationRunnersStackConfig } from "runner-fleet/libvirt";
 
-const { vm, forgeApiToken, hostKey } = readFoundationRunnersStackConfig({ sshKeyPath: process.env["RUNNER_SSH_KEY_PATH"] });
-const runner = new LibvirtRunnerVm("runner", {
-  vm,
-  ...(forgeApiToken === undefined ? {} : { forgeApiToken }),
-  ...(hostKey === undefined ? {} : { hostKey }),
-});
+const { vm, ephemeralVm, forgeApiToken, hostKey } = readFoundationRunnersStackConfig({ sshKeyPath: process.env["RUNNER_SSH_KEY_PATH"] });
+const access = { ...(forgeApiToken === undefined ? {} : { forgeApiToken }), ...(hostKey === undefined ? {} : { hostKey }) };
+const runner = new LibvirtRunnerVm("runner", { vm, ...access });
+// The one-job pool for untrusted jobs (`ephemeralPool`): a fresh VM and a fresh runner per job.
+const pool = ephemeralVm === undefined ? undefined : new LibvirtRunnerVm("ephemeral", { vm: ephemeralVm, ...access });
 
 export const vmName = runner.vmName;
 export const libvirtHost = runner.resolved.host.address;
 export const labels = runner.resolved.runner.labels.map((l) => l.name);
 export const instanceId = runner.cloudInitRedacted.instanceId;
 /** What workflows can target: forge, substrate, labels (as runs-on matches them), runners and isolation. */
-export const runnerPools = runner.pools;
+export const runnerPools = [...runner.pools, ...(pool?.pools ?? [])];

@@ -6,6 +6,7 @@
  */
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import type { AwsRunnerProfile, AwsScope } from "../../model/aws-runner.ts";
+import { AWS_INSTANCE_PARAMETER_TAG } from "../../model/aws-runner-defaults.ts";
 import { renderRunnerRolePolicy, renderRunnerTrustPolicy } from "../../render/aws/iam-policy.ts";
 import { checkIamPolicy, type IamFinding } from "./policy-checks.ts";
 
@@ -16,7 +17,7 @@ export interface IamExpectation {
   readonly name: string;
   readonly action: string;
   readonly resource: string;
-  readonly context?: Readonly<Record<string, string>>;
+  readonly context?: Readonly<Record<string, string | string[]>>;
   /** Resource policy of the target (KMS keys need one that delegates to IAM). */
   readonly resourcePolicy?: unknown;
   readonly expect: SimulatedDecision;
@@ -24,6 +25,16 @@ export interface IamExpectation {
 
 /** A request sent from an example runner instance. */
 export const EXAMPLE_INSTANCE_ID = "i-0123456789abcdef0";
+/** Another instance of the same group. */
+export const OTHER_INSTANCE_ID = "i-0fedcba9876543210";
+
+/** The ARN of an instance, as `ec2:SourceInstanceARN` and the per-instance parameter tag give it. */
+export const instanceArn = ({ partition, region, accountId }: AwsScope, id: string): string => `arn:${partition}:ec2:${region}:${accountId}:instance/${id}`;
+
+/** The context of a request signed with the role credentials of `from`, on a parameter tagged for `owner` (none: untagged). */
+export function instanceRequestContext(scope: AwsScope, from: string, owner?: string): Record<string, string> {
+  return { "ec2:SourceInstanceARN": instanceArn(scope, from), ...(owner === undefined ? {} : { [`aws:ResourceTag/${AWS_INSTANCE_PARAMETER_TAG}`]: instanceArn(scope, owner) }) };
+}
 
 /** The requests the runner role is checked against, derived from the profile. */
 export function runnerRoleExpectations(profile: AwsRunnerProfile, scope: AwsScope): IamExpectation[] {
@@ -36,13 +47,26 @@ export function runnerRoleExpectations(profile: AwsRunnerProfile, scope: AwsScop
   const deny = (name: string, action: string, resource: string, extra: Partial<IamExpectation> = {}): IamExpectation => ({ name, action, resource, expect: "Denied", ...extra });
   const listed = new Set([...profile.ecr.pullRepositoryArns, ...profile.ecr.pushRepositoryArns]);
   const notListed = [...Array(listed.size + 1).keys()].map((i) => repo(`not-listed-${i}`)).find((arn) => !listed.has(arn)) ?? repo("not-listed");
+  // Every request comes from EXAMPLE_INSTANCE_ID's credentials; per-instance parameters carry their owner's tag.
+  const ctx = (owner?: string) => ({ context: instanceRequestContext(scope, EXAMPLE_INSTANCE_ID, owner) });
+  const own = profile.github.mintedBy === "broker" ? profile.ssm.jitConfig : profile.ssm.wrappedSecretId;
+  const notOwn = profile.github.mintedBy === "broker" ? profile.ssm.wrappedSecretId : profile.ssm.jitConfig;
+  const mine = param(`${own}/${EXAMPLE_INSTANCE_ID}`);
+  const theirs = param(`${own}/${OTHER_INSTANCE_ID}`);
+  const roleId = profile.github.mintedBy === "instance" ? allow : deny;
   const out: IamExpectation[] = [
-    allow("read its registration token", "ssm:GetParameter", param(profile.ssm.registrationToken)),
-    allow("read its Vault role id", "ssm:GetParameter", param(profile.ssm.roleId)),
-    allow("read its wrapped secret id", "ssm:GetParameter", param(`${profile.ssm.wrappedSecretId}/${EXAMPLE_INSTANCE_ID}`)),
-    deny("read another parameter", "ssm:GetParameter", param("/prod/db/password")),
-    deny("read its parameters in another region", "ssm:GetParameter", param(profile.ssm.registrationToken, otherRegion)),
-    deny("overwrite its registration token", "ssm:PutParameter", param(profile.ssm.registrationToken)),
+    roleId("read the shared Vault role id", "ssm:GetParameter", param(profile.ssm.roleId), ctx()),
+    allow("read its own per-instance parameter", "ssm:GetParameter", mine, ctx(EXAMPLE_INSTANCE_ID)),
+    deny("read another instance's per-instance parameter", "ssm:GetParameter", theirs, ctx(OTHER_INSTANCE_ID)),
+    deny("read an untagged per-instance parameter", "ssm:GetParameter", theirs, ctx()),
+    deny("read per-instance parameters by path", "ssm:GetParametersByPath", param(own), ctx()),
+    deny("read several per-instance parameters at once", "ssm:GetParameters", theirs, ctx(OTHER_INSTANCE_ID)),
+    deny("read the other kind of per-instance parameter", "ssm:GetParameter", param(`${notOwn}/${EXAMPLE_INSTANCE_ID}`), ctx(EXAMPLE_INSTANCE_ID)),
+    deny("read another parameter of the runner path", "ssm:GetParameter", param(`${profile.ssm.path}/other`), ctx()),
+    deny("read another parameter", "ssm:GetParameter", param("/prod/db/password"), ctx()),
+    deny("read its parameter in another region", "ssm:GetParameter", param(`${own}/${EXAMPLE_INSTANCE_ID}`, otherRegion), ctx(EXAMPLE_INSTANCE_ID)),
+    deny("overwrite its per-instance parameter", "ssm:PutParameter", mine, ctx(EXAMPLE_INSTANCE_ID)),
+    deny("tag another instance's parameter as its own", "ssm:AddTagsToResource", theirs, ctx(OTHER_INSTANCE_ID)),
     allow("create its log stream", "logs:CreateLogStream", stream(profile.logGroupName)),
     allow("write its logs", "logs:PutLogEvents", stream(profile.logGroupName)),
     deny("write another log group", "logs:PutLogEvents", stream("/aws/lambda/payments")),

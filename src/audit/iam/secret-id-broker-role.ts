@@ -6,10 +6,11 @@
  * parameters, touch other groups, decrypt, assume roles or touch IAM.
  */
 import type { AwsScope } from "../../model/aws-runner.ts";
-import { renderSecretIdBrokerRolePolicy, renderSecretIdBrokerTrustPolicy, type SecretIdBrokerIamContext } from "../../render/aws/secret-id-broker-policies.ts";
+import { AWS_INSTANCE_PARAMETER_TAG } from "../../model/aws-runner-defaults.ts";
+import { brokerParameterPrefix, renderSecretIdBrokerRolePolicy, renderSecretIdBrokerTrustPolicy, type SecretIdBrokerIamContext } from "../../render/aws/secret-id-broker-policies.ts";
 import { secretIdBrokerNames } from "../../render/aws/secret-id-broker-names.ts";
 import { checkIamPolicy, type IamFinding } from "./policy-checks.ts";
-import { EXAMPLE_INSTANCE_ID, type IamExpectation, type RunnerRoleDocuments, type SimulatedDecision, type TrustExpectation, serviceTrustExpectations, simulateAssumeRunnerRole, simulateRunnerRequest } from "./runner-role.ts";
+import { EXAMPLE_INSTANCE_ID, instanceArn, OTHER_INSTANCE_ID, type IamExpectation, type RunnerRoleDocuments, type SimulatedDecision, type TrustExpectation, serviceTrustExpectations, simulateAssumeRunnerRole, simulateRunnerRequest } from "./runner-role.ts";
 
 /** The requests the broker role is checked against. */
 export function secretIdBrokerExpectations(ctx: SecretIdBrokerIamContext): IamExpectation[] {
@@ -18,21 +19,29 @@ export function secretIdBrokerExpectations(ctx: SecretIdBrokerIamContext): IamEx
   const param = (name: string, region = r) => `arn:${p}:ssm:${region}:${a}:parameter${name}`;
   const group = (name: string) => `arn:${p}:autoscaling:${r}:${a}:autoScalingGroup:0f0e1d2c-3b4a-5968-7a6b-5c4d3e2f1a0b:autoScalingGroupName/${name}`;
   const otherRegion = r === "us-east-1" ? "eu-west-1" : "us-east-1";
-  const wrapped = param(`${profile.ssm.wrappedSecretId}/${EXAMPLE_INSTANCE_ID}`);
+  const prefix = brokerParameterPrefix(profile);
+  const other = prefix === profile.ssm.jitConfig ? profile.ssm.wrappedSecretId : profile.ssm.jitConfig;
+  const wrapped = param(`${prefix}/${EXAMPLE_INSTANCE_ID}`);
+  const tagged = { context: { "aws:TagKeys": [AWS_INSTANCE_PARAMETER_TAG], [`aws:RequestTag/${AWS_INSTANCE_PARAMETER_TAG}`]: instanceArn(scope, EXAMPLE_INSTANCE_ID) } };
   const logs = secretIdBrokerNames(profile).logGroupName;
   const allow = (name: string, action: string, resource: string, extra: Partial<IamExpectation> = {}): IamExpectation => ({ name, action, resource, expect: "Allowed", ...extra });
   const deny = (name: string, action: string, resource: string, extra: Partial<IamExpectation> = {}): IamExpectation => ({ name, action, resource, expect: "Denied", ...extra });
   const vpc = ctx.inVpc ? allow : deny;
   const out: IamExpectation[] = [
-    allow("write a wrapped secret id", "ssm:PutParameter", wrapped),
-    allow("delete a wrapped secret id", "ssm:DeleteParameter", wrapped),
-    deny("read a wrapped secret id", "ssm:GetParameter", wrapped),
-    deny("read wrapped secret ids by path", "ssm:GetParametersByPath", param(profile.ssm.wrappedSecretId)),
+    allow("write a per-instance parameter with its instance tag", "ssm:PutParameter", wrapped, tagged),
+    allow("tag a per-instance parameter with its instance", "ssm:AddTagsToResource", wrapped, tagged),
+    allow("delete a per-instance parameter", "ssm:DeleteParameter", wrapped),
+    deny("write a per-instance parameter with another tag", "ssm:PutParameter", wrapped, { context: { "aws:TagKeys": ["Owner"], "aws:RequestTag/Owner": "me" } }),
+    deny("read a per-instance parameter", "ssm:GetParameter", wrapped),
+    deny("read another instance's per-instance parameter", "ssm:GetParameter", param(`${prefix}/${OTHER_INSTANCE_ID}`)),
+    deny("read per-instance parameters by path", "ssm:GetParametersByPath", param(prefix)),
+    deny("write the other kind of per-instance parameter", "ssm:PutParameter", param(`${other}/${EXAMPLE_INSTANCE_ID}`), tagged),
     deny("read the Vault role id", "ssm:GetParameter", param(profile.ssm.roleId)),
     deny("overwrite the Vault role id", "ssm:PutParameter", param(profile.ssm.roleId)),
-    deny("overwrite the registration token", "ssm:PutParameter", param(profile.ssm.registrationToken)),
+    deny("write another parameter of the runner path", "ssm:PutParameter", param(`${profile.ssm.path}/other`)),
+    deny("read another parameter", "ssm:GetParameter", param("/prod/db/password")),
     deny("write another parameter", "ssm:PutParameter", param("/prod/db/password")),
-    deny("write a wrapped secret id in another region", "ssm:PutParameter", param(`${profile.ssm.wrappedSecretId}/${EXAMPLE_INSTANCE_ID}`, otherRegion)),
+    deny("write a per-instance parameter in another region", "ssm:PutParameter", param(`${prefix}/${EXAMPLE_INSTANCE_ID}`, otherRegion), tagged),
     allow("complete a runner lifecycle action", "autoscaling:CompleteLifecycleAction", group(ctx.autoScalingGroupName)),
     deny("complete another group's lifecycle action", "autoscaling:CompleteLifecycleAction", group("payments")),
     deny("change the runner group", "autoscaling:UpdateAutoScalingGroup", group(ctx.autoScalingGroupName)),

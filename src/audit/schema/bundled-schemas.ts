@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { crdSchemas, type CrdSchema } from "./crd-schemas.ts";
+import { crdSchemas, strictJsonSchema, type CrdSchema } from "./crd-schemas.ts";
 import type { SchemaLoader, SchemaLookup } from "./schema-loader.ts";
 
 /** `schemas/` at the package root (this file is `src/audit/schema/` or `dist/audit/schema/`). */
@@ -32,15 +32,34 @@ export const BUNDLED_ARC_CRDS: Readonly<Record<string, string>> = Object.fromEnt
 );
 
 /**
+ * prometheus-operator kinds whose bundled schemas (generated from the operator's CRDs, see
+ * `schemas/README.md`) leave most objects open: the loader closes them, so a misspelled field of a
+ * PodMonitor or ServiceMonitor is refused as it is for the built-in kinds.
+ */
+export const STRICT_MONITORING_KINDS: readonly string[] = ["PodMonitor", "ServiceMonitor"];
+
+/** A loader that serves the prometheus-operator kinds of `fallback` made strict, everything else as `fallback` does. */
+export function withStrictMonitoringSchemas(fallback: SchemaLoader): SchemaLoader {
+  return {
+    async load(apiVersion: string, kind: string): Promise<SchemaLookup> {
+      const found = await fallback.load(apiVersion, kind);
+      if (!found.found || apiVersion !== "monitoring.coreos.com/v1" || !STRICT_MONITORING_KINDS.includes(kind)) return found;
+      return { ...found, schema: strictJsonSchema(found.schema) as Record<string, unknown>, source: `${found.source} (made strict)` };
+    },
+  };
+}
+
+/**
  * A loader that answers ARC kinds from the bundled CRDs (each file parsed only when its kind is
- * first asked for) and everything else from `fallback`.
+ * first asked for), the prometheus-operator kinds made strict, and everything else from `fallback`.
  */
 export function withBundledArcCrds(fallback: SchemaLoader): SchemaLoader {
   const parsed = new Map<string, CrdSchema[]>();
+  const strictMonitoring = withStrictMonitoringSchemas(fallback);
   return {
     async load(apiVersion: string, kind: string): Promise<SchemaLookup> {
       const file = apiVersion.startsWith(ARC_GROUP) ? BUNDLED_ARC_CRDS[kind] : undefined;
-      if (file === undefined) return fallback.load(apiVersion, kind);
+      if (file === undefined) return strictMonitoring.load(apiVersion, kind);
       let crds = parsed.get(file);
       if (crds === undefined) {
         crds = crdSchemas(readFileSync(file, "utf8"), file);

@@ -15,6 +15,14 @@ export interface CrdSchema {
   readonly schema: Record<string, unknown>;
 }
 
+/**
+ * A JSON Schema made strict as kubeconform's `-strict` does: every object schema that lists
+ * `properties` refuses other fields, unless it is marked `x-kubernetes-preserve-unknown-fields`.
+ */
+export function strictJsonSchema(node: unknown): unknown {
+  return strictify(node);
+}
+
 function strictify(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(strictify);
   if (node === null || typeof node !== "object") return node;

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { resolveAwsRunnerProfile, resolveAwsScope, type AwsRunnerProfileInput } from "../../model/aws-runner.ts";
-import { GET_ECR_LOGIN_TOKEN, PUBLISH_METRICS_TO_OWN_NAMESPACE, READ_OWN_SSM_PARAMETERS, RUNNER_ROLE_STATEMENTS, renderRunnerRolePolicy, renderRunnerTrustPolicy, runnerIamNames } from "./iam-policy.ts";
+import { GET_ECR_LOGIN_TOKEN, PUBLISH_METRICS_TO_OWN_NAMESPACE, READ_OWN_INSTANCE_PARAMETER, READ_SHARED_VAULT_ROLE_ID, RUNNER_ROLE_STATEMENTS, renderRunnerRolePolicy, renderRunnerTrustPolicy, runnerIamNames } from "./iam-policy.ts";
 
 const scope = resolveAwsScope({ region: "eu-west-1", accountId: "123456789012" });
 const REPO = "arn:aws:ecr:eu-west-1:123456789012:repository/ci/base";
@@ -17,10 +17,15 @@ describe("runner IAM documents", () => {
     assert.deepEqual(renderRunnerTrustPolicy(), { Version: "2012-10-17", Statement: [{ Sid: "AssumeRoleFromEc2Only", Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: ["sts:AssumeRole"] }] });
   });
 
-  it("reads SSM parameters only below the runner path of its own account and region", () => {
-    const s = READ_OWN_SSM_PARAMETERS.build({ profile: profile(), scope });
-    assert.deepEqual(s.Action, ["ssm:GetParameter"]);
-    assert.deepEqual(s.Resource, ["arn:aws:ssm:eu-west-1:123456789012:parameter/ci-intel/runner/*"]);
+  it("reads the shared role id by its exact name, and its own per-instance parameter only through the instance tag", () => {
+    assert.deepEqual(READ_SHARED_VAULT_ROLE_ID.build({ profile: profile(), scope }).Resource, ["arn:aws:ssm:eu-west-1:123456789012:parameter/ci-intel/runner/role-id"]);
+    const own = READ_OWN_INSTANCE_PARAMETER.build({ profile: profile(), scope });
+    assert.deepEqual(own.Action, ["ssm:GetParameter"]);
+    assert.deepEqual(own.Resource, ["arn:aws:ssm:eu-west-1:123456789012:parameter/ci-intel/runner/wrapped-secret-id/*"]);
+    assert.deepEqual(own.Condition, { StringEquals: { "aws:ResourceTag/runner-fleet:instance-arn": "${ec2:SourceInstanceARN}" } });
+    const broker = profile({ jitConfigMintedBy: "broker" });
+    assert.deepEqual(READ_OWN_INSTANCE_PARAMETER.build({ profile: broker, scope }).Resource, ["arn:aws:ssm:eu-west-1:123456789012:parameter/ci-intel/runner/jit-config/*"]);
+    assert.ok(!renderRunnerRolePolicy(broker, scope).Statement.some((s) => s.Sid === "ReadSharedVaultRoleId"), "a broker-minted runner never logs in to Vault");
   });
 
   it("limits metric publishing to its namespace with a condition", () => {
@@ -28,12 +33,12 @@ describe("runner IAM documents", () => {
   });
 
   it("a minimal profile gets parameters, logs and metrics only", () => {
-    assert.deepEqual(sids(), ["ReadOwnSsmParameters", "WriteOwnRunnerLogs", "PublishMetricsToOwnNamespace"]);
+    assert.deepEqual(sids(), ["ReadSharedVaultRoleId", "ReadOwnInstanceParameter", "WriteOwnRunnerLogs", "PublishMetricsToOwnNamespace"]);
   });
 
   it("ECR pull repositories add the login token and the pull statement, no push", () => {
     const doc = renderRunnerRolePolicy(profile({ ecr: { pullRepositoryArns: [REPO] } }), scope);
-    assert.deepEqual(doc.Statement.map((s) => s.Sid), ["ReadOwnSsmParameters", "WriteOwnRunnerLogs", "PublishMetricsToOwnNamespace", "GetEcrLoginToken", "PullListedEcrRepositories"]);
+    assert.deepEqual(doc.Statement.map((s) => s.Sid), ["ReadSharedVaultRoleId", "ReadOwnInstanceParameter", "WriteOwnRunnerLogs", "PublishMetricsToOwnNamespace", "GetEcrLoginToken", "PullListedEcrRepositories"]);
     assert.deepEqual(doc.Statement.find((s) => s.Sid === "PullListedEcrRepositories")?.Resource, [REPO]);
     assert.deepEqual(GET_ECR_LOGIN_TOKEN.build({ profile: profile(), scope }).Resource, ["*"]);
   });

@@ -5,6 +5,7 @@
  * repositories, Session Manager off, no customer-managed key) is left out.
  */
 import type { AwsRunnerProfile, AwsScope } from "../../model/aws-runner.ts";
+import { AWS_INSTANCE_PARAMETER_TAG } from "../../model/aws-runner-defaults.ts";
 
 export interface IamStatement {
   readonly Sid: string;
@@ -50,12 +51,31 @@ export const ASSUME_ROLE_FROM_EC2_ONLY: IamStatement = {
   Action: ["sts:AssumeRole"],
 };
 
-/** Read the runner's own SSM parameters (registration token, Vault role id, wrapped secret id). */
-export const READ_OWN_SSM_PARAMETERS = statement({
-  sid: "ReadOwnSsmParameters",
-  why: "user-data reads the registration token, the Vault role id and its wrapped secret id, all below ssm.path",
+/** Read the Vault AppRole role id, the one parameter every instance shares (when the instance mints its JIT configuration). */
+export const READ_SHARED_VAULT_ROLE_ID = statement({
+  sid: "ReadSharedVaultRoleId",
+  why: "user-data logs in to Vault with the AppRole role id, which all instances share; its secret id is the instance's own",
+  applies: ({ profile }) => profile.github.mintedBy === "instance",
+  build: (ctx) => ({ Action: ["ssm:GetParameter"], Resource: [arn(ctx, "ssm", `parameter${ctx.profile.ssm.roleId}`)] }),
+});
+
+/**
+ * Read this instance's own per-instance parameter (its wrapped secret id, or the JIT
+ * configuration the broker minted for it) and no other instance's. The broker tags each with
+ * the ARN of its instance; `ec2:SourceInstanceARN` is the instance the role's credentials were
+ * issued to, present in every request signed with them. A policy variable in the resource cannot
+ * do this: SSM requests carry no `ec2:InstanceID` (that key names the target of EC2 actions), and
+ * parameter names cannot hold the colons of an ARN.
+ */
+export const READ_OWN_INSTANCE_PARAMETER = statement({
+  sid: "ReadOwnInstanceParameter",
+  why: "user-data reads the parameter the broker wrote for this instance; the tag condition keeps every other instance's out of reach",
   applies: () => true,
-  build: (ctx) => ({ Action: ["ssm:GetParameter"], Resource: [arn(ctx, "ssm", `parameter${ctx.profile.ssm.path}/*`)] }),
+  build: (ctx) => ({
+    Action: ["ssm:GetParameter"],
+    Resource: [arn(ctx, "ssm", `parameter${ctx.profile.github.mintedBy === "broker" ? ctx.profile.ssm.jitConfig : ctx.profile.ssm.wrappedSecretId}/*`)],
+    Condition: { StringEquals: { [`aws:ResourceTag/${AWS_INSTANCE_PARAMETER_TAG}`]: "${ec2:SourceInstanceARN}" } },
+  }),
 });
 
 /** Decrypt SecureString parameters with a customer-managed key, and only when SSM asks for it. */
@@ -147,7 +167,8 @@ export const EXCHANGE_SESSION_MANAGER_MESSAGES = statement({
 
 /** Every statement of the runner role's permission policy, in document order. */
 export const RUNNER_ROLE_STATEMENTS: readonly NamedStatement[] = [
-  READ_OWN_SSM_PARAMETERS,
+  READ_SHARED_VAULT_ROLE_ID,
+  READ_OWN_INSTANCE_PARAMETER,
   DECRYPT_SSM_SECURE_STRINGS_VIA_SSM_ONLY,
   WRITE_OWN_RUNNER_LOGS,
   PUBLISH_METRICS_TO_OWN_NAMESPACE,

@@ -9,7 +9,7 @@ import {
   renderSecretIdBrokerVaultPolicy,
   renderSecretIdBrokerVaultRole,
   SECRET_ID_BROKER_STATEMENTS,
-  WRITE_WRAPPED_SECRET_IDS,
+  WRITE_PER_INSTANCE_PARAMETERS,
   type SecretIdBrokerIamContext,
 } from "./secret-id-broker-policies.ts";
 import { secretIdBrokerNames } from "./secret-id-broker-names.ts";
@@ -38,16 +38,18 @@ describe("secret-id broker IAM documents", () => {
     assert.deepEqual(renderSecretIdBrokerTrustPolicy(), { Version: "2012-10-17", Statement: [{ Sid: "AssumeRoleFromLambdaOnly", Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: ["sts:AssumeRole"] }] });
   });
 
-  it("writes and deletes parameters only below the wrapped-secret-id prefix, and completes actions of the runner group only", () => {
-    assert.deepEqual(WRITE_WRAPPED_SECRET_IDS.build(ctx()), { Sid: "WriteWrappedSecretIds", Effect: "Allow", Action: ["ssm:DeleteParameter", "ssm:PutParameter"], Resource: ["arn:aws:ssm:eu-west-1:123456789012:parameter/ci-intel/runner/wrapped-secret-id/*"] });
+  it("writes, tags and deletes parameters only below the per-instance prefix, with the instance tag only, and completes actions of the runner group only", () => {
+    const write = { Sid: "WritePerInstanceParameters", Effect: "Allow", Action: ["ssm:AddTagsToResource", "ssm:DeleteParameter", "ssm:PutParameter"], Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": ["runner-fleet:instance-arn"] } } };
+    assert.deepEqual(WRITE_PER_INSTANCE_PARAMETERS.build(ctx()), { ...write, Resource: ["arn:aws:ssm:eu-west-1:123456789012:parameter/ci-intel/runner/wrapped-secret-id/*"] });
+    assert.deepEqual(WRITE_PER_INSTANCE_PARAMETERS.build(ctx({ profile: profile({ jitConfigMintedBy: "broker" }) })), { ...write, Resource: ["arn:aws:ssm:eu-west-1:123456789012:parameter/ci-intel/runner/jit-config/*"] });
     assert.deepEqual(COMPLETE_RUNNER_LIFECYCLE_ACTIONS.build(ctx()).Resource, ["arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/ci-intel-runner"]);
   });
 
   it("adds kms:Encrypt via SSM only with a customer key, and the network-interface statement only in a VPC", () => {
     const sids = (c: SecretIdBrokerIamContext) => renderSecretIdBrokerRolePolicy(c).Statement.map((s) => s.Sid);
-    assert.deepEqual(sids(ctx()), ["WriteWrappedSecretIds", "CompleteRunnerLifecycleActions", "WriteOwnBrokerLogs", "ProveIdentityToVault"]);
+    assert.deepEqual(sids(ctx()), ["WritePerInstanceParameters", "CompleteRunnerLifecycleActions", "WriteOwnBrokerLogs", "ProveIdentityToVault"]);
     const full = renderSecretIdBrokerRolePolicy(ctx({ inVpc: true, profile: profile({ ssm: { kmsKeyArn: KEY } }) }));
-    assert.deepEqual(full.Statement.map((s) => s.Sid), ["WriteWrappedSecretIds", "EncryptSecureStringsViaSsmOnly", "CompleteRunnerLifecycleActions", "WriteOwnBrokerLogs", "ProveIdentityToVault", "ManageFunctionNetworkInterfaces"]);
+    assert.deepEqual(full.Statement.map((s) => s.Sid), ["WritePerInstanceParameters", "EncryptSecureStringsViaSsmOnly", "CompleteRunnerLifecycleActions", "WriteOwnBrokerLogs", "ProveIdentityToVault", "ManageFunctionNetworkInterfaces"]);
     assert.deepEqual(full.Statement[1], { Sid: "EncryptSecureStringsViaSsmOnly", Effect: "Allow", Action: ["kms:Encrypt"], Resource: [KEY], Condition: { StringEquals: { "kms:ViaService": "ssm.eu-west-1.amazonaws.com" } } });
   });
 
@@ -67,6 +69,11 @@ describe("secret-id broker Vault documents", () => {
     assert.deepEqual(policy.rules.map((r) => [r.path, r.capabilities]), [["auth/approle/role/ci-intel-runner/secret-id", ["update"]]]);
     assert.match(vaultPolicyHcl(policy), /^path "auth\/approle\/role\/ci-intel-runner\/secret-id" \{\n {2}capabilities = \["update"\]\n\}$/m);
     assert.deepEqual(renderSecretIdBrokerVaultPolicy(profile({ name: "gpu", vault: { address: "https://vault.example:8200", approle: { mountPath: "ci-approle" } } })).rules[0]!.path, "auth/ci-approle/role/gpu/secret-id");
+  });
+
+  it("a broker that mints JIT configurations may mint GitHub App tokens, and issue no secret id", () => {
+    const policy = renderSecretIdBrokerVaultPolicy(profile({ jitConfigMintedBy: "broker" }));
+    assert.deepEqual(policy.rules.map((r) => [r.path, r.capabilities]), [["github/token", ["update"]]]);
   });
 
   it("the Vault AWS auth role is of type iam, bound to the broker role ARN, with short tokens carrying only the broker policy", () => {

@@ -11,7 +11,7 @@
  * path, which issues a secret id and can do nothing else (no role id, no login, no listing).
  */
 import type { AwsRunnerProfile, AwsScope } from "../../model/aws-runner.ts";
-import { SECRET_ID_BROKER_VAULT_DEFAULTS } from "../../model/aws-runner-defaults.ts";
+import { AWS_INSTANCE_PARAMETER_TAG, SECRET_ID_BROKER_VAULT_DEFAULTS } from "../../model/aws-runner-defaults.ts";
 import type { VaultPolicy } from "../vault/policy.ts";
 import type { IamPolicyDocument, IamStatement } from "./iam-policy.ts";
 import { secretIdBrokerNames } from "./secret-id-broker-names.ts";
@@ -49,12 +49,26 @@ export const ASSUME_ROLE_FROM_LAMBDA_ONLY: IamStatement = {
   Action: ["sts:AssumeRole"],
 };
 
-/** Write (and on termination delete) the per-instance wrapped secret ids; reading them is the instance's business only. */
-export const WRITE_WRAPPED_SECRET_IDS = statement({
-  sid: "WriteWrappedSecretIds",
-  why: "the broker stores each instance's wrapping token at <ssm.wrappedSecretId>/<instance-id> and deletes it when the instance terminates; it never reads one back",
+/** The per-instance parameters the broker delivers: wrapped secret ids, or JIT configurations when it mints them. */
+export function brokerParameterPrefix(profile: AwsRunnerProfile): string {
+  return profile.github.mintedBy === "broker" ? profile.ssm.jitConfig : profile.ssm.wrappedSecretId;
+}
+
+/**
+ * Write (and on termination delete) the per-instance parameters, each tagged with its instance's
+ * ARN (the runner role reads only the one whose tag is its own instance); reading them is the
+ * instance's business only. SSM needs ssm:AddTagsToResource for a PutParameter with tags;
+ * aws:TagKeys keeps the broker to the one tag.
+ */
+export const WRITE_PER_INSTANCE_PARAMETERS = statement({
+  sid: "WritePerInstanceParameters",
+  why: "the broker stores each instance's wrapping token (or JIT configuration) at <prefix>/<instance-id>, tagged with the instance's ARN, and deletes it when the instance terminates; it never reads one back",
   applies: () => true,
-  build: (ctx) => ({ Action: ["ssm:DeleteParameter", "ssm:PutParameter"], Resource: [arn(ctx, "ssm", `parameter${ctx.profile.ssm.wrappedSecretId}/*`)] }),
+  build: (ctx) => ({
+    Action: ["ssm:AddTagsToResource", "ssm:DeleteParameter", "ssm:PutParameter"],
+    Resource: [arn(ctx, "ssm", `parameter${brokerParameterPrefix(ctx.profile)}/*`)],
+    Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": [AWS_INSTANCE_PARAMETER_TAG] } },
+  }),
 });
 
 /** Encrypt SecureStrings with a customer-managed key, only when SSM asks for it. */
@@ -102,7 +116,7 @@ export const MANAGE_FUNCTION_NETWORK_INTERFACES = statement({
 
 /** Every statement of the broker role's permission policy, in document order. */
 export const SECRET_ID_BROKER_STATEMENTS: readonly SecretIdBrokerStatement[] = [
-  WRITE_WRAPPED_SECRET_IDS,
+  WRITE_PER_INSTANCE_PARAMETERS,
   ENCRYPT_SECURE_STRINGS_VIA_SSM_ONLY,
   COMPLETE_RUNNER_LIFECYCLE_ACTIONS,
   WRITE_OWN_BROKER_LOGS,
@@ -125,13 +139,14 @@ export function secretIdBrokerRoleArn(profile: AwsRunnerProfile, scope: AwsScope
   return `arn:${scope.partition}:iam::${scope.accountId}:role/${secretIdBrokerNames(profile).roleName}`;
 }
 
-/** The broker's Vault policy: issue secret ids of the runner AppRole, nothing else. */
+/** The broker's Vault policy: issue secret ids of the runner AppRole (or, when it mints JIT configurations, GitHub App tokens), nothing else. */
 export function renderSecretIdBrokerVaultPolicy(profile: AwsRunnerProfile): VaultPolicy {
   const { mountPath, roleName } = profile.vault.approle;
-  return {
-    name: secretIdBrokerNames(profile).vaultPolicyName,
-    rules: [{ path: `auth/${mountPath}/role/${roleName}/secret-id`, capabilities: ["update"], why: `issue one secret id of AppRole ${roleName} per runner instance (response-wrapped by the caller)` }],
-  };
+  const rule =
+    profile.github.mintedBy === "broker"
+      ? { path: profile.vault.githubTokenPath, capabilities: ["update" as const], why: "mint a GitHub App installation token per runner instance, to request its JIT configuration" }
+      : { path: `auth/${mountPath}/role/${roleName}/secret-id`, capabilities: ["update" as const], why: `issue one secret id of AppRole ${roleName} per runner instance (response-wrapped by the caller)` };
+  return { name: secretIdBrokerNames(profile).vaultPolicyName, rules: [rule] };
 }
 
 /** Arguments of `@pulumi/vault` `aws.AuthBackendRole` for the broker (Vault's field names in the comments). */

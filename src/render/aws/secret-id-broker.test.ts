@@ -21,6 +21,8 @@ describe("secret-id broker settings", () => {
       secretIdPath: "auth/approle/role/ci-intel-runner/secret-id",
       wrapTtlSeconds: SECRET_ID_BROKER_DEFAULTS.wrapTtlSeconds,
       parameterPrefix: "/ci-intel/runner/wrapped-secret-id",
+      instanceParameterTag: "runner-fleet:instance-arn",
+      jitConfig: null,
       kmsKeyId: "",
       autoScalingGroupName: "ci-intel-runner",
       launchHookName: "ci-intel-runner-deliver-secret-id",
@@ -29,6 +31,13 @@ describe("secret-id broker settings", () => {
       vaultTimeoutMs: 5000,
     });
     assert.equal(SECRET_ID_BROKER_DEFAULTS.wrapTtlSeconds, 300);
+    assert.deepEqual(secretIdBrokerSettings(profileOf({ jitConfigMintedBy: "broker", labels: ["gpu"] })).jitConfig, {
+      parameterPrefix: "/ci-intel/runner/jit-config",
+      githubTokenPath: "github/token",
+      url: "https://api.github.com/orgs/acme/actions/runners/generate-jitconfig",
+      runnerGroupId: 1,
+      labels: ["gpu", "self-hosted", "linux"],
+    });
     assert.equal(secretIdBrokerSettings(profileOf({ ssm: { kmsKeyArn: KEY } })).kmsKeyId, KEY);
     assert.deepEqual(runnerLifecycleHookNames({ name: "x" }), { launch: "x-deliver-secret-id", terminate: "x-revoke-secret-id" });
   });

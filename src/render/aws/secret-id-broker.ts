@@ -5,7 +5,7 @@
  * for every profile; `SecretIdBroker` puts both files into the archive.
  */
 import type { AwsRunnerProfile } from "../../model/aws-runner.ts";
-import { SECRET_ID_BROKER_DEFAULTS } from "../../model/aws-runner-defaults.ts";
+import { AWS_INSTANCE_PARAMETER_TAG, SECRET_ID_BROKER_DEFAULTS } from "../../model/aws-runner-defaults.ts";
 import type { SecretIdBrokerOptions } from "../../model/aws/secret-id-broker.ts";
 import type { SecretIdBrokerSettings } from "../../lambda/secret-id-broker.ts";
 import { runnerLifecycleHookNames, secretIdBrokerNames } from "./secret-id-broker-names.ts";
@@ -27,6 +27,12 @@ export function secretIdBrokerSettings(profile: AwsRunnerProfile, options: Secre
     secretIdPath: `auth/${approle.mountPath}/role/${approle.roleName}/secret-id`,
     wrapTtlSeconds: options.wrapTtlSeconds ?? d.wrapTtlSeconds,
     parameterPrefix: profile.ssm.wrappedSecretId,
+    instanceParameterTag: AWS_INSTANCE_PARAMETER_TAG,
+    // With jitConfigMintedBy: broker the function mints each instance's JIT configuration instead.
+    jitConfig:
+      profile.github.mintedBy === "broker"
+        ? { parameterPrefix: profile.ssm.jitConfig, githubTokenPath: profile.vault.githubTokenPath, url: profile.github.jitConfigUrl, runnerGroupId: profile.github.runnerGroupId, labels: [...profile.github.labels] }
+        : null,
     kmsKeyId: profile.ssm.kmsKeyArn ?? "",
     autoScalingGroupName: options.autoScalingGroupName ?? profile.name,
     launchHookName: hooks.launch,

@@ -1,37 +1,56 @@
 /**
- * The runner's boot script (EC2 user-data): one ephemeral job per instance, then power-off, which
- * the launch template turns into termination. The script holds no secret: it names where each
- * credential is fetched at boot, and every credential lives only in root-owned files under /run
- * (tmpfs) or in shell variables until the job starts.
+ * The runner's boot script (EC2 user-data): one just-in-time (JIT) GitHub runner per instance,
+ * one job, then power-off, which the launch template turns into termination. No registration
+ * token exists anywhere: GitHub mints a JIT configuration for this one runner, and `run.sh
+ * --jitconfig` starts it. The script holds no secret: it names where each credential is fetched
+ * at boot, and every credential lives only in root-owned files under /run (tmpfs) or in shell
+ * variables until the job starts.
  *
- * Boot sequence:
+ * Boot sequence (`github.mintedBy: instance`, the default):
  *  1. IMDSv2 session token -> region and instance id.
- *  2. SSM (with decryption): the registration token, the Vault AppRole role id, and this
- *     instance's response-wrapped secret id `<ssm.wrappedSecretId>/<instance-id>`, which the
- *     secret-id broker writes when the launch lifecycle hook fires (see docs/aws-runners.md); the
- *     script waits for it, up to {@link WRAPPED_SECRET_ID_WAIT}.
+ *  2. SSM (with decryption): the Vault AppRole role id (shared) and this instance's own
+ *     response-wrapped secret id `<ssm.wrappedSecretId>/<instance-id>`, which the secret-id
+ *     broker writes when the launch lifecycle hook fires; the script waits for it, up to
+ *     {@link WRAPPED_SECRET_ID_WAIT}. The instance role may read no other instance's parameter.
  *  3. Vault: unwrap the secret id (`sys/wrapping/unwrap`; single use, so an interception shows up
- *     as a failed unwrap), log in with AppRole, mint a short-lived GitHub token (`github/token`).
- *  4. `config.sh --unattended --ephemeral` with the profile's labels and the instance id as name.
- *  5. `run.sh` as the unprivileged `runner` user in a transient systemd unit that cannot reach the
- *     instance metadata service (so job code never holds the instance role), one job, then exit.
- *  6. On any exit: if the runner is still registered, remove it with the GitHub token; power off.
+ *     as a failed unwrap), log in with AppRole, mint a GitHub App installation token
+ *     (`github/token`).
+ *  4. GitHub: `POST <scope>/actions/runners/generate-jitconfig` {name: instance id, runner_group_id,
+ *     labels, work_folder}. Anything but 201: log GitHub's status and message and power off, no
+ *     retry (the group starts a fresh instance).
+ *  5. Forget the GitHub token, then `run.sh --jitconfig` as the unprivileged `runner` user in a
+ *     transient systemd unit that cannot reach the instance metadata service (so job code never
+ *     holds the instance role). The JIT configuration reaches the unit as a systemd credential
+ *     (`LoadCredential`), so it is in no unit property and no journal line.
+ *  6. On any exit: if a JIT runner was minted but its job never started, remove it with the token
+ *     (still held then); power off.
+ *
+ * With `github.mintedBy: broker` the broker mints the JIT configuration and writes it to
+ * `<ssm.jitConfig>/<instance-id>`; the script waits for that parameter instead of steps 2-4, and
+ * never holds a GitHub or Vault credential.
  *
  * The script is a static body after a block of `readonly NAME='value'` settings; values are
  * shell-quoted, so no profile value can change the script's meaning.
  */
+import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import type { AwsRunnerProfile } from "../../model/aws-runner.ts";
+import { JOB_REPORT_PATHS, JOB_REPORT_SCRAPE_WAIT_SECONDS, jobHookEnvLines, renderJobHookFiles } from "../monitoring/job-report.ts";
 
 /** Where the Packer image installs the runner, and the user jobs run as. */
 export const RUNNER_INSTALL_DIR = "/opt/actions-runner";
 export const RUNNER_USER = "runner";
 
 /**
- * How long the script waits for its wrapped secret id: the broker writes it while the launch
- * hook holds the instance in Pending:Wait, which is when user-data runs. 60 reads 5 s apart cover
- * the hook's 300 s timeout, after which the launch is abandoned anyway.
+ * How long the script waits for its per-instance parameter (wrapped secret id, or the JIT
+ * configuration the broker mints): the broker writes it while the launch hook holds the instance
+ * in Pending:Wait, which is when user-data runs. 60 reads 5 s apart cover the hook's 300 s
+ * timeout, after which the launch is abandoned anyway.
  */
 export const WRAPPED_SECRET_ID_WAIT = { attempts: 60, intervalSeconds: 5 } as const;
+
+/** The systemd credential name the JIT configuration reaches the job unit under. */
+export const JIT_CREDENTIAL = "jitconfig";
 
 /** Quotes a value for POSIX shells: single quotes, with embedded `'` written as `'\''`. */
 export function shellQuote(value: string): string {
@@ -40,32 +59,59 @@ export function shellQuote(value: string): string {
 
 /** The settings block: every value the script takes from the profile, by name. */
 export function runnerBootSettings(profile: AwsRunnerProfile): ReadonlyArray<readonly [string, string]> {
+  const { github } = profile;
   return [
-    ["GITHUB_URL", profile.githubUrl],
-    ["RUNNER_LABELS", profile.labels.join(",")],
-    ["RUNNER_GROUP", profile.runnerGroup ?? ""],
+    ["JIT_CONFIG_MINTED_BY", github.mintedBy],
+    ["GITHUB_JIT_CONFIG_URL", github.jitConfigUrl],
+    ["GITHUB_RUNNERS_URL", github.runnersUrl],
+    ["RUNNER_GROUP_ID", String(github.runnerGroupId)],
+    ["RUNNER_LABELS_JSON", JSON.stringify(github.labels)],
     ["RUNNER_HOME", RUNNER_INSTALL_DIR],
     ["RUNNER_USER", RUNNER_USER],
     ["RUNNER_DOCKER_ACCESS", profile.trustLevel === "trusted" ? "true" : "false"],
-    ["SSM_REGISTRATION_TOKEN", profile.ssm.registrationToken],
     ["SSM_ROLE_ID", profile.ssm.roleId],
     ["SSM_WRAPPED_SECRET_ID_PREFIX", profile.ssm.wrappedSecretId],
+    ["SSM_JIT_CONFIG_PREFIX", profile.ssm.jitConfig],
     ["WRAPPED_SECRET_ID_ATTEMPTS", String(WRAPPED_SECRET_ID_WAIT.attempts)],
     ["WRAPPED_SECRET_ID_INTERVAL_SECONDS", String(WRAPPED_SECRET_ID_WAIT.intervalSeconds)],
     ["VAULT_ADDR", profile.vault.address],
     ["VAULT_APPROLE_MOUNT", profile.vault.approle.mountPath],
     ["VAULT_GITHUB_TOKEN_PATH", profile.vault.githubTokenPath],
+    ["JIT_CREDENTIAL", JIT_CREDENTIAL],
+    ["JOB_REPORT", JOB_REPORT_PATHS.reportScript],
+    ["JOB_STARTED_HOOK_ENV", jobHookEnvLines().join("")],
+    ["JOB_REPORT_TMPFILES", JOB_REPORT_PATHS.tmpfiles],
+    ["JOB_REPORT_SCRAPE_WAIT_SECONDS", String(JOB_REPORT_SCRAPE_WAIT_SECONDS)],
   ];
+}
+
+/**
+ * The job-metrics files (docs/monitoring.md: the started hook, the report script, their tmpfiles
+ * entry), written at boot. They go in gzip + base64 to keep the user-data under EC2's 16 KiB; each
+ * is named with the SHA-256 of its text, which `renderJobHookFiles` renders the same offline.
+ */
+function jobMetricsFiles(profile: AwsRunnerProfile): string[] {
+  const lines = ["# Job metrics for the node exporter's textfile collector (docs/monitoring.md)."];
+  for (const f of renderJobHookFiles({ substrate: "ec2", pool: profile.name, githubApiUrl: profile.github.apiUrl })) {
+    const sha256 = createHash("sha256").update(f.content).digest("hex");
+    lines.push(
+      `# ${f.path} (mode ${f.mode}, sha256 ${sha256})`,
+      `base64 -d <<'RUNNER_FLEET_FILE' | gzip -dc | install -D -o root -g root -m ${f.mode} /dev/stdin ${shellQuote(f.path)}`,
+      ...(gzipSync(f.content, { level: 9 }).toString("base64").match(/.{1,76}/g) ?? []),
+      "RUNNER_FLEET_FILE",
+    );
+  }
+  return lines;
 }
 
 /** The user-data script, as text (base64-encode it for a launch template: see `renderRunnerLaunchTemplate`). */
 export function renderRunnerUserData(profile: AwsRunnerProfile): string {
   const settings = runnerBootSettings(profile).map(([name, value]) => `readonly ${name}=${shellQuote(value)}`);
-  return [HEADER, "# Settings rendered from the runner profile (no secrets).", ...settings, "", BODY].join("\n");
+  return [HEADER, "# Settings rendered from the runner profile (no secrets).", ...settings, "", ...jobMetricsFiles(profile), "", BODY].join("\n");
 }
 
 const HEADER = `#!/bin/bash
-# ci-intel runner boot: register one ephemeral GitHub runner, run one job, power off.
+# ci-intel runner boot: start one just-in-time GitHub runner, run one job, power off.
 # Rendered by runner-fleet. It holds no secret; credentials are fetched at boot.
 set -euo pipefail
 `;
@@ -74,19 +120,39 @@ set -euo pipefail
 const BODY = `umask 077
 secrets_dir=$(mktemp -d /run/ci-intel-runner.XXXXXX)
 readonly secrets_dir
+runner_id=""
+job_started=false
 
 log() {
   printf '%s ci-intel-runner: %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2
 }
 
-# Remove a registration the job did not consume, forget every credential, power off. With
-# instance_initiated_shutdown_behavior = terminate, power-off ends the instance.
+# The REST calls' common headers; the token travels in a root-only header file, never in argv.
+github_curl() {
+  curl -sS --proto =https --tlsv1.2 -H @"\${secrets_dir}/github-header" -H "Accept: application/vnd.github+json" -H "X-GitHub-Api-Version: 2022-11-28" "$@"
+}
+
+# Forget every credential and power off; with instance_initiated_shutdown_behavior = terminate,
+# power-off ends the instance. A JIT runner needs no removal once its job started: GitHub removes
+# it after that one job, and removes one that goes offline unused (the instance terminated while
+# it waited) after a day. Only a runner minted here whose job never started is removed, with the
+# GitHub token, which is still held then and forgotten before the job starts.
 finish() {
-  local status=$?
-  if [[ -f "\${RUNNER_HOME}/.runner" && -s "\${secrets_dir}/github-token" ]]; then
-    log "runner still registered; removing the registration"
-    ACTIONS_RUNNER_INPUT_PAT="$(<"\${secrets_dir}/github-token")" \\
-      runuser -w ACTIONS_RUNNER_INPUT_PAT -u "\${RUNNER_USER}" -- "\${RUNNER_HOME}/config.sh" remove || log "could not remove the registration"
+  local status=$? code
+  if [[ -n "\${runner_id}" && "\${job_started}" == false && -s "\${secrets_dir}/github-header" ]]; then
+    log "runner \${runner_id} never started its job; removing it"
+    code=$(github_curl -o /dev/null -w '%{http_code}' -X DELETE "\${GITHUB_RUNNERS_URL}/\${runner_id}") || code=000
+    if [[ "\${code}" != 204 && "\${code}" != 404 ]]; then
+      log "could not remove runner \${runner_id} (HTTP \${code}); GitHub removes it after a day offline"
+    fi
+  fi
+  if [[ "\${job_started}" == true ]]; then
+    # The job's series for the textfile collector; the read-only Actions token adds its queue time.
+    report_args=(--runner-name "\${instance_id}" --wait-for-scrape "\${JOB_REPORT_SCRAPE_WAIT_SECONDS}")
+    if [[ -s "\${secrets_dir}/actions-read-token" ]]; then
+      report_args+=(--token-file "\${secrets_dir}/actions-read-token")
+    fi
+    "\${JOB_REPORT}" "\${report_args[@]}" || log "the job report failed (status $?); the job's metrics are missing"
   fi
   rm -rf -- "\${secrets_dir}"
   log "exit status \${status}; powering off"
@@ -113,7 +179,17 @@ json_field() {
 value = json.load(sys.stdin)
 for key in sys.argv[1:]:
     value = value[key]
-sys.stdout.write(value)' "$@"
+sys.stdout.write(str(value))' "$@"
+}
+
+# GitHub's own message from an error answer on stdin (never a credential), shortened, one line.
+github_message() {
+  python3 -c 'import json, sys
+try:
+    message = str(json.load(sys.stdin).get("message", "no message"))
+except Exception:
+    message = "no JSON answer"
+sys.stdout.write(" ".join(message.split())[:300])'
 }
 
 # POST to Vault. The token travels in a root-only header file and the body on stdin, never in argv.
@@ -125,63 +201,98 @@ vault_post() {
   rm -f -- "\${header}"
 }
 
-log "instance \${instance_id} in \${region}: reading runner parameters from SSM"
-registration_token=$(ssm_get "\${SSM_REGISTRATION_TOKEN}")
-role_id=$(ssm_get "\${SSM_ROLE_ID}")
-# The broker writes this instance's wrapped secret id when the launch hook fires, so it may not be
+# The broker writes this instance's own parameter when the launch hook fires, so it may not be
 # there yet: read it up to WRAPPED_SECRET_ID_ATTEMPTS times, WRAPPED_SECRET_ID_INTERVAL_SECONDS apart.
-wait_for_wrapped_secret_id() {
-  local name="\${SSM_WRAPPED_SECRET_ID_PREFIX}/\${instance_id}" attempt value
+wait_for_parameter() {
+  local name="$1/\${instance_id}" what=$2 attempt value
   for ((attempt = 1; attempt <= WRAPPED_SECRET_ID_ATTEMPTS; attempt++)); do
     if value=$(ssm_get "\${name}" 2>/dev/null); then
       printf '%s' "\${value}"
       return 0
     fi
     if ((attempt == 1)); then
-      log "no wrapped secret id at \${name} yet; waiting for the secret-id broker"
+      log "no \${what} at \${name} yet; waiting for the secret-id broker"
     fi
     if ((attempt < WRAPPED_SECRET_ID_ATTEMPTS)); then
       sleep "\${WRAPPED_SECRET_ID_INTERVAL_SECONDS}"
     fi
   done
-  log "gave up: no wrapped secret id at \${name} after \${WRAPPED_SECRET_ID_ATTEMPTS} attempts \${WRAPPED_SECRET_ID_INTERVAL_SECONDS} s apart; check the secret-id broker's log group and the launch lifecycle hook"
+  log "gave up: no \${what} at \${name} after \${WRAPPED_SECRET_ID_ATTEMPTS} attempts \${WRAPPED_SECRET_ID_INTERVAL_SECONDS} s apart; check the secret-id broker's log group and the launch lifecycle hook"
   return 1
 }
-wrapping_token=$(wait_for_wrapped_secret_id)
 
-log "unwrapping the single-use secret id"
-secret_id=$(vault_post sys/wrapping/unwrap "\${wrapping_token}" </dev/null | json_field data secret_id)
-unset wrapping_token
+# Vault AppRole -> GitHub App installation token -> generate-jitconfig for this instance.
+mint_jit_config() {
+  local role_id wrapping_token secret_id vault_token code message response="\${secrets_dir}/jit-response"
+  log "instance \${instance_id} in \${region}: reading its Vault parameters from SSM"
+  role_id=$(ssm_get "\${SSM_ROLE_ID}")
+  wrapping_token=$(wait_for_parameter "\${SSM_WRAPPED_SECRET_ID_PREFIX}" "wrapped secret id")
 
-log "logging in to Vault with AppRole"
-vault_token=$(ROLE_ID="\${role_id}" SECRET_ID="\${secret_id}" python3 -c 'import json, os
+  log "unwrapping the single-use secret id"
+  secret_id=$(vault_post sys/wrapping/unwrap "\${wrapping_token}" </dev/null | json_field data secret_id)
+  unset wrapping_token
+
+  log "logging in to Vault with AppRole"
+  vault_token=$(ROLE_ID="\${role_id}" SECRET_ID="\${secret_id}" python3 -c 'import json, os
 print(json.dumps({"role_id": os.environ["ROLE_ID"], "secret_id": os.environ["SECRET_ID"]}))' |
-  curl -fsS --proto =https --tlsv1.2 -X POST --data-binary @- "\${VAULT_ADDR}/v1/auth/\${VAULT_APPROLE_MOUNT}/login" |
-  json_field auth client_token)
-unset role_id secret_id
+    curl -fsS --proto =https --tlsv1.2 -X POST --data-binary @- "\${VAULT_ADDR}/v1/auth/\${VAULT_APPROLE_MOUNT}/login" |
+    json_field auth client_token)
+  unset role_id secret_id
 
-log "minting a short-lived GitHub token"
-vault_post "\${VAULT_GITHUB_TOKEN_PATH}" "\${vault_token}" </dev/null | json_field data token >"\${secrets_dir}/github-token"
-unset vault_token
+  log "minting a GitHub App installation token"
+  vault_post "\${VAULT_GITHUB_TOKEN_PATH}" "\${vault_token}" </dev/null | json_field data token |
+    python3 -c 'import sys; sys.stdout.write("Authorization: Bearer " + sys.stdin.read().strip() + "\\n")' >"\${secrets_dir}/github-header"
+  # A second token, narrowed to reading Actions, for the job report's queue time: root's only, it
+  # outlives the job (valid one hour); without it the report leaves the queue time out.
+  if ! printf '{"permissions":{"actions":"read"}}' | vault_post "\${VAULT_GITHUB_TOKEN_PATH}" "\${vault_token}" | json_field data token >"\${secrets_dir}/actions-read-token"; then
+    log "no read-only Actions token; the job report will leave out the queue time"
+    rm -f -- "\${secrets_dir}/actions-read-token"
+  fi
+  unset vault_token
+
+  log "requesting a JIT configuration for runner \${instance_id} (group \${RUNNER_GROUP_ID}, labels \${RUNNER_LABELS_JSON})"
+  code=$(NAME="\${instance_id}" GROUP="\${RUNNER_GROUP_ID}" LABELS="\${RUNNER_LABELS_JSON}" python3 -c 'import json, os
+print(json.dumps({"name": os.environ["NAME"], "runner_group_id": int(os.environ["GROUP"]), "labels": json.loads(os.environ["LABELS"]), "work_folder": "_work"}))' |
+    github_curl -o "\${response}" -w '%{http_code}' -X POST --data-binary @- "\${GITHUB_JIT_CONFIG_URL}") || code=000
+  if [[ "\${code}" != 201 ]]; then
+    message="no answer"
+    if [[ -s "\${response}" ]]; then
+      message=$(github_message <"\${response}")
+    fi
+    log "GitHub refused the JIT configuration: HTTP \${code}: \${message}; powering off without retrying"
+    return 1
+  fi
+  runner_id=$(json_field runner id <"\${response}")
+  json_field encoded_jit_config <"\${response}" >"\${secrets_dir}/jit-config"
+  rm -f -- "\${response}"
+}
+
+if [[ "\${JIT_CONFIG_MINTED_BY}" == broker ]]; then
+  log "instance \${instance_id} in \${region}: reading the JIT configuration the broker minted"
+  wait_for_parameter "\${SSM_JIT_CONFIG_PREFIX}" "JIT configuration" >"\${secrets_dir}/jit-config"
+else
+  mint_jit_config
+fi
 
 if [[ "\${RUNNER_DOCKER_ACCESS}" == true ]]; then
   usermod -aG docker "\${RUNNER_USER}"
 fi
 
-log "registering ephemeral runner \${instance_id} with labels \${RUNNER_LABELS}"
-config_args=(--unattended --ephemeral --disableupdate --url "\${GITHUB_URL}" --token "\${registration_token}" --labels "\${RUNNER_LABELS}" --name "\${instance_id}" --work _work)
-if [[ -n "\${RUNNER_GROUP}" ]]; then
-  config_args+=(--runnergroup "\${RUNNER_GROUP}")
-fi
-cd "\${RUNNER_HOME}"
-runuser -u "\${RUNNER_USER}" -- ./config.sh "\${config_args[@]}"
-unset registration_token config_args
+systemd-tmpfiles --create "\${JOB_REPORT_TMPFILES}" || log "could not create the job-metrics directories"
 
-log "running one job"
-systemd-run --unit=ci-intel-runner-job --wait --collect --quiet \\
+# From here the job's code runs on this instance: no GitHub token stays behind for it (the
+# read-only Actions token stays in root's secrets directory, out of the runner user's reach).
+job_started=true
+rm -f -- "\${secrets_dir}/github-header"
+log "starting JIT runner \${instance_id}: one job"
+# The unit reads the configuration from its credentials directory: $1 is run.sh, $2 the credential.
+# shellcheck disable=SC2016
+systemd-run --unit=ci-intel-runner-job --description="ci-intel runner job" --wait --collect --quiet \\
   --uid="\${RUNNER_USER}" --gid="\${RUNNER_USER}" \\
   -p WorkingDirectory="\${RUNNER_HOME}" \\
   -p IPAddressDeny=169.254.169.254/32 \\
   -p NoNewPrivileges=yes \\
-  "\${RUNNER_HOME}/run.sh" || log "run.sh exited with status $?"
+  --setenv="\${JOB_STARTED_HOOK_ENV}" \\
+  -p LoadCredential="\${JIT_CREDENTIAL}:\${secrets_dir}/jit-config" \\
+  /bin/bash -c 'exec "$1" --jitconfig "$(<"\${CREDENTIALS_DIRECTORY}/$2")"' run-job "\${RUNNER_HOME}/run.sh" "\${JIT_CREDENTIAL}" || log "run.sh exited with status $?"
 `;

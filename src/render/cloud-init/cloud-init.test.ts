@@ -87,9 +87,9 @@ test("every script in write_files, the runcmd script and every ExecStart pass sh
   for (const e of execs) shellcheck("exec", `#!/bin/sh\n${e}\n`);
 });
 
-test("the VM gets docker.io and the guest agent, a runner user with uid 1000, and starts the runner after registering", () => {
+test("the VM gets docker.io, the node exporter and the guest agent, a runner user with uid 1000, and starts the runner after registering", () => {
   const ud = userDataOf(renderCloudInitRedacted(staticVm).userData);
-  assert.deepEqual(ud.packages, ["docker.io", "qemu-guest-agent"]);
+  assert.deepEqual(ud.packages, ["docker.io", "prometheus-node-exporter", "qemu-guest-agent"]);
   assert.deepEqual(ud.users.map((u) => [u.name, u.uid]), [["runner", 1000]], "no `default` user to take uid 1000");
   const lines = ud.runcmd.map((c) => (Array.isArray(c) ? c.join(" ") : c));
   assert.deepEqual(lines, [

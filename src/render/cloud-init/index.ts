@@ -4,3 +4,4 @@ export * from "./network-config.ts";
 export * from "./meta-data.ts";
 export * from "./cloud-init.ts";
 export * from "./github-pool.ts";
+export * from "./forgejo-pool.ts";

@@ -1,6 +1,7 @@
 /**
  * The AutoscalingRunnerSet that the gha-runner-scale-set chart (0.14.2,
- * templates/autoscalingrunnerset.yaml, default container mode) renders from given values. It lets
+ * templates/autoscalingrunnerset.yaml, default container mode: the project renders container modes into
+ * the template itself) renders from given values, `listenerMetrics` included. It lets
  * the audit and the tests check, offline, the object ARC will actually receive: validated against
  * the CRD schema and searched for runner pod templates.
  */
@@ -36,6 +37,7 @@ export function autoscalingRunnerSetFromValues(values: Record<string, unknown>, 
     ...(typeof max === "number" ? { maxRunners: Math.trunc(max) } : {}),
     ...(typeof min === "number" ? { minRunners: Math.trunc(min) } : {}),
     ...(values["listenerTemplate"] ? { listenerTemplate: values["listenerTemplate"] } : {}),
+    ...(values["listenerMetrics"] ? { listenerMetrics: values["listenerMetrics"] } : {}),
     template: {
       ...(template["metadata"] ? { metadata: template["metadata"] } : {}),
       spec: {

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { resolveArcScaleSet, type ArcScaleSetInput } from "../../model/arc-scale-set.ts";
+import { arcControllerFor } from "../../model/arc-fleet.ts";
 import { ConfigError } from "../../model/issues.ts";
 import { autoscalingRunnerSetFromValues, controllerValues, renderArcScaleSet, scaleSetValues } from "./index.ts";
 import { createSchemaLoader } from "../../audit/schema/schema-loader.ts";
@@ -47,13 +48,15 @@ describe("ARC values against the 0.14.2 charts", () => {
   const s = resolveArcScaleSet({ ...base, runnerGroup: "untrusted" });
   it("every scale-set value we pass is documented in gha-runner-scale-set/values.yaml", () => {
     const documented = documentedKeys(readFileSync(join(ARC, "charts/gha-runner-scale-set/values.yaml"), "utf8"));
-    const ours = valuePaths(scaleSetValues(s), ["template"]);
-    assert.ok(ours.includes("scaleSetLabels") && ours.includes("template"));
+    const ours = valuePaths(scaleSetValues(s), ["template", "listenerMetrics.counters", "listenerMetrics.gauges", "listenerMetrics.histograms"]);
+    assert.ok(ours.includes("scaleSetLabels") && ours.includes("template") && ours.includes("listenerMetrics.gauges"));
     for (const p of ours) assert.ok(documented.has(p), `${p} is not a value of gha-runner-scale-set 0.14.2`);
   });
   it("every controller value we pass is documented in gha-runner-scale-set-controller/values.yaml", () => {
     const documented = documentedKeys(readFileSync(join(ARC, "charts/gha-runner-scale-set-controller/values.yaml"), "utf8"));
-    for (const p of valuePaths(controllerValues(s), ["podSecurityContext", "securityContext"])) assert.ok(documented.has(p), `${p} is not a value of gha-runner-scale-set-controller 0.14.2`);
+    const ours = valuePaths(controllerValues(arcControllerFor([s])), ["podSecurityContext", "securityContext"]);
+    assert.ok(ours.includes("metrics.controllerManagerAddr") && ours.includes("metrics.listenerAddr") && ours.includes("metrics.listenerEndpoint"), "metrics are on by default");
+    for (const p of ours) assert.ok(documented.has(p), `${p} is not a value of gha-runner-scale-set-controller 0.14.2`);
   });
   it("the runner container is named runner and runs in the kata-fc RuntimeClass", () => {
     const spec = (scaleSetValues(s)["template"] as { spec: { runtimeClassName: string; containers: { name: string }[] } }).spec;
@@ -82,7 +85,7 @@ describe("ARC objects against strict Kubernetes schemas", () => {
     const objects = [...docs.namespaces, docs.credentialsSecret, docs.runtimeClass, ...docs.networkPolicies];
     const loader = createSchemaLoader({ locations: [KUBERNETES_SCHEMAS], kubernetesVersion: "1.32.2" });
     const results = await validateDocuments(objects.map((doc, index) => ({ file: "arc", index, doc })), loader);
-    assert.equal(results.length, 7);
+    assert.equal(results.length, 8);
     for (const r of results) assert.deepEqual(r.errors, [], `${r.kind}/${r.name}`);
   });
   it("NetworkPolicies: default deny both ways with explicit policyTypes, DNS over UDP and TCP, public HTTPS only", () => {

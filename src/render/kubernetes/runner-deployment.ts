@@ -25,6 +25,8 @@ export interface ForgePodPart {
   readonly volumes?: readonly Volume[];
   /** Mounts of the runner container besides the pod's own. */
   readonly volumeMounts?: readonly VolumeMount[];
+  /** Containers beside the runner that the forge part runs (before the user's sidecars). */
+  readonly containers?: readonly Container[];
 }
 
 /** The user's variables as written: plain values, or one source each under `valueFrom`. */
@@ -129,6 +131,7 @@ export function runnerDeployment(namespace: string, r: ResolvedRunnerPod, forge:
               ...(runnerSc === undefined ? {} : { securityContext: runnerSc }),
               ...(volumeMounts.length > 0 ? { volumeMounts } : {}),
             },
+            ...(forge.containers ?? []).map((c) => structuredClone(c)),
             ...r.sidecars.map((c) => extraContainer(r, c)),
           ],
           ...(volumes.length > 0 ? { volumes } : {}),

@@ -1,1 +1,3 @@
 export * from "./runner-alerts.ts";
+export * from "./job-metrics.ts";
+export * from "./job-report.ts";

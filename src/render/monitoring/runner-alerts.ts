@@ -1,100 +1,28 @@
 /**
- * Prometheus alerting rules for the runner fleet, over the metrics of the actions-runner-controller
- * listener and controller (`gha_*`):
- *
- * - Queue latency: the 95th percentile of `gha_job_startup_duration_seconds` (the time from the
- *   job being assigned to the scale set until a runner picks it up, i.e. time spent queued) above
- *   15 minutes. A job that never starts produces no observation; the registration alerts cover a
- *   fleet that has no runners at all.
- * - Failure rate: the share of `gha_completed_jobs_total` with `job_result="failed"` above 3 %.
- * - Registration: fewer registered runners than desired for 10 minutes, or ephemeral runners the
- *   controller has marked failed.
+ * Prometheus alerting rules for the runner fleet, per substrate (`alert-groups.ts` has the rules
+ * and what each reads): queue latency above 15 minutes, more than 3 % of jobs failing, and runners
+ * that fail to register.
  *
  * Rendered as rule groups, as a `monitoring.coreos.com/v1` PrometheusRule, and as a plain rules
- * file (`monitoring/runner-alerts.rules.yaml`, checked by `promtool`).
+ * file (`monitoring/<substrate>-runner-alerts.rules.yaml`, checked by `promtool`). Without a
+ * `substrate`, every function renders the actions-runner-controller rules, as before substrates
+ * existed.
  */
 import { stringify } from "yaml";
+import { substrateRuleGroups } from "./alert-groups.ts";
+import { RUNNER_ALERT_DEFAULTS, type RuleGroup, type RunnerAlertOptions, type RunnerAlertSubstrate } from "./alert-types.ts";
 
-export interface AlertRule {
-  readonly alert: string;
-  readonly expr: string;
-  readonly for: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly annotations: Readonly<Record<string, string>>;
-}
+export type { AlertRule, RuleGroup, RunnerAlertOptions, RunnerAlertSubstrate } from "./alert-types.ts";
+export { RUNNER_ALERT_DEFAULTS, RUNNER_ALERT_SUBSTRATES } from "./alert-types.ts";
+export { ARC_ALERT_SERIES, FORGEJO_RUNNER_UNIT, RUNNER_ALERT_GROUPS } from "./alert-groups.ts";
 
-export interface RuleGroup {
-  readonly name: string;
-  readonly rules: readonly AlertRule[];
-}
-
-export interface RunnerAlertOptions {
-  /** Queue latency (seconds) above which jobs wait too long. @default 900 */
-  readonly queueLatencySeconds?: number;
-  /** Share of failed jobs above which the failure alert fires. @default 0.03 */
-  readonly failureRatio?: number;
-  /** How long fewer runners than desired may be registered. @default "10m" */
-  readonly registrationGrace?: string;
-}
-
-export const RUNNER_ALERT_DEFAULTS = { queueLatencySeconds: 900, failureRatio: 0.03, registrationGrace: "10m" } as const;
-
-/** Name of the rule group, the PrometheusRule and the rules file's only group. */
+/** Name of the ARC rule group (the group of the rules rendered without a substrate). */
 export const RUNNER_ALERT_GROUP = "runner-fleet.runners";
 
-const percent = (ratio: number) => `${Math.round(ratio * 1000) / 10}%`;
+const substrateOf = (options: RunnerAlertOptions): RunnerAlertSubstrate => options.substrate ?? RUNNER_ALERT_DEFAULTS.substrate;
 
 export function renderRunnerAlertGroups(options: RunnerAlertOptions = {}): RuleGroup[] {
-  const latency = options.queueLatencySeconds ?? RUNNER_ALERT_DEFAULTS.queueLatencySeconds;
-  const ratio = options.failureRatio ?? RUNNER_ALERT_DEFAULTS.failureRatio;
-  const grace = options.registrationGrace ?? RUNNER_ALERT_DEFAULTS.registrationGrace;
-  return [
-    {
-      name: RUNNER_ALERT_GROUP,
-      rules: [
-        {
-          alert: "RunnerJobQueueLatencyHigh",
-          expr: `histogram_quantile(0.95, sum by (le, organization) (rate(gha_job_startup_duration_seconds_bucket[30m]))) > ${latency}`,
-          for: "10m",
-          labels: { severity: "warning" },
-          annotations: {
-            summary: `Jobs wait more than ${latency / 60} minutes for a runner`,
-            description: "95th percentile of the time jobs of {{ $labels.organization }} waited for a runner is {{ $value | humanizeDuration }} over the last 30 minutes.",
-          },
-        },
-        {
-          alert: "RunnerJobFailureRateHigh",
-          expr: `sum by (organization) (rate(gha_completed_jobs_total{job_result="failed"}[1h])) / sum by (organization) (rate(gha_completed_jobs_total[1h])) > ${ratio}`,
-          for: "15m",
-          labels: { severity: "warning" },
-          annotations: {
-            summary: `More than ${percent(ratio)} of jobs fail`,
-            description: "{{ $value | humanizePercentage }} of the jobs of {{ $labels.organization }} failed over the last hour.",
-          },
-        },
-        {
-          alert: "RunnersNotRegistering",
-          expr: "gha_registered_runners < gha_desired_runners",
-          for: grace,
-          labels: { severity: "critical" },
-          annotations: {
-            summary: "Runners fail to register",
-            description: `Scale set {{ $labels.namespace }}/{{ $labels.name }} has had fewer registered runners than desired for ${grace}.`,
-          },
-        },
-        {
-          alert: "EphemeralRunnersFailing",
-          expr: "gha_controller_failed_ephemeral_runners > 0",
-          for: grace,
-          labels: { severity: "critical" },
-          annotations: {
-            summary: "Ephemeral runners fail",
-            description: `{{ $value }} ephemeral runners of {{ $labels.namespace }}/{{ $labels.name }} have been failed for ${grace}.`,
-          },
-        },
-      ],
-    },
-  ];
+  return substrateRuleGroups(substrateOf(options), options);
 }
 
 export interface PrometheusRuleObject {
@@ -111,17 +39,25 @@ export interface PrometheusRuleOptions extends RunnerAlertOptions {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
+/** The PrometheusRule's name: `runner-fleet-runner-alerts` for ARC (as before), `runner-fleet-<substrate>-runner-alerts` otherwise. */
+export function runnerPrometheusRuleName(substrate: RunnerAlertSubstrate): string {
+  return substrate === "arc" ? "runner-fleet-runner-alerts" : `runner-fleet-${substrate}-runner-alerts`;
+}
+
 export function renderRunnerPrometheusRule(options: PrometheusRuleOptions = {}): PrometheusRuleObject {
   return {
     apiVersion: "monitoring.coreos.com/v1",
     kind: "PrometheusRule",
-    metadata: { name: "runner-fleet-runner-alerts", namespace: options.namespace ?? "monitoring", labels: { "app.kubernetes.io/part-of": "runner-fleet", ...options.labels } },
+    metadata: { name: runnerPrometheusRuleName(substrateOf(options)), namespace: options.namespace ?? "monitoring", labels: { "app.kubernetes.io/part-of": "runner-fleet", ...options.labels } },
     spec: { groups: renderRunnerAlertGroups(options) },
   };
 }
 
-/** The plain Prometheus rules file (`rule_files:`), as committed in `monitoring/runner-alerts.rules.yaml`. */
+/** Where a substrate's committed rules file lives, relative to the repository: `monitoring/<substrate>-runner-alerts.rules.yaml`. */
+export const runnerAlertRulesPath = (substrate: RunnerAlertSubstrate): string => `monitoring/${substrate}-runner-alerts.rules.yaml`;
+
+/** The plain Prometheus rules file (`rule_files:`), as committed under `monitoring/`. */
 export function renderRunnerAlertRulesFile(options: RunnerAlertOptions = {}): string {
-  const header = "# Generated by runner-fleet from src/render/monitoring/runner-alerts.ts; do not edit.\n# Regenerate: see docs/aws-runners.md (Monitoring).\n";
+  const header = "# Generated by runner-fleet from src/render/monitoring/; do not edit.\n# Regenerate: node scripts/render-monitoring.ts (docs/monitoring.md).\n";
   return header + stringify({ groups: renderRunnerAlertGroups(options) }, { lineWidth: 0 });
 }

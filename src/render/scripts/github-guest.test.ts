@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { resolveGithubVmPool } from "../../model/github-vm.ts";
 import { actionsRunnerDownload, githubGuest, jitConfigScript, runnerStartScript } from "./github-guest.ts";
 import { downloadInstallScript } from "./guest-downloads.ts";
+import { JOB_REPORT_PATHS, renderJobHookFiles } from "../monitoring/job-report.ts";
 import { renderShellScript } from "./shell.ts";
 import { guestServiceUnit, renderSystemdUnit, unitValues } from "./systemd.ts";
 import { needs, requireTool } from "../../../test/validators.ts";
@@ -35,8 +36,19 @@ test("one job, then power-off; Docker only when asked for", () => {
   assert.deepEqual(unitValues(unit, "Service", "SupplementaryGroups"), ["docker"]);
   const noDocker = resolveGithubVmPool({ libvirtHost: "kvm1.lan", sshKeyPath: "/k", githubScope: "acme", runnerLabels: ["fenced-vm"], docker: false });
   const g = githubGuest(noDocker);
-  assert.deepEqual([g.packages, g.enableServices], [[], []]);
+  assert.deepEqual([g.packages, g.enableServices], [["prometheus-node-exporter"], []]);
   assert.doesNotMatch(renderSystemdUnit(guestServiceUnit(g.service)), /docker/);
+});
+
+test("the job's series: the started hook for the runner, the report as root after the job and before power-off", () => {
+  const g = githubGuest(pool);
+  const unit = guestServiceUnit(g.service);
+  assert.deepEqual(unitValues(unit, "Service", "Environment"), ["HOME=/home/runner", `ACTIONS_RUNNER_HOOK_JOB_STARTED=${JOB_REPORT_PATHS.startedHook}`]);
+  assert.deepEqual(unitValues(unit, "Service", "ExecStopPost"), [`+${JOB_REPORT_PATHS.reportScript} --wait-for-scrape 90`]);
+  const expected = renderJobHookFiles({ substrate: "libvirt", pool: pool.pool.name, githubApiUrl: pool.github.apiUrl });
+  for (const f of expected) assert.deepEqual(g.files.find((x) => x.path === f.path), { path: f.path, content: f.content, permissions: f.mode });
+  assert.deepEqual(g.setup.at(-1), ["systemd-tmpfiles", "--create", JOB_REPORT_PATHS.tmpfiles]);
+  assert.ok(g.packages.includes("prometheus-node-exporter"));
 });
 
 /** Runs the tarball installer against a stub curl that serves `payload`, with the install root moved under a temp dir. */

@@ -12,6 +12,7 @@
  */
 import type { GuestDownload, GuestService, RunnerGuest } from "../../model/runner-guest.ts";
 import type { ResolvedGithubVmPool } from "../../model/github-vm.ts";
+import { JOB_REPORT_PATHS, JOB_REPORT_SCRAPE_WAIT_SECONDS, jobHookEnvLines, renderJobHookFiles } from "../monitoring/job-report.ts";
 import { type ShellScript, assign, capture, cmd, fail, ifThen, not, onExit, or, ref, renderShellScript, test, withIo } from "./shell.ts";
 
 /** Fixed paths inside a GitHub runner guest. */
@@ -84,10 +85,12 @@ export function githubRunnerService(pool: ResolvedGithubVmPool): GuestService {
     ...(pool.runner.docker ? { requires: ["docker.service"], supplementaryGroups: [G.dockerGroup] } : {}),
     user: G.runnerUser,
     workingDirectory: G.runnerHome,
-    environment: [`HOME=${G.runnerHome}`],
+    environment: [`HOME=${G.runnerHome}`, ...jobHookEnvLines()],
     runtimeDirectory: G.runtimeDirectory,
     execStartPreAsRoot: [[G.jitScript]],
     execStart: [G.startScript],
+    // The job's series for the node exporter (docs/monitoring.md), before the VM powers off.
+    execStopPostAsRoot: [[JOB_REPORT_PATHS.reportScript, "--wait-for-scrape", String(JOB_REPORT_SCRAPE_WAIT_SECONDS)]],
     onExit: "power-off",
   };
 }
@@ -96,15 +99,20 @@ export function githubRunnerService(pool: ResolvedGithubVmPool): GuestService {
 export function githubGuest(pool: ResolvedGithubVmPool): RunnerGuest {
   return {
     user: { name: G.runnerUser, uid: G.runnerUid, gecos: "GitHub Actions runner", home: G.runnerHome },
-    packages: pool.runner.docker ? ["docker.io"] : [],
+    // prometheus-node-exporter: its textfile collector serves the job report's series.
+    packages: [...(pool.runner.docker ? ["docker.io"] : []), "prometheus-node-exporter"],
     enableServices: pool.runner.docker ? ["docker.service"] : [],
     downloads: [actionsRunnerDownload(pool)],
     files: [
       { path: G.jitScript, content: renderShellScript(jitConfigScript()), permissions: "0700" },
       { path: G.startScript, content: renderShellScript(runnerStartScript()), permissions: "0755" },
+      ...renderJobHookFiles({ substrate: "libvirt", pool: pool.pool.name, githubApiUrl: pool.github.apiUrl, allowInsecureHttp: pool.github.allowInsecureHttp }).map((f) => ({ path: f.path, content: f.content, permissions: f.mode })),
     ],
-    // The runner's own installer of the libraries it needs (ICU, Kerberos, ...), for the image's distribution.
-    setup: [[`${G.runnerDir}/bin/installdependencies.sh`]],
+    setup: [
+      // The runner's own installer of the libraries it needs (ICU, Kerberos, ...), for the image's distribution.
+      [`${G.runnerDir}/bin/installdependencies.sh`],
+      ["systemd-tmpfiles", "--create", JOB_REPORT_PATHS.tmpfiles],
+    ],
     service: githubRunnerService(pool),
   };
 }

@@ -9,3 +9,6 @@ export * from "./host-commands.ts";
 export * from "./guest-downloads.ts";
 export * from "./github-guest.ts";
 export * from "./github-pool-host.ts";
+export * from "./forgejo-ephemeral-guest.ts";
+export * from "./forgejo-pool-register.ts";
+export * from "./forgejo-pool-host.ts";

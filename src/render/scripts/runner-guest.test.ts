@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { resolveForgejoVm } from "../../model/forgejo-vm.ts";
-import { GUEST, installRunnerScript, labelsArgument, registerRunnerScript, runnerServiceUnit } from "./runner-guest.ts";
+import { RUNNER_ALERT_GROUPS, renderRunnerAlertGroups } from "../monitoring/runner-alerts.ts";
+import { FORGEJO_NODE_EXPORTER_DROP_IN, GUEST, REDACTED, forgejoGuest, installRunnerScript, labelsArgument, registerRunnerScript, runnerServiceUnit } from "./runner-guest.ts";
 import { renderShellScript } from "./shell.ts";
 import { renderSystemdUnit, unitValues } from "./systemd.ts";
 import { needs, requireTool } from "../../../test/validators.ts";
@@ -82,4 +83,21 @@ test("the runner unit runs unprivileged with the docker group and keeps the sock
   assert.match(one("RestrictAddressFamilies")[0] ?? "", /\bAF_UNIX\b/);
   assert.deepEqual(unitValues(unit, "Unit", "ConditionPathExists"), [GUEST.registration]);
   assert.match(renderSystemdUnit(unit), /^\[Install\]\nWantedBy=multi-user\.target$/m);
+});
+
+test("the persistent Forgejo VM runs the node exporter with the systemd collector on the unit its alerts watch", () => {
+  const g = forgejoGuest(vm, REDACTED);
+  assert.ok(g.packages.includes("prometheus-node-exporter"));
+  const dropIn = g.files.find((f) => f.path === FORGEJO_NODE_EXPORTER_DROP_IN.path);
+  assert.equal(dropIn?.content, FORGEJO_NODE_EXPORTER_DROP_IN.content);
+  const execStart = (dropIn?.content ?? "").split("\n").filter((l) => l.startsWith("ExecStart="));
+  assert.equal(execStart[0], "ExecStart=", "the package's command line is reset first");
+  const include = /--collector\.systemd\.unit-include=(\S+)/.exec(execStart[1] ?? "")?.[1] ?? "";
+  const forgejoRules = renderRunnerAlertGroups({ substrate: "libvirt" }).find((group) => group.name === RUNNER_ALERT_GROUPS.libvirtForgejo)?.rules ?? [];
+  assert.ok(forgejoRules.length > 0);
+  for (const rule of forgejoRules) {
+    const unit = /name="([^"]+)"/.exec(rule.expr)?.[1] ?? "";
+    assert.equal(unit, GUEST.unit);
+    assert.match(unit, new RegExp(`^(?:${include})$`), `${rule.alert} watches a unit the collector exports`);
+  }
 });

@@ -9,6 +9,7 @@ import { ConfigError } from "../../model/issues.ts";
 import type { GuestDownload, GuestService, RunnerGuest } from "../../model/runner-guest.ts";
 import { renderForgejoRunnerConfig } from "../cloud-init/runner-config.ts";
 import { downloadInstallScript } from "./guest-downloads.ts";
+import { FORGEJO_RUNNER_UNIT } from "../monitoring/alert-groups.ts";
 import { type ShellScript, assign, blank, capture, cmd, comment, exit, fail, ifThen, not, onExit, ref, renderShellScript, test } from "./shell.ts";
 import { type SystemdUnit, guestServiceUnit } from "./systemd.ts";
 
@@ -125,15 +126,33 @@ export function checkRegistrationToken(token: string): void {
  * with a token in a root-only file, and the daemon. Pass {@link REDACTED} as the token for output
  * that may be shown.
  */
+/**
+ * The node exporter of a Forgejo runner VM: forgejo-runner has no metrics and no job hooks, so the
+ * runner's libvirt alerts watch its service through the systemd collector (docs/monitoring.md).
+ * A drop-in replaces the Debian unit's command line; it takes effect when the package installs.
+ * (`unit-include` is a regular expression; the unescaped dot also matches itself.)
+ */
+export const FORGEJO_NODE_EXPORTER_DROP_IN = {
+  path: "/etc/systemd/system/prometheus-node-exporter.service.d/runner-fleet.conf",
+  content: [
+    "# Rendered by runner-fleet: the systemd collector for the Forgejo runner's service (docs/monitoring.md).",
+    "[Service]",
+    "ExecStart=",
+    `ExecStart=/usr/bin/prometheus-node-exporter --collector.systemd --collector.systemd.enable-restarts-metrics --collector.systemd.unit-include=${FORGEJO_RUNNER_UNIT}`,
+    "",
+  ].join("\n"),
+} as const;
+
 export function forgejoGuest(vm: ResolvedForgejoVm, registrationToken: string): RunnerGuest {
   if (registrationToken !== REDACTED) checkRegistrationToken(registrationToken);
   return {
     hostname: vm.vm.name,
     user: { name: GUEST.runnerUser, uid: GUEST.runnerUid, gecos: "Forgejo runner", home: GUEST.runnerHome },
-    packages: ["docker.io"],
+    packages: ["docker.io", "prometheus-node-exporter"],
     enableServices: ["docker.service"],
     downloads: [forgejoRunnerDownload(vm)],
     files: [
+      { path: FORGEJO_NODE_EXPORTER_DROP_IN.path, content: FORGEJO_NODE_EXPORTER_DROP_IN.content, permissions: "0644" },
       { path: GUEST.registerScript, content: renderShellScript(registerRunnerScript(vm)), permissions: "0700" },
       { path: GUEST.config, content: renderForgejoRunnerConfig(vm), permissions: "0644" },
       { path: GUEST.tokenFile, content: registrationToken, permissions: "0600", secret: true },

@@ -116,6 +116,8 @@ export function guestServiceUnit(s: GuestService): SystemdUnit {
           // `+`: these run as root, outside the sandbox (they hand the runner what only root may read).
           ...(s.execStartPreAsRoot ?? []).map((argv): UnitEntry => ["ExecStartPre", `+${execLine(argv)}`]),
           ["ExecStart", execLine(s.execStart)],
+          // Also as root, after the main process and before SuccessAction/FailureAction.
+          ...(s.execStopPostAsRoot ?? []).map((argv): UnitEntry => ["ExecStopPost", `+${execLine(argv)}`]),
           ...(powerOff ? [["Restart", "no"]] as UnitEntry[] : [["Restart", "on-failure"], ["RestartSec", "10s"]] as UnitEntry[]),
           ["TimeoutStopSec", "5min"],
           ...GUEST_HARDENING,
