@@ -1,7 +1,7 @@
 // Every alert rule reads only series, and labels, that what we render makes exist: the ARC rules
 // against the metrics configuration of the rendered firecracker stack, the EC2 and libvirt rules
 // against the job report script the machines run, the Forgejo rules against the node exporter
-// collectors the Forgejo guest turns on. Expressions are read with Prometheus' own PromQL parser.
+// collectors the Forgejo guest turns on and the textfile the host's Forgejo job exporter writes. Expressions are read with Prometheus' own PromQL parser.
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -12,6 +12,7 @@ import { ARC_DOCUMENTED_METRICS } from "../src/model/arc-metrics.ts";
 import { type AlertRule, RUNNER_ALERT_GROUPS, renderRunnerAlertGroups } from "../src/render/monitoring/runner-alerts.ts";
 import { renderJobReportScript } from "../src/render/monitoring/job-report.ts";
 import { FORGEJO_NODE_EXPORTER_DROP_IN } from "../src/render/scripts/runner-guest.ts";
+import { renderForgejoExporterScript } from "../src/render/monitoring/forgejo-exporter.ts";
 import { REPO } from "./helpers.ts";
 
 /** The metric names a PromQL expression selects and every label name it mentions. */
@@ -87,11 +88,23 @@ describe("alert rules read only series the rendered configuration exports", () =
     }
   });
 
-  it("libvirt Forgejo runners: the rules read the systemd collector's series, which the guest's node exporter turns on", () => {
+  it("libvirt Forgejo runners: the rules read the systemd collector's series, which the guest's node exporter turns on, and the series the host's exporter writes", () => {
     const rules = renderRunnerAlertGroups({ substrate: "libvirt" }).find((g) => g.name === RUNNER_ALERT_GROUPS.libvirtForgejo)?.rules ?? [];
     const flags = FORGEJO_NODE_EXPORTER_DROP_IN.content;
     // node_exporter's systemd collector: unit states always, restart counters only with --collector.systemd.enable-restarts-metrics.
-    const exported = new Set([...(flags.includes("--collector.systemd ") ? ["node_systemd_unit_state"] : []), ...(flags.includes("--collector.systemd.enable-restarts-metrics") ? ["node_systemd_service_restart_total"] : [])]);
-    assertReadsExported(rules, exported, (m) => (m === "node_systemd_unit_state" ? ["name", "state", "type", "instance"] : ["name", "instance"]));
+    const collector = new Map<string, readonly string[]>([
+      ...(flags.includes("--collector.systemd ") ? [["node_systemd_unit_state", ["name", "state", "type", "instance"]] as const] : []),
+      ...(flags.includes("--collector.systemd.enable-restarts-metrics") ? [["node_systemd_service_restart_total", ["name", "instance"]] as const] : []),
+    ]);
+    const script = renderForgejoExporterScript({ pool: "p", forgeUrl: "https://forgejo.example.com", scope: { kind: "org", org: "acme" }, labels: ["debian-12"], repositories: ["acme/app"] });
+    // What the exporter prints: `<name>{{<labels>}} <value>` f-string lines and their # TYPE lines.
+    const written = [...new Set([...script.matchAll(/\b(runner_fleet_forgejo_[a-z_]+)\b/g)].map((m) => m[1] ?? ""))];
+    const labelsOf = (m: string) => {
+      if (collector.has(m)) return collector.get(m) ?? [];
+      const lines = script.split("\n").filter((l) => l.includes(`${m}{`));
+      return [...new Set(lines.flatMap((l) => [...l.slice(l.indexOf(`${m}{`)).matchAll(/[{,]([a-z_]+)=/g)].map((x) => x[1] ?? "")))];
+    };
+    assertReadsExported(rules, new Set([...collector.keys(), ...written]), labelsOf);
+    assert.ok(rules.some((r) => r.expr.includes("runner_fleet_forgejo_")), "the job rules are in the group");
   });
 });

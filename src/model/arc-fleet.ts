@@ -6,6 +6,7 @@
  * the one scale set.
  */
 import { ConfigError, type ConfigIssue } from "./issues.ts";
+import { visible } from "./did-you-mean.ts";
 import { ARC_DEFAULTS, type ResolvedArcScaleSet, resolveArcScaleSet } from "./arc-scale-set.ts";
 import type { ResolvedArcMetrics } from "./arc-metrics.ts";
 
@@ -104,14 +105,16 @@ export function resolveArcFleet(input: unknown): ResolvedArcFleet {
       if (k in entry) issues.push({ path: `${at}.${k}`, message: "is a setting of the cluster and the controller, shared by every scale set", fix: `set ${k} once at the top level and remove it from ${at}` });
     }
     if (typeof entry["scaleSetName"] !== "string") issues.push({ path: `${at}.scaleSetName`, message: "is missing", fix: `name the scale set, e.g. scaleSetName: ${ARC_DEFAULTS.scaleSetName}-${i + 1}` });
-    const own = new Set(Object.keys(entry));
+    // Keys as written and as issue paths spell them (invisible characters made visible).
+    const own = new Set(Object.keys(entry).flatMap((k) => [k, visible(k)]));
     const merged: Record<string, unknown> = { ...top, ...Object.fromEntries(Object.entries(entry).filter(([k]) => !(ARC_CLUSTER_KEYS as readonly string[]).includes(k))) };
     try {
       resolved.push(resolveArcScaleSet(merged));
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       for (const issue of e.issues) {
-        const key = /^[A-Za-z]+/.exec(issue.path)?.[0] ?? "";
+        // The first segment of the path: a key of this entry (a misspelled one included) is reported under it.
+        const key = /^[^.[]+/.exec(issue.path)?.[0] ?? "";
         if (own.has(key) || key === "containerMode" || key === "trust") issues.push({ ...issue, path: `${at}.${issue.path}` });
         else if (!topSeen.has(`${issue.path}\n${issue.message}`)) {
           topSeen.add(`${issue.path}\n${issue.message}`);

@@ -96,6 +96,7 @@ const LONG_WORD_OK: Readonly<Record<string, readonly string[]>> = {
 /** Mappings whose keys are free (any key is valid): adding one is no unknown key. */
 const FREE_MAPS: Readonly<Record<string, readonly string[]>> = {
   "aws-firecracker-runners": ["tags"],
+  "gh-runners-firecracker": ["metrics.prometheus.podLabels", "metrics.monitorLabels", "scaleSets[*].metrics.prometheus.podLabels", "scaleSets[*].metrics.monitorLabels"],
 };
 
 /** Where an enumerated setting lives (or may be added), and its valid values. */

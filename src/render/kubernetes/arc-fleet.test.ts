@@ -181,3 +181,11 @@ describe("bad ARC input is refused with key path and fix", () => {
     assert.deepEqual(resolveArcScaleSet({ ...base, containerMode: { type: "dind" } }).containerMode, { type: "dind", dockerImage: "docker:28.3.3-dind", dockerGroupId: 123 });
   });
 });
+
+describe("ARC fleet: keys of a scale set entry", () => {
+  it("an unknown or misspelt key of an entry is reported under that entry, invisible characters shown", () => {
+    const fleet = (entry: Record<string, unknown>) => () => resolveArcFleet({ ...base, scaleSets: [{ scaleSetName: "a" }, { scaleSetName: "b", ...entry }] } as never);
+    assert.throws(fleet({ zzlegacy_setting: 1 }), (e: ConfigError) => e.issues.some((i) => i.path === "scaleSets[1].zzlegacy_setting" && i.fix !== undefined));
+    assert.throws(fleet({ "tru\u200Bst": "trusted" }), (e: ConfigError) => e.issues.some((i) => i.path === "scaleSets[1].tru\\u{200B}st"));
+  });
+});

@@ -6,14 +6,16 @@
  *   and `controllers/actions.github.com/metrics/metrics.go` (chart 0.14.2, default label sets).
  * - `ec2` and `libvirt` GitHub runners: the `runner_fleet_*` series the job report writes to the
  *   node exporter's textfile collector when a one-job runner exits (`job-report.ts`).
- * - `libvirt` Forgejo runners: forgejo-runner has no metrics endpoint and no job hooks, so only
- *   its service is observed, through the node exporter's systemd collector.
+ * - `libvirt` Forgejo runners: forgejo-runner has no metrics endpoint and no job hooks, so its
+ *   service is observed through the node exporter's systemd collector, and its jobs through the
+ *   `runner_fleet_forgejo_*` series the host's exporter reads from Forgejo's API (`forgejo-exporter.ts`).
  *
  * Each alert says in its description what the series measures; docs/monitoring.md has the detail.
  */
 import type { AlertRule, RunnerAlertOptions, RunnerAlertSubstrate } from "./alert-types.ts";
 import { RUNNER_ALERT_DEFAULTS } from "./alert-types.ts";
 import { JOB_METRICS, VM_FAILED_RESULTS } from "./job-metrics.ts";
+import { FORGEJO_FAILED_RESULTS, FORGEJO_JOB_METRICS } from "./forgejo-exporter.ts";
 
 const percent = (ratio: number) => `${Math.round(ratio * 1000) / 10}%`;
 
@@ -129,8 +131,11 @@ function githubVmRules(s: Settings): AlertRule[] {
   ];
 }
 
-/** The forgejo-runner service of a Forgejo runner VM, through the node exporter's systemd collector. */
+/** The forgejo-runner service of a Forgejo runner VM (systemd collector) and its jobs (the host's exporter). */
 export const FORGEJO_RUNNER_UNIT = "forgejo-runner.service";
+
+const F = FORGEJO_JOB_METRICS;
+const forgejoFailed = `result=~"${FORGEJO_FAILED_RESULTS.join("|")}"`;
 
 function forgejoServiceRules(s: Settings): AlertRule[] {
   return [
@@ -152,6 +157,26 @@ function forgejoServiceRules(s: Settings): AlertRule[] {
       annotations: {
         summary: "The Forgejo runner keeps restarting",
         description: `systemd restarted ${FORGEJO_RUNNER_UNIT} on {{ $labels.instance }} {{ $value }} times in the last hour (a lost registration or an unreachable Forgejo).`,
+      },
+    },
+    {
+      alert: "ForgejoJobQueueLatencyHigh",
+      expr: `max by (pool) (${F.oldestWaitingSeconds}) > ${s.latency}`,
+      for: "0m",
+      labels: { severity: "warning" },
+      annotations: {
+        summary: `Forgejo jobs wait more than ${s.latency / 60} minutes for a runner`,
+        description: "The oldest job waiting for a runner of pool {{ $labels.pool }} has waited {{ $value | humanizeDuration }} (as seen by the exporter, which reads Forgejo every minute).",
+      },
+    },
+    {
+      alert: "ForgejoJobFailureRateHigh",
+      expr: `count by (pool) (last_over_time(${F.taskCompletedTimestamp}{${forgejoFailed}}[1h])) / count by (pool) (last_over_time(${F.taskCompletedTimestamp}[1h])) > ${s.ratio}`,
+      for: "15m",
+      labels: { severity: "warning" },
+      annotations: {
+        summary: `More than ${percent(s.ratio)} of Forgejo jobs fail`,
+        description: "{{ $value | humanizePercentage }} of the tasks that finished in the last hour in the repositories pool {{ $labels.pool }} watches failed.",
       },
     },
   ];

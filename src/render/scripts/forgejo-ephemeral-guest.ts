@@ -15,7 +15,8 @@ import { formatRunnerLabel } from "../../model/runner-label.ts";
 import type { GuestService, RunnerGuest } from "../../model/runner-guest.ts";
 import { renderForgejoRunnerConfig } from "../cloud-init/runner-config.ts";
 import { GUEST, forgejoRunnerDownload } from "./runner-guest.ts";
-import { type ShellScript, assign, capture, cmd, fail, ifThen, not, onExit, or, ref, renderShellScript, test, withIo } from "./shell.ts";
+import { mountSeedIso } from "./seed-iso.ts";
+import { type ShellScript, assign, capture, cmd, fail, ifThen, not, ref, renderShellScript, test } from "./shell.ts";
 
 /** Fixed paths of the one-job guest, besides those it shares with the persistent one ({@link GUEST}). */
 export const EPHEMERAL_GUEST = {
@@ -40,10 +41,7 @@ export function runnerCredentialsScript(): ShellScript {
   return {
     description: "Copies the one-job runner's uuid and token from the NoCloud seed ISO for the runner (0400).\nRun as root by forgejo-runner.service (ExecStartPre=+) before the runner starts.",
     body: [
-      cmd("umask", "077"),
-      capture("mnt", cmd("mktemp", "-d")),
-      onExit(or(withIo(cmd("umount", ref("mnt")), { noStderr: true }), cmd("true")), cmd("rmdir", ref("mnt"))),
-      cmd("mount", "-o", "ro", `LABEL=${E.seedLabel}`, ref("mnt")),
+      ...mountSeedIso(E.seedLabel),
       ...[E.seedUuid, E.seedToken].map((f) => ifThen(not(test("-s", onSeed(f))), fail(["the seed ISO has no ", f, ": the host registered no runner for this VM"]))),
       cmd("install", "-m", "0400", "-o", GUEST.runnerUser, "-g", GUEST.runnerUser, onSeed(E.seedUuid), E.uuidFile),
       cmd("install", "-m", "0400", "-o", GUEST.runnerUser, "-g", GUEST.runnerUser, onSeed(E.seedToken), E.tokenFile),

@@ -13,7 +13,8 @@
 import type { GuestDownload, GuestService, RunnerGuest } from "../../model/runner-guest.ts";
 import type { ResolvedGithubVmPool } from "../../model/github-vm.ts";
 import { JOB_REPORT_PATHS, JOB_REPORT_SCRAPE_WAIT_SECONDS, jobHookEnvLines, renderJobHookFiles } from "../monitoring/job-report.ts";
-import { type ShellScript, assign, capture, cmd, fail, ifThen, not, onExit, or, ref, renderShellScript, test, withIo } from "./shell.ts";
+import { mountSeedIso } from "./seed-iso.ts";
+import { type ShellScript, assign, capture, cmd, fail, ifThen, not, ref, renderShellScript, test } from "./shell.ts";
 
 /** Fixed paths inside a GitHub runner guest. */
 export const GITHUB_GUEST = {
@@ -50,10 +51,7 @@ export function jitConfigScript(): ShellScript {
   return {
     description: "Copies the runner's just-in-time configuration from the NoCloud seed ISO for the runner (0400).\nRun as root by github-runner.service (ExecStartPre=+) before the runner starts.",
     body: [
-      cmd("umask", "077"),
-      capture("mnt", cmd("mktemp", "-d")),
-      onExit(or(withIo(cmd("umount", ref("mnt")), { noStderr: true }), cmd("true")), cmd("rmdir", ref("mnt"))),
-      cmd("mount", "-o", "ro", `LABEL=${G.seedLabel}`, ref("mnt")),
+      ...mountSeedIso(G.seedLabel),
       ifThen(not(test("-s", [ref("mnt"), `/${G.seedFile}`])), fail(["the seed ISO has no ", G.seedFile, ": the host did not mint one for this VM"])),
       cmd("install", "-m", "0400", "-o", G.runnerUser, "-g", G.runnerUser, [ref("mnt"), `/${G.seedFile}`], G.jitFile),
     ],
