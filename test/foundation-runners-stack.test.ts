@@ -56,12 +56,28 @@ describe("foundation-runners stack (offline, Pulumi.crunchy.yaml)", async () => 
   process.env["RUNNER_SSH_KEY_PATH"] = keyPath;
   const base = await render();
 
+  it("installs the exporter, its service and every-minute timer for each VM, after a root-only token file; destroy removes them", () => {
+    for (const vm of ["runner", "ephemeral"]) {
+      const exporter = inputsOf(base, `${vm}-metrics-exporter`);
+      assert.match(String(exporter["create"]), /install -D -o root -g root -m 0755 \/dev\/stdin \/usr\/local\/lib\/runner-fleet\/forgejo-exporter-/);
+      assert.match(String(exporter["create"]), /systemctl enable --now runner-fleet-forgejo-exporter-[a-z0-9-]+\.timer/);
+      assert.match(String(exporter["delete"]), /systemctl disable --now runner-fleet-forgejo-exporter-/);
+      const token = inputsOf(base, `${vm}-metrics-token`);
+      assert.match(String(token["create"]), /chmod 0600/);
+      assert.match(String(token["delete"]), /rm -f \/etc\/runner-fleet\/forgejo-exporter\/[a-z0-9-]+\.token/);
+      assert.match(String(token["stdin"]), /^\[secret\]\n?$/, "the token reaches the host only as a secret");
+    }
+  });
+
   it("creates the token, the host preparation, the staging and the VM, inside one component", () => {
     assert.deepEqual(base.resources.map((r) => `${r.type}::${r.name}`), [
       "runner-fleet:libvirt:LibvirtRunnerVm::ephemeral",
       "runner-fleet:libvirt:LibvirtRunnerVm::runner",
       // The one-job pool of `ephemeralPool`: no registration token, no FORWARD fix of its own.
       "command:remote:Command::ephemeral-credential",
+      // forgeReadToken: each VM's host runs the Forgejo job exporter (token file, then the exporter).
+      "command:remote:Command::ephemeral-metrics-exporter",
+      "command:remote:Command::ephemeral-metrics-token",
       "command:remote:Command::ephemeral-slots",
       "command:remote:Command::ephemeral-stage-network-config",
       "command:remote:Command::ephemeral-stage-untrusted-pool-1-domain-xml",
@@ -72,6 +88,8 @@ describe("foundation-runners stack (offline, Pulumi.crunchy.yaml)", async () => 
       "command:remote:Command::ephemeral-stage-untrusted-pool-3-meta-data",
       "command:remote:Command::ephemeral-stage-user-data",
       "command:remote:Command::runner-host-prep",
+      "command:remote:Command::runner-metrics-exporter",
+      "command:remote:Command::runner-metrics-token",
       "command:remote:Command::runner-stage-domain-xml",
       "command:remote:Command::runner-stage-meta-data",
       "command:remote:Command::runner-stage-network-config",
@@ -282,10 +300,10 @@ describe("runner-fleet render on foundation-runners (CLI)", () => {
       env: { ...process.env, RUNNER_SSH_KEY_PATH: keyPath },
     });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /18 resources of foundation-runners \(stack crunchy\) written/);
+    assert.match(r.stdout, /22 resources of foundation-runners \(stack crunchy\) written/);
     const files = readdirSync(out).sort();
     assert.deepEqual(files.filter((f) => f.endsWith(".json") && !f.startsWith("command-ephemeral-")), [
-      "command-runner-host-prep.json", "command-runner-stage-domain-xml.json", "command-runner-stage-meta-data.json", "command-runner-stage-network-config.json",
+      "command-runner-host-prep.json", "command-runner-metrics-exporter.json", "command-runner-metrics-token.json", "command-runner-stage-domain-xml.json", "command-runner-stage-meta-data.json", "command-runner-stage-network-config.json",
       "command-runner-stage-user-data.json", "command-runner-staging-dir.json", "command-runner-vm.json", "forgejoregistrationtoken-runner-registration-token.json",
       "render-summary.json",
     ]);
@@ -318,3 +336,4 @@ describe("runner-fleet render on foundation-runners (CLI)", () => {
     assert.equal(existsSync(join(dir, "never")), false, "nothing was written");
   });
 });
+

@@ -8,6 +8,7 @@
 export * from "../pulumi/libvirt-runner-vm.ts";
 export * from "../pulumi/foundation-runners-config.ts";
 export * from "../pulumi/forgejo-registration-token.ts";
+export * from "../pulumi/forgejo-job-metrics.ts";
 export * from "../pulumi/github-libvirt-runners.ts";
 export * from "../pulumi/github-libvirt-config.ts";
 export * from "../render/cloud-init/index.ts";

@@ -1,6 +1,7 @@
 /**
  * Reads the foundation-runners stack's settings: the structured keys `host`, `forge`, `vm` and
- * `runner` (the Forgejo VM model), the secret `forgeApiToken`, the optional `libvirtHostKey`, and
+ * `runner` (the Forgejo VM model), the secret `forgeApiToken`, the optional secret `forgeReadToken`
+ * (the job exporter's), the optional `libvirtHostKey`, and
  * the SSH key path from the environment (`RUNNER_SSH_KEY_PATH`), so that no key path or key ever
  * sits in a stack file. Every problem is reported at once.
  */
@@ -25,6 +26,8 @@ export const FOUNDATION_RUNNERS_SETTINGS: SettingsSpec = {
   /** An optional pool of one-job runners on the same host and forge: `{forge: {version}, vm, runner}`. */
   ephemeralPool: { kind: "mapping" },
   forgeApiToken: { kind: "secret", maxLength: 1024 },
+  /** A Forgejo token that reads the scope's Actions: turns on the host's job exporter (docs/monitoring.md). */
+  forgeReadToken: { kind: "secret", maxLength: 1024 },
   /** One OpenSSH public key line; the largest (RSA 16384) is under 3 KiB. */
   libvirtHostKey: { kind: "string", maxLength: 8192, default: "" },
 };
@@ -41,6 +44,8 @@ export interface FoundationRunnersStackConfig {
   readonly ephemeralVm: Record<string, unknown> | undefined;
   /** The Forgejo access token (a Pulumi secret), when set. */
   readonly forgeApiToken: pulumi.Output<string> | undefined;
+  /** The read-only Forgejo token for the job exporter (a Pulumi secret), when set. */
+  readonly forgeReadToken: pulumi.Output<string> | undefined;
   /** The libvirt host's SSH public key, when set. */
   readonly hostKey: string | undefined;
 }
@@ -96,7 +101,8 @@ export function readFoundationRunnersStackConfig(env: FoundationRunnersEnvironme
   issues.push(...hostKeyIssues(hostKey));
   requireSettings(issues, subject);
   const forgeApiToken = hasToken ? secretSetting(source, "forgeApiToken") : undefined;
-  return { vm: input, ephemeralVm, forgeApiToken, hostKey: hostKey === "" ? undefined : hostKey.trim() };
+  const forgeReadToken = secrets.has("forgeReadToken") ? secretSetting(source, "forgeReadToken") : undefined;
+  return { vm: input, ephemeralVm, forgeApiToken, forgeReadToken, hostKey: hostKey === "" ? undefined : hostKey.trim() };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);

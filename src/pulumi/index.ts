@@ -14,3 +14,4 @@ export * from "./github-libvirt-runners.ts";
 export * from "./github-libvirt-config.ts";
 export * from "./arc-controller.ts";
 export * from "./arc-stack-config.ts";
+export * from "./forgejo-job-metrics.ts";

@@ -38,6 +38,7 @@ import { forgejoVmHostCommands, stagingCommands } from "../render/scripts/host-c
 import { type HostFileKey, hostFiles } from "../render/scripts/host-files.ts";
 import { ForgejoRegistrationToken, type ForgejoRegistrationTokenArgs, forgejoRegistrationTokenIssues } from "./forgejo-registration-token.ts";
 import { type EphemeralPoolResources, ephemeralPoolResources } from "./libvirt-runner-vm-ephemeral.ts";
+import { type ForgejoJobMetricsArgs, type ForgejoJobMetricsResources, forgejoJobMetricsIssues, forgejoJobMetricsResources } from "./forgejo-job-metrics.ts";
 
 export interface LibvirtRunnerVmArgs {
   /**
@@ -52,6 +53,12 @@ export interface LibvirtRunnerVmArgs {
    * @default unset: the host key is not checked
    */
   readonly hostKey?: pulumi.Input<string>;
+  /**
+   * Job metrics: with a Forgejo token that reads the scope's Actions, the host runs the Forgejo job
+   * exporter (queue latency and task results for the libvirt alerts; docs/monitoring.md).
+   * @default unset: no exporter
+   */
+  readonly jobMetrics?: ForgejoJobMetricsArgs;
   /** Reads the SSH private key. @default readFileSync(path, "utf8") */
   readonly readKey?: (path: string) => string;
 }
@@ -105,6 +112,7 @@ function validate(args: LibvirtRunnerVmArgs, readKey: (path: string) => string):
   if (vm?.runner.ephemeral !== undefined && args.forgeApiToken === undefined) {
     issues.push({ path: "forgeApiToken", message: "is not set while runner.ephemeral is true", fix: "pass a Forgejo access token that may register runners in forge.scope (docs/forgejo-libvirt.md names its scope)" });
   }
+  if (vm !== undefined && args.jobMetrics !== undefined) issues.push(...forgejoJobMetricsIssues(vm, args.jobMetrics));
   if (issues.length > 0 || vm === undefined) throw new ConfigError(issues, "Forgejo runner VM");
   return { vm, privateKey };
 }
@@ -133,6 +141,8 @@ export class LibvirtRunnerVm extends pulumi.ComponentResource {
   readonly stagedFiles: readonly remote.Command[];
   /** The VM itself: apply on create and update, delete on destroy or replacement (persistent runner only). */
   readonly vm: remote.Command | undefined;
+  /** The host's Forgejo job exporter; present exactly when `jobMetrics` is given. */
+  readonly jobMetrics: ForgejoJobMetricsResources | undefined;
 
   constructor(name: string, args: LibvirtRunnerVmArgs, opts?: pulumi.ComponentResourceOptions) {
     const { vm, privateKey } = validate(args, args.readKey ?? ((p) => readFileSync(p, "utf8")));
@@ -149,6 +159,7 @@ export class LibvirtRunnerVm extends pulumi.ComponentResource {
       ...(args.hostKey === undefined ? {} : { hostKey: args.hostKey }),
     };
     const cmds = forgejoVmHostCommands(vm);
+    this.jobMetrics = args.jobMetrics === undefined ? undefined : forgejoJobMetricsResources(this, name, vm, connection, args.jobMetrics, []);
 
     if (vm.runner.ephemeral !== undefined && args.forgeApiToken !== undefined) {
       this.registrationToken = undefined;

@@ -4,11 +4,13 @@
 // forge's own providers, so the forge's stack never depends on the runner host being up.
 import { LibvirtRunnerVm, readFoundationRunnersStackConfig } from "runner-fleet/libvirt";
 
-const { vm, ephemeralVm, forgeApiToken, hostKey } = readFoundationRunnersStackConfig({ sshKeyPath: process.env["RUNNER_SSH_KEY_PATH"] });
+const { vm, ephemeralVm, forgeApiToken, forgeReadToken, hostKey } = readFoundationRunnersStackConfig({ sshKeyPath: process.env["RUNNER_SSH_KEY_PATH"] });
 const access = { ...(forgeApiToken === undefined ? {} : { forgeApiToken }), ...(hostKey === undefined ? {} : { hostKey }) };
-const runner = new LibvirtRunnerVm("runner", { vm, ...access });
+// With a read token, the host exports each pool's waiting jobs and task results (docs/monitoring.md).
+const jobMetrics = forgeReadToken === undefined ? {} : { jobMetrics: { readToken: forgeReadToken } };
+const runner = new LibvirtRunnerVm("runner", { vm, ...access, ...jobMetrics });
 // The one-job pool for untrusted jobs (`ephemeralPool`): a fresh VM and a fresh runner per job.
-const pool = ephemeralVm === undefined ? undefined : new LibvirtRunnerVm("ephemeral", { vm: ephemeralVm, ...access });
+const pool = ephemeralVm === undefined ? undefined : new LibvirtRunnerVm("ephemeral", { vm: ephemeralVm, ...access, ...jobMetrics });
 
 export const vmName = runner.vmName;
 export const libvirtHost = runner.resolved.host.address;
