@@ -2,7 +2,6 @@
 // The program imports the built package: run `npm run build` first (`npm test` does).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +9,7 @@ import { join } from "node:path";
 import { renderStack, type RenderedResource, type RenderedStack } from "../src/offline/render-stack.ts";
 import { parseProfiles } from "../src/model/profiles.ts";
 import { editedStackConfig, REPO } from "./helpers.ts";
+import { decodeUserData } from "../src/render/aws/user-data.ts";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const STACK = join(REPO, "infra/pulumi/aws-firecracker-runners");
@@ -76,7 +76,7 @@ describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () =>
   it("registers the runners with the labels and trust of profile aws-fips from config/runner-isolation.yaml", () => {
     assert.deepEqual(base.outputs["runsOn"], awsFips.labels);
     assert.equal(base.outputs["trustLevel"], awsFips.trust);
-    const userData = Buffer.from(one(base, "aws:ec2/launchTemplate:LaunchTemplate")["userData"] as string, "base64").toString("utf8");
+    const userData = decodeUserData(one(base, "aws:ec2/launchTemplate:LaunchTemplate")["userData"] as string);
     assert.ok(userData.includes(`readonly RUNNER_LABELS_JSON='${JSON.stringify(awsFips.labels)}'`), userData.slice(0, 800));
     assert.ok(userData.includes("--jitconfig"), "a JIT runner takes one job");
     const tags = one(base, "aws:autoscaling/group:Group")["tags"] as Obj[];
@@ -136,7 +136,7 @@ describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () =>
     assert.deepEqual(parameters, ["/ci-intel/runner/role-id"]);
     const everything = JSON.stringify(base);
     assert.doesNotMatch(everything, /registration[-_]?token/i);
-    const userData = Buffer.from(one(base, "aws:ec2/launchTemplate:LaunchTemplate")["userData"] as string, "base64").toString("utf8");
+    const userData = decodeUserData(one(base, "aws:ec2/launchTemplate:LaunchTemplate")["userData"] as string);
     assert.match(userData, /^readonly GITHUB_JIT_CONFIG_URL='https:\/\/api\.github\.com\/orgs\/acme\/actions\/runners\/generate-jitconfig'$/m);
     assert.match(userData, /^readonly JIT_CONFIG_MINTED_BY='instance'$/m);
     assert.doesNotMatch(userData, /registration|config\.sh/i);

@@ -55,3 +55,14 @@ test("the dynamic provider's code and the triggers are no documents; two fields 
   const docs = embeddedDocuments(resource("x:y:Z", { a: { stdin: "#!/bin/sh\ntrue\n" }, b: { stdin: "#!/bin/sh\nfalse\n" } }));
   assert.deepEqual(docs.map((d) => d.suffix), ["a.stdin.sh", "b.stdin.sh"]);
 });
+
+test("EC2 user data compressed with gzip is inflated into its script; a gzip bomb or broken gzip is not a document", async () => {
+  const { gzipSync } = await import("node:zlib");
+  const script = "#!/bin/bash\nset -euo pipefail\necho boot\n";
+  const docs = embeddedDocuments(resource("aws:ec2/launchTemplate:LaunchTemplate", { userData: gzipSync(script).toString("base64") }));
+  assert.deepEqual(docs.map((d) => [d.suffix, d.content]), [["user-data.sh", script]]);
+  const bomb = gzipSync(Buffer.concat([Buffer.from("#!/bin/bash\n"), Buffer.alloc(64 * 1024 * 1024, 0x20)])).toString("base64");
+  assert.deepEqual(embeddedDocuments(resource("aws:ec2/launchTemplate:LaunchTemplate", { userData: bomb })), []);
+  const broken = Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from("#!/bin/bash\nnot gzip")]).toString("base64");
+  assert.deepEqual(embeddedDocuments(resource("aws:ec2/launchTemplate:LaunchTemplate", { userData: broken })), []);
+});

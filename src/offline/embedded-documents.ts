@@ -4,6 +4,7 @@
  * Helm values), found so that the render can write each as a file of its own with its natural
  * extension: a reviewer reads them as they will be deployed, not as escaped JSON strings.
  */
+import { gunzipSync } from "node:zlib";
 import { yamlPackage } from "../model/yaml-package.ts";
 import type { RenderedResource } from "./rendered.ts";
 
@@ -148,13 +149,24 @@ function isDocumentText(key: string, text: string): boolean {
 /** Inputs nested deeper than this are not searched for documents (no program nests so deep). */
 const MAX_DEPTH = 64;
 
+/** gzip-compressed user data, inflated to at most 1 MiB (a render's boot script is a few KiB); empty when it is not gzip or larger. */
+function inflate(bytes: Buffer): Buffer {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: 1024 * 1024 });
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
 function walk(value: unknown, path: string[], out: EmbeddedDocument[], depth = 0): void {
   if (depth > MAX_DEPTH) return;
   const key = path[path.length - 1] ?? "";
   const field = path.join(".");
   if (typeof value === "string") {
     if (/^userData$/i.test(key) && looksBase64(value)) {
-      const decoded = Buffer.from(value, "base64").toString("utf8");
+      // EC2 user data may be gzip-compressed (cloud-init inflates it).
+      const bytes = Buffer.from(value, "base64");
+      const decoded = (bytes[0] === 0x1f && bytes[1] === 0x8b ? inflate(bytes) : bytes).toString("utf8");
       if (/^(#!|#cloud-config|Content-Type:)/.test(decoded)) {
         const kind = kindOf(decoded);
         out.push({ field, suffix: `user-data.${kind.ext}`, content: decoded.endsWith("\n") ? decoded : `${decoded}\n` });

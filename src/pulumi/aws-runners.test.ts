@@ -2,14 +2,13 @@
 // Pulumi mocks, recording every resource, every provider function call and its inputs.
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Buffer } from "node:buffer";
 import * as pulumi from "@pulumi/pulumi";
 import { isSecretEnvelope, promiseOf, recordingMocks, settled, type Registered } from "../../test/pulumi-mocks.ts";
 import { AWS_RUNNER_FLEET_DEFAULTS } from "../model/aws-runner-defaults.ts";
 import { type AwsRunnerProfileInput, resolveAwsRunnerProfile } from "../model/aws-runner.ts";
 import { resolveAwsScope } from "../model/aws-scope.ts";
 import { renderRunnerRolePolicy, renderRunnerTrustPolicy } from "../render/aws/iam-policy.ts";
-import { renderRunnerUserData } from "../render/aws/user-data.ts";
+import { decodeUserData, renderRunnerUserData } from "../render/aws/user-data.ts";
 import { renderVaultRunnerPolicy, vaultPolicyHcl } from "../render/vault/policy.ts";
 import { auditRunnerRoleDocuments } from "../audit/iam/index.ts";
 
@@ -247,7 +246,7 @@ describe("AwsRunnerFleet", async () => {
     assert.deepEqual(lt["cpuOptions"], { nestedVirtualization: "enabled" });
     assert.deepEqual(lt["iamInstanceProfile"], { arn: wiring.instanceProfileArn });
     assert.equal(lt["instanceType"], "c8i.2xlarge");
-    assert.equal(Buffer.from(lt["userData"] as string, "base64").toString("utf8"), renderRunnerUserData(profile));
+    assert.equal(decodeUserData(lt["userData"] as string), renderRunnerUserData(profile));
   });
 
   it("looks the image up by name filter and owner, and launches the most recent match", async () => {

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { resolveAwsRunnerProfile, type AwsRunnerProfileInput } from "../../model/aws-runner.ts";
 import { renderRunnerAmiSource, renderRunnerAutoScaling, renderRunnerLaunchTemplate } from "./launch-template.ts";
-import { renderRunnerUserData } from "./user-data.ts";
+import { EC2_USER_DATA_LIMIT, decodeUserData, renderRunnerUserData } from "./user-data.ts";
 
 const profile = (over: Record<string, unknown> = {}) =>
   resolveAwsRunnerProfile({ githubUrl: "https://github.com/acme", egress: { allow: [{ name: "github", cidrs: ["140.82.112.0/20"] }] }, vault: { address: "https://vault.example:8200" }, ...over } as AwsRunnerProfileInput);
@@ -27,7 +27,10 @@ describe("runner launch template", () => {
     assert.equal(renderRunnerLaunchTemplate(profile({ instanceType: "c5.metal" })).cpuOptions, undefined);
   });
   it("carries the rendered user-data, base64-encoded", () => {
-    assert.equal(Buffer.from(lt.userData, "base64").toString("utf8"), renderRunnerUserData(profile()));
+    assert.equal(decodeUserData(lt.userData), renderRunnerUserData(profile()));
+    const bytes = Buffer.from(lt.userData, "base64");
+    assert.deepEqual([bytes[0], bytes[1]], [0x1f, 0x8b], "gzip, which cloud-init inflates");
+    assert.ok(bytes.length <= EC2_USER_DATA_LIMIT, `${bytes.length} bytes fit EC2's limit`);
   });
   it("looks the image up by name and owner, or uses a fixed id", () => {
     assert.deepEqual(renderRunnerAmiSource(profile()), {

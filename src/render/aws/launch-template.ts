@@ -6,7 +6,8 @@
  */
 import { Buffer } from "node:buffer";
 import type { AwsRunnerProfile } from "../../model/aws-runner.ts";
-import { renderRunnerUserData } from "./user-data.ts";
+import { EC2_USER_DATA_LIMIT, encodeRunnerUserData, renderRunnerUserData } from "./user-data.ts";
+import { ConfigError } from "../../model/issues.ts";
 
 /** Root device of the image Packer builds (Amazon Linux 2023). */
 export const ROOT_DEVICE_NAME = "/dev/xvda";
@@ -31,7 +32,7 @@ export interface LaunchTemplateSettings {
   readonly cpuOptions?: { readonly nestedVirtualization: "enabled" };
   readonly monitoring: { readonly enabled: true };
   readonly ebsOptimized: "true";
-  /** Base64 of {@link renderRunnerUserData}. */
+  /** {@link renderRunnerUserData}, gzip-compressed, in base64 ({@link decodeUserData} reads it back). */
   readonly userData: string;
   readonly tagSpecifications: readonly { readonly resourceType: "instance" | "volume"; readonly tags: Readonly<Record<string, string>> }[];
 }
@@ -48,6 +49,11 @@ export interface LaunchTemplateOptions {
 
 export function renderRunnerLaunchTemplate(profile: AwsRunnerProfile, options: LaunchTemplateOptions = {}): LaunchTemplateSettings {
   const tags = runnerTags(profile);
+  const userData = encodeRunnerUserData(renderRunnerUserData(profile));
+  const bytes = Buffer.from(userData, "base64").length;
+  if (bytes > EC2_USER_DATA_LIMIT) {
+    throw new ConfigError([{ path: "runner", message: `renders a boot script of ${bytes} bytes compressed, over EC2's ${EC2_USER_DATA_LIMIT}-byte user-data limit`, fix: "shorten the profile's labels, URLs and parameter names" }], "AWS runner launch template");
+  }
   return {
     instanceType: profile.instanceType,
     metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, httpProtocolIpv6: "disabled", instanceMetadataTags: "disabled" },
@@ -62,7 +68,7 @@ export function renderRunnerLaunchTemplate(profile: AwsRunnerProfile, options: L
     ...(profile.kvm === "nested-virtualization" ? { cpuOptions: { nestedVirtualization: "enabled" as const } } : {}),
     monitoring: { enabled: true },
     ebsOptimized: "true",
-    userData: Buffer.from(renderRunnerUserData(profile), "utf8").toString("base64"),
+    userData,
     tagSpecifications: [
       { resourceType: "instance", tags },
       { resourceType: "volume", tags },

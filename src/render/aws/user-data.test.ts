@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveAwsRunnerProfile, type AwsRunnerProfileInput } from "../../model/aws-runner.ts";
-import { renderRunnerUserData, RUNNER_INSTALL_DIR, shellQuote, WRAPPED_SECRET_ID_WAIT } from "./user-data.ts";
+import { EC2_USER_DATA_LIMIT, decodeUserData, encodeRunnerUserData, renderRunnerUserData, RUNNER_INSTALL_DIR, shellQuote, WRAPPED_SECRET_ID_WAIT } from "./user-data.ts";
 import { needs, requireTool } from "../../../test/validators.ts";
 import { JOB_REPORT_PATHS, renderJobHookFiles } from "../monitoring/job-report.ts";
 
@@ -242,9 +242,13 @@ describe("runner user-data: just-in-time registration minted by the instance", (
     assert.equal(b.reportToken, "GITHUB-TOKEN-CANARY");
   });
 
-  it("keeps the rendered user-data under EC2's 16 KiB", () => {
-    for (const mintedBy of ["instance", "broker"] as const) {
-      assert.ok(Buffer.byteLength(renderRunnerUserData(resolveAwsRunnerProfile(input({ jitConfigMintedBy: mintedBy })))) < 16 * 1024);
+  it("fits EC2's 16 KiB compressed, with room for long labels and URLs, and reads back as written", () => {
+    const long = input({ githubUrl: `https://${"g".repeat(200)}.example.com/${"o".repeat(39)}/${"r".repeat(100)}`, labels: Array.from({ length: 90 }, (_, i) => `label-${String(i).padStart(3, "0")}-${"x".repeat(40)}`) });
+    for (const profile of [input(), input({ jitConfigMintedBy: "broker" }), long]) {
+      const script = renderRunnerUserData(resolveAwsRunnerProfile(profile));
+      const encoded = encodeRunnerUserData(script);
+      assert.ok(Buffer.from(encoded, "base64").length < EC2_USER_DATA_LIMIT / 2, "half the limit or less");
+      assert.equal(decodeUserData(encoded), script);
     }
   });
 

@@ -33,7 +33,7 @@
  * shell-quoted, so no profile value can change the script's meaning.
  */
 import { createHash } from "node:crypto";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import type { AwsRunnerProfile } from "../../model/aws-runner.ts";
 import { JOB_REPORT_PATHS, JOB_REPORT_SCRAPE_WAIT_SECONDS, jobHookEnvLines, renderJobHookFiles } from "../monitoring/job-report.ts";
 
@@ -85,23 +85,39 @@ export function runnerBootSettings(profile: AwsRunnerProfile): ReadonlyArray<rea
   ];
 }
 
+/** Where each job-metrics file's text ends in the user-data; a file holding this line is refused. */
+const FILE_END = "RUNNER_FLEET_FILE";
+
 /**
  * The job-metrics files (docs/monitoring.md: the started hook, the report script, their tmpfiles
- * entry), written at boot. They go in gzip + base64 to keep the user-data under EC2's 16 KiB; each
- * is named with the SHA-256 of its text, which `renderJobHookFiles` renders the same offline.
+ * entry), written at boot as `renderJobHookFiles` renders them, each named with its SHA-256.
  */
 function jobMetricsFiles(profile: AwsRunnerProfile): string[] {
   const lines = ["# Job metrics for the node exporter's textfile collector (docs/monitoring.md)."];
   for (const f of renderJobHookFiles({ substrate: "ec2", pool: profile.name, githubApiUrl: profile.github.apiUrl })) {
+    const content = f.content.endsWith("\n") ? f.content : `${f.content}\n`;
+    if (content.split("\n").includes(FILE_END)) throw new Error(`${f.path} holds the line ${FILE_END}, which ends its here-document`);
     const sha256 = createHash("sha256").update(f.content).digest("hex");
-    lines.push(
-      `# ${f.path} (mode ${f.mode}, sha256 ${sha256})`,
-      `base64 -d <<'RUNNER_FLEET_FILE' | gzip -dc | install -D -o root -g root -m ${f.mode} /dev/stdin ${shellQuote(f.path)}`,
-      ...(gzipSync(f.content, { level: 9 }).toString("base64").match(/.{1,76}/g) ?? []),
-      "RUNNER_FLEET_FILE",
-    );
+    lines.push(`# ${f.path} (mode ${f.mode}, sha256 ${sha256})`, `install -D -o root -g root -m ${f.mode} /dev/stdin ${shellQuote(f.path)} <<'${FILE_END}'`, ...content.slice(0, -1).split("\n"), FILE_END);
   }
   return lines;
+}
+
+/** EC2's limit on user data, counted before base64. */
+export const EC2_USER_DATA_LIMIT = 16 * 1024;
+
+/**
+ * The user-data as a launch template takes it: gzip (cloud-init recognises and inflates it, and
+ * the boot script with its job-metrics files would not fit EC2's 16 KiB uncompressed), then base64.
+ */
+export function encodeRunnerUserData(script: string): string {
+  return gzipSync(Buffer.from(script, "utf8"), { level: 9 }).toString("base64");
+}
+
+/** The text of a launch template's user data: base64, inflated when gzip-compressed. */
+export function decodeUserData(base64: string): string {
+  const bytes = Buffer.from(base64, "base64");
+  return (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString("utf8");
 }
 
 /** The user-data script, as text (base64-encode it for a launch template: see `renderRunnerLaunchTemplate`). */
