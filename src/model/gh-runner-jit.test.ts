@@ -98,3 +98,10 @@ describe("gh-runner model: registration: jit, bad config is refused with key pat
     assert.deepEqual(issues.map((i) => i.path).sort(), ["githubRepo", "runners[0].jit.keys.token", "runners[0].replace"]);
   });
 });
+
+describe("registration: jit reports every problem in one run", () => {
+  it("settings jit ignores and keys of the other auth are reported alongside a schema problem elsewhere", () => {
+    const paths = issuesOf(fleet({ runners: [runner({ runnerGroup: "foo", ephemeral: false, jit: { auth: "token", keys: { appId: "x" }, runnerGroupId: 0 } })] })).map((i) => i.path).sort();
+    for (const p of ["runners[0].runnerGroup", "runners[0].ephemeral", "runners[0].jit.keys.appId", "runners[0].jit.runnerGroupId", "runners[0].jit.secretName"]) assert.ok(paths.includes(p), `${p} in ${paths.join(", ")}`);
+  });
+});

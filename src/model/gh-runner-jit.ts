@@ -9,7 +9,7 @@ import { z } from "./zod.ts";
 import { GH_RUNNER_SUFFIX } from "./defaults.ts";
 import type { ConfigIssue } from "./issues.ts";
 import { strictObject } from "./zod-issues.ts";
-import { absolutePath, dnsLabel } from "./refine.ts";
+import { absolutePath, dnsLabel, isRecord } from "./refine.ts";
 import { MAX_RUNNER_LABELS, runsOnLabels } from "./forge.ts";
 import { type GithubRunnerScope, githubApiUrl, githubRunnersPath, parseGithubRunnerScope } from "./github-vm.ts";
 import type { ResolvedRunnerPod } from "./kubernetes-runner.ts";
@@ -119,6 +119,29 @@ function tokenRequest(scope: GithubRunnerScope): Record<string, unknown> | undef
 
 const KEYS_OF = { app: ["appId", "installationId", "privateKey"], token: ["token"] } as const;
 
+/** `jit.keys` entries the chosen `auth` does not read, at `at`. */
+function foreignKeyIssues(auth: keyof typeof KEYS_OF, keys: Readonly<Record<string, unknown>> | undefined, at: string): ConfigIssue[] {
+  const wanted: readonly string[] = KEYS_OF[auth];
+  return Object.keys(keys ?? {}).filter((k) => !wanted.includes(k)).map((k) => ({ path: `${at}.jit.keys.${k}`, message: `is not read with auth: ${auth}`, fix: `remove it; auth: ${auth} reads ${wanted.join(", ")}` }));
+}
+
+/**
+ * The checks of the JIT runners that need no valid schema, run on raw input when the schema
+ * refuses it elsewhere, so that one run reports every problem.
+ */
+export function rawJitIssues(input: unknown): ConfigIssue[] {
+  const runners = isRecord(input) && Array.isArray(input["runners"]) ? (input["runners"] as unknown[]) : [];
+  return runners.flatMap((r, i) => {
+    if (!isRecord(r) || r["registration"] !== "jit") return [];
+    const at = `runners[${i}]`;
+    const env = Array.isArray(r["env"]) ? r["env"].map((e) => ({ name: isRecord(e) && typeof e["name"] === "string" ? e["name"] : "" })) : undefined;
+    const jit = r["jit"];
+    const auth = isRecord(jit) && (jit["auth"] === "app" || jit["auth"] === "token") ? jit["auth"] : undefined;
+    const keys = isRecord(jit) && isRecord(jit["keys"]) ? jit["keys"] : undefined;
+    return [...jitRunnerIssues({ ...r, ...(env === undefined ? {} : { env }) }, at), ...(auth === undefined ? [] : foreignKeyIssues(auth, keys, at))];
+  });
+}
+
 /** Where a JIT runner registers and with which credential; pushes the problems of `jit` at `at` to `issues`. */
 export function resolveJit(j: ParsedJit | undefined, at: string, ctx: { readonly githubRepo?: string | undefined; readonly githubUrl: string; readonly labels: readonly string[]; readonly workDir: string; readonly pod: ResolvedRunnerPod }, issues: ConfigIssue[]): ResolvedJit | undefined {
   if (j === undefined) {
@@ -127,9 +150,7 @@ export function resolveJit(j: ParsedJit | undefined, at: string, ctx: { readonly
   }
   const d = GH_RUNNER_JIT_DEFAULTS;
   const wanted: readonly string[] = KEYS_OF[j.auth];
-  for (const k of Object.keys(j.keys ?? {})) {
-    if (!wanted.includes(k)) issues.push({ path: `${at}.jit.keys.${k}`, message: `is not read with auth: ${j.auth}`, fix: `remove it; auth: ${j.auth} reads ${wanted.join(", ")}` });
-  }
+  issues.push(...foreignKeyIssues(j.auth, j.keys, at));
   const keys = Object.fromEntries(wanted.map((k) => [k, j.keys?.[k as keyof typeof d.keys] ?? d.keys[k as keyof typeof d.keys]]));
   const scope = ctx.githubRepo === undefined ? undefined : parseGithubRunnerScope(ctx.githubRepo);
   if (typeof scope === "string") issues.push({ path: "githubRepo", message: `${scope} (registration: jit of ${at} needs a scope)`, fix: 'write an organisation ("acme"), a repository ("acme/app") or an enterprise ("enterprises/acme")' });

@@ -12,7 +12,7 @@ import { zodIssues, strictObject } from "./zod-issues.ts";
 import { tomlProblem } from "./toml.ts";
 import { githubBaseUrl, insecureGithubUrlIssues } from "./github-url.ts";
 import { dnsLabel, isRecord, objectName } from "./refine.ts";
-import { JIT_POD_NAMES, jitPodIssues, jitRunnerIssues, jitSchema, type ResolvedJit, resolveJit } from "./gh-runner-jit.ts";
+import { JIT_POD_NAMES, jitPodIssues, jitRunnerIssues, jitSchema, rawJitIssues, type ResolvedJit, resolveJit } from "./gh-runner-jit.ts";
 import { labelMapIssues } from "./kubernetes-rules.ts";
 import {
   absolutePath, configFileList, deploymentNameIssues, fencedLabelIssues, rawSecurityIssues, missingNamespaceIssues, imageReference, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
@@ -170,7 +170,7 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
   const parsed = ghRunnerFleetSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
     // Report the fleet-wide problems too, so that one run shows every problem at once.
-    throw new ConfigError([...missingNamespaceIssues(input), ...missingRepoIssues(input), ...zodIssues(parsed.error), ...runnerListIssues(input), ...runnerLabelIssues("github", input), ...rawSecurityIssues(input)], "gh-runner fleet configuration");
+    throw new ConfigError([...missingNamespaceIssues(input), ...missingRepoIssues(input), ...zodIssues(parsed.error), ...runnerListIssues(input), ...runnerLabelIssues("github", input), ...rawSecurityIssues(input), ...rawJitIssues(input)], "gh-runner fleet configuration");
   }
   const cfg = parsed.data;
   const issues: ConfigIssue[] = [...missingNamespaceIssues(cfg), ...runnerListIssues(cfg), ...runnerLabelIssues("github", cfg)];
