@@ -12,6 +12,7 @@ import { ConfigError, type ConfigIssue } from "../model/issues.ts";
 import { type ForgejoExporterOptions, forgejoExporterPaths, renderForgejoExporterFiles, resolveForgejoExporter } from "../render/monitoring/forgejo-exporter.ts";
 import { asHostUser } from "../render/scripts/host-commands.ts";
 import { stageFileScript } from "../render/scripts/host-files.ts";
+import { isBareToken } from "./libvirt-runner-vm-ephemeral.ts";
 import { type ShellScript, cmd, heredoc, or, withIo } from "../render/scripts/shell.ts";
 
 /** What a `LibvirtRunnerVm` needs to export its jobs' metrics. */
@@ -47,7 +48,7 @@ export function forgejoJobMetricsIssues(vm: ResolvedForgejoVm, args: Pick<Forgej
 
 /** The token file's content; a token with whitespace or control characters is refused, never quoted. */
 export function exporterTokenFile(token: string): string {
-  if (token.trim() === "" || /[\s\p{Cc}]/u.test(token)) {
+  if (!isBareToken(token)) {
     throw new ConfigError([{ path: "jobMetrics.readToken", message: "is empty or contains whitespace or control characters", fix: "set the token exactly as Forgejo shows it: pulumi config set --secret forgeReadToken <token>" }], "Forgejo runner VM");
   }
   return `${token}\n`;

@@ -21,9 +21,12 @@ import { type ForgejoPoolCloudInit, renderForgejoPoolCloudInit } from "../render
 import { renderDomainXml } from "../render/libvirt/domain.ts";
 import { ephemeralPoolOf, forgejoPoolHostCommands } from "../render/scripts/forgejo-pool-host.ts";
 
+/** Whether `token` can stand alone on a line: not empty, no whitespace or control character. */
+export const isBareToken = (token: string): boolean => token.trim() !== "" && !/[\s\p{Cc}]/u.test(token);
+
 /** The header line the registration script sends; a token with whitespace would break out of it, so it is refused (never quoted). */
 export function forgejoAuthorizationHeader(token: string): string {
-  if (token.trim() === "" || /[\s\p{Cc}]/u.test(token)) {
+  if (!isBareToken(token)) {
     throw new ConfigError([{ path: "forgeApiToken", message: "is empty or contains whitespace or control characters", fix: "set the token exactly as Forgejo shows it: pulumi config set --secret forgeApiToken <token>" }], "Forgejo runner VM");
   }
   return `Authorization: token ${token}\n`;

@@ -35,11 +35,10 @@
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { AwsRunnerProfile } from "../../model/aws-runner.ts";
-import { JOB_REPORT_PATHS, JOB_REPORT_SCRAPE_WAIT_SECONDS, jobHookEnvLines, renderJobHookFiles } from "../monitoring/job-report.ts";
+import { RUNNER_INSTALL_DIR, RUNNER_USER } from "./runner-install.ts";
+import { JOB_REPORT_PATHS, JOB_REPORT_SCRAPE_WAIT_SECONDS, JOB_STARTED_HOOK_ENV, renderJobHookFiles } from "../monitoring/job-report.ts";
 
-/** Where the Packer image installs the runner, and the user jobs run as. */
-export const RUNNER_INSTALL_DIR = "/opt/actions-runner";
-export const RUNNER_USER = "runner";
+export { RUNNER_INSTALL_DIR, RUNNER_USER } from "./runner-install.ts";
 
 /**
  * How long the script waits for its per-instance parameter (wrapped secret id, or the JIT
@@ -79,7 +78,7 @@ export function runnerBootSettings(profile: AwsRunnerProfile): ReadonlyArray<rea
     ["VAULT_GITHUB_TOKEN_PATH", profile.vault.githubTokenPath],
     ["JIT_CREDENTIAL", JIT_CREDENTIAL],
     ["JOB_REPORT", JOB_REPORT_PATHS.reportScript],
-    ["JOB_STARTED_HOOK_ENV", jobHookEnvLines().join("")],
+    ["JOB_STARTED_HOOK_ENV", JOB_STARTED_HOOK_ENV],
     ["JOB_REPORT_TMPFILES", JOB_REPORT_PATHS.tmpfiles],
     ["JOB_REPORT_SCRAPE_WAIT_SECONDS", String(JOB_REPORT_SCRAPE_WAIT_SECONDS)],
   ];

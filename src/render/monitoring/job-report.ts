@@ -27,8 +27,8 @@
  */
 import { ConfigError, type ConfigIssue } from "../../model/issues.ts";
 import { shQuote } from "../scripts/shell.ts";
-import { RUNNER_INSTALL_DIR, RUNNER_USER } from "../aws/user-data.ts";
-import { GITHUB_GUEST } from "../scripts/github-guest.ts";
+import { RUNNER_INSTALL_DIR, RUNNER_USER } from "../aws/runner-install.ts";
+import { GITHUB_GUEST } from "../scripts/github-guest-paths.ts";
 import { JOB_METRICS } from "./job-metrics.ts";
 
 /** Fixed paths on a runner machine. */
@@ -324,8 +324,11 @@ export function renderJobReportTmpfiles(options: JobReportOptions): string {
 
 /** The line for the runner's `.env` file (in the runner directory) that turns the started hook on. */
 export function jobHookEnvLines(): string[] {
-  return [`ACTIONS_RUNNER_HOOK_JOB_STARTED=${JOB_REPORT_PATHS.startedHook}`];
+  return [JOB_STARTED_HOOK_ENV];
 }
+
+/** The one variable that turns the started hook on, as `NAME=value`. */
+export const JOB_STARTED_HOOK_ENV = `ACTIONS_RUNNER_HOOK_JOB_STARTED=${JOB_REPORT_PATHS.startedHook}`;
 
 /** Every file a runner machine needs for the job metrics, root-owned. */
 export function renderJobHookFiles(options: JobReportOptions): JobReportFile[] {
