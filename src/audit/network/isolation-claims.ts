@@ -16,7 +16,8 @@ import { podsFrom } from "./pods-from.ts";
 import type { WorkloadPod } from "./pods-from.ts";
 import { affects, namespaceLabels, namespacesFrom, networkPoliciesFrom, policyId, policyNamespace, policySelects } from "./policy-model.ts";
 import type { NamespaceLabels } from "./policy-model.ts";
-import { candidateAddresses, candidatePorts, probeNamedPorts } from "./probe-candidates.ts";
+import { UNSELECTED_POD_LABELS, type PeerClass } from "./peer-classes.ts";
+import { peerId, runnerMatrix, type AddressTarget, type MatrixEntry, type MatrixPeer, type OpenPort, type ReachabilityMatrix } from "./reachability-matrix.ts";
 import { connectionVerdict, egressVerdict } from "./verdict.ts";
 import type { Direction, KubeObject, Labels, NetworkPolicyFinding, PodEndpoint, PodRef, Protocol, Verdict } from "./types.ts";
 
@@ -38,8 +39,6 @@ export interface IsolationClaimOptions {
   readonly dnsLabels?: Labels;
   /** A public address that must stay reachable on TCP 443. @default "1.1.1.1" */
   readonly publicProbe?: string;
-  /** Namespace of the synthetic pod used for lateral-movement claims. @default "other-ns" */
-  readonly probeNamespace?: string;
   /** Which pods are runner pods. @default isRunnerPod */
   readonly isRunner?: (pod: WorkloadPod) => boolean;
 }
@@ -76,14 +75,16 @@ export interface ClaimResult {
 export interface IsolationReport {
   readonly runnerPods: readonly string[];
   readonly claims: readonly ClaimResult[];
+  /** Every runner pod against every peer class and probed address, both directions (what the claims are read from). */
+  readonly matrix: ReachabilityMatrix;
   /** Problems in the policies themselves (see networkPolicyFindings). */
   readonly findings: readonly NetworkPolicyFinding[];
   /** At least one runner pod was found and every claim passes. */
   readonly pass: boolean;
 }
 
-/** Labels of the synthetic pod in another namespace: chosen so that no real selector targets them. */
-export const PROBE_POD_LABELS: Labels = { "audit.runner-fleet.dev/probe": "q7w3zk9x" };
+/** Labels of the representative of pods no selector targets. */
+export const PROBE_POD_LABELS: Labels = UNSELECTED_POD_LABELS;
 
 /** Default runner detection: ARC scale sets, and workloads with a container named `runner`. */
 export function isRunnerPod(pod: WorkloadPod): boolean {
@@ -146,13 +147,19 @@ export class IsolationCollector {
       return picked.map((p) => p.policy);
     };
     const claims: ClaimResult[] = [];
+    const peers = new Map<string, MatrixPeer>();
+    const entries: MatrixEntry[] = [];
     for (const runner of this.#runners) {
-      const ctx: Ctx = { policies: relevant([runner.namespace, dns.namespace, probeNamespaceFor(runner, opts)]), namespaces: this.#namespaces, opts };
-      for (const c of claimsFor(runner, dns, ctx)) claims.push(c);
+      const ctx: Ctx = { policies: relevant([runner.namespace, dns.namespace]), namespaces: this.#namespaces, opts };
+      const rows = runnerMatrix({ runner, policiesFor: (ns) => relevant([runner.namespace, ns]), allPolicies: this.#policies, namespaces: this.#namespaces, podCidr: opts.pod, addresses: addressTargets(opts) });
+      for (const p of rows.peers) if (!peers.has(p.id)) peers.set(p.id, p);
+      for (const e of rows.entries) entries.push(e);
+      for (const c of claimsFor(runner, dns, ctx, rows)) claims.push(c);
     }
     return {
       runnerPods: this.#runners.map((r) => r.name),
       claims,
+      matrix: { runners: this.#runners.map((r) => r.name), peers: [...peers.values()], entries },
       findings: this.#policies.flatMap(policyFindings),
       pass: this.#runners.length > 0 && claims.every((c) => c.pass),
     };
@@ -174,9 +181,10 @@ interface ResolvedOptions {
   readonly dnsNamespace: string;
   readonly dnsLabels: Labels;
   readonly publicProbe: string;
-  readonly probeNamespace: string;
   readonly isRunner: (pod: WorkloadPod) => boolean;
 }
+
+type RunnerRows = ReturnType<typeof runnerMatrix>;
 
 interface Ctx {
   readonly policies: readonly NetworkPolicy[];
@@ -217,7 +225,6 @@ function resolveOptions(o: IsolationClaimOptions): ResolvedOptions {
     dnsNamespace,
     dnsLabels: o.dnsLabels ?? { "k8s-app": "kube-dns" },
     publicProbe,
-    probeNamespace: o.probeNamespace ?? "other-ns",
     isRunner: o.isRunner ?? isRunnerPod,
   };
 }
@@ -236,14 +243,19 @@ function defaultDnsPod(opts: ResolvedOptions): PodRef {
   };
 }
 
-/** The namespace of the synthetic pod for lateral-movement claims: never the runner's own. */
-function probeNamespaceFor(runner: PodRef, opts: ResolvedOptions): string {
-  let namespace = opts.probeNamespace;
-  while (namespace === runner.namespace) namespace = `${namespace}-x`;
-  return namespace;
+
+/** The addresses the claims probe, as matrix columns. */
+function addressTargets(opts: ResolvedOptions): AddressTarget[] {
+  const tcp = (...ports: number[]) => ports.map((port) => ({ port, protocol: "TCP" as const }));
+  return [
+    { ip: METADATA_ADDRESS, description: "cloud metadata", ports: tcp(80) },
+    { ip: opts.serviceIp, description: "the kubernetes Service (API server)", ports: tcp(443) },
+    ...opts.nodeAddresses.map((ip) => ({ ip, description: "a node: API server and kubelet", ports: tcp(6443, 10250) })),
+    { ip: opts.publicProbe, description: "a public address (HTTPS)", ports: tcp(443) },
+  ];
 }
 
-function claimsFor(runner: RunnerPod, dns: PodRef, ctx: Ctx): ClaimResult[] {
+function claimsFor(runner: RunnerPod, dns: PodRef, ctx: Ctx, rows: RunnerRows): ClaimResult[] {
   const { opts } = ctx;
   const out: ClaimResult[] = [];
   const toAddress = (claim: ClaimId, ip: string, port: number, protocol: Protocol, expected: Reachability) => {
@@ -256,50 +268,53 @@ function claimsFor(runner: RunnerPod, dns: PodRef, ctx: Ctx): ClaimResult[] {
     toAddress("node-apiserver-unreachable", node, 6443, "TCP", "unreachable");
     toAddress("node-kubelet-unreachable", node, 10250, "TCP", "unreachable");
   }
-  out.push(...lateralClaims(runner, ctx));
+  out.push(...lateralClaims(runner, ctx, rows));
   for (const protocol of ["UDP", "TCP"] as const) out.push(dnsClaim(runner, dns, protocol, ctx));
   toAddress("public-https-reachable", opts.publicProbe, 443, "TCP", "reachable");
   return out;
 }
 
-function lateralClaims(runner: RunnerPod, ctx: Ctx): ClaimResult[] {
-  const namespace = probeNamespaceFor(runner, ctx.opts);
-  const named = probeNamedPorts(ctx.policies);
-  const ips = candidateAddresses(ctx.policies, ctx.opts.pod);
-  const probe = (ip: string): PodRef => ({ namespace, labels: PROBE_POD_LABELS, name: `a pod in namespace ${namespace} (${ip})`, ip, ports: named });
-  const outPorts = candidatePorts(ctx.policies, named);
-  const inPorts = candidatePorts(ctx.policies, runner.ports ?? []);
-  const podRange = canonicalCidr(ctx.opts.pod);
-  const target = `any port of pods in namespace ${namespace} (addresses in ${podRange})`;
+/** Whether an open port to `peer` is the DNS the dns-* claims expect (port 53 of the DNS pods). */
+function isExpectedDns(peer: PeerClass, port: OpenPort, opts: ResolvedOptions): boolean {
+  return port.port === 53 && (port.protocol === "UDP" || port.protocol === "TCP") && peer.namespace === opts.dnsNamespace && selectorMatches({ matchLabels: { ...opts.dnsLabels } }, peer.labels);
+}
 
-  const outOpen: string[] = [];
-  const inOpen: string[] = [];
-  const outResp = new Set<string>();
-  const inResp = new Set<string>();
-  let outDenied: Verdict | undefined;
-  let inDenied: Verdict | undefined;
-  for (const ip of ips) {
-    for (const port of outPorts) {
-      const c = connectionVerdict(runner, { ...probe(ip), ...port }, ctx.policies, ctx.namespaces);
-      if (c.allowed && c.egress !== undefined) {
-        outOpen.push(`${ip} port ${port.port}/${port.protocol}`);
-        explain(c.egress, "Egress", runner, ctx).forEach((r) => outResp.add(r));
-      } else if (c.egress !== undefined && !c.egress.allowed) outDenied ??= c.egress;
+/**
+ * Pods in other namespaces: every peer class the policies tell apart (outside the runner's
+ * namespace), in both directions, on every port worth trying. A claim fails when any class gets
+ * through, naming the class, the port and the rules that open it.
+ */
+function lateralClaims(runner: RunnerPod, ctx: Ctx, rows: RunnerRows): ClaimResult[] {
+  const podRange = canonicalCidr(ctx.opts.pod);
+  const byId = new Map(rows.classes.map((c) => [peerId(c), c]));
+  const claim = (id: ClaimId, direction: "egress" | "ingress", target: string): ClaimResult => {
+    const open: string[] = [];
+    const rules = new Set<string>();
+    const closed = new Set<string>();
+    for (const e of rows.entries) {
+      const peer = byId.get(e.peer);
+      if (e.direction !== direction || peer === undefined || peer.namespace === runner.namespace) continue;
+      for (const port of e.open) {
+        if (direction === "egress" && isExpectedDns(peer, port, ctx.opts)) continue;
+        for (const r of port.rules) rules.add(r);
+        const named = peer.namedBy.length > 0 ? ` (named by ${peer.namedBy.join(", ")})` : "";
+        open.push(`${peer.description}${named} ${direction === "egress" ? "on" : "to"} ${port.port}/${port.protocol}${port.address === undefined ? "" : ` at ${port.address}`}, opened by ${port.rules.join(", ") || "no policy"}`);
+      }
+      for (const c of e.closedBy) closed.add(c);
     }
-    for (const port of inPorts) {
-      const c = connectionVerdict(probe(ip), { ...runner, ...port }, ctx.policies, ctx.namespaces);
-      if (c.allowed && c.ingress !== undefined) {
-        inOpen.push(`port ${port.port}/${port.protocol} from ${ip}`);
-        explain(c.ingress, "Ingress", runner, ctx).forEach((r) => inResp.add(r));
-      } else if (c.ingress !== undefined && !c.ingress.allowed) inDenied ??= c.ingress;
-    }
-  }
-  const sample = (open: string[]) => `reachable, e.g. on ${open.slice(0, 3).join(", ")}${open.length > 3 ? ` and ${open.length - 3} more candidates` : ""}`;
+    const shown = open.slice(0, 5);
+    const more = open.length > shown.length ? [`and ${open.length - shown.length} more open peer classes and ports`] : [];
+    const direction_ = direction === "egress" ? "Egress" : "Ingress";
+    const notIsolated = `no NetworkPolicy isolates ${runner.name} for ${direction_}`;
+    const notes = rules.has(notIsolated) ? explain({ allowed: true, isolated: false, reason: "", policies: [] }, direction_, runner, ctx) : [];
+    const responsible = open.length > 0
+      ? [...new Set([...rules, ...notes]), ...shown.map((o) => `reachable: ${o}`), ...more]
+      : [...closed].map((id) => `${id} (isolates; no rule opens a path to any of ${rows.classes.filter((c) => c.namespace !== runner.namespace).length} peer classes)`);
+    return result(id, target, runner, "unreachable", open.length > 0, responsible);
+  };
   return [
-    result("other-namespace-pods-unreachable", target, runner, "unreachable", outOpen.length > 0,
-      outOpen.length > 0 ? [...outResp, sample(outOpen)] : outDenied === undefined ? [] : explain(outDenied, "Egress", runner, ctx)),
-    result("unreachable-from-other-namespaces", `any port of ${runner.name} from pods in namespace ${namespace} (addresses in ${podRange})`, runner, "unreachable", inOpen.length > 0,
-      inOpen.length > 0 ? [...inResp, sample(inOpen)] : inDenied === undefined ? [] : explain(inDenied, "Ingress", runner, ctx)),
+    claim("other-namespace-pods-unreachable", "egress", `any port of pods in other namespaces (every peer class the policies tell apart, addresses in ${podRange})`),
+    claim("unreachable-from-other-namespaces", "ingress", `any port of ${runner.name} from pods in other namespaces (every peer class the policies tell apart, addresses in ${podRange})`),
   ];
 }
 
