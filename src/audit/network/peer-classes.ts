@@ -39,7 +39,8 @@ const EXISTS_VALUE = "audit-probe";
 export function witnessLabels(selector: LabelSelector | undefined): Labels | undefined {
   const labels: Record<string, string> = {};
   if (selector === undefined || selector === null) return labels;
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) labels[k] = String(v);
+  const matchLabels: unknown = selector.matchLabels;
+  if (matchLabels !== null && typeof matchLabels === "object" && !Array.isArray(matchLabels)) for (const [k, v] of Object.entries(matchLabels)) labels[k] = String(v);
   for (const e of Array.isArray(selector.matchExpressions) ? selector.matchExpressions : []) {
     if (e === null || typeof e !== "object" || typeof e.key !== "string") return undefined;
     const values = Array.isArray(e.values) ? e.values.map(String) : [];
@@ -139,7 +140,8 @@ export function peerClassesFor(runner: PodRef, policies: readonly NetworkPolicy[
   for (const p of policies) {
     const ns = policyNamespace(p);
     if (ns === runner.namespace) continue;
-    const names = [...(p.spec?.ingress ?? []).map((r) => r?.from), ...(p.spec?.egress ?? []).map((r) => r?.to)];
+    const list = <T>(v: readonly T[] | undefined): readonly T[] => (Array.isArray(v) ? v : []);
+    const names = [...list(p.spec?.ingress).map((r) => r?.from), ...list(p.spec?.egress).map((r) => r?.to)];
     if (!names.some((peers) => peersMatch(peers, ns, runner, namespaces))) continue;
     const labels = witnessLabels(p.spec?.podSelector);
     if (labels !== undefined) add(ns, labelsOfNamespace(namespaces, ns), labels, !namespaces.has(ns), `pods ${describeSelector(p.spec?.podSelector)} in namespace ${ns}`, `${policyId(p)} spec.podSelector`);
