@@ -59,6 +59,8 @@ function merged(a: Labels, b: Labels): Labels | undefined {
 const describeLabels = (labels: Labels): string => describeSelector({ matchLabels: { ...labels } });
 
 interface Draft {
+  /** A witness of a peer term of the runner's policies, or of the pods a policy elsewhere selects. */
+  origin: "term" | "selected" | "merged" | "unselected";
   namespace: string;
   namespaceLabels: Labels;
   labels: Labels;
@@ -81,9 +83,9 @@ export function peerClassesFor(runner: PodRef, policies: readonly NetworkPolicy[
     while (policyNamespaces.has(name) || namespaces.has(name) || name === runner.namespace);
     return name;
   };
-  const add = (namespace: string, namespaceLabels: Labels, labels: Labels, synthetic: boolean, description: string, namedBy: string | undefined): void => {
+  const add = (origin: Draft["origin"], namespace: string, namespaceLabels: Labels, labels: Labels, synthetic: boolean, description: string, namedBy: string | undefined): void => {
     const key = JSON.stringify([namespace, labels]);
-    const d = drafts.get(key) ?? { namespace, namespaceLabels, labels, synthetic, description, namedBy: new Set<string>() };
+    const d = drafts.get(key) ?? { origin, namespace, namespaceLabels, labels, synthetic, description, namedBy: new Set<string>() };
     if (namedBy !== undefined) d.namedBy.add(namedBy);
     drafts.set(key, d);
   };
@@ -130,7 +132,7 @@ export function peerClassesFor(runner: PodRef, policies: readonly NetworkPolicy[
             const nsPart = ns.synthetic && peer.namespaceSelector != null && ns.labels[NAMESPACE_NAME_LABEL] === ns.name && ns.name.startsWith("audit-probe-ns-")
               ? `in namespaces ${describeSelector(peer.namespaceSelector)}`
               : `in namespace ${ns.name}`;
-            add(ns.name, ns.labels, labels, ns.synthetic, `${podPart} ${nsPart}`, where);
+            add("term", ns.name, ns.labels, labels, ns.synthetic, `${podPart} ${nsPart}`, where);
           }
         });
       });
@@ -144,19 +146,18 @@ export function peerClassesFor(runner: PodRef, policies: readonly NetworkPolicy[
     const names = [...list(p.spec?.ingress).map((r) => r?.from), ...list(p.spec?.egress).map((r) => r?.to)];
     if (!names.some((peers) => peersMatch(peers, ns, runner, namespaces))) continue;
     const labels = witnessLabels(p.spec?.podSelector);
-    if (labels !== undefined) add(ns, labelsOfNamespace(namespaces, ns), labels, !namespaces.has(ns), `pods ${describeSelector(p.spec?.podSelector)} in namespace ${ns}`, `${policyId(p)} spec.podSelector`);
+    if (labels !== undefined) add("selected", ns, labelsOfNamespace(namespaces, ns), labels, !namespaces.has(ns), `pods ${describeSelector(p.spec?.podSelector)} in namespace ${ns}`, `${policyId(p)} spec.podSelector`);
   }
-  // Where two representatives share a namespace, a pod with both label sets may pass both checks.
+  // A peer must match the runner's rule (a term) and pass its own namespace's policies (the pods a
+  // policy there selects): where the two share a namespace, a pod with both label sets may do both.
   const byNamespace = new Map<string, Draft[]>();
   for (const d of drafts.values()) byNamespace.set(d.namespace, [...(byNamespace.get(d.namespace) ?? []), d]);
   for (const list of byNamespace.values()) {
-    for (let a = 0; a < list.length; a++) {
-      for (let b = a + 1; b < list.length; b++) {
-        const x = list[a]!;
-        const y = list[b]!;
+    for (const x of list.filter((d) => d.origin === "term")) {
+      for (const y of list.filter((d) => d.origin === "selected")) {
         const both = merged(x.labels, y.labels);
         if (both === undefined || JSON.stringify(both) === JSON.stringify(x.labels) || JSON.stringify(both) === JSON.stringify(y.labels)) continue;
-        add(x.namespace, x.namespaceLabels, both, x.synthetic, `pods ${describeLabels(both)} in namespace ${x.namespace}`, undefined);
+        add("merged", x.namespace, x.namespaceLabels, both, x.synthetic, `pods ${describeLabels(both)} in namespace ${x.namespace}`, undefined);
         const d = drafts.get(JSON.stringify([x.namespace, both]))!;
         for (const n of [...x.namedBy, ...y.namedBy]) d.namedBy.add(n);
       }
@@ -165,9 +166,9 @@ export function peerClassesFor(runner: PodRef, policies: readonly NetworkPolicy[
   // A pod no selector picks out: in every namespace involved, and in a namespace no selector picks out.
   for (const list of byNamespace.values()) {
     const first = list[0]!;
-    add(first.namespace, first.namespaceLabels, UNSELECTED_POD_LABELS, first.synthetic, `pods no selector matches in namespace ${first.namespace}`, undefined);
+    add("unselected", first.namespace, first.namespaceLabels, UNSELECTED_POD_LABELS, first.synthetic, `pods no selector matches in namespace ${first.namespace}`, undefined);
   }
   const other = syntheticName();
-  add(other, { [NAMESPACE_NAME_LABEL]: other }, UNSELECTED_POD_LABELS, true, "pods in a namespace no selector matches", undefined);
+  add("unselected", other, { [NAMESPACE_NAME_LABEL]: other }, UNSELECTED_POD_LABELS, true, "pods in a namespace no selector matches", undefined);
   return [...drafts.values()].map((d) => ({ namespace: d.namespace, namespaceLabels: d.namespaceLabels, labels: d.labels, synthetic: d.synthetic, description: d.description, namedBy: [...d.namedBy] }));
 }

@@ -9,7 +9,9 @@ import type { Cidr } from "./cidr.ts";
 import { describeSelector } from "./label-selector.ts";
 import { peerClassesFor } from "./peer-classes.ts";
 import type { PeerClass } from "./peer-classes.ts";
+import { policyNamespace, policySelects } from "./policy-model.ts";
 import type { NamespaceLabels } from "./policy-model.ts";
+import { peersMatch } from "./rule-match.ts";
 import { candidateAddresses, candidatePorts, probeNamedPorts } from "./probe-candidates.ts";
 import { connectionVerdict } from "./verdict.ts";
 import type { ConnectionVerdict, PodRef, Protocol } from "./types.ts";
@@ -95,6 +97,15 @@ function closingPolicies(c: ConnectionVerdict): string[] {
   return [c.egress, c.ingress].filter((v) => v !== undefined && !v.allowed).flatMap((v) => v!.policies);
 }
 
+const list = <T>(v: readonly T[] | null | undefined): readonly T[] => (Array.isArray(v) ? v : []);
+
+/** Whether a rule of `p` names `b` as the far side of `a`, or `a` as the far side of `b` (for a policy selecting that end). */
+function namesOneEnd(p: NetworkPolicy, a: PodRef, b: PodRef, namespaces: NamespaceLabels): boolean {
+  const ns = policyNamespace(p);
+  const peerLists = [...list(p.spec?.ingress).map((r) => r?.from), ...list(p.spec?.egress).map((r) => r?.to)];
+  return [[a, b], [b, a]].some(([self, far]) => self!.namespace === ns && policySelects(p, self!) && peerLists.some((peers) => peersMatch(peers ?? undefined, ns, far!, namespaces)));
+}
+
 /** The matrix rows of one runner pod: its peer classes and the probed addresses, both directions. */
 export function runnerMatrix(input: RunnerMatrixInput): { peers: MatrixPeer[]; entries: MatrixEntry[]; classes: PeerClass[] } {
   const { runner } = input;
@@ -109,8 +120,10 @@ export function runnerMatrix(input: RunnerMatrixInput): { peers: MatrixPeer[]; e
     const id = peerId(c);
     peers.push({ id, kind: "pod", label: short(c), description: c.description, namespace: c.namespace, namedBy: c.namedBy });
     const pod = (ip: string): PodRef => ({ namespace: c.namespace, labels: c.labels, name: `${c.description} (${ip})`, ip, ports: named });
+    // Only a rule that names one end from the other can open a port: its ports are the candidates.
+    const naming = policies.filter((p) => ips.some((ip) => namesOneEnd(p, runner, pod(ip), namespaces)));
     for (const direction of ["egress", "ingress"] as const) {
-      const ports = candidatePorts(policies, direction === "egress" ? named : runner.ports ?? []);
+      const ports = candidatePorts(naming, direction === "egress" ? named : runner.ports ?? []);
       const open: OpenPort[] = [];
       const closed = new Set<string>();
       for (const port of ports) {
