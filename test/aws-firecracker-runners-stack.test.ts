@@ -59,6 +59,7 @@ describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () =>
       "aws:ec2/vpc:Vpc": 1,
       "aws:ec2/vpcEndpoint:VpcEndpoint": 8,
       "aws:iam/instanceProfile:InstanceProfile": 1,
+      "aws:iam/policy:Policy": 1,
       "aws:iam/role:Role": 2,
       "aws:iam/rolePolicy:RolePolicy": 2,
       "aws:lambda/function:Function": 1,
@@ -151,6 +152,27 @@ describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () =>
     assert.deepEqual(bySid.get("ReadOwnInstanceParameter")!["Condition"], { StringEquals: { "aws:ResourceTag/runner-fleet:instance-arn": "${ec2:SourceInstanceARN}" } });
     assert.deepEqual(bySid.get("PullListedEcrRepositories")!["Resource"], ["arn:aws:ecr:eu-west-1:123456789012:repository/ci/base"]);
     assert.equal(named(base, "iam-role")["name"], "ci-intel-runner-role");
+  });
+
+  it("bounds the runner role with the boundary policy it renders, named by the ARN the policy is created under", () => {
+    const boundary = one(base, "aws:iam/policy:Policy");
+    assert.equal(boundary["name"], "ci-intel-runner-boundary");
+    assert.equal(named(base, "iam-role")["permissionsBoundary"], "arn:aws:iam::123456789012:policy/ci-intel-runner-boundary");
+    const doc = JSON.parse(boundary["policy"] as string) as { Statement: Obj[] };
+    assert.deepEqual(doc.Statement.find((s) => s["Effect"] === "Deny")!["Action"], ["iam:*", "organizations:*", "sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity", "sts:GetFederationToken"]);
+    assert.equal(named(base, "broker-role")["permissionsBoundary"], undefined, "the broker role keeps its own least-privilege policy only");
+  });
+
+  it("an account's own boundary (permissionsBoundaryArn) replaces the rendered one on both roles", async () => {
+    const arn = "arn:aws:iam::123456789012:policy/org-boundary";
+    const r = await render(edited((c) => { c[`${P}:permissionsBoundaryArn`] = arn; }));
+    assert.deepEqual(ofType(r, "aws:iam/policy:Policy"), []);
+    assert.deepEqual([named(r, "iam-role")["permissionsBoundary"], named(r, "broker-role")["permissionsBoundary"]], [arn, arn]);
+  });
+
+  it("lets EventBridge invoke the broker for the stack's rule in the stack's account only", () => {
+    const permission = one(base, "aws:lambda/permission:Permission");
+    assert.deepEqual([permission["principal"], permission["sourceArn"], permission["sourceAccount"]], ["events.amazonaws.com", `arn:aws:events:eu-west-1:123456789012:rule/${String(one(base, "aws:cloudwatch/eventRule:EventRule")["name"])}`, "123456789012"]);
   });
 
   it("binds the AppRole to the runner subnet, and routes Vault's network through the transit gateway", () => {

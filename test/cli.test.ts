@@ -29,13 +29,13 @@ describe("runner-fleet CLI", () => {
     assert.match(r.stderr, /unknown command/);
   });
 
-  it("render writes exactly the ConfigMap and the two Deployments, and a summary", () => {
+  it("render writes exactly the ConfigMap, the two Deployments, the three fence policies, and a summary", () => {
     const out = tmp();
     const r = cli("render", "infra/pulumi/gh-runner", "--out", out);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(readdirSync(out).sort(), ["configmap-codex-config-gh-runner.yaml", "deployment-codex-gh-runner.yaml", "deployment-gemini-gh-runner.yaml", "render-summary.json"]);
+    assert.deepEqual(readdirSync(out).sort(), ["configmap-codex-config-gh-runner.yaml", "deployment-codex-gh-runner.yaml", "deployment-gemini-gh-runner.yaml", "networkpolicy-gh-runner-allow-dns-egress.yaml", "networkpolicy-gh-runner-allow-https-egress-public.yaml", "networkpolicy-gh-runner-default-deny-all.yaml", "render-summary.json"]);
     assert.match(r.stdout, /kubernetes:apps\/v1:Deployment\s+codex-gh-runner\s+deployment-codex-gh-runner\.yaml/);
-    assert.match(r.stdout, /3 resources of gh-runner \(stack dev\) written/);
+    assert.match(r.stdout, /6 resources of gh-runner \(stack dev\) written/);
   });
 
   it("render again into the same folder: files of the earlier render it no longer writes are removed, others kept", () => {
@@ -47,14 +47,14 @@ describe("runner-fleet CLI", () => {
     });
     const r = cli("render", "infra/pulumi/gh-runner", "--config-file", fewer, "--out", out);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(readdirSync(out).sort(), ["configmap-codex-config-gh-runner.yaml", "deployment-codex-gh-runner.yaml", "notes.txt", "render-summary.json"]);
+    assert.deepEqual(readdirSync(out).sort(), ["configmap-codex-config-gh-runner.yaml", "deployment-codex-gh-runner.yaml", "networkpolicy-gh-runner-allow-dns-egress.yaml", "networkpolicy-gh-runner-allow-https-egress-public.yaml", "networkpolicy-gh-runner-default-deny-all.yaml", "notes.txt", "render-summary.json"]);
   });
 
   it("render --json prints the summary as data", () => {
     const r = cli("render", "infra/pulumi/gh-runner", "--out", tmp(), "--json");
     assert.equal(r.code, 0, r.stderr);
     const data = JSON.parse(r.stdout) as { resources: { name: string; file?: string }[] };
-    assert.deepEqual(data.resources.filter((x) => x.file).map((x) => x.name).sort(), ["codex-config-gh-runner", "codex-gh-runner", "gemini-gh-runner"]);
+    assert.deepEqual(data.resources.filter((x) => x.file).map((x) => x.name).sort(), ["codex-config-gh-runner", "codex-gh-runner", "gemini-gh-runner", "gh-runner-allow-dns-egress", "gh-runner-allow-https-egress-public", "gh-runner-default-deny-all"]);
   });
 
   it("everything the stack renders passes strict schema validation", () => {
@@ -62,7 +62,7 @@ describe("runner-fleet CLI", () => {
     assert.equal(cli("render", "infra/pulumi/gh-runner", "--out", out).code, 0);
     const r = cli("validate", out, "--schema-location", SCHEMAS, "--kubernetes-version", "1.32.2");
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /3 valid, 0 invalid/);
+    assert.match(r.stdout, /6 valid, 0 invalid/);
   });
 
   it("a manifest with a misspelled field fails validation, naming the field", () => {
@@ -75,10 +75,15 @@ describe("runner-fleet CLI", () => {
     assert.match(r.stdout, /2 valid, 1 invalid/);
   });
 
-  it("diff against deploy/gh-runner/deployment.yaml reports no drift", () => {
+  it("diff against deploy/gh-runner/deployment.yaml: its objects match, the fence policies would be created", () => {
     const r = cli("diff", "infra/pulumi/gh-runner", "--against", "deploy/gh-runner/deployment.yaml");
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /no drift/i);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^drift: 3 would be created, 3 unchanged$/m);
+    assert.equal(r.stdout.split("\n").filter((l) => /^\+ networking\.k8s\.io\/v1 NetworkPolicy my-reforge-ai\/gh-runner-/.test(l)).length, 3);
+    const open = editedStackConfig(GH_RUNNER_STACK, "dev", (c) => { c["gh-runner:networkPolicies"] = false; });
+    const unfenced = cli("diff", "infra/pulumi/gh-runner", "--config-file", open, "--against", "deploy/gh-runner/deployment.yaml");
+    assert.equal(unfenced.code, 0, unfenced.stdout + unfenced.stderr);
+    assert.match(unfenced.stdout, /no drift: 3 objects match/);
   });
 
   it("diff exits 1 on drift and names the field", () => {

@@ -120,12 +120,12 @@ describe("every command on every stack, with no flags and no environment", () =>
     }
   });
 
-  it("the AWS audit reports IAM, security group and launch template checks, not empty tables", () => {
+  it("the AWS audit reports IAM, Lambda, security group and launch template checks, not empty tables", () => {
     const r = cli(REPO, "audit", "infra/pulumi/aws-firecracker-runners", "--json");
     const report = JSON.parse(r.stdout) as { aws: { checks: { area: string; check: string; pass: boolean }[] }; kubernetes?: unknown };
     assert.equal(report.kubernetes, undefined, "no Kubernetes tables for an EC2 fleet");
     const areas = new Set(report.aws.checks.map((c) => c.area));
-    assert.deepEqual([...areas].sort(), ["iam", "launch-template", "security-group"]);
+    assert.deepEqual([...areas].sort(), ["iam", "lambda", "launch-template", "security-group"]);
     for (const check of ["IMDSv2 required", "metadata hop limit 1", "volumes encrypted", "no public address", "terminate on shutdown"]) {
       assert.ok(report.aws.checks.some((c) => c.check === check && c.pass), check);
     }
@@ -158,8 +158,8 @@ describe("every command on every stack, with no flags and no environment", () =>
       assert.equal(doc.Version, "2012-10-17");
     }
     assert.match(readFileSync(join(dir, "function-broker-function.index.mjs"), "utf8"), /export (async function|const) handler|handler/);
-    const permission = JSON.parse(readFileSync(join(dir, "permission-broker-invoke.json"), "utf8")) as { inputs: Record<string, unknown> };
-    assert.equal(permission.inputs["sourceArn"], "[unknown]", "an output unknown offline is marked, not dropped");
+    const fn = JSON.parse(readFileSync(join(dir, "function-broker-function.json"), "utf8")) as { inputs: Record<string, unknown> };
+    assert.equal(fn.inputs["role"], "[unknown]", "an output unknown offline (the role's ARN) is marked, not dropped");
   });
 
   it("with several stacks and no --stack, the error lists them; with exactly one, it is used", () => {

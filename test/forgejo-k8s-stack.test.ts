@@ -153,6 +153,17 @@ describe("forgejo-k8s-runners stack (offline, Pulumi.dev.yaml)", async () => {
     assert.equal(objects.has("NetworkPolicy/forgejo-runner-allow-forge-egress"), false, "a public forge on 443 needs no extra policy");
   });
 
+  it("extraEgress adds one policy per entry, named after it, after the forge's; the runners stay unchanged and every claim holds", async () => {
+    const rendered = await render(edited((c) => { c[`${PROJECT}:extraEgress`] = [{ name: "models", cidr: "10.0.7.0/24", ports: [{ port: 11434 }] }]; }));
+    const r = objectsOf(rendered);
+    assert.deepEqual([...r.keys()].filter((k) => !objects.has(k)), ["NetworkPolicy/forgejo-runner-allow-egress-models"]);
+    for (const [id, obj] of objects) assert.deepEqual(changedPaths(obj, r.get(id)), [], id);
+    assert.deepEqual(r.get("NetworkPolicy/forgejo-runner-allow-egress-models")!["spec"].egress, [{ to: [{ ipBlock: { cidr: "10.0.7.0/24" } }], ports: [{ protocol: "TCP", port: 11434 }] }]);
+    assert.ok(auditFleet(auditableObjects(rendered), NETWORK).isolation.pass);
+    await refuses(edited((c) => { c[`${PROJECT}:networkPolicies`] = false; c[`${PROJECT}:extraEgress`] = [{ name: "models", cidr: "10.0.7.0/24", ports: [{ port: 11434 }] }]; }),
+      "extraEgress", /lists destinations while networkPolicies is false/, /remove extraEgress, or remove networkPolicies: false/);
+  });
+
   it("another registration Secret changes only the Secret reference", async () => {
     const r = objectsOf(await render(edited((c) => { c[`${PROJECT}:registrationSecretName`] = "runner-token"; c[`${PROJECT}:registrationSecretKey`] = "forgejo"; })));
     assert.deepEqual(changedPaths(build, r.get("Deployment/build-forgejo-runner")), [

@@ -60,6 +60,6 @@ describe("rendered files pass the validators of their kind", () => {
 
   it("each IAM policy of the AWS render is a JSON file of its own", () => {
     const policies = readdirSync(aws).filter((f) => /\.(policy|assumeRolePolicy)\.json$/.test(f));
-    assert.deepEqual(policies.sort(), ["role-broker-role.assumeRolePolicy.json", "role-iam-role.assumeRolePolicy.json", "rolepolicy-broker-policy.policy.json", "rolepolicy-iam-policy.policy.json"]);
+    assert.deepEqual(policies.sort(), ["policy-iam-boundary.policy.json", "role-broker-role.assumeRolePolicy.json", "role-iam-role.assumeRolePolicy.json", "rolepolicy-broker-policy.policy.json", "rolepolicy-iam-policy.policy.json"]);
   });
 });

@@ -58,3 +58,9 @@ describe("Pulumi.yaml defaults equal the model's", () => {
     });
   }
 });
+
+describe("the Kubernetes Deployment stacks fence their runner pods unless told not to", () => {
+  for (const stack of ["gh-runner", "forgejo-k8s-runners"]) {
+    it(`${stack}: Pulumi.yaml declares networkPolicies: true, the opt-out being false`, () => assert.equal(declaredDefaults(stack).get("networkPolicies"), true));
+  }
+});

@@ -102,6 +102,11 @@ export const VALIDATORS = {
     packages: ["python3"],
     checks: "the signed canonical bytes equal Python's json.dumps(sort_keys=True)",
   },
+  chromium: {
+    commands: ["chromium"],
+    packages: ["chromium"],
+    checks: "the audit's HTML page in a real browser: a screenshot showing an open cell's red, and the matrix cells in the rendered DOM",
+  },
 } as const satisfies Record<string, Validator>;
 
 export type ValidatorName = keyof typeof VALIDATORS;

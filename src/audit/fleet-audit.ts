@@ -1,13 +1,15 @@
 /**
  * The fleet audit: isolation claims computed from the rendered NetworkPolicies, every pod template
- * against the Pod Security Standards (plus pinned images, resources, token automount), and each
- * namespace's Pod Security `enforce` label against the pods it holds.
+ * against the Pod Security Standards (plus pinned images, resources, token automount), each
+ * namespace's Pod Security `enforce` label against the pods it holds, and, as warnings that do not
+ * fail it, credentials that containers take from Secrets as environment variables.
  */
 import { IsolationCollector, type IsolationClaimOptions, type IsolationReport } from "./network/isolation-claims.ts";
 import { podOf } from "./network/pods-from.ts";
 import { namespacesFrom, networkPoliciesFrom } from "./network/policy-model.ts";
 import { podSecurityOf, type WorkloadPodSecurity } from "./pod-security/index.ts";
 import { type PodForRbac, type RunnerRoleGrant, runnerRoleGrants } from "./pod-security/runner-rbac.ts";
+import { type CredentialWarning, envCredentialWarnings } from "./pod-security/env-credentials.ts";
 import type { Role, RoleBinding } from "kubernetes-types/rbac/v1.js";
 import type { KubeObject } from "./network/types.ts";
 import { type ShapeIssue, shapeIssues } from "./object-shape.ts";
@@ -32,6 +34,11 @@ export interface FleetAudit {
   readonly namespaces: readonly NamespaceLevelCheck[];
   /** Roles bound to a pod's service account that reach pods, pods/exec, pods/log, jobs or secrets (ARC's kubernetes mode). */
   readonly roleGrants: readonly RunnerRoleGrant[];
+  /**
+   * Warnings, which do not fail the audit: each credential a container takes from a Secret as an
+   * environment variable (`env[].valueFrom.secretKeyRef`, `envFrom[].secretRef`), with the fix.
+   */
+  readonly credentialWarnings: readonly CredentialWarning[];
   /** Every claim passes, no pod template has a finding, every enforce label fits, every role grant is allowed. */
   readonly pass: boolean;
 }
@@ -114,6 +121,7 @@ export class FleetAuditBuilder {
   readonly #roles: Role[] = [];
   readonly #bindings: RoleBinding[] = [];
   readonly #rbacPods: PodForRbac[] = [];
+  readonly #credentialWarnings: CredentialWarning[] = [];
   #objects = 0;
 
   /** Throws ConfigError when the network options are invalid. */
@@ -148,6 +156,7 @@ export class FleetAuditBuilder {
     if (pod) {
       this.#isolation.addPod(pod);
       this.#podSecurity.push(podSecurityOf(pod));
+      this.#credentialWarnings.push(...envCredentialWarnings(pod));
       if (pod.template.spec?.serviceAccountName) this.#rbacPods.push({ name: pod.name, namespace: pod.namespace, template: { ...(pod.template.metadata ? { metadata: pod.template.metadata } : {}), spec: pod.template.spec } });
     }
     if (object.apiVersion === "rbac.authorization.k8s.io/v1" && object.kind === "Role") this.#roles.push(object as Role);
@@ -161,7 +170,8 @@ export class FleetAuditBuilder {
     const namespaces = namespaceChecks(this.#namespaces, podSecurity);
     const podsPass = podSecurity.every((p) => p.restricted.length === 0 && p.hardening.length === 0);
     const roleGrants = runnerRoleGrants(this.#rbacPods, this.#roles, this.#bindings);
-    return { isolation, podSecurity, namespaces, roleGrants, pass: isolation.pass && podsPass && namespaces.every((n) => n.pass) && roleGrants.every((g) => g.allowed) };
+    // Credential warnings are reported and never count against `pass`.
+    return { isolation, podSecurity, namespaces, roleGrants, credentialWarnings: this.#credentialWarnings, pass: isolation.pass && podsPass && namespaces.every((n) => n.pass) && roleGrants.every((g) => g.allowed) };
   }
 }
 

@@ -64,6 +64,8 @@ const CONTAINER = map({
   ports: list(map({ name: "string", containerPort: "integer", protocol: "string", hostPort: "integer" })),
   resources: map({ requests: values("any"), limits: values("any") }),
   securityContext: CONTAINER_SECURITY,
+  env: list(map({ name: "string", valueFrom: map({ secretKeyRef: map({ name: "string", key: "string" }) }) })),
+  envFrom: list(map({ prefix: "string", secretRef: map({ name: "string" }) })),
 });
 
 const POD_SPEC = map({

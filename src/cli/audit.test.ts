@@ -1,6 +1,7 @@
 // `runner-fleet audit` on manifests: bad input is exit 2 with one message naming file, line, key
 // path and fix (never a crash or a stack trace), List exports are read, long outputs are cut on a
-// terminal.
+// terminal, credentials in environment variables are warnings that never change the exit code
+// (the gh-runner stack through bin/runner-fleet.js: run `npm run build` first).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -8,8 +9,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CliError, EXIT } from "./output.ts";
-import { DEFAULT_CLUSTER_NETWORK, auditDocuments, formatAuditReport, runAudit } from "./audit.ts";
+import { DEFAULT_CLUSTER_NETWORK, auditDocuments, formatAuditChecklist, formatAuditReport, runAudit } from "./audit.ts";
 import { parseYamlDocuments } from "../audit/schema/read-documents.ts";
+import { GH_RUNNER_STACK, editedStackConfig } from "../../test/helpers.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 process.chdir(repoRoot);
@@ -132,4 +134,53 @@ test("on a terminal, long tables and failure lists show the first 50 and count t
   const all = formatAuditReport(report, 200, Number.POSITIVE_INFINITY);
   assert.match(all, /failure 299/);
   assert.doesNotMatch(all, /more rows/);
+});
+
+test("credentials in environment variables: a Warnings table, a note on the verdict, a field in --json, a noted checklist line; the verdict is unchanged", async () => {
+  const report = await runAudit("test/fixtures/import/01-pytorch-ci-infra-runner-deployment.yaml", flags);
+  const warnings = report.kubernetes?.credentialWarnings ?? [];
+  assert.deepEqual(warnings.map((w) => [w.pod, w.container, w.variable, w.secret, w.key, w.path]), [
+    ["default/Deployment/github-runner", "runner", "RUNNER_TOKEN", "github-runner-secret", "runner-token", "spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef"],
+  ]);
+  assert.ok(report.failures.every((f) => !/RUNNER_TOKEN|secretKeyRef/.test(f)), "a warning is not a failure");
+  const text = formatAuditReport(report, 400, Number.POSITIVE_INFINITY);
+  assert.match(text, /^Warnings: credentials in environment variables \(1 warning; warnings do not fail the audit\)$/m);
+  assert.match(text, /^POD +CONTAINER +VARIABLE +FROM +FIELD +WARNING *$/m);
+  assert.match(text, /default\/Deployment\/github-runner +runner +RUNNER_TOKEN +Secret github-runner-secret key runner-token +spec\.template\.spec\.containers\[0\]\.env\[1\]\.valueFrom\.secretKeyRef +RUNNER_TOKEN holds key runner-token [\s\S]*?Fix: mount it as a file/);
+  assert.match(text, /^audit: FAILED \(\d+ problems?; 1 warning, which does not fail the audit: see Warnings\)$/m);
+  const checklist = formatAuditChecklist(report.kubernetes!);
+  assert.match(checklist, /^- \[ \] Pod template `default\/Deployment\/github-runner` passes no credential as an environment variable \(warning, does not fail the audit; 1 warning\): `RUNNER_TOKEN` \(Secret `github-runner-secret`, key `runner-token`\) in container `runner`\. Fix: mount them as files/m);
+  // Without warnings, neither the table nor a checklist line.
+  const clean = await runAudit("test/fixtures/import/11-sfiligoi-nrp-runners-unifrac-runner-deployment.yaml", flags);
+  assert.deepEqual(clean.kubernetes?.credentialWarnings, []);
+  assert.doesNotMatch(formatAuditReport(clean, 400, Number.POSITIVE_INFINITY), /Warnings/);
+  assert.doesNotMatch(formatAuditChecklist(clean.kubernetes!), /environment variable/);
+});
+
+test("runner-fleet audit infra/pulumi/gh-runner lists the credentials it passes as variables, and the warnings leave the exit code alone", async () => {
+  const run = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ["bin/runner-fleet.js", "audit", "infra/pulumi/gh-runner", ...args], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, COLUMNS: "400" } }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+    });
+  const expected = [
+    ["my-reforge-ai/Deployment/codex-gh-runner", "ACTIONS_RUNNER_INPUT_TOKEN", "github-runner-config", "runner-token"],
+    ["my-reforge-ai/Deployment/codex-gh-runner", "OPENAI_API_KEY", "github-runner-config", "openai-api-key"],
+    ["my-reforge-ai/Deployment/codex-gh-runner", "GITHUB_PERSONAL_ACCESS_TOKEN", "github-mcp-credentials", "github-token"],
+    ["my-reforge-ai/Deployment/gemini-gh-runner", "ACTIONS_RUNNER_INPUT_TOKEN", "github-runner-config", "runner-token"],
+    ["my-reforge-ai/Deployment/gemini-gh-runner", "GEMINI_API_KEY", "github-runner-config", "gemini-api-key"],
+    ["my-reforge-ai/Deployment/gemini-gh-runner", "GITHUB_PERSONAL_ACCESS_TOKEN", "github-mcp-credentials", "github-token"],
+  ];
+  // The stack as committed: whatever its claims say, the exit code follows them, not the warnings.
+  const json = await run("--json");
+  const data = JSON.parse(json.stdout) as { pass: boolean; failures: string[]; kubernetes: { credentialWarnings: { pod: string; variable: string; secret: string; key: string }[] } };
+  assert.deepEqual(data.kubernetes.credentialWarnings.map((w) => [w.pod, w.variable, w.secret, w.key]), expected);
+  assert.equal(json.code, data.pass ? 0 : 1, json.stderr);
+  assert.ok(data.failures.every((f) => !/secretKeyRef|environment variable/.test(f)), data.failures.join("\n"));
+  // Fenced, every claim holds: exit 0 with the six warnings in the table and on the verdict line.
+  const fenced = editedStackConfig(GH_RUNNER_STACK, "dev", (c) => { c["gh-runner:networkPolicies"] = true; });
+  const table = await run("--config-file", fenced);
+  assert.equal(table.code, 0, table.stdout + table.stderr);
+  assert.match(table.stdout, /^Warnings: credentials in environment variables \(6 warnings; warnings do not fail the audit\)$/m);
+  for (const [pod, variable, secret, key] of expected) assert.match(table.stdout, new RegExp(`${pod} +runner +${variable} +Secret ${secret} key ${key} +spec\\.template\\.spec\\.containers\\[0\\]\\.env\\[\\d+\\]\\.valueFrom\\.secretKeyRef`));
+  assert.match(table.stdout, /^audit: every claim holds \(6 warnings, which do not fail the audit: see Warnings\)$/m);
 });

@@ -1,5 +1,5 @@
 /** `runner-fleet audit <stack-dir|dir>`: isolation and pod security computed from rendered objects. */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { FleetAuditBuilder, MalformedObjectsError, auditFleet, describeObject, type FleetAudit } from "../audit/fleet-audit.ts";
@@ -13,9 +13,17 @@ import { derivedObject } from "../offline/derived-objects.ts";
 import { auditAwsResources, hasAwsResources, type AwsAudit, type AwsResourceLike } from "../audit/aws/aws-resource-audit.ts";
 import { CliError, EXIT, printJson, collect, withProgress } from "./output.ts";
 import { formatAuditChecklist, formatAuditReport, type AuditReport, type ClusterNetwork } from "./audit-format.ts";
+import { formatAuditHtml } from "./audit-html.ts";
+import { formatAuditMermaid } from "./audit-mermaid.ts";
+import { formatAuditSvg } from "./audit-svg.ts";
+import { TopologyCollector } from "./audit-topology.ts";
 
 export { formatAuditChecklist, formatAuditReport, formatAuditTables, type AuditReport, type ClusterNetwork } from "./audit-format.ts";
 export { formatAwsTable } from "./audit-aws-format.ts";
+export { formatAuditHtml } from "./audit-html.ts";
+export { formatAuditMermaid } from "./audit-mermaid.ts";
+export { formatAuditSvg } from "./audit-svg.ts";
+export { TopologyCollector } from "./audit-topology.ts";
 import { configFileOption, renderOptionsFrom, stackOption, type StackFlags } from "./stack-options.ts";
 
 /** Stack output a stack may export so the audit knows its cluster's CIDRs. */
@@ -109,8 +117,13 @@ interface AuditFlags extends StackFlags {
   readonly nodeCidr: string[];
   readonly nodeAddress: string[];
   readonly json?: boolean;
-  readonly format: "table" | "json" | "markdown";
+  readonly format: AuditFormat;
+  readonly out?: string;
 }
+
+/** The output formats of `audit`. */
+export const AUDIT_FORMATS = ["table", "json", "markdown", "html", "svg", "mermaid"] as const;
+export type AuditFormat = (typeof AUDIT_FORMATS)[number];
 
 /** The stack outputs and the non-Kubernetes resources of a folder written by `runner-fleet render`. */
 function readRenderFolder(dir: string): { outputs: Record<string, unknown> | undefined; resources: AwsResourceLike[] } {
@@ -154,6 +167,7 @@ export async function auditDocuments(
   target: string,
   docs: AsyncIterable<InputDocument> | Iterable<InputDocument>,
   network: IsolationClaimOptions,
+  topology?: TopologyCollector,
 ): Promise<{ kubernetes?: FleetAudit; documents: number }> {
   let builder: FleetAuditBuilder | undefined;
   const problems: string[] = [];
@@ -170,7 +184,10 @@ export async function auditDocuments(
       if (object === null || typeof object !== "object" || Array.isArray(object) || !("kind" in object)) return;
       builder ??= new FleetAuditBuilder(network);
       const issues = builder.add(object as KubeObject);
-      if (issues.length === 0) return;
+      if (issues.length === 0) {
+        topology?.add(object as KubeObject);
+        return;
+      }
       malformedObjects++;
       if (problems.length <= MAX_LISTED) for (const line of malformedLines(doc, isList ? i : undefined, object, issues)) problems.push(line);
     });
@@ -186,7 +203,11 @@ export async function auditDocuments(
   return { ...(builder && builder.objects > 0 ? { kubernetes: builder.finish() } : {}), documents };
 }
 
-export async function runAudit(target: string, flags: AuditFlags): Promise<AuditReport> {
+/**
+ * Audits a stack directory (rendered offline), a render folder, or manifests. `topology`, when
+ * given, also collects what the topology view needs from the same objects and stack outputs.
+ */
+export async function runAudit(target: string, flags: AuditFlags, topology?: TopologyCollector): Promise<AuditReport> {
   if (!existsSync(target)) throw new CliError(`${target}: no such file or directory. Fix: pass a stack directory (holding Pulumi.yaml) or a directory of manifests`, EXIT.usage);
   let outputs: Record<string, unknown> | undefined;
   let resources: readonly AwsResourceLike[] = [];
@@ -200,6 +221,7 @@ export async function runAudit(target: string, flags: AuditFlags): Promise<Audit
     const objects = auditableObjects(rendered);
     outputs = rendered.outputs;
     resources = rendered.resources;
+    if (topology) for (const o of objects) topology.add(o);
     if (objects.length > 0) {
       network = networkFrom(flags, outputs);
       try {
@@ -216,7 +238,7 @@ export async function runAudit(target: string, flags: AuditFlags): Promise<Audit
     const candidate = networkFrom(flags, outputs);
     let result: Awaited<ReturnType<typeof auditDocuments>>;
     try {
-      result = await auditDocuments(target, streamDocuments([target]), candidate);
+      result = await auditDocuments(target, streamDocuments([target]), candidate, topology);
     } catch (e) {
       if (e instanceof InputError) throw new CliError(e.message, EXIT.usage);
       throw e;
@@ -231,6 +253,7 @@ export async function runAudit(target: string, flags: AuditFlags): Promise<Audit
       );
     }
   }
+  topology?.addOutputs(outputs);
   if (kubernetes) for (const f of kubernetesFailures(kubernetes)) failures.push(f);
   let aws: AwsAudit | undefined;
   if (hasAwsResources(resources)) {
@@ -251,17 +274,55 @@ export function auditCommand(): Command {
     .option("--service-cidr <cidr>", "the cluster's service CIDR (default: the stack's, else k3s's 10.43.0.0/16)")
     .option("--node-cidr <cidr>", "a CIDR of the node network, repeatable (default: the stack's, else 192.168.0.0/16)", collect, [])
     .option("--node-address <ip>", "a node or API endpoint address to probe on 6443/10250 (repeatable)", collect, [])
-    .option("--format <format>", "table, json (same as --json) or markdown (a security checklist)", "table")
+    .option("--format <format>", "table, json (same as --json), markdown (a security checklist), html (a page with the claims and the reachability matrix), svg (the matrix as an image) or mermaid (the fleet's topology as a flowchart)", "table")
+    .option("--out <file>", "write the output to this file instead of standard output")
     .option("--json", "print the audit as JSON")
     .addHelpText("after", "\nExit codes: 0 every claim holds, 1 a claim or check fails (the policy or field responsible is named), 2 bad usage or input.")
     .action(async (target: string, flags: AuditFlags) => {
-      if (flags.format !== "table" && flags.format !== "markdown" && flags.format !== "json") throw new CliError(`--format ${String(flags.format)} is unknown. Fix: use table, json or markdown`, EXIT.usage);
-      const report = await withProgress(`auditing ${target}`, () => runAudit(target, flags), { quiet: flags.json === true });
-      if (flags.json) printJson(report);
-      else if (flags.format === "markdown") {
-        if (!report.kubernetes) throw new CliError(`${target}: the Markdown checklist covers Kubernetes isolation, and this target renders no Kubernetes object. Fix: use the table output`);
-        process.stdout.write(formatAuditChecklist(report.kubernetes));
-      } else process.stdout.write(formatAuditReport(report));
+      if (!(AUDIT_FORMATS as readonly string[]).includes(flags.format)) throw new CliError(`--format ${String(flags.format)} is unknown. Fix: use ${AUDIT_FORMATS.slice(0, -1).join(", ")} or ${AUDIT_FORMATS.at(-1)!}`, EXIT.usage);
+      const topology = flags.format === "mermaid" ? new TopologyCollector() : undefined;
+      const report = await withProgress(`auditing ${target}`, () => runAudit(target, flags, topology), { quiet: flags.json === true });
+      if (flags.json && flags.out === undefined) printJson(report);
+      else writeOutput(flags.out, flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatAudit(report, flags.format, topology));
       process.exitCode = report.pass ? EXIT.ok : EXIT.findings;
     });
+}
+
+/** The report in `format` (not json); the views of Kubernetes isolation need Kubernetes objects. */
+export function formatAudit(report: AuditReport, format: AuditFormat, topology?: TopologyCollector): string {
+  if (format === "table") return formatAuditReport(report);
+  if (format === "json") return `${JSON.stringify(report, null, 2)}\n`;
+  const { kubernetes } = report;
+  if (!kubernetes) {
+    const what = format === "markdown" ? "The Markdown checklist covers" : `The ${format} view shows`;
+    throw new CliError(`${report.target}: ${what} Kubernetes isolation, and this target renders no Kubernetes object. Fix: use the table output`, EXIT.usage);
+  }
+  const k = { ...report, kubernetes };
+  switch (format) {
+    case "markdown":
+      return formatAuditChecklist(kubernetes);
+    case "html":
+      return formatAuditHtml(k);
+    case "svg":
+      return formatAuditSvg(k);
+    case "mermaid":
+      return formatAuditMermaid(k, (topology ?? new TopologyCollector()).facts());
+    default: {
+      const unknown: never = format;
+      throw new CliError(`--format ${String(unknown)} is unknown`, EXIT.usage);
+    }
+  }
+}
+
+/** Writes `text` to standard output, or to `file`, as a usage error naming the file when that fails. */
+function writeOutput(file: string | undefined, text: string): void {
+  if (file === undefined) {
+    process.stdout.write(text);
+    return;
+  }
+  try {
+    writeFileSync(file, text);
+  } catch (e) {
+    throw new CliError(`--out ${file}: cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Fix: name a file in an existing, writable directory`, EXIT.usage);
+  }
 }

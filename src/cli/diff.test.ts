@@ -257,10 +257,11 @@ test("--against - reads the manifest from standard input (kubectl get ... -o yam
   assert.match(run.stdout, /^ {4}spec\.replicas: 3 -> 2$/m);
 });
 
-test("end to end: the gh-runner stack rendered offline matches its hand-written baseline", async () => {
+test("end to end: the gh-runner stack rendered offline matches its hand-written baseline, plus the three fence policies it would create", async () => {
   const run = await cli("infra/pulumi/gh-runner", "--against", "deploy/gh-runner/deployment.yaml");
-  assert.equal(run.code, EXIT.ok, run.stdout + run.stderr);
-  assert.match(run.stdout, /^no drift: \d+ objects match$/m);
+  assert.equal(run.code, EXIT.findings, run.stdout + run.stderr);
+  assert.match(run.stdout, /^drift: 3 would be created, 3 unchanged$/m);
+  assert.deepEqual(run.stdout.split("\n").filter((l) => l.startsWith("+ ")).map((l) => l.split(" ")[3]), ["my-reforge-ai/gh-runner-allow-dns-egress:", "my-reforge-ai/gh-runner-allow-https-egress-public:", "my-reforge-ai/gh-runner-default-deny-all:"]);
 });
 
 test("end to end: a baseline edited by hand shows the edit as drift, exit 1", async () => {

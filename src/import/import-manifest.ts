@@ -11,6 +11,7 @@ import { ConfigError, type ConfigIssue } from "../model/issues.ts";
 import { InputError } from "../audit/input-error.ts";
 import { isRecord } from "../model/refine.ts";
 import { resolveGhRunnerFleet, type ResolvedGhRunnerFleet } from "../model/gh-runner.ts";
+import { GH_RUNNER_SUFFIX } from "../model/defaults.ts";
 import { renderGhRunnerFleet } from "../render/kubernetes/gh-runner.ts";
 import { type ImportGap, isRunnerDeployment, runnerFromDeployment } from "./runner-from-deployment.ts";
 
@@ -25,6 +26,9 @@ export interface ImportResult {
   /** Whether the settings passed the model's checks; settings that did not are never written. */
   readonly checked: boolean;
 }
+
+/** The default-deny policy of the gh-runner stack's fence: a manifest that holds it is fenced already. */
+const FENCE_POLICY = `${GH_RUNNER_SUFFIX.replace(/^-/, "")}-default-deny-all`;
 
 const ref = (o: KubeObject) => `${o.kind} ${o.metadata.namespace === undefined ? "" : `${o.metadata.namespace}/`}${o.metadata.name}`;
 
@@ -73,7 +77,10 @@ export function importManifest(objects: readonly KubeObject[], opts: { namespace
     const keys = [data, stringData].flatMap((d) => (isRecord(d) ? Object.keys(d) : []));
     notes.push(o.kind === "Secret" ? `${ref(o)}: referenced by name, never copied (keys: ${keys.join(", ") || "none"})` : o.kind === "PersistentVolumeClaim" ? `${ref(o)}: referenced by claimName, never copied` : `${ref(o)}: not a runner Deployment or a ConfigMap it uses; left alone`);
   }
-  const settings: Record<string, unknown> = { namespace, runners: runnerSettings, ...(configMaps.length > 0 ? { configMaps } : {}) };
+  // The stack fences its runner pods by default; runners that run unfenced are imported as they run
+  // (`networkPolicies: false`), so that adopting them changes nothing. Removing it adds the fence.
+  const fenced = stripped.some((o) => o.kind === "NetworkPolicy" && inNamespace(o) && o.metadata.name === FENCE_POLICY);
+  const settings: Record<string, unknown> = { namespace, ...(fenced ? {} : { networkPolicies: false }), runners: runnerSettings, ...(configMaps.length > 0 ? { configMaps } : {}) };
   // Manifest fields whose setting was already reported (`runners[0].env[1].value` is the field of that variable).
   const covered: string[] = [];
   const resolved = resolveReporting(settings, runners, gaps, covered);

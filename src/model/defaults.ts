@@ -22,6 +22,8 @@ export const KUBERNETES_RUNNER_DEFAULTS = {
   dnsNamespace: "kube-system",
   /** Labels of the cluster's DNS pods. */
   dnsPodLabels: { "k8s-app": "kube-dns" } as Readonly<Record<string, string>>,
+  /** Destinations fenced runners may reach beyond DNS and public HTTPS (`extraEgress`): none. */
+  extraEgress: [] as readonly never[],
 } as const;
 
 /** Every default of the GitHub runner model on Kubernetes Deployments. */
@@ -52,8 +54,11 @@ export const GH_RUNNER_DEFAULTS = {
    * `GH_RUNNER_JIT_DEFAULTS`).
    */
   registration: "actions-runner-input",
-  /** NetworkPolicies around the runner pods (off: these runners run trusted jobs of one repository). */
-  networkPolicies: false,
+  /**
+   * Default-deny NetworkPolicies around the runner pods: DNS and public HTTPS egress only, plus
+   * `extraEgress`. `networkPolicies: false` is the opt-out.
+   */
+  networkPolicies: true,
 } as const;
 
 /** Name suffix of every Kubernetes object the gh-runner substrate renders. */
@@ -76,7 +81,10 @@ export const FORGEJO_K8S_DEFAULTS = {
   capacity: 1,
   /** The runner's data directory (HOME, `.runner`, cache, job work directories), an emptyDir. */
   dataDir: "/data",
-  /** Default-deny NetworkPolicies around the runner pods: DNS and public HTTPS egress only. */
+  /**
+   * Default-deny NetworkPolicies around the runner pods: DNS and public HTTPS egress only, plus the
+   * forge (`forgeCidrs`) and `extraEgress`. `networkPolicies: false` is the opt-out.
+   */
   networkPolicies: true,
   /** Where a forge whose name resolves to private addresses is (none: the forge is public). */
   forgeCidrs: [] as readonly string[],

@@ -12,6 +12,7 @@ import { strictObject, zodIssues } from "./zod-issues.ts";
 import { baseUrlProblem, dnsLabel, isInsecureHttp, isRecord, wholeNumberProblem } from "./refine.ts";
 import { parseRunnerLabel } from "./runner-label.ts";
 import { isCidr, parseCidr } from "./cidr.ts";
+import { extraEgressIssues, extraEgressSchema, type ResolvedExtraEgress, resolveExtraEgress } from "./extra-egress.ts";
 import {
   deploymentNameIssues, fencedLabelIssues, rawSecurityIssues, missingNamespaceIssues, imageReference, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
   type ResolvedRunnerPod,
@@ -77,8 +78,14 @@ export const forgejoK8sFleetSchema = strictObject({
     name: dnsLabel("the name of an existing Secret", 253),
     key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, { error: "must be a Secret data key (1-253 letters, digits, -, _ and .)" }),
   }).optional(),
-  /** Default-deny NetworkPolicies around the runner pods (DNS and public HTTPS egress only). @default true */
+  /**
+   * Default-deny NetworkPolicies around the runner pods: no ingress; egress to the cluster's DNS,
+   * to public addresses on port 443, to the forge and to `extraEgress` only. `false` is the
+   * opt-out: the pods then reach every address and every pod may reach them. @default true
+   */
   networkPolicies: z.boolean().optional(),
+  /** Destinations the fenced pods may reach beyond DNS, public HTTPS and the forge: `{ name, cidr, ports }` each, its own NetworkPolicy. @default [] */
+  extraEgress: extraEgressSchema.optional(),
   /**
    * The addresses of a forge whose name resolves to a private address (a forge on the home network
    * or in the cluster), as CIDR blocks: the runners may reach them on the forge's port. A forge
@@ -117,6 +124,8 @@ export interface ResolvedForgejoK8sFleet {
   readonly networkPolicies: boolean;
   /** Egress the runners need to reach the forge beyond public HTTPS on port 443, if any. */
   readonly forgeEgress?: ForgeEgress;
+  /** What the fence lets the pods reach beyond DNS, public HTTPS and the forge (none when unfenced). */
+  readonly extraEgress: readonly ResolvedExtraEgress[];
 }
 
 /** Where the forge is, for the fence: its port, and its blocks (none: any public address). */
@@ -148,7 +157,7 @@ const SUBJECT = "forgejo-k8s-runners fleet configuration";
  */
 export function resolveForgejoK8sFleet(input: unknown): ResolvedForgejoK8sFleet {
   const parsed = forgejoK8sFleetSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) throw new ConfigError([...missingNamespaceIssues(input), ...zodIssues(parsed.error), ...runnerListIssues(input), ...runnerLabelIssues("forgejo", input), ...rawSecurityIssues(input), ...dockerLabelIssues(input)], SUBJECT);
+  if (!parsed.success) throw new ConfigError([...missingNamespaceIssues(input), ...zodIssues(parsed.error), ...runnerListIssues(input), ...runnerLabelIssues("forgejo", input), ...rawSecurityIssues(input), ...dockerLabelIssues(input), ...extraEgressIssues(input, FORGEJO_K8S_DEFAULTS.networkPolicies)], SUBJECT);
   const cfg = parsed.data;
   const d = FORGEJO_K8S_DEFAULTS;
   const issues: ConfigIssue[] = [...missingNamespaceIssues(cfg), ...runnerListIssues(cfg), ...runnerLabelIssues("forgejo", cfg), ...dockerLabelIssues(cfg)];
@@ -176,7 +185,8 @@ export function resolveForgejoK8sFleet(input: unknown): ResolvedForgejoK8sFleet 
       configMapName: `${pod.objectName}-config`,
     };
   });
-  issues.push(...fencedLabelIssues(runners, cfg.networkPolicies ?? d.networkPolicies), ...deploymentNameIssues(runners));
+  const fenced = cfg.networkPolicies ?? d.networkPolicies;
+  issues.push(...fencedLabelIssues(runners, fenced), ...deploymentNameIssues(runners), ...extraEgressIssues(cfg, d.networkPolicies));
   if (issues.length > 0) throw new ConfigError(issues, SUBJECT);
   return {
     forge: "forgejo",
@@ -184,8 +194,9 @@ export function resolveForgejoK8sFleet(input: unknown): ResolvedForgejoK8sFleet 
     instanceUrl: cfg.forgejoUrl.replace(/\/+$/, ""),
     registrationSecret: cfg.registrationSecret ?? { ...d.registrationSecret },
     runners,
-    networkPolicies: cfg.networkPolicies ?? d.networkPolicies,
+    networkPolicies: fenced,
     ...withForgeEgress(forgeEgressOf(cfg.forgejoUrl, cfg.forgeCidrs ?? d.forgeCidrs)),
+    extraEgress: resolveExtraEgress(cfg.extraEgress ?? d.extraEgress),
   };
 }
 

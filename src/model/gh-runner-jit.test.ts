@@ -76,6 +76,10 @@ describe("gh-runner model: registration: jit, bad config is refused with key pat
   });
   it("a GitHub App for an enterprise", () => expectIssue(fleet({ githubRepo: "enterprises/big-co" }), "runners[0].jit.auth", /cannot manage an enterprise's runners/, /auth: token.*manage_runners:enterprise/));
   it("an unpinned minter image", () => expectIssue(fleet({ runners: [runner({ jit: jit({ image: "alpine" }) })] }), "runners[0].jit.image", /no tag or digest/, /pin the image/));
+  it("secret files whose read-only directory holds the JIT mounts, or lies inside them", () => {
+    expectIssue(fleet({ runners: [runner({ secretFiles: [{ secret: "openai", key: "api-key", path: "/run/api-key" }] })] }), "runners[0].secretFiles[0].path", /mounted read-only, and registration: jit mounts \/run\/runner-fleet inside it/, /another directory/);
+    expectIssue(fleet({ runners: [runner({ secretFiles: [{ secret: "openai", key: "api-key", path: "/run/runner-fleet/api-key" }] })] }), "runners[0].secretFiles[0].path", /overlaps \/run\/runner-fleet/, /mount it elsewhere/);
+  });
   it("settings that do nothing under jit", () => {
     expectIssue(fleet({ runners: [runner({ runnerGroup: "trusted" })] }), "runners[0].runnerGroup", /no effect with registration: jit/, /jit\.runnerGroupId/);
     expectIssue(fleet({ runners: [runner({ replace: true })] }), "runners[0].replace", /no effect/, /new name/);

@@ -225,11 +225,17 @@ export function jitPodIssues(pod: ResolvedRunnerPod, at: string): ConfigIssue[] 
     ...pod.configFiles.map((c, j): [string, string] => [c.mountPath, `${at}.configFiles[${j}].mountPath`]),
     ...pod.scratch.map((s): [string, string] => [s.mountPath, `${at}.writablePaths`]),
     ...pod.extraVolumeMounts.map((m, j): [string, string] => [m.mountPath, `${at}.extraVolumeMounts[${j}].mountPath`]),
+    ...pod.secretFiles.map((f): [string, string] => [f.mountPath, f.where]),
   ];
   for (const [path, where] of mounts) {
     const norm = path.replace(/\/+$/, "");
     const hit = JIT_POD_NAMES.pathPrefixes.find((p) => norm === p || norm.startsWith(`${p}/`));
     if (hit !== undefined) issues.push({ path: where, message: `mount path ${path} overlaps ${hit}, where registration: jit mounts its scripts and hand-over files`, fix: `mount it elsewhere (outside ${hit})` });
+  }
+  // A secret files directory is read-only: the JIT mounts cannot lie inside it.
+  for (const f of pod.secretFiles) {
+    const inside = JIT_POD_NAMES.pathPrefixes.find((p) => p.startsWith(`${f.mountPath.replace(/\/+$/, "")}/`));
+    if (inside !== undefined) issues.push({ path: f.where, message: `its directory ${f.mountPath} is mounted read-only, and registration: jit mounts ${inside} inside it`, fix: "give the Secret's files another directory, e.g. /run/secrets/<secret>" });
   }
   return issues;
 }

@@ -14,6 +14,7 @@ import { githubBaseUrl, insecureGithubUrlIssues } from "./github-url.ts";
 import { dnsLabel, isRecord, objectName } from "./refine.ts";
 import { JIT_POD_NAMES, jitPodIssues, jitRunnerIssues, jitSchema, rawJitIssues, type ResolvedJit, resolveJit } from "./gh-runner-jit.ts";
 import { labelMapIssues } from "./kubernetes-rules.ts";
+import { extraEgressIssues, extraEgressSchema, type ResolvedExtraEgress, resolveExtraEgress } from "./extra-egress.ts";
 import {
   absolutePath, configFileList, deploymentNameIssues, fencedLabelIssues, rawSecurityIssues, missingNamespaceIssues, imageReference, relaxationShape, replicasSchema, resolveRunnerPod, runnerLabelIssues, runnerListIssues, runnerNameSchema, runnerPodShape,
   type ResolvedConfigPayload, type ResolvedRunnerPod,
@@ -124,8 +125,15 @@ export const ghRunnerFleetSchema = strictObject({
   githubUrl: githubBaseUrl.optional(),
   /** Accept a plain `http://` githubUrl (a GitHub Enterprise Server on a trusted network only). @default false */
   allowInsecureHttp: z.boolean().optional(),
-  /** Default-deny NetworkPolicies around the runner pods (DNS and public HTTPS egress only). @default false */
+  /**
+   * Default-deny NetworkPolicies around the runner pods: no ingress; egress to the cluster's DNS
+   * and to public addresses on port 443 only, plus `extraEgress`. `false` is the opt-out: the pods
+   * then reach every address (the cluster, the private network, the cloud's metadata endpoint) and
+   * every pod may reach them. @default true
+   */
   networkPolicies: z.boolean().optional(),
+  /** Destinations the fenced pods may reach beyond DNS and public HTTPS: `{ name, cidr, ports }` each, its own NetworkPolicy. @default [] */
+  extraEgress: extraEgressSchema.optional(),
   runners: z.array(runnerSchema, { error: "must be a list of runner descriptions" }),
   codexConfig: codexConfigSchema.optional(),
   /** ConfigMaps the stack manages, named as written (runners mount them by name). */
@@ -157,6 +165,8 @@ export interface ResolvedGhRunnerFleet {
   readonly configPayloads: readonly ResolvedConfigPayload[];
   /** Whether default-deny NetworkPolicies fence the runner pods. */
   readonly networkPolicies: boolean;
+  /** What the fence lets the pods reach beyond DNS and public HTTPS (none when unfenced). */
+  readonly extraEgress: readonly ResolvedExtraEgress[];
 }
 
 /** Name of the config payload that `codexConfig` produces, and the file it holds. */
@@ -170,7 +180,7 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
   const parsed = ghRunnerFleetSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
     // Report the fleet-wide problems too, so that one run shows every problem at once.
-    throw new ConfigError([...missingNamespaceIssues(input), ...missingRepoIssues(input), ...zodIssues(parsed.error), ...runnerListIssues(input), ...runnerLabelIssues("github", input), ...rawSecurityIssues(input), ...rawJitIssues(input)], "gh-runner fleet configuration");
+    throw new ConfigError([...missingNamespaceIssues(input), ...missingRepoIssues(input), ...zodIssues(parsed.error), ...runnerListIssues(input), ...runnerLabelIssues("github", input), ...rawSecurityIssues(input), ...rawJitIssues(input), ...extraEgressIssues(input, GH_RUNNER_DEFAULTS.networkPolicies)], "gh-runner fleet configuration");
   }
   const cfg = parsed.data;
   const issues: ConfigIssue[] = [...missingNamespaceIssues(cfg), ...runnerListIssues(cfg), ...runnerLabelIssues("github", cfg)];
@@ -193,7 +203,8 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
   const scope = { githubRepo: cfg.githubRepo, githubUrl: (cfg.githubUrl ?? GH_RUNNER_DEFAULTS.githubUrl).replace(/\/+$/, "") };
   const runners = cfg.runners.map((r, i) => resolveRunner(r, `runners[${i}]`, payloads, scope, issues));
   issues.push(...missingRepoIssues(cfg));
-  issues.push(...fencedLabelIssues(runners, cfg.networkPolicies ?? GH_RUNNER_DEFAULTS.networkPolicies), ...deploymentNameIssues(runners));
+  const fenced = cfg.networkPolicies ?? GH_RUNNER_DEFAULTS.networkPolicies;
+  issues.push(...fencedLabelIssues(runners, fenced), ...deploymentNameIssues(runners), ...extraEgressIssues(cfg, GH_RUNNER_DEFAULTS.networkPolicies));
   if (issues.length > 0) throw new ConfigError(issues, "gh-runner fleet configuration");
   const base = (cfg.githubUrl ?? GH_RUNNER_DEFAULTS.githubUrl).replace(/\/+$/, "");
   return {
@@ -202,7 +213,8 @@ export function resolveGhRunnerFleet(input: unknown): ResolvedGhRunnerFleet {
     ...(cfg.githubRepo === undefined ? {} : { registrationUrl: `${base}/${cfg.githubRepo}` }),
     runners,
     configPayloads: payloads,
-    networkPolicies: cfg.networkPolicies ?? GH_RUNNER_DEFAULTS.networkPolicies,
+    networkPolicies: fenced,
+    extraEgress: resolveExtraEgress(cfg.extraEgress ?? GH_RUNNER_DEFAULTS.extraEgress),
   };
 }
 

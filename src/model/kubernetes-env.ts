@@ -1,7 +1,9 @@
 /**
  * The runner container's environment variables: a plain value, or exactly one source (a key of an
  * existing Secret or ConfigMap, a field of the pod, a container resource), rendered as written. A
- * literal value for a variable that holds a credential is refused: it belongs in a Secret.
+ * literal value for a variable that holds a credential is refused: it belongs in a Secret (and
+ * better in a file, `secretFiles`, than in a variable). A variable that only says where such a file
+ * is (`OPENAI_API_KEY_FILE=/run/secrets/openai-api-key`) is not a credential.
  */
 import { z } from "./zod.ts";
 import { strictObject } from "./zod-issues.ts";
@@ -11,6 +13,8 @@ import { dnsLabel } from "./refine.ts";
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Env names that look like they carry a credential; a literal value for one is refused. */
 const SECRET_LOOKING_ENV = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIAL|PAT)(_|$)/i;
+/** A variable that names a credential's file or directory by an absolute path, e.g. `GITHUB_TOKEN_FILE=/run/secrets/github-token`. */
+const isFileReference = (name: string, value: string) => /_(FILE|PATH|DIR)$/i.test(name) && /^\/[^\s]*$/.test(value);
 
 /** A reference to a key of an existing Secret (never created). */
 const secretKeyRef = strictObject({
@@ -41,14 +45,15 @@ export const envVarSchema = (derived: Readonly<Record<string, string>>) =>
     fieldRef: fieldRef.optional(),
     resourceFieldRef: resourceFieldRef.optional(),
   }).superRefine((e, ctx) => {
+    const byName = e.value !== undefined && SECRET_LOOKING_ENV.test(e.name) && !isFileReference(e.name, e.value);
     if (ENV_SOURCES.filter((k) => e[k] !== undefined).length !== 1) {
       ctx.addIssue({ code: "custom", message: `needs exactly one of ${ENV_SOURCES.join(", ")}`, params: { fix: "reference an existing Secret with secretKeyRef: { name, key }, or give a plain value (or one of the other sources)" } });
-    } else if (e.value !== undefined && (SECRET_LOOKING_ENV.test(e.name) || CREDENTIAL_VALUE.test(e.value))) {
+    } else if (e.value !== undefined && (byName || CREDENTIAL_VALUE.test(e.value))) {
       ctx.addIssue({
         code: "custom",
         path: ["value"],
-        message: SECRET_LOOKING_ENV.test(e.name) ? `is a literal value for ${e.name}, which holds a credential` : "is a literal credential (it has the shape of a GitHub token or a private key)",
-        params: { fix: `put the value in a Kubernetes Secret and reference it: secretKeyRef: { name: <secret>, key: <key> }` },
+        message: byName ? `is a literal value for ${e.name}, which holds a credential` : "is a literal credential (it has the shape of a GitHub token or a private key)",
+        params: { fix: `put the value in a Kubernetes Secret and mount it as a file (secretFiles: [{ secret: <secret>, key: <key>, path: /run/secrets/<key> }]), or reference it: secretKeyRef: { name: <secret>, key: <key> }` },
       });
     }
     if (Object.hasOwn(derived, e.name)) {

@@ -169,12 +169,12 @@ describe("labels, annotations and selector of a runner's objects", () => {
     assert.deepEqual(d.spec!.template.metadata, { labels: { app: "build-gh-runner", ...recommended } });
     assert.equal(d.metadata!.annotations, undefined);
   });
-  it("as written: each object's own labels and annotations, the selector as given", () => {
+  it("as written: each object's own labels and annotations, the selector as given (an unfenced fleet: the fence selects by app)", () => {
     const { d } = deployment({
       metadata: { labels: { "app.kubernetes.io/name": "github-runner" }, annotations: { owner: "platform" } },
       podMetadata: { labels: { "app.kubernetes.io/name": "github-runner", tier: "ci" }, annotations: { "prometheus.io/scrape": "false" } },
       selector: { "app.kubernetes.io/name": "github-runner" },
-    });
+    }, { networkPolicies: false });
     assert.deepEqual(d.metadata!.labels, { "app.kubernetes.io/name": "github-runner" });
     assert.deepEqual(d.metadata!.annotations, { owner: "platform" });
     assert.deepEqual(d.spec!.selector.matchLabels, { "app.kubernetes.io/name": "github-runner" });

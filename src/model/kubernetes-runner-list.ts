@@ -20,10 +20,13 @@ export function missingNamespaceIssues(input: unknown): ConfigIssue[] {
   return [{ path: "namespace", message: "is not set, and runner-fleet has no default namespace", fix: "set namespace to the existing namespace the runners run in, e.g. namespace: ci-runners (it is referenced, never created)" }];
 }
 
-/** Runners whose pods lack the `app` label the fence selects them by (only for fenced fleets). */
+/**
+ * Runners whose pods lack the `app` label the fence selects them by (only for fenced fleets). A
+ * runner whose Deployment selects by that same label has had it reported by the selector check.
+ */
 export function fencedLabelIssues(runners: readonly ResolvedRunnerPod[], fenced: boolean): ConfigIssue[] {
   if (!fenced) return [];
-  return runners.flatMap((r, i) => (r.objectMeta.pod.labels["app"] === r.objectName ? [] : [{ path: `runners[${i}].podMetadata.labels`, message: `lacks app: ${r.objectName}, by which the fleet's NetworkPolicies select its pods`, fix: `add app: ${r.objectName} to the pod labels, or set networkPolicies: false` }]));
+  return runners.flatMap((r, i) => (r.objectMeta.pod.labels["app"] === r.objectName || r.objectMeta.selector["app"] === r.objectName ? [] : [{ path: `runners[${i}].podMetadata.labels`, message: `lacks app: ${r.objectName}, by which the fleet's NetworkPolicies select its pods`, fix: `add app: ${r.objectName} to podMetadata.labels, or set networkPolicies: false to leave the fleet unfenced (its pods then reach every address)` }]));
 }
 
 /** Runners whose Deployments would have the same name (a deploymentName, or `<name><suffix>`). */

@@ -19,6 +19,7 @@ import { containerResourcesSchema, containersShape, type ContainerPort, type Ini
 import { containerIssues } from "./kubernetes-container-checks.ts";
 import { type ContainerSecurityInput, containerSecurityContextSchema, podSecurityContextSchema, type PodSecurityInput, type Relaxations, runnerSecurityIssues } from "./kubernetes-security.ts";
 import { type SchedulingOptions, schedulingShape } from "./kubernetes-scheduling.ts";
+import { nestedMountIssues, type ResolvedSecretFiles, resolveSecretFiles, secretFilesShape, unreadableSecretFileIssues } from "./kubernetes-secret-files.ts";
 
 export { absolutePath } from "./refine.ts";
 
@@ -82,6 +83,7 @@ export const runnerPodShape = (derivedEnv: Readonly<Record<string, string>>) => 
   ...podOptionsShape,
   ...containerOptionsShape,
   ...extraVolumesShape,
+  ...secretFilesShape,
   env: z.array(envVarSchema(derivedEnv)).max(200, { error: "lists more than 200 variables" }).optional(),
   volumes: z.array(claimMount).max(50, { error: "lists more than 50 volumes" }).optional(),
   /** Extra writable paths (emptyDir). @default ["/tmp"] */
@@ -181,6 +183,8 @@ export interface ResolvedRunnerPod {
   /** Extra pod volumes and the runner container's mounts of them, as written. */
   readonly extraVolumes: readonly ExtraVolume[];
   readonly extraVolumeMounts: readonly ExtraVolumeMount[];
+  /** Keys of existing Secrets as read-only files of the runner container: one secret volume per Secret and directory. */
+  readonly secretFiles: readonly ResolvedSecretFiles[];
   /** The runner container's name, ports and working directory. */
   readonly containerName: string;
   readonly ports?: readonly ContainerPort[];
@@ -221,7 +225,7 @@ export function resolveRunnerPod(r: ParsedRunnerPod, at: string, suffix: string,
     if (prev !== undefined) issues.push({ path: `${at}.env[${j}].name`, message: `${e.name} is already set by env[${prev}]`, fix: "set each environment variable once" });
     else envNames.set(e.name, j);
   });
-  const mounts: { path: string; where: string }[] = [];
+  const mounts: { path: string; where: string; what?: string }[] = [];
   const fixed = forgeScratch.filter((f) => f.where === undefined);
   for (const f of fixed) mounts.push({ path: f.mountPath, where: `${f.what} ${f.mountPath}` });
   const claims = (r.volumes ?? []).map((v, j): ResolvedClaimMount => {
@@ -247,13 +251,16 @@ export function resolveRunnerPod(r: ParsedRunnerPod, at: string, suffix: string,
     scratchWhere.push(f.where ?? `${f.what} ${f.mountPath}`);
   }
   (r.extraVolumeMounts ?? []).forEach((m, j) => mounts.push({ path: m.mountPath, where: `${at}.extraVolumeMounts[${j}].mountPath` }));
+  const userVolumeNames = [...claims.map((c) => c.volumeName), ...configFiles.map((c) => c.volumeName), ...scratch.map((s) => s.volumeName), ...(r.extraVolumes ?? []).map((v) => v.name)];
+  const secretFiles = resolveSecretFiles(r.secretFiles, at, userVolumeNames, issues);
+  mounts.push(...secretFiles.mounts);
   const seenPaths = new Map<string, string>();
   const reported = new Set<string>();
   for (const m of mounts) {
     const norm = m.path.replace(/\/+$/, "") || "/";
     const prev = seenPaths.get(norm);
     if (prev !== undefined) reported.add(m.where);
-    if (prev !== undefined) issues.push({ path: m.where, message: `mount path ${m.path} is already used by ${prev}`, fix: "give every volume, config file, writable path and the work directory its own path" });
+    if (prev !== undefined) issues.push({ path: m.where, message: `${m.what ?? `mount path ${m.path}`} is already used by ${prev}`, fix: "give every volume, config file, secret file directory, writable path and the work directory its own path" });
     else seenPaths.set(norm, m.where);
   }
   const volumeNames = new Map<string, string>();
@@ -273,6 +280,7 @@ export function resolveRunnerPod(r: ParsedRunnerPod, at: string, suffix: string,
   (r.extraVolumeMounts ?? []).forEach((m, j) => {
     if (!volumeNames.has(m.name)) issues.push({ path: `${at}.extraVolumeMounts[${j}].name`, message: `"${m.name}" is not a volume of the pod`, fix: `name one of: ${[...volumeNames.keys()].join(", ")}, or add it to extraVolumes` });
   });
+  issues.push(...nestedMountIssues(secretFiles.mounts, mounts), ...unreadableSecretFileIssues(r, at));
   const rx = r.relax ?? {};
   const objName = r.deploymentName ?? r.name + suffix;
   issues.push(...runnerSecurityIssues(r, at));
@@ -311,6 +319,7 @@ export function resolveRunnerPod(r: ParsedRunnerPod, at: string, suffix: string,
     container: setKeysOf<ContainerOptions>(containerOptionsShape, r),
     extraVolumes: structuredClone(r.extraVolumes ?? []),
     extraVolumeMounts: structuredClone(r.extraVolumeMounts ?? []),
+    secretFiles: secretFiles.volumes,
     containerName: r.containerName ?? "runner",
     ...(r.ports === undefined ? {} : { ports: structuredClone(r.ports) }),
     ...(r.workingDir === undefined ? {} : { workingDir: r.workingDir }),

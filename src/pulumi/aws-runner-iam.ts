@@ -1,8 +1,12 @@
 /**
  * `AwsRunnerIam`: the runner instance role (`<name>-role`, assumable by EC2 only), its instance
- * profile, and one inline permission policy holding the named least-privilege statements of
- * `renderRunnerRolePolicy` — the same documents `runner-fleet audit` simulates. Nothing else is
- * attached: no managed policy, no wildcard grant beyond the statements' own.
+ * profile, one inline permission policy holding the named least-privilege statements of
+ * `renderRunnerRolePolicy`, and its permissions boundary: the managed policy `<name>-boundary`
+ * (`renderRunnerPermissionsBoundary`), which caps the role at the runner's own resources and
+ * denies IAM and role assumption whatever is attached later — the same documents `runner-fleet
+ * audit` simulates. Nothing else is attached: no managed policy, no wildcard grant beyond the
+ * statements' own. A boundary the account requires (`permissionsBoundaryArn`) replaces the
+ * rendered one.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -12,6 +16,7 @@ import { type AwsRunnerIamOptions, awsRunnerIamIssues } from "../model/aws/iam.t
 import { ConfigError } from "../model/issues.ts";
 import { type IamPolicyDocument, renderRunnerRolePolicy, renderRunnerTrustPolicy, runnerIamNames } from "../render/aws/iam-policy.ts";
 import { runnerTags } from "../render/aws/launch-template.ts";
+import { renderRunnerPermissionsBoundary, runnerBoundaryArn, runnerBoundaryName } from "../render/aws/runner-boundary.ts";
 
 export interface AwsRunnerIamArgs extends AwsRunnerIamOptions {
   /** The resolved runner profile (`resolveAwsRunnerProfile`). */
@@ -28,6 +33,10 @@ export class AwsRunnerIam extends pulumi.ComponentResource {
   /** The documents the role is created with. */
   readonly trustPolicy: IamPolicyDocument;
   readonly permissionPolicy: IamPolicyDocument;
+  /** The rendered permissions boundary (undefined when `permissionsBoundaryArn` names another). */
+  readonly permissionsBoundary?: IamPolicyDocument;
+  /** The boundary policy `<name>-boundary` (undefined when `permissionsBoundaryArn` names another). */
+  readonly boundaryPolicy?: aws.iam.Policy;
   readonly role: aws.iam.Role;
   readonly rolePolicy: aws.iam.RolePolicy;
   readonly instanceProfile: aws.iam.InstanceProfile;
@@ -48,6 +57,16 @@ export class AwsRunnerIam extends pulumi.ComponentResource {
     const names = runnerIamNames(profile);
     const child = { parent: this };
     const tags = { ...runnerTags(profile), ...args.tags };
+    let boundaryArn: pulumi.Input<string> | undefined = args.permissionsBoundaryArn;
+    if (boundaryArn === undefined) {
+      const boundary = renderRunnerPermissionsBoundary(profile, scope);
+      this.permissionsBoundary = boundary;
+      const policy = new aws.iam.Policy(`${name}-boundary`, { name: runnerBoundaryName(profile), description: `${profile.name} runner role boundary: the runner's own resources at most, no IAM or role assumption`, policy: JSON.stringify(boundary), tags }, child);
+      this.boundaryPolicy = policy;
+      // The ARN the policy is created under, known offline (so the render and the audit show which
+      // policy bounds the role); taken from the policy's name, so the role waits for the policy.
+      boundaryArn = policy.name.apply(() => runnerBoundaryArn(profile, scope));
+    }
     this.role = new aws.iam.Role(
       `${name}-role`,
       {
@@ -55,7 +74,7 @@ export class AwsRunnerIam extends pulumi.ComponentResource {
         description: `${profile.name} runner instances: own SSM parameters, logs, metrics and listed ECR repositories only`,
         assumeRolePolicy: JSON.stringify(trustPolicy),
         maxSessionDuration: 3600,
-        ...(args.permissionsBoundaryArn === undefined ? {} : { permissionsBoundary: args.permissionsBoundaryArn }),
+        permissionsBoundary: boundaryArn,
         tags,
       },
       child,

@@ -8,6 +8,7 @@ import { AWS_RUNNER_FLEET_DEFAULTS } from "../model/aws-runner-defaults.ts";
 import { type AwsRunnerProfileInput, resolveAwsRunnerProfile } from "../model/aws-runner.ts";
 import { resolveAwsScope } from "../model/aws-scope.ts";
 import { renderRunnerRolePolicy, renderRunnerTrustPolicy } from "../render/aws/iam-policy.ts";
+import { renderRunnerPermissionsBoundary } from "../render/aws/runner-boundary.ts";
 import { decodeUserData, renderRunnerUserData } from "../render/aws/user-data.ts";
 import { renderVaultRunnerPolicy, vaultPolicyHcl } from "../render/vault/policy.ts";
 import { auditRunnerRoleDocuments } from "../audit/iam/index.ts";
@@ -191,7 +192,7 @@ describe("AwsRunnerNetwork", async () => {
 describe("AwsRunnerIam", async () => {
   const { AwsRunnerIam } = await import("./aws-runner-iam.ts");
 
-  it("creates role ci-intel-runner-role, trusted by EC2 only, with exactly the rendered permission policy and nothing attached", async () => {
+  it("creates role ci-intel-runner-role, trusted by EC2 only, with exactly the rendered permission policy and boundary, and nothing attached", async () => {
     const n = fresh("iam");
     const profile = profileOf({ ecr: { pullRepositoryArns: ["arn:aws:ecr:eu-west-1:123456789012:repository/ci/base"] } });
     const c = new AwsRunnerIam(n, { profile, scope });
@@ -207,7 +208,11 @@ describe("AwsRunnerIam", async () => {
     assert.deepEqual(attached, renderRunnerRolePolicy(profile, scope));
     assert.deepEqual(attached.Statement.map((s: Obj) => s["Sid"]), ["ReadSharedVaultRoleId", "ReadOwnInstanceParameter", "WriteOwnRunnerLogs", "PublishMetricsToOwnNamespace", "GetEcrLoginToken", "PullListedEcrRepositories"]);
     assert.deepEqual(mine(n, "aws:iam/instanceProfile:InstanceProfile").map((p) => [p.inputs["name"], p.inputs["role"]]), [["ci-intel-runner-role", "ci-intel-runner-role"]]);
-    assert.deepEqual(registered.filter((r) => r.name.startsWith(n) && /rolePolicyAttachment|policyAttachment|iam\/policy:Policy/.test(r.type)), []);
+    assert.deepEqual(registered.filter((r) => r.name.startsWith(n) && /rolePolicyAttachment|policyAttachment/.test(r.type)), []);
+    const boundary = mine(n, "aws:iam/policy:Policy");
+    assert.deepEqual(boundary.map((p) => p.inputs["name"]), ["ci-intel-runner-boundary"]);
+    assert.deepEqual(JSON.parse(boundary[0]!.inputs["policy"] as string), renderRunnerPermissionsBoundary(profile, scope));
+    assert.equal(role[0]!.inputs["permissionsBoundary"], "arn:aws:iam::123456789012:policy/ci-intel-runner-boundary", "named by the ARN the policy is created under");
     assert.equal(await promiseOf(c.instanceProfileArn), "arn:aws:iam::123456789012:instance-profile/ci-intel-runner-role");
   });
 
@@ -220,6 +225,14 @@ describe("AwsRunnerIam", async () => {
     const permissionPolicy = JSON.parse(mine(n, "aws:iam/rolePolicy:RolePolicy")[0]!.inputs["policy"] as string);
     assert.ok(permissionPolicy.Statement.some((s: Obj) => s["Sid"] === "RegisterWithSessionManager"));
     assert.deepEqual(await auditRunnerRoleDocuments(profile, scope, { trustPolicy, permissionPolicy }), []);
+  });
+
+  it("a boundary the account requires replaces the rendered one", async () => {
+    const n = fresh("iam");
+    const c = new AwsRunnerIam(n, { profile: profileOf(), scope, permissionsBoundaryArn: "arn:aws:iam::123456789012:policy/org-boundary" });
+    await settled(c.role);
+    assert.equal(mine(n, "aws:iam/role:Role")[0]!.inputs["permissionsBoundary"], "arn:aws:iam::123456789012:policy/org-boundary");
+    assert.deepEqual([mine(n, "aws:iam/policy:Policy"), c.boundaryPolicy, c.permissionsBoundary], [[], undefined, undefined]);
   });
 
   it("refuses a malformed permissions boundary, naming the key", () => {

@@ -115,7 +115,11 @@ describe("SecretIdBroker", async () => {
     const target = one(n, "aws:cloudwatch/eventTarget:EventTarget");
     assert.deepEqual([target["rule"], target["arn"]], ["ci-intel-runner-sid-broker", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:ci-intel-runner-sid-broker`]);
     const permission = one(n, "aws:lambda/permission:Permission");
-    assert.deepEqual([permission["action"], permission["principal"], permission["function"], permission["sourceArn"]], ["lambda:InvokeFunction", "events.amazonaws.com", "ci-intel-runner-sid-broker", `arn:aws:events:eu-west-1:${ACCOUNT}:rule/ci-intel-runner-sid-broker`]);
+    assert.deepEqual(
+      [permission["action"], permission["principal"], permission["function"], permission["sourceArn"], permission["sourceAccount"]],
+      ["lambda:InvokeFunction", "events.amazonaws.com", "ci-intel-runner-sid-broker", `arn:aws:events:eu-west-1:${ACCOUNT}:rule/ci-intel-runner-sid-broker`, ACCOUNT],
+      "EventBridge may invoke the function for this rule of this account only",
+    );
   });
 
   it("writes the Vault policy (update on the AppRole's secret-id path only) and an iam-type AWS auth role bound to the function's role", async () => {

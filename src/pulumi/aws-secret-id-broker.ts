@@ -10,7 +10,8 @@
  *
  * Created here: the function's role (trusted by Lambda only) with the named statements of
  * `renderSecretIdBrokerRolePolicy`, its log group, the function, the rule, its target and the
- * permission that lets EventBridge (that rule only) invoke the function; in Vault, the broker
+ * permission that lets EventBridge invoke the function for that rule of the account only
+ * (`sourceArn` and `sourceAccount`); in Vault, the broker
  * policy (`update` on the AppRole's `secret-id` path, nothing else) and an AWS auth role of type
  * `iam` bound to the function's role. Vault's AWS auth method itself (mount, client credentials,
  * `iam_server_id_header_value`) is a prerequisite: see docs/aws-runners.md.
@@ -153,7 +154,20 @@ export class SecretIdBroker extends pulumi.ComponentResource {
       { name: names.ruleName, description: `Lifecycle actions of ${groupName} for the secret-id broker`, eventPattern: JSON.stringify(this.eventPattern), tags },
       child,
     );
-    this.permission = new aws.lambda.Permission(`${name}-invoke`, { action: "lambda:InvokeFunction", function: this.function.name, principal: "events.amazonaws.com", sourceArn: this.rule.arn }, child);
+    // The function's resource policy: EventBridge may invoke it for this rule of this account only.
+    // The rule's ARN on the default bus is built from its name, so the render shows exactly which
+    // rule is allowed (and the permission still waits for the rule).
+    this.permission = new aws.lambda.Permission(
+      `${name}-invoke`,
+      {
+        action: "lambda:InvokeFunction",
+        function: this.function.name,
+        principal: "events.amazonaws.com",
+        sourceArn: this.rule.name.apply((rule) => `arn:${scope.partition}:events:${scope.region}:${scope.accountId}:rule/${rule}`),
+        sourceAccount: scope.accountId,
+      },
+      child,
+    );
     this.target = new aws.cloudwatch.EventTarget(
       `${name}-target`,
       { rule: this.rule.name, arn: this.function.arn, retryPolicy: { maximumEventAgeInSeconds: d.maximumEventAgeSeconds, maximumRetryAttempts: 3 } },

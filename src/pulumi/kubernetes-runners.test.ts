@@ -45,7 +45,8 @@ describe("KubernetesRunners component", async () => {
     ]);
     assert.deepEqual(await promiseOf(c.deploymentNames), ["codex-gh-runner", "gemini-gh-runner"]);
     const types = registered.map((r) => r.type).sort();
-    assert.deepEqual(types, ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:ConfigMap", KubernetesRunners.TYPE]);
+    const policy = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+    assert.deepEqual(types, ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:ConfigMap", policy, policy, policy, KubernetesRunners.TYPE]);
   });
 
   it("never creates a Secret, a PersistentVolumeClaim or a Namespace", async () => {
@@ -109,7 +110,7 @@ describe("KubernetesRunners component", async () => {
   it("a GitHub fleet's pools carry GitHub's implicit labels", () => {
     const c = new KubernetesRunners("pools", { fleet: inNamespace("pools") });
     assert.deepEqual(c.pools.map((p) => [p.name, p.labels, p.min, p.oneJob]), [["codex-gh-runner", ["self-hosted", "linux", "x64"], 1, false], ["gemini-gh-runner", ["self-hosted", "linux", "x64"], 2, false]]);
-    assert.equal(c.networkPolicies.length, 0, "GitHub fleets are unfenced unless networkPolicies is set");
+    assert.equal(c.networkPolicies.length, 3, "GitHub fleets are fenced unless networkPolicies is false");
   });
 });
 

@@ -6,6 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ARC_DEFAULTS, type ArcScaleSetInput, resolveArcScaleSet } from "../model/arc-scale-set.ts";
 import { FORGEJO_K8S_DEFAULTS, GH_RUNNER_DEFAULTS } from "../model/defaults.ts";
+import { MAX_EXTRA_EGRESS } from "../model/extra-egress.ts";
 import type { ForgeKind } from "../model/forge.ts";
 import type { ResolvedForgejoK8sFleet } from "../model/forgejo-k8s.ts";
 import type { ResolvedGhRunnerFleet } from "../model/gh-runner.ts";
@@ -24,6 +25,7 @@ export const GH_RUNNER_SETTINGS: SettingsSpec = {
   githubUrl: { kind: "string", maxLength: 2048, default: GH_RUNNER_DEFAULTS.githubUrl },
   allowInsecureHttp: { kind: "boolean", default: GH_RUNNER_DEFAULTS.allowInsecureHttp },
   networkPolicies: { kind: "boolean", default: GH_RUNNER_DEFAULTS.networkPolicies },
+  extraEgress: { kind: "list", maxItems: MAX_EXTRA_EGRESS },
   runners: { kind: "list", maxItems: MAX_FLEET_RUNNERS },
   codexConfig: { kind: "mapping" },
   configMaps: { kind: "list", maxItems: 50 },
@@ -52,7 +54,7 @@ function pick(values: Readonly<Record<string, unknown>>, keys: readonly string[]
  */
 export function readGhRunnerStackConfig(source: StackSettingsSource = pulumiSettings()): GhRunnerStackConfig {
   const { values, issues } = readSettings(source, GH_RUNNER_SETTINGS);
-  const fleet = pick(values, ["namespace", "githubRepo", "githubUrl", "allowInsecureHttp", "networkPolicies", "runners", "codexConfig", "configMaps"]);
+  const fleet = pick(values, ["namespace", "githubRepo", "githubUrl", "allowInsecureHttp", "networkPolicies", "extraEgress", "runners", "codexConfig", "configMaps"]);
   let resolved: ResolvedKubernetesFleet | undefined;
   issues.push(...modelIssues(() => (resolved = resolveKubernetesFleet(fleet)), issues));
   requireSettings(issues, `${source.project} stack configuration`);
@@ -137,6 +139,7 @@ export const FORGEJO_K8S_SETTINGS: SettingsSpec = {
   registrationSecretKey: { kind: "string", maxLength: 253, default: FORGEJO_K8S_DEFAULTS.registrationSecret.key },
   networkPolicies: { kind: "boolean", default: FORGEJO_K8S_DEFAULTS.networkPolicies },
   forgeCidrs: { kind: "list", maxItems: 20, default: FORGEJO_K8S_DEFAULTS.forgeCidrs },
+  extraEgress: { kind: "list", maxItems: MAX_EXTRA_EGRESS },
   runners: { kind: "list", maxItems: MAX_FLEET_RUNNERS },
   adoptExisting: { kind: "boolean", default: FORGEJO_K8S_DEFAULTS.adoptExisting },
 };
@@ -156,7 +159,7 @@ const REGISTRATION_SECRET_SETTINGS: Readonly<Record<string, string>> = { "regist
  */
 export function readForgejoK8sStackConfig(source: StackSettingsSource = pulumiSettings()): ForgejoK8sStackConfig {
   const { values, issues } = readSettings(source, FORGEJO_K8S_SETTINGS);
-  const fleet: Record<string, unknown> = { forge: "forgejo", ...pick(values, ["namespace", "forgejoUrl", "allowInsecureHttp", "networkPolicies", "forgeCidrs", "runners"]) };
+  const fleet: Record<string, unknown> = { forge: "forgejo", ...pick(values, ["namespace", "forgejoUrl", "allowInsecureHttp", "networkPolicies", "forgeCidrs", "extraEgress", "runners"]) };
   const name = values["registrationSecretName"];
   const key = values["registrationSecretKey"];
   if ((name !== undefined && name !== "") || (key !== undefined && key !== "")) {

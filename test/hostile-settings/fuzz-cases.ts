@@ -116,7 +116,7 @@ const ENUMS: Readonly<Record<string, readonly { readonly path: readonly Seg[]; r
 
 /** Every key name the settings know, at any depth: a near miss must not land on one of them. */
 const KNOWN_KEY_NAMES = new Set(
-  `namespace githubRepo githubUrl adoptExisting runners codexConfig githubToken enabled configToml name image labels replicas runnerGroup ephemeral replace disableUpdates
+  `secretFiles secret namespace githubRepo githubUrl adoptExisting runners codexConfig githubToken enabled configToml name image labels replicas runnerGroup ephemeral replace disableUpdates
   workDir env volumes configFiles writablePaths resources tolerations nodeSelector imagePullPolicy securityContext relax value secretKeyRef key optional claimName mountPath
   readOnly subPath configMap requests limits cpu memory ephemeral-storage operator effect tolerationSeconds runAsUser runAsGroup fsGroup writableRootFilesystem
   allowPrivilegeEscalation addCapabilities unconfinedSeccomp githubScope credentials minRunners maxRunners scaleSetName runnerLabels useFirecracker runnerImage podCidr
@@ -127,7 +127,7 @@ const KNOWN_KEY_NAMES = new Set(
   subnetCidr egress mode allow cidrs prefixListId protocol sessionManager allowedCidrs ecr pullRepositoryArns pushRepositoryArns instanceType ami id nameFilter owners min max
   desired rootVolumeGiB logGroupName metricNamespace path jitConfig runnerGroupId jitConfigMintedBy roleId wrappedSecretId kmsKeyArn vault githubTokenPath kvPath policyName approle secretIdTtl
   secretIdNumUses tokenTtl tokenMaxTtl destinationCidrBlock transitGatewayId vpcPeeringConnectionId wrapTtlSeconds vaultAwsAuthMount vaultIamServerId stsEndpoint stsRegion
-  secure context region allowedAccountIds accessKey secretKey token`.split(/\s+/).filter((k) => k !== ""),
+  secure context region allowedAccountIds accessKey secretKey token networkPolicies extraEgress cidr ports`.split(/\s+/).filter((k) => k !== ""),
 );
 
 /** Fake credentials, in every shape the project refuses. */

@@ -4,24 +4,23 @@
  * its own parameters, write its logs and pull its images, and it may not read other parameters,
  * assume roles, touch IAM or push where it was not told to.
  */
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import type { AwsRunnerProfile, AwsScope } from "../../model/aws-runner.ts";
 import { AWS_INSTANCE_PARAMETER_TAG } from "../../model/aws-runner-defaults.ts";
 import { renderRunnerRolePolicy, renderRunnerTrustPolicy } from "../../render/aws/iam-policy.ts";
 import { checkIamPolicy, type IamFinding } from "./policy-checks.ts";
+import { permissionClaims, trustClaims, type RoleClaim } from "./role-claims.ts";
+import { type IamExpectation, type SimulatedDecision, type TrustExpectation, simulateRequest } from "./simulate.ts";
 
-export type SimulatedDecision = "Allowed" | "Denied";
+export type { IamExpectation, SimulatedDecision, TrustExpectation } from "./simulate.ts";
 
-/** One request the role must (or must not) be able to make. */
-export interface IamExpectation {
-  readonly name: string;
-  readonly action: string;
-  readonly resource: string;
-  readonly context?: Readonly<Record<string, string | string[]>>;
-  /** Resource policy of the target (KMS keys need one that delegates to IAM). */
-  readonly resourcePolicy?: unknown;
-  readonly expect: SimulatedDecision;
-}
+/**
+ * What the runner role is for: the profile fields its requests are built from. A resolved
+ * `AwsRunnerProfile` is one; `runner-fleet audit` reads one from the role's named statements.
+ */
+export type RunnerRoleIntent = Pick<AwsRunnerProfile, "roleName" | "logGroupName" | "metricNamespace" | "sessionManager" | "ecr"> & {
+  readonly github: Pick<AwsRunnerProfile["github"], "mintedBy">;
+  readonly ssm: AwsRunnerProfile["ssm"];
+};
 
 /** A request sent from an example runner instance. */
 export const EXAMPLE_INSTANCE_ID = "i-0123456789abcdef0";
@@ -37,7 +36,7 @@ export function instanceRequestContext(scope: AwsScope, from: string, owner?: st
 }
 
 /** The requests the runner role is checked against, derived from the profile. */
-export function runnerRoleExpectations(profile: AwsRunnerProfile, scope: AwsScope): IamExpectation[] {
+export function runnerRoleExpectations(profile: RunnerRoleIntent, scope: AwsScope): IamExpectation[] {
   const { partition: p, region: r, accountId: a } = scope;
   const param = (name: string, region = r) => `arn:${p}:ssm:${region}:${a}:parameter${name}`;
   const stream = (group: string) => `arn:${p}:logs:${r}:${a}:log-group:${group}:log-stream:${EXAMPLE_INSTANCE_ID}`;
@@ -101,12 +100,6 @@ export function runnerRoleExpectations(profile: AwsRunnerProfile, scope: AwsScop
   return out;
 }
 
-/** A principal and whether it may assume a role. */
-export interface TrustExpectation {
-  readonly principal: string;
-  readonly expect: SimulatedDecision;
-}
-
 /**
  * Who may assume a role that one AWS service assumes: `service` only; `other` (another service),
  * an administrator of the account and another account may not.
@@ -125,36 +118,50 @@ export function runnerTrustExpectations(scope: AwsScope): TrustExpectation[] {
   return serviceTrustExpectations(scope, "ec2.amazonaws.com", "lambda.amazonaws.com");
 }
 
-const ALLOW_ALL = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
-
 type Outcome = SimulatedDecision | { readonly error: string };
 
-async function simulate(simulation: Parameters<typeof runSimulation>[0]): Promise<Outcome> {
-  const result = await runSimulation(simulation, {});
-  if (result.resultType === "error") return { error: JSON.stringify(result.errors) };
-  return result.overallResult === "Allowed" ? "Allowed" : "Denied";
-}
+const decided = (o: Awaited<ReturnType<typeof simulateRequest>>): Outcome => ("error" in o ? { error: o.error } : o.decision);
 
 /** Simulates one request of the runner role against a permission policy. */
-export function simulateRunnerRequest(policy: unknown, scope: AwsScope, roleName: string, e: IamExpectation): Promise<Outcome> {
-  return simulate({
-    request: { principal: `arn:${scope.partition}:iam::${scope.accountId}:role/${roleName}`, action: e.action, resource: { resource: e.resource, accountId: scope.accountId }, contextVariables: { ...e.context } },
-    identityPolicies: [{ name: roleName, policy }],
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-    ...(e.resourcePolicy === undefined ? {} : { resourcePolicy: e.resourcePolicy }),
-  });
+export async function simulateRunnerRequest(policy: unknown, scope: AwsScope, roleName: string, e: IamExpectation): Promise<Outcome> {
+  return decided(
+    await simulateRequest({
+      principal: `arn:${scope.partition}:iam::${scope.accountId}:role/${roleName}`,
+      action: e.action,
+      resource: e.resource,
+      accountId: scope.accountId,
+      ...(e.context === undefined ? {} : { context: e.context }),
+      identityPolicies: [{ name: roleName, policy }],
+      ...(e.resourcePolicy === undefined ? {} : { resourcePolicy: { name: "resource policy", policy: e.resourcePolicy } }),
+    }),
+  );
 }
 
 /** Simulates `sts:AssumeRole` of the runner role by a principal (IAM principals hold an allow-all policy of their own). */
-export function simulateAssumeRunnerRole(trustPolicy: unknown, scope: AwsScope, roleName: string, principal: string): Promise<Outcome> {
-  return simulate({
-    request: { principal, action: "sts:AssumeRole", resource: { resource: `arn:${scope.partition}:iam::${scope.accountId}:role/${roleName}`, accountId: scope.accountId }, contextVariables: {} },
-    identityPolicies: principal.startsWith("arn:") ? [{ name: "allow-all", policy: ALLOW_ALL }] : [],
-    resourcePolicy: trustPolicy,
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-  });
+export async function simulateAssumeRunnerRole(trustPolicy: unknown, scope: AwsScope, roleName: string, principal: string): Promise<Outcome> {
+  const allowAll = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+  return decided(
+    await simulateRequest({
+      principal,
+      action: "sts:AssumeRole",
+      resource: `arn:${scope.partition}:iam::${scope.accountId}:role/${roleName}`,
+      accountId: scope.accountId,
+      identityPolicies: principal.startsWith("arn:") ? [{ name: "allow-all", policy: allowAll }] : [],
+      resourcePolicy: { name: "trust policy", policy: trustPolicy },
+    }),
+  );
+}
+
+/** Simulation findings (the old report form) from claims: each failed claim as one finding on its document. */
+export function simulationFindings(claims: readonly RoleClaim[], policy: string, what: (c: RoleClaim) => string): IamFinding[] {
+  return claims
+    .filter((c) => !c.pass)
+    .map((c) => ({
+      check: "simulation",
+      policy,
+      path: c.request,
+      message: typeof c.got === "string" ? `${what(c)} must be ${c.expect.toLowerCase()}, but the simulation says ${c.got}` : `the simulator refused the request (${what(c)}): ${c.got.error}`,
+    }));
 }
 
 /** The runner role's two documents. */
@@ -164,21 +171,17 @@ export interface RunnerRoleDocuments {
 }
 
 /** Every finding for given runner role documents: grammar, unknown actions, and simulations that disagree with the profile. */
-export async function auditRunnerRoleDocuments(profile: AwsRunnerProfile, scope: AwsScope, docs: RunnerRoleDocuments): Promise<IamFinding[]> {
+export async function auditRunnerRoleDocuments(profile: RunnerRoleIntent, scope: AwsScope, docs: RunnerRoleDocuments): Promise<IamFinding[]> {
   const trustName = `${profile.roleName} trust policy`;
   const policyName = `${profile.roleName} permission policy`;
-  const findings = [...(await checkIamPolicy(docs.trustPolicy, "trust", trustName)), ...(await checkIamPolicy(docs.permissionPolicy, "identity", policyName))];
-  const disagree = (policy: string, where: string, what: string, expect: SimulatedDecision, got: Outcome) => {
-    if (typeof got !== "string") findings.push({ check: "simulation", policy, path: where, message: `the simulator refused the request (${what}): ${got.error}` });
-    else if (got !== expect) findings.push({ check: "simulation", policy, path: where, message: `${what} must be ${expect.toLowerCase()}, but the simulation says ${got}` });
-  };
-  for (const t of runnerTrustExpectations(scope)) {
-    disagree(trustName, `sts:AssumeRole by ${t.principal}`, `assuming the role as ${t.principal}`, t.expect, await simulateAssumeRunnerRole(docs.trustPolicy, scope, profile.roleName, t.principal));
-  }
-  for (const e of runnerRoleExpectations(profile, scope)) {
-    disagree(policyName, `${e.action} on ${e.resource}`, `the role's request to ${e.name}`, e.expect, await simulateRunnerRequest(docs.permissionPolicy, scope, profile.roleName, e));
-  }
-  return findings;
+  const trust = await trustClaims(scope, profile.roleName, { name: trustName, policy: docs.trustPolicy }, runnerTrustExpectations(scope));
+  const permissions = await permissionClaims("runner", scope, profile.roleName, [{ name: policyName, policy: docs.permissionPolicy }], undefined, runnerRoleExpectations(profile, scope));
+  return [
+    ...(await checkIamPolicy(docs.trustPolicy, "trust", trustName)),
+    ...(await checkIamPolicy(docs.permissionPolicy, "identity", policyName)),
+    ...simulationFindings(trust, trustName, (c) => `assuming the role as ${c.request.replace(/^sts:AssumeRole by /, "")}`),
+    ...simulationFindings(permissions, policyName, (c) => `the role's request to ${c.claim.replace(/^runner (?:can|cannot) /, "")}`),
+  ];
 }
 
 /** Audits the documents {@link renderRunnerTrustPolicy} and {@link renderRunnerRolePolicy} render for a profile. */

@@ -152,7 +152,10 @@ export class IsolationCollector {
     for (const runner of this.#runners) {
       const ctx: Ctx = { policies: relevant([runner.namespace, dns.namespace]), namespaces: this.#namespaces, opts };
       const rows = runnerMatrix({ runner, policiesFor: (ns) => relevant([runner.namespace, ns]), allPolicies: this.#policies, namespaces: this.#namespaces, podCidr: opts.pod, addresses: addressTargets(opts) });
-      for (const p of rows.peers) if (!peers.has(p.id)) peers.set(p.id, p);
+      for (const p of rows.peers) {
+        const seen = peers.get(p.id);
+        peers.set(p.id, seen === undefined ? p : { ...seen, namedBy: [...new Set([...seen.namedBy, ...p.namedBy])] });
+      }
       for (const e of rows.entries) entries.push(e);
       for (const c of claimsFor(runner, dns, ctx, rows)) claims.push(c);
     }

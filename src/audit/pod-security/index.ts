@@ -6,3 +6,5 @@ export { checkPodSecurity, strictestLevel, podSecurityOfObjects, podSecurityOf }
 export type { WorkloadPodSecurity } from "./check-pod-security.ts";
 export { TRUST_LEVEL_LABEL, containerModesOf, runnerPlacement, privilegeVerdict } from "./container-mode.ts";
 export type { ContainerModeUse } from "./container-mode.ts";
+export { envCredentialWarnings } from "./env-credentials.ts";
+export type { CredentialWarning } from "./env-credentials.ts";

@@ -3,7 +3,10 @@ import type { ConfigIssue } from "../issues.ts";
 
 /** Options of the runner role besides the profile and scope. */
 export interface AwsRunnerIamOptions {
-  /** Permissions boundary of the role, when the account requires one. @default none */
+  /**
+   * Permissions boundary of the role, when the account requires its own; it replaces the boundary
+   * the component renders. @default the rendered boundary `<name>-boundary` (`renderRunnerPermissionsBoundary`)
+   */
   readonly permissionsBoundaryArn?: string;
 }
 

@@ -3,7 +3,9 @@
  * actions runner's `config.sh` reads every flag from `ACTIONS_RUNNER_INPUT_*` variables, the token
  * from a Secret), `image` (the image registers itself; nothing is added) or `jit` (a minter container
  * hands the runner one just-in-time configuration per job: `gh-runner-jit.ts`); plus the fleet's
- * config payloads as ConfigMaps. The pod itself is the shared substrate's (`runner-deployment.ts`).
+ * config payloads as ConfigMaps. The pod itself is the shared substrate's (`runner-deployment.ts`),
+ * secret files included. The registration token stays a variable (`ACTIONS_RUNNER_INPUT_TOKEN`):
+ * `config.sh` reads it from its environment or command line only, never from a file.
  */
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { ConfigMap, EnvVar } from "kubernetes-types/core/v1.js";

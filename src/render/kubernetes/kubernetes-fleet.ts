@@ -19,7 +19,7 @@ export interface KubernetesFleetDocuments {
   readonly networkPolicies: readonly NetworkPolicy[];
 }
 
-/** The fence around the fleet's runner pods (selected by their `app` labels), or none. */
+/** The fence around the fleet's runner pods (selected by their `app` labels) with its extra egress, or none. */
 function fleetNetworkPolicies(fleet: ResolvedKubernetesFleet, suffix: string): NetworkPolicy[] {
   if (!fleet.networkPolicies) return [];
   return fenceNetworkPolicies({
@@ -29,6 +29,7 @@ function fleetNetworkPolicies(fleet: ResolvedKubernetesFleet, suffix: string): N
     dns: { namespace: KUBERNETES_RUNNER_DEFAULTS.dnsNamespace, podLabels: KUBERNETES_RUNNER_DEFAULTS.dnsPodLabels },
     except: NON_PUBLIC_RANGES,
     ...(fleet.forge === "forgejo" && fleet.forgeEgress !== undefined ? { forge: fleet.forgeEgress } : {}),
+    extraEgress: fleet.extraEgress,
   });
 }
 

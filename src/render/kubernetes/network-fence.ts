@@ -1,11 +1,13 @@
 /**
  * NetworkPolicies that fence runner pods, written once for every Kubernetes substrate: default deny
- * in both directions, DNS to the cluster's DNS pods, HTTPS to public addresses only, and the forge
- * where public HTTPS does not reach it (a private address or another port). Policies only ever
- * allow, so these are the whole of what a fenced pod may reach.
+ * in both directions, DNS to the cluster's DNS pods, HTTPS to public addresses only, the forge
+ * where public HTTPS does not reach it (a private address or another port), and each extra egress
+ * destination the fleet names (a block and its ports, one policy each). Policies only ever allow,
+ * so these are the whole of what a fenced pod may reach.
  */
 import type { LabelSelector } from "kubernetes-types/meta/v1.js";
 import type { NetworkPolicy } from "kubernetes-types/networking/v1.js";
+import { type EgressProtocol, EXTRA_EGRESS_POLICY } from "../../model/extra-egress.ts";
 
 export interface NetworkFence {
   readonly namespace: string;
@@ -18,6 +20,15 @@ export interface NetworkFence {
   readonly except: readonly string[];
   /** The forge, when public HTTPS on port 443 does not reach it: its port and blocks (none: public addresses). */
   readonly forge?: { readonly port: number; readonly cidrs?: readonly string[] };
+  /** Further destinations, each its own policy `<namePrefix>allow-egress-<name>`: one block, its ports. */
+  readonly extraEgress?: readonly FenceEgress[];
+}
+
+/** One destination beyond the fence's own: a block and the ports on it. */
+export interface FenceEgress {
+  readonly name: string;
+  readonly cidr: string;
+  readonly ports: readonly { readonly port: number; readonly protocol: EgressProtocol }[];
 }
 
 export function fenceNetworkPolicies(f: NetworkFence): NetworkPolicy[] {
@@ -56,6 +67,12 @@ export function fenceNetworkPolicies(f: NetworkFence): NetworkPolicy[] {
       },
     },
     ...(f.forge === undefined ? [] : [forgePolicy(f, f.forge, meta("allow-forge-egress"), podSelector())]),
+    ...(f.extraEgress ?? []).map((e): NetworkPolicy => ({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: meta(`${EXTRA_EGRESS_POLICY}${e.name}`),
+      spec: { podSelector: podSelector(), policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: e.cidr } }], ports: e.ports.map((p) => ({ protocol: p.protocol, port: p.port })) }] },
+    })),
   ];
 }
 

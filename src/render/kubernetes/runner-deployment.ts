@@ -1,14 +1,15 @@
 /**
  * The Kubernetes Deployment substrate's renderer, whatever the forge: one apps/v1 Deployment per
  * runner with the hardened pod (one security-context builder), its claims, config files and emptyDir
- * scratch, resources and scheduling. The forge part adds the runner's environment, command, init
- * containers and volumes (`gh-runner.ts`, `forgejo-runner.ts`). Secrets and PersistentVolumeClaims
- * are only referenced, never rendered.
+ * scratch, secret files, resources and scheduling. The forge part adds the runner's environment,
+ * command, init containers and volumes (`gh-runner.ts`, `forgejo-runner.ts`). Secrets and
+ * PersistentVolumeClaims are only referenced, never rendered.
  */
 import type { Deployment, DeploymentStrategy } from "kubernetes-types/apps/v1.js";
 import type { Container, ContainerPort, EnvFromSource, EnvVar, EnvVarSource, PodSpec, ResourceRequirements, SecurityContext, Volume, VolumeMount } from "kubernetes-types/core/v1.js";
 import type { ResolvedEnvVar, ResolvedRunnerPod } from "../../model/kubernetes-runner.ts";
 import type { InitContainer, SidecarContainer } from "../../model/kubernetes-containers.ts";
+import { SECRET_FILE_MODE } from "../../model/kubernetes-secret-files.ts";
 import { automountServiceAccountToken, containerSecurityContext, podSecurityContext, type WrittenSecurity } from "./security-context.ts";
 
 /** What the forge adds to the shared runner pod. */
@@ -57,6 +58,19 @@ export function podVolumeMounts(r: ResolvedRunnerPod): VolumeMount[] {
   ];
 }
 
+/**
+ * The runner's secret files: one `secret` volume per Secret and directory, its keys as files of mode
+ * 0400 (the kubelet makes them group-owned by the pod's fsGroup and adds group read: 0440).
+ */
+export function secretFileVolumes(r: ResolvedRunnerPod): Volume[] {
+  return r.secretFiles.map((s): Volume => ({ name: s.volumeName, secret: { secretName: s.secretName, items: s.items.map((i) => ({ key: i.key, path: i.path })), defaultMode: SECRET_FILE_MODE } }));
+}
+
+/** The runner container's read-only mounts of its secret files' directories (the runner's only: not sidecars, not init containers). */
+export function secretFileMounts(r: ResolvedRunnerPod): VolumeMount[] {
+  return r.secretFiles.map((s): VolumeMount => ({ name: s.volumeName, mountPath: s.mountPath, readOnly: true }));
+}
+
 /** The runner's resources as the container takes them. */
 export function runnerContainerResources(r: ResolvedRunnerPod): { resources?: ResourceRequirements } {
   return r.resources === undefined ? {} : { resources: structuredClone(r.resources) as ResourceRequirements };
@@ -94,8 +108,8 @@ export function runnerDeployment(namespace: string, r: ResolvedRunnerPod, forge:
   const written = writtenSecurity(r);
   const podSc = podSecurityContext(r, written);
   const runnerSc = containerSecurityContext(r, written);
-  const volumeMounts = [...podVolumeMounts(r), ...(forge.volumeMounts ?? [])];
-  const volumes = [...podVolumes(r), ...(forge.volumes ?? [])];
+  const volumeMounts = [...podVolumeMounts(r), ...secretFileMounts(r), ...(forge.volumeMounts ?? [])];
+  const volumes = [...podVolumes(r), ...secretFileVolumes(r), ...(forge.volumes ?? [])];
   const envFrom = (r.options.envFrom ?? []).map((e) => structuredClone(e) as EnvFromSource);
   return {
     apiVersion: "apps/v1",

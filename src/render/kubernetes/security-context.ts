@@ -51,6 +51,11 @@ export function automountServiceAccountToken(w: WrittenSecurity): { automountSer
   return w.automountServiceAccountToken === undefined ? {} : { automountServiceAccountToken: w.automountServiceAccountToken };
 }
 
+/**
+ * The hardened pod security context. Its fsGroup is also what lets the non-root runner read its
+ * secret files: the kubelet makes a secret volume's files group-owned by the fsGroup and adds group
+ * read (0400 becomes 0440); without an fsGroup they stay root's.
+ */
 export function hardenedPodSecurityContext(h: HardeningInput): PodSecurityContext {
   return {
     runAsNonRoot: true,
