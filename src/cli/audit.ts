@@ -266,7 +266,7 @@ export async function runAudit(target: string, flags: AuditFlags, topology?: Top
 
 export function auditCommand(): Command {
   return new Command("audit")
-    .description("Compute what each runner pod can reach from the rendered NetworkPolicies (Kubernetes semantics, not policy names) and check every pod template against the Pod Security Standards")
+    .description("Compute what each runner pod can reach from the rendered NetworkPolicies (Kubernetes semantics, not policy names) check every pod template against the Pod Security Standards, warn about credentials in environment variables, and check AWS resources (IAM simulated call by call, the Lambda resource policy, security groups, launch templates)")
     .argument("<stack-dir|dir>", "a Pulumi project to render offline, or a directory/file of manifests")
     .addOption(stackOption())
     .addOption(configFileOption())

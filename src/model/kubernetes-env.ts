@@ -53,7 +53,7 @@ export const envVarSchema = (derived: Readonly<Record<string, string>>) =>
         code: "custom",
         path: ["value"],
         message: byName ? `is a literal value for ${e.name}, which holds a credential` : "is a literal credential (it has the shape of a GitHub token or a private key)",
-        params: { fix: `put the value in a Kubernetes Secret and mount it as a file (secretFiles: [{ secret: <secret>, key: <key>, path: /run/secrets/<key> }]), or reference it: secretKeyRef: { name: <secret>, key: <key> }` },
+        params: { fix: `put the value in a Kubernetes Secret and mount it as a file (secretFiles: [{ secret: <secret>, key: <key>, path: /run/secrets/<secret>/<key> }]), or reference it: secretKeyRef: { name: <secret>, key: <key> }` },
       });
     }
     if (Object.hasOwn(derived, e.name)) {

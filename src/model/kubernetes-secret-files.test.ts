@@ -54,7 +54,7 @@ describe("secretFiles: resolved as references, one volume per Secret and directo
   it("a variable that says where a credential file is may be a literal path; a credential under that name may not", () => {
     const r = resolveGhRunnerFleet(fleet({ secretFiles: [openai], env: [{ name: "OPENAI_API_KEY_FILE", value: "/run/secrets/openai-api-key" }] })).runners[0]!;
     assert.deepEqual(r.env, [{ name: "OPENAI_API_KEY_FILE", value: "/run/secrets/openai-api-key" }]);
-    expectIssue(fleet({ env: [{ name: "OPENAI_API_KEY_FILE", value: "sk-not-a-path" }] }), "runners[0].env[0].value", /literal value for OPENAI_API_KEY_FILE, which holds a credential/, /secretFiles: \[\{ secret: <secret>, key: <key>, path: \/run\/secrets\/<key> \}\]/);
+    expectIssue(fleet({ env: [{ name: "OPENAI_API_KEY_FILE", value: "sk-not-a-path" }] }), "runners[0].env[0].value", /literal value for OPENAI_API_KEY_FILE, which holds a credential/, /secretFiles: \[\{ secret: <secret>, key: <key>, path: \/run\/secrets\/<secret>\/<key> \}\]/);
     expectIssue(fleet({ env: [{ name: "OPENAI_API_KEY", value: "/run/secrets/openai-api-key" }] }), "runners[0].env[0].value", /literal value for OPENAI_API_KEY/, /secretFiles/);
   });
 });
@@ -62,7 +62,7 @@ describe("secretFiles: resolved as references, one volume per Secret and directo
 describe("secretFiles: bad input names its key path and the fix", () => {
   it("a path that is not absolute, not plain, directly under / or a file name Kubernetes keeps", () => {
     const at = "runners[0].secretFiles[0].path";
-    const fix = /from the container root, in a directory of its own, e\.g\. "\/run\/secrets\/openai-api-key"/;
+    const fix = /from the container root, in a directory of its own, e\.g\. "\/run\/secrets\/<secret>\/<key>"/;
     expectIssue(fleet({ secretFiles: [{ ...openai, path: "run/secrets/k" }] }), at, /"run\/secrets\/k" is not an absolute path/, fix);
     expectIssue(fleet({ secretFiles: [{ ...openai, path: "/run/secrets/" }] }), at, /is not a plain absolute path/, fix);
     expectIssue(fleet({ secretFiles: [{ ...openai, path: "/run//k" }] }), at, /is not a plain absolute path/, fix);

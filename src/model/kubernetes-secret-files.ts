@@ -36,7 +36,7 @@ function secretFilePathProblem(v: string): string | undefined {
 
 const secretFilePath = z.string({ error: "must be a string (an absolute file path)" }).superRefine((v, ctx) => {
   const problem = secretFilePathProblem(v);
-  if (problem !== undefined) ctx.addIssue({ code: "custom", message: `"${v}" ${problem}`, params: { fix: 'write the file\'s path from the container root, in a directory of its own, e.g. "/run/secrets/openai-api-key"' } });
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: `"${v}" ${problem}`, params: { fix: 'write the file\'s path from the container root, in a directory of its own, e.g. "/run/secrets/<secret>/<key>"' } });
 });
 
 /** One key of an existing Secret as a read-only file of the runner container. */

@@ -197,6 +197,8 @@ const SELECTOR_SETS: readonly PolicySet[] = [
   { name: "egress only to the runner's own namespace (fenced)", objects: [runnerPod("ci", { app: "runner" }), denyAll("ci"), policy("ci", "same-ns", { podSelector: {}, egress: [{ to: [{ podSelector: {} }] }], ingress: [{ from: [{ podSelector: {} }] }] })] },
   { name: "egress to namespace named data by In, data isolated without an allow", objects: [runnerPod("ci", {}), denyAll("ci"), policy("ci", "to-data", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: "In", values: ["data", "ci"] }] } }] }] }), denyAll("data")] },
   { name: "a policy in another namespace names the runner, the runner's egress is open", objects: [runnerPod("ci", { app: "runner" }), policy("ci", "ingress-only", { podSelector: {}, policyTypes: ["Ingress"] }), denyAll("data"), policy("data", "from-runners", { podSelector: { matchLabels: { app: "api" } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "ci" } }, podSelector: { matchLabels: { app: "runner" } } }] }] })] },
+  { name: "egress to app=cache in data, which admits only tier=db pods: only a pod with both labels gets through", objects: [runnerPod("ci", { app: "runner" }), denyAll("ci"), policy("ci", "to-cache", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "data" } }, podSelector: { matchLabels: { app: "cache" } } }], ports: [{ protocol: "TCP", port: 6379 }] }] }), denyAll("data"), policy("data", "db-from-ci", { podSelector: { matchLabels: { tier: "db" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "ci" } } }] }] })] },
+  { name: "egress to any pod of data, which admits only tier=db pods: only the pods data's policy selects get through", objects: [runnerPod("ci", { app: "runner" }), denyAll("ci"), policy("ci", "to-data", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "data" } } }], ports: [{ protocol: "TCP", port: 6379 }] }] }), denyAll("data"), policy("data", "db-from-ci", { podSelector: { matchLabels: { tier: "db" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "ci" } } }] }] })] },
   { name: "selector with a contradiction selects nothing", objects: [runnerPod("ci", {}), denyAll("ci"), policy("ci", "never", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: "x" }, matchExpressions: [{ key: "app", operator: "NotIn", values: ["x"] }] } }] }] })] },
 ];
 
@@ -214,6 +216,13 @@ describe("claims equal the exhaustive reachability matrix", () => {
         const out = verdict("other-namespace-pods-unreachable");
         const into = verdict("unreachable-from-other-namespaces");
         assert.equal(out?.pass, !truth.out, `${runner.name}: other-namespace-pods-unreachable says ${out?.actual}, the matrix says ${truth.out ? "reachable" : "unreachable"} (${out?.responsible.join("; ")})`);
+        for (const c of report.claims.filter((x) => x.pod === runner.name && !x.claim.includes("namespace") && !x.claim.startsWith("dns-"))) {
+          const [ip, portText] = c.target.split(":");
+          const entry = report.matrix.entries.find((e) => e.runner === runner.name && e.direction === "egress" && e.peer === `address:${ip}`);
+          assert.ok(entry, `${c.claim}: no matrix column for ${ip}`);
+          const open = entry.open.some((o) => `${o.port}/${o.protocol}` === portText);
+          assert.equal(c.actual, open ? "reachable" : "unreachable", `${runner.name}: ${c.claim} ${c.target} says ${c.actual}, the matrix says ${open ? "open" : "closed"}`);
+        }
         assert.equal(into?.pass, !truth.in, `${runner.name}: unreachable-from-other-namespaces says ${into?.actual}, the matrix says ${truth.in ? "reachable" : "unreachable"} (${into?.responsible.join("; ")})`);
       }
     });

@@ -156,7 +156,7 @@ export function peerClassesFor(runner: PodRef, policies: readonly NetworkPolicy[
     for (const x of list.filter((d) => d.origin === "term")) {
       for (const y of list.filter((d) => d.origin === "selected")) {
         const both = merged(x.labels, y.labels);
-        if (both === undefined || JSON.stringify(both) === JSON.stringify(x.labels) || JSON.stringify(both) === JSON.stringify(y.labels)) continue;
+        if (both === undefined) continue;
         add("merged", x.namespace, x.namespaceLabels, both, x.synthetic, `pods ${describeLabels(both)} in namespace ${x.namespace}`, undefined);
         const d = drafts.get(JSON.stringify([x.namespace, both]))!;
         for (const n of [...x.namedBy, ...y.namedBy]) d.namedBy.add(n);

@@ -36,7 +36,7 @@ describe("public runner manifests", () => {
     assert.deepEqual(ws.map(brief), [["runner", "RUNNER_TOKEN", "github-runner-secret", "runner-token", "spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef"]]);
     assert.equal(ws[0]!.pod, "default/Deployment/github-runner");
     assert.match(ws[0]!.message, /^RUNNER_TOKEN holds key runner-token of Secret github-runner-secret as an environment variable: every process of the container inherits it/);
-    assert.match(ws[0]!.fix, /secretFiles: \[\{ secret: github-runner-secret, key: runner-token, path: \/run\/secrets\/runner-token \}\]/);
+    assert.match(ws[0]!.fix, /secretFiles: \[\{ secret: github-runner-secret, key: runner-token, path: \/run\/secrets\/github-runner-secret\/runner-token \}\]/);
     assert.match(ws[0]!.fix, /a secret volume \{ secretName: github-runner-secret, items: \[\{ key: runner-token, path: runner-token \}\], defaultMode: 0400 \} mounted readOnly/);
   });
 

@@ -50,7 +50,7 @@ function envFix(variable: string, secret: string, key: string): string {
   if (ACTIONS_RUNNER_INPUT.test(variable)) {
     return "the actions runner takes ACTIONS_RUNNER_INPUT_* from its environment or its command line only, never from a file: register just in time instead (a runner-fleet runner: registration: jit, where only the minter container mounts the credential, as a file; or an ARC scale set)";
   }
-  return `mount it as a file and have the program read the file: in a runner-fleet runner, replace this env entry with secretFiles: [{ secret: ${secret}, key: ${key}, path: /run/secrets/${key} }]; in any other pod, a secret volume { secretName: ${secret}, items: [{ key: ${key}, path: ${key} }], defaultMode: 0400 } mounted readOnly in this container only`;
+  return `mount it as a file and have the program read the file: in a runner-fleet runner, replace this env entry with secretFiles: [{ secret: ${secret}, key: ${key}, path: /run/secrets/${secret}/${key} }]; in any other pod, a secret volume { secretName: ${secret}, items: [{ key: ${key}, path: ${key} }], defaultMode: 0400 } mounted readOnly in this container only`;
 }
 
 /** The credentials every container of `p` takes from Secrets as environment variables. */
@@ -101,7 +101,7 @@ export function envCredentialWarnings(p: WorkloadPod): CredentialWarning[] {
           secret,
           path: `${path}.envFrom[${j}].secretRef`,
           message: `every key of Secret ${secret} becomes an environment variable${prefix === undefined ? "" : ` (prefixed ${prefix})`}: ${INHERITED}`,
-          fix: `list the keys the container needs and mount them as files: in a runner-fleet runner, secretFiles: [{ secret: ${secret}, key: <key>, path: /run/secrets/<key> }] in place of envFrom; in any other pod, a secret volume { secretName: ${secret}, defaultMode: 0400 } mounted readOnly in this container only`,
+          fix: `list the keys the container needs and mount them as files: in a runner-fleet runner, secretFiles: [{ secret: ${secret}, key: <key>, path: /run/secrets/${secret}/<key> }] in place of envFrom; in any other pod, a secret volume { secretName: ${secret}, defaultMode: 0400 } mounted readOnly in this container only`,
         });
       });
     }
