@@ -184,3 +184,26 @@ test("runner-fleet audit infra/pulumi/gh-runner lists the credentials it passes 
   for (const [pod, variable, secret, key] of expected) assert.match(table.stdout, new RegExp(`${pod} +runner +${variable} +Secret ${secret} key ${key} +spec\\.template\\.spec\\.containers\\[0\\]\\.env\\[\\d+\\]\\.valueFrom\\.secretKeyRef`));
   assert.match(table.stdout, /^audit: every claim holds \(6 warnings, which do not fail the audit: see Warnings\)$/m);
 });
+
+test("a NetworkPolicy the API server would refuse fails the audit, naming the policy, the field and the fix", async () => {
+  const { readFileSync } = await import("node:fs");
+  const refused = `---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: allow-metrics, namespace: ci }
+spec:
+  podSelector: {}
+  policyTypes: [egress]
+`;
+  const { file, done } = tempFile("refused.yaml", readFileSync(fixture("claims/fenced-correct.yaml"), "utf8") + refused);
+  try {
+    const report = await runAudit(file, { ...flags, nodeCidr: ["203.0.113.0/24"] });
+    assert.equal(report.pass, false);
+    assert.ok(report.kubernetes?.isolation.claims.every((c) => c.pass), "the claims themselves hold");
+    const line = report.failures.find((f) => f.startsWith("NetworkPolicy ci/allow-metrics: spec.policyTypes[0]: "));
+    assert.ok(line, report.failures.join("\n"));
+    assert.match(line, /Fix: /);
+  } finally {
+    done();
+  }
+});

@@ -108,6 +108,8 @@ function kubernetesFailures(a: FleetAudit): string[] {
   for (const p of a.podSecurity) for (const f of [...p.restricted, ...p.hardening]) out.push(`pod ${p.pod}: ${f.path}: ${f.message}`);
   for (const n of a.namespaces) if (!n.pass) out.push(`namespace ${n.namespace}: ${n.message}`);
   for (const g of a.roleGrants) if (!g.allowed) out.push(`pod ${g.pod}: ${g.message}`);
+  // The API server refuses such a policy: the fence the claims assume would not exist.
+  for (const f of a.isolation.findings) if (f.severity === "error") out.push(`NetworkPolicy ${f.policy}: ${f.path}: ${f.message}. Fix: ${f.fix}`);
   return out;
 }
 
