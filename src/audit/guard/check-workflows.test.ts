@@ -187,7 +187,8 @@ test("jobs that may run at once must fit the profile's per-workflow budget", () 
 });
 
 test("every finding names its job and says how to fix it", () => {
-  const cases = readdirSync(fixtures).filter((d) => !d.endsWith(".yaml"));
+  // `real/` holds a corpus of repositories, not one fixture.
+  const cases = readdirSync(fixtures).filter((d) => !d.endsWith(".yaml") && d !== "real");
   let count = 0;
   for (const c of cases) {
     for (const f of check(c)) {
