@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parse } from "yaml";
 import { PROFILE_DEFAULTS } from "../model/profile-schema.ts";
-import { ACTIONLINT_CONFIG_PATH, GITHUB_HOSTED_LABELS, UNTRUSTED_EVENTS, GUARD_RULES } from "../audit/guard/index.ts";
+import { ACTIONLINT_CONFIG_PATH, GITHUB_HOSTED_LABELS, OUTSIDER_EVENTS, GUARD_RULES } from "../audit/guard/index.ts";
 import { DEFAULT_WORKFLOW_DIRS, guardCommand, NODE_WORKFLOW_FS, readProfilesFile, readWorkflows } from "./guard.ts";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
@@ -256,7 +256,7 @@ test("docs/guard.md states the defaults the code applies", () => {
 });
 
 test("docs/guard.md lists the events, rules and options the code has", () => {
-  assert.ok(doc.includes(UNTRUSTED_EVENTS.slice(0, -1).map((e) => `\`${e}\``).join(", ") + ` or \`${UNTRUSTED_EVENTS.at(-1)}\``));
+  assert.ok(doc.includes(OUTSIDER_EVENTS.slice(0, -1).map((e) => `\`${e}\``).join(", ") + ` or \`${OUTSIDER_EVENTS.at(-1)}\``));
   for (const rule of Object.keys(GUARD_RULES)) assert.ok(doc.includes(`\`${rule}\``), `rule ${rule} is not documented`);
   for (const o of guardCommand().options) assert.ok(doc.includes(`\`${o.long}`), `option ${o.long} is not documented`);
   for (const label of ["ubuntu-latest", "ubuntu-24.04", "windows-2022", "macos-15"]) assert.ok(GITHUB_HOSTED_LABELS.includes(label), label);

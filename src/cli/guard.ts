@@ -14,6 +14,8 @@ import { decodeText } from "../model/text-bytes.ts";
 import {
   ACTIONLINT_CONFIG_PATH,
   actionlintConfigYaml,
+  parseWorkflow,
+  workflowLabels,
   WORKFLOW_LIMITS,
   findingText,
   forgeOfPath,
@@ -50,7 +52,7 @@ interface GuardOpts {
 export function guardCommand(): Command {
   return new Command("guard")
     .description("Check workflows against the fleet's runner profiles: served labels, outsiders' triggers, concurrency and parallelism budgets; plus actionlint.")
-    .option("--workflows <dir...>", `workflow directories (default: ${DEFAULT_WORKFLOW_DIRS.join(" and ")} under the current directory, those that exist)`)
+    .option("--workflows <dir...>", `workflow directories or repository roots (default: ${DEFAULT_WORKFLOW_DIRS.join(" and ")} under the current directory, those that exist)`)
     .addOption(new Option("--profiles <file>", "runner profiles file, e.g. config/runner-isolation.yaml").conflicts("fleet"))
     .option("--fleet <stack-dir...>", "take the profiles from these Pulumi stacks, rendered offline")
     .addOption(stackOption("stack of the --fleet projects to render"))
@@ -71,7 +73,7 @@ export function guardCommand(): Command {
           throw new CliError(`--emit-actionlint-config ${target}: cannot create its folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Fix: give a path in a folder you can write`);
         }
         try {
-          writeFileSync(target, actionlintConfigYaml(profiles, source));
+          writeFileSync(target, actionlintConfigYaml(profiles, source, spelledLabels(opts.workflows)));
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code ?? "EIO";
           throw new CliError(
@@ -88,8 +90,19 @@ export function guardCommand(): Command {
       const checked = await withProgress(`checking ${files.length} workflow file${files.length === 1 ? "" : "s"}`, () => runGuard(files, profiles, { profilesSource: source, profilesFrom: from, actionlint: opts.actionlint }), { quiet: format !== "table" });
       const findings = sortFindings([...read.findings, ...checked]);
       print(format, findings, files, profiles, source);
-      if (findings.length > 0) process.exitCode = EXIT.findings;
+      if (findings.some((f) => f.severity !== "note")) process.exitCode = EXIT.findings;
     });
+}
+
+/** The labels the workflows spell (for the emitted actionlint config); none when there are no workflows to read. */
+function spelledLabels(dirs: readonly string[] | undefined): string[] {
+  let files: WorkflowFile[];
+  try {
+    files = readWorkflows(dirs).files;
+  } catch {
+    return [];
+  }
+  return workflowLabels(files.flatMap((f) => parseWorkflow(f).workflow ?? []));
 }
 
 function outputFormat(opts: GuardOpts): Format {
@@ -225,6 +238,30 @@ export function workflowText(bytes: Uint8Array) {
   return decodeText(bytes, "move a file that is not a workflow out of the workflows directory, or replace it with the workflow's YAML text");
 }
 
+const REPOSITORY_WORKFLOW_DIRS = [".github/workflows", ".forgejo/workflows", ".gitea/workflows"] as const;
+
+/**
+ * The workflow directories to read, each with the repository it belongs to: a directory given as a
+ * repository root stands for the workflow directories inside it; a `…/.github/workflows` directory
+ * belongs to the repository two levels up; any other directory is taken as a repository's
+ * `.github/workflows` (its local `uses: ./.github/workflows/x.yml` calls resolve inside it).
+ */
+export function workflowDirs(given: readonly string[]): { dir: string; repository: string; workflowsDir: string }[] {
+  const out: { dir: string; repository: string; workflowsDir: string }[] = [];
+  const shown = (abs: string) => relative(process.cwd(), abs) || ".";
+  for (const dir of given) {
+    const abs = resolve(dir);
+    const inner = REPOSITORY_WORKFLOW_DIRS.filter((w) => existsSync(join(abs, w)));
+    if (inner.length > 0) {
+      for (const w of inner) out.push({ dir: join(dir, w), repository: shown(abs), workflowsDir: w });
+      continue;
+    }
+    const m = /(?:^|[\\/])(\.(?:github|forgejo|gitea)[\\/]workflows)[\\/]*$/.exec(abs);
+    out.push(m ? { dir, repository: shown(abs.slice(0, abs.length - m[0].length) || "/"), workflowsDir: m[1]!.replace(/\\/g, "/") } : { dir, repository: shown(abs), workflowsDir: ".github/workflows" });
+  }
+  return out;
+}
+
 /**
  * Reads the `*.yml` and `*.yaml` files directly inside the workflow directories. A file that cannot
  * be read (permissions, a dangling or looping symbolic link, a FIFO, an I/O error) becomes an
@@ -238,7 +275,7 @@ export function readWorkflows(dirs: readonly string[] | undefined, fs: WorkflowF
   const files: WorkflowFile[] = [];
   const findings: GuardFinding[] = [];
   const problem = (file: string, rule: "unreadable" | "file-name", message: string, fix: string) => findings.push({ file, line: 1, job: "", rule, message, fix });
-  for (const dir of chosen) {
+  for (const { dir, repository, workflowsDir } of workflowDirs(chosen)) {
     const abs = resolve(dir);
     let isDir = false;
     try {
@@ -321,7 +358,7 @@ export function readWorkflows(dirs: readonly string[] | undefined, fs: WorkflowF
       if (!isUtf8(entry.name)) {
         problem(shown, "file-name", `the file name is not valid UTF-8 (shown with %XX for the bytes that are not), so no workflow can call it with uses: and forges show it garbled; its jobs were still checked`, `rename it to a UTF-8 name, e.g. ${displayName(entry.name).replace(/%[0-9A-F]{2}/g, "_")}`);
       }
-      files.push({ path: shown, text, forge: forgeOfPath(abs) });
+      files.push({ path: shown, text, forge: forgeOfPath(abs), repository, repoPath: `${workflowsDir}/${displayName(entry.name)}` });
     }
   }
   if (files.length === 0) {
@@ -347,8 +384,10 @@ function print(format: Format, findings: readonly GuardFinding[], files: readonl
         process.stdout.write(`${summary}: no findings\n`);
         return;
       }
-      process.stdout.write(table(["FILE", "JOB", "RULE", "MESSAGE"], findings.map((f) => [`${f.file}:${f.line}`, f.job || "-", f.rule, findingText(f)])));
-      process.stdout.write(`${summary}: ${findings.length} finding${findings.length === 1 ? "" : "s"}\n`);
+      process.stdout.write(table(["FILE", "JOB", "RULE", "MESSAGE"], findings.map((f) => [`${f.file}:${f.line}`, f.job || "-", f.severity === "note" ? `${f.rule} (note)` : f.rule, findingText(f)])));
+      const notes = findings.filter((f) => f.severity === "note").length;
+      const errors = findings.length - notes;
+      process.stdout.write(`${summary}: ${errors} finding${errors === 1 ? "" : "s"}${notes > 0 ? `, ${notes} note${notes === 1 ? "" : "s"} (not decidable statically; they do not fail the guard)` : ""}\n`);
       return;
     }
   }

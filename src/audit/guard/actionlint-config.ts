@@ -1,27 +1,55 @@
 /** The `actionlint.yaml` that tells actionlint (the CLI, editors) which self-hosted labels exist. */
 import { stringify } from "yaml";
 import type { RunnerProfile } from "../../model/profile-schema.ts";
+import { isRecord } from "../../model/refine.ts";
 import { isSelfHostedDefaultLabel } from "./hosted-labels.ts";
+import type { ParsedWorkflow } from "./workflow.ts";
 
 /** Default path of the emitted config, relative to the repository root. */
 export const ACTIONLINT_CONFIG_PATH = ".github/actionlint.yaml";
 
+/** Every literal label the workflows write in `runs-on` or in matrix values, as they spell it. */
+export function workflowLabels(workflows: readonly ParsedWorkflow[]): string[] {
+  const out = new Set<string>();
+  const collect = (v: unknown, depth: number) => {
+    if (depth > 8) return;
+    if (typeof v === "string") {
+      if (!v.includes("${{") && v.trim() !== "" && !/[\s,]/.test(v.trim())) out.add(v.trim());
+    } else if (Array.isArray(v)) for (const x of v.slice(0, 200)) collect(x, depth + 1);
+    else if (isRecord(v)) for (const x of Object.values(v).slice(0, 200)) collect(x, depth + 1);
+  };
+  for (const w of workflows) {
+    for (const j of w.jobs) {
+      collect(j.body["runs-on"], 0);
+      const strategy = j.body["strategy"];
+      if (isRecord(strategy)) collect(strategy["matrix"], 0);
+    }
+  }
+  return [...out];
+}
+
 /**
- * The custom labels of the GitHub profiles, sorted and de-duplicated (case-insensitive), without
- * the labels every self-hosted runner has (actionlint knows those).
+ * The custom labels of the GitHub profiles, sorted and de-duplicated, without the labels every
+ * self-hosted runner has (actionlint knows those). A label the workflows write in another case is
+ * listed as they write it (every spelling they use), so a case-sensitive reader accepts it too.
  */
-export function actionlintLabels(profiles: readonly RunnerProfile[]): string[] {
+export function actionlintLabels(profiles: readonly RunnerProfile[], spelled: readonly string[] = []): string[] {
   const byLower = new Map<string, string>();
   for (const p of profiles) {
     if (p.forge !== "github") continue;
     for (const l of p.labels) if (!isSelfHostedDefaultLabel(l) && !byLower.has(l.toLowerCase())) byLower.set(l.toLowerCase(), l);
   }
-  return [...byLower.values()].sort((a, b) => a.localeCompare(b));
+  const out = new Set<string>();
+  for (const [lower, label] of byLower) {
+    const used = spelled.filter((x) => x.toLowerCase() === lower);
+    for (const l of used.length > 0 ? used : [label]) out.add(l);
+  }
+  return [...out].sort((a, b) => a.localeCompare(b));
 }
 
 /** The text of `.github/actionlint.yaml` for the fleet: `self-hosted-runner: { labels: [...] }`. */
-export function actionlintConfigYaml(profiles: readonly RunnerProfile[], source: string): string {
-  const doc = { "self-hosted-runner": { labels: actionlintLabels(profiles) } };
+export function actionlintConfigYaml(profiles: readonly RunnerProfile[], source: string, spelled: readonly string[] = []): string {
+  const doc = { "self-hosted-runner": { labels: actionlintLabels(profiles, spelled) } };
   // The source is a path given on the command line: one comment line, whatever it holds.
   // eslint-disable-next-line no-control-regex
   const from = source.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, "?");

@@ -1,26 +1,24 @@
 /**
- * Checks of one job against the fleet's profiles: is every self-hosted `runs-on` served, can
- * outsiders' jobs reach a runner not made for them, and does a matrix job stay within its
- * profile's `maxParallelPerJob`. Also works out how many runners of each profile the job may hold
- * at once, for the per-workflow budget.
+ * Checks of one job, in one way its workflow is run (an {@link Entry}), against the fleet's
+ * profiles: is every self-hosted `runs-on` served, can outsiders' runs bring their code to a runner
+ * not made for them, and does a matrix job stay within its profile's `maxParallelPerJob`. Also
+ * works out how many runners of each profile the job may hold at once, for the per-workflow budget.
  */
 import { inputExcerpt } from "../../model/input-excerpt.ts";
 import { isUntrustedSafe, type RunnerProfile } from "../../model/profile-schema.ts";
+import { evaluateValue } from "./expression.ts";
 import { jobName, type GuardFinding } from "./finding.ts";
 import { targetsGithubHosted } from "./hosted-labels.ts";
-import { expandMatrix, MATRIX_LIMIT, type MatrixExpansion } from "./matrix.ts";
+import { expandMatrix, MATRIX_LIMIT } from "./matrix.ts";
+import { outsiderCode, type Reach } from "./outsider-gates.ts";
+import type { OutsiderRun } from "./outsider-context.ts";
+import { isRecord } from "../../model/refine.ts";
+import type { Entry, RepoWorkflow } from "./repository.ts";
 import { resolveRunsOn, type RunsOnTarget } from "./runs-on.ts";
 import { closestProfiles, formatLabels, servingProfiles } from "./serving.ts";
-import { isRecord } from "../../model/refine.ts";
+import { generalContext, resolveMatrix } from "./static-context.ts";
 import { substrateFacts } from "./pool-profiles.ts";
-import { type ParsedWorkflow, type WorkflowJob } from "./workflow.ts";
-
-/** An event through which outsiders start the workflow, and the caller it came through, if any. */
-export interface UntrustedTrigger {
-  readonly event: string;
-  /** `caller.yml` when the workflow is a reusable workflow called from a workflow with the event. */
-  readonly via?: string;
-}
+import type { WorkflowJob } from "./workflow.ts";
 
 export type ProfilesFrom = "file" | "fleet";
 
@@ -29,154 +27,151 @@ export function raiseBudget(from: ProfilesFrom, source: string, p: RunnerProfile
   return from === "file" ? `raise ${key} of "${inputExcerpt(p.name, 80)}" in ${source}` : `give "${inputExcerpt(p.name, 80)}" more runners (raise ${substrateFacts(p.substrate).more}) in ${source}`;
 }
 
+/** An outsiders' run of the workflow and how each job fares in it. */
+export interface OutsiderCase {
+  readonly run: OutsiderRun;
+  readonly reach: ReadonlyMap<string, Reach>;
+  /** The caller the run comes through, for a reusable workflow. */
+  readonly via?: string;
+}
+
 export interface JobCheckContext {
-  readonly workflow: ParsedWorkflow;
+  readonly workflow: RepoWorkflow;
+  readonly entry: Entry;
   readonly profiles: readonly RunnerProfile[];
   /** Where the profiles come from, named in fixes (a file, or the stacks they were rendered from). */
   readonly profilesSource: string;
-  /** Whether the profiles were written in a file or computed from rendered stacks (changes the budget fixes). */
   readonly profilesFrom: ProfilesFrom;
-  readonly untrusted: readonly UntrustedTrigger[];
+  readonly outsiders: readonly OutsiderCase[];
 }
 
 export interface JobCheck {
   readonly findings: GuardFinding[];
-  /**
-   * Profile name -> most runners of that profile the job may hold at once; `undefined` when that
-   * is not known statically (a dynamic matrix without a numeric max-parallel).
-   */
-  readonly demand: ReadonlyMap<string, number | undefined>;
+  /** Profile name -> most runners of that profile the job may hold at once (undefined: not known statically). */
+  readonly demand: Map<string, number | undefined>;
+  /** Whether the job lands on a self-hosted profile whenever it runs. */
+  readonly selfHosted: boolean;
 }
 
-const describeTriggers = (ts: readonly UntrustedTrigger[]) => ts.map((t) => (t.via ? `${t.event} (through ${t.via})` : t.event)).join(", ");
-const inContext = (context: string) => (context === "" ? "" : ` (for ${context})`);
-
-export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
-  const { workflow, profiles, profilesSource } = ctx;
-  const findings: GuardFinding[] = [];
-  const name = jobName(job.id);
-  const at = (path: readonly (string | number)[], rule: GuardFinding["rule"], message: string, fix: string, profile?: string) =>
-    findings.push({ file: workflow.file, line: workflow.lineOf(["jobs", job.id, ...path]), job: name, rule, message, fix, ...(profile === undefined ? {} : { profile }) });
-  const strategy = isRecord(job.body["strategy"]) ? job.body["strategy"] : {};
-  const matrix = expandMatrix(strategy["matrix"]);
-  const maxParallel = strategy["max-parallel"];
-  const demand = new Map<string, number | undefined>();
-
-  const calls = typeof job.body["uses"] === "string";
-  const targets = calls ? [] : resolveRunsOn(job.body["runs-on"], matrix);
-  // Profile name -> the profile and how many matrix combinations land on it.
-  const served = new Map<string, { profile: RunnerProfile; runs: number | undefined }>();
-  for (const target of targets) {
-    if (target.kind === "unresolvable") {
-      at(
-        ["runs-on"],
-        "runs-on-unresolvable",
-        `job "${name}": runs-on ${target.expression}${inContext(target.context)} cannot be resolved statically: ${target.reason}, so the guard cannot tell which runners it reaches${ctx.untrusted.length > 0 ? `, while outsiders can start it through ${describeTriggers(ctx.untrusted)}` : ""}`,
-        `write the labels in the workflow (runs-on: [self-hosted, ...]) or take them from a strategy.matrix with literal values, using the labels of a profile in ${profilesSource}`,
-      );
-      continue;
-    }
-    if (workflow.forge === "github" && targetsGithubHosted(target.labels)) continue;
-    const serving = servingProfiles(target, profiles, workflow.forge);
-    if (serving.length === 0) {
-      const closest = closestProfiles(target, profiles, workflow.forge);
-      const asked = `${target.group === undefined ? "" : `group "${target.group}" with labels `}${formatLabels(target.labels)}`;
-      at(
-        ["runs-on"],
-        "runner-unserved",
-        `job "${name}": runs-on ${asked}${inContext(target.context)} is not served by any ${workflow.forge} profile (no profile${target.group === undefined ? "" : " in that runner group"} carries all of these labels), so the job would wait for a runner forever`,
-        closest.length > 0
-          ? `use the labels of a profile that exists — ${closest.join("; ")} — or add a profile with these labels to ${profilesSource}`
-          : `add a ${workflow.forge} profile with these labels to ${profilesSource}`,
-      );
-      continue;
-    }
-    const runs = runsOnTarget(target, matrix);
-    for (const p of serving) {
-      const prev = served.get(p.name);
-      served.set(p.name, { profile: p, runs: prev === undefined ? runs : prev.runs === undefined || runs === undefined ? undefined : prev.runs + runs });
-    }
-    if (ctx.untrusted.length > 0) {
-      const safe = profiles.filter((p) => p.forge === workflow.forge && isUntrustedSafe(p));
-      for (const p of serving.filter((s) => !isUntrustedSafe(s))) {
-        const why = [!p.ephemeral ? "persistent (not ephemeral)" : "", !p.fenced ? "not fenced" : "", p.trust === "trusted" ? "trusted" : ""].filter(Boolean).join(", ");
-        const safeAlso = serving.filter(isUntrustedSafe);
-        at(
-          ["runs-on"],
-          "untrusted-trigger",
-          `job "${name}" can be started by outsiders through ${describeTriggers(ctx.untrusted)}, and its runs-on ${formatLabels(target.labels)}${inContext(target.context)} can land on profile "${inputExcerpt(p.name, 80)}", which is ${why}: code from a fork could persist on or read secrets from that runner`,
-          safeAlso.length > 0
-            ? `add to runs-on a label that "${safeAlso[0]!.name}" carries and "${p.name}" does not (${formatLabels(safeAlso[0]!.labels.filter((l) => !p.labels.some((q) => q.toLowerCase() === l.toLowerCase())))}), so the job cannot land on "${p.name}"`
-            : safe.length > 0
-              ? `run the job on an ephemeral, fenced, untrusted profile — ${safe.map((s) => `${s.name} ${formatLabels(s.labels)}`).join("; ")} — or move it to a workflow outsiders cannot trigger`
-              : `move the job to a workflow outsiders cannot trigger, or add an ephemeral, fenced, untrusted profile to ${profilesSource} and run the job there`,
-          p.name,
-        );
-      }
-    }
-  }
-
-  if (matrix.kind === "dynamic" && matrix.tooLarge) {
-    at(
-      ["strategy", "matrix"],
-      "max-parallel",
-      `job "${name}": strategy.matrix is ${matrix.expression}, so GitHub refuses to run it and the guard cannot tell where its runs land`,
-      `split the matrix into jobs (or workflows) of at most ${MATRIX_LIMIT} combinations each, or drop values that are not needed`,
-    );
-  }
-  if (matrix.kind !== "none") {
-    const combos = matrix.kind === "static" ? `${matrix.combinations.length} combination${matrix.combinations.length === 1 ? "" : "s"}` : `combinations from ${matrix.expression}`;
-    const budgets = [...served.values()].map((s) => s.profile);
-    const tightest = budgets.length > 0 ? budgets.reduce((m, p) => Math.min(m, p.maxParallelPerJob), Number.POSITIVE_INFINITY) : undefined;
-    if (maxParallel === undefined) {
-      at(
-        ["strategy"],
-        "max-parallel",
-        `job "${name}" is a matrix job (${combos}) without strategy.max-parallel, so every combination may take a runner at once`,
-        tightest !== undefined
-          ? `${maxParallelAtMost(tightest)} (maxParallelPerJob of ${budgets.filter((p) => p.maxParallelPerJob === tightest).map((p) => `"${p.name}"`).join(", ")})`
-          : "set strategy.max-parallel to the number of runs that may go at once",
-      );
-    } else if (typeof maxParallel !== "number") {
-      at(
-        ["strategy", "max-parallel"],
-        "max-parallel",
-        `job "${name}": strategy.max-parallel ${inputExcerpt(JSON.stringify(maxParallel) ?? String(maxParallel), 100)} cannot be resolved statically, so its runner budget cannot be checked`,
-        tightest !== undefined ? maxParallelAtMost(tightest) : "set strategy.max-parallel to a number",
-      );
-    } else {
-      for (const { profile: p, runs } of served.values()) {
-        const atOnce = runs === undefined ? maxParallel : Math.min(maxParallel, runs);
-        if (atOnce > p.maxParallelPerJob) {
-          at(
-            ["strategy", "max-parallel"],
-            "max-parallel",
-            `job "${name}" may run ${atOnce} matrix combinations at once on profile "${p.name}" (strategy.max-parallel: ${maxParallel}), over the profile's budget of ${p.maxParallelPerJob} (maxParallelPerJob)`,
-            `lower strategy.max-parallel to ${p.maxParallelPerJob}, or ${raiseBudget(ctx.profilesFrom, profilesSource, p, "maxParallelPerJob")} if the fleet can give that many runners`,
-            p.name,
-          );
-        }
-      }
-    }
-  }
-
-  // Demand beyond maxParallelPerJob is reported above; the workflow budget counts the rest.
-  for (const { profile: p, runs } of served.values()) {
-    if (matrix.kind === "none") demand.set(p.name, 1);
-    else if (typeof maxParallel === "number") demand.set(p.name, Math.min(p.maxParallelPerJob, runs === undefined ? maxParallel : Math.min(maxParallel, runs)));
-    else demand.set(p.name, runs === undefined ? undefined : Math.min(p.maxParallelPerJob, runs));
-  }
-  return { findings, demand };
-}
+/** Profile names as findings list them: at most 8, then how many more. */
+export const profileList = (ps: readonly RunnerProfile[]) => `${ps.slice(0, 8).map((p) => `"${inputExcerpt(p.name, 80)}"`).join(", ")}${ps.length > 8 ? ` and ${ps.length - 8} more` : ""}`;
+const eventList = (cs: readonly OutsiderCase[]) => [...new Set(cs.map((c) => (c.via ? `${c.run.event} (through ${c.via})` : c.run.event)))].join(", ");
+const why = (p: RunnerProfile) => [!p.ephemeral ? "persistent" : "", !p.fenced ? "not fenced" : "", p.trust === "trusted" ? "trusted" : ""].filter(Boolean).join(", ");
 
 /** The fix that keeps strategy.max-parallel within a budget: `set strategy.max-parallel: 1`, or `... to at most N`. */
 export function maxParallelAtMost(budget: number): string {
   return budget === 1 ? "set strategy.max-parallel: 1" : `set strategy.max-parallel to at most ${budget}`;
 }
 
-/** How many matrix combinations ask for `target`: `undefined` for a dynamic matrix. */
-function runsOnTarget(target: RunsOnTarget & { kind: "labels" }, matrix: MatrixExpansion): number | undefined {
-  if (matrix.kind === "none") return 1;
-  if (matrix.kind === "dynamic") return undefined;
-  return target.combinations.length > 0 ? target.combinations.length : matrix.combinations.length;
+export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
+  const { workflow, profiles, profilesSource, entry } = ctx;
+  const file = workflow.parsed.file;
+  const forge = workflow.parsed.forge;
+  const findings: GuardFinding[] = [];
+  const name = jobName(job.id);
+  const at = (path: readonly (string | number)[], rule: GuardFinding["rule"], message: string, fix: string, ps: readonly RunnerProfile[] = [], note = false) =>
+    findings.push({ file, line: workflow.parsed.lineOf(["jobs", job.id, ...path]), job: name, rule, message, fix, ...(ps.length > 0 ? { profile: ps[0]!.name, profiles: ps.map((p) => p.name) } : {}), ...(note ? { severity: "note" as const } : {}) });
+  const strategy = isRecord(job.body["strategy"]) ? job.body["strategy"] : {};
+  const matrix = expandMatrix(resolveMatrix(strategy["matrix"], generalContext(entry, undefined)));
+  const demand = new Map<string, number | undefined>();
+  if (typeof job.body["uses"] === "string") return { findings, demand, selfHosted: false };
+
+  const targets = resolveRunsOn(job.body["runs-on"], matrix, entry);
+  const definite = new Map<string, { profile: RunnerProfile; runs: number | undefined }>();
+  const candidates = new Set<RunnerProfile>();
+  const unresolved: (RunsOnTarget & { kind: "unresolvable" })[] = [];
+  for (const target of targets) {
+    if (target.kind === "unresolvable") {
+      unresolved.push(target);
+      continue;
+    }
+    if (forge === "github" && targetsGithubHosted(target.labels)) continue;
+    const serving = servingProfiles(target, profiles, forge);
+    if (target.assumes.length > 0) {
+      for (const p of serving) candidates.add(p);
+      continue;
+    }
+    if (serving.length === 0) {
+      const closest = closestProfiles(target, profiles, forge);
+      const asked = `${target.group === undefined ? "" : `group "${target.group}" with labels `}${formatLabels(target.labels)}`;
+      at(["runs-on"], "runner-unserved", `job "${name}": runs-on ${asked}${target.context === "" ? "" : ` (for ${target.context})`} is not served by any ${forge} profile (no profile${target.group === undefined ? "" : " in that runner group"} carries all of these labels), so the job would wait for a runner forever`,
+        closest.length > 0 ? `use the labels of a profile that exists — ${closest.join("; ")} — or add a profile with these labels to ${profilesSource}` : `add a ${forge} profile with these labels to ${profilesSource}`);
+      continue;
+    }
+    const runs = matrix.kind === "none" ? 1 : matrix.kind === "dynamic" ? undefined : target.combinations.length > 0 ? target.combinations.length : matrix.combinations.length;
+    for (const p of serving) {
+      const prev = definite.get(p.name);
+      definite.set(p.name, { profile: p, runs: prev === undefined ? runs : prev.runs === undefined || runs === undefined ? undefined : prev.runs + runs });
+    }
+  }
+  const served = [...definite.values()].map((s) => s.profile);
+  const reachable = ctx.outsiders.filter((c) => c.reach.get(job.id)?.kind !== "gated");
+
+  if (unresolved.length > 0) {
+    const u = unresolved[0]!;
+    const cands = [...candidates, ...served];
+    at(["runs-on"], "runs-on-unresolvable", `job "${name}": runs-on ${u.expression}${u.context === "" ? "" : ` (for ${u.context})`} is not decidable statically: ${u.reason}${cands.length > 0 ? `; it may ask for the labels of ${profileList(cands)}` : ""}${reachable.length > 0 ? `, and outsiders can start the job through ${eventList(reachable)}` : ""}`,
+      `write the labels in the workflow (runs-on: [self-hosted, ...]), or take them from a strategy.matrix or inputs with literal values, using the labels of a profile in ${profilesSource}`, [], true);
+  }
+
+  // Outsiders' runs that reach the job and bring their code, on profiles not made for them.
+  const unsafe = served.filter((p) => !isUntrustedSafe(p));
+  const unsafeCandidates = [...candidates].filter((p) => !isUntrustedSafe(p) && !unsafe.includes(p));
+  if (unsafe.length + unsafeCandidates.length > 0 && reachable.length > 0) {
+    const hits: OutsiderCase[] = [];
+    let how = "";
+    const unverified: string[] = [];
+    for (const c of reachable) {
+      const reach = c.reach.get(job.id)!;
+      const code = outsiderCode(job, c.run, entry.inputs);
+      if (code.kind === "base") continue;
+      if (reach.kind === "unknown") unverified.push(`${c.run.event}: the job's condition depends on ${reach.unknowns.slice(0, 3).join(", ")}`);
+      else if (code.kind === "unknown") unverified.push(`${c.run.event}: it checks out code the guard cannot tell (${code.how})`);
+      else if (unsafe.length > 0) {
+        hits.push(c);
+        how ||= code.how;
+      }
+      else unverified.push(`${c.run.event}: only when ${[...new Set(targets.flatMap((t) => (t.kind === "labels" ? t.assumes : [])))].join(", ")} send it to a self-hosted runner`);
+    }
+    const safe = profiles.filter((p) => p.forge === forge && isUntrustedSafe(p));
+    const safeAlso = served.filter(isUntrustedSafe)[0];
+    const distinct = safeAlso === undefined ? [] : safeAlso.labels.filter((l) => !unsafe.some((p) => p.labels.some((q) => q.toLowerCase() === l.toLowerCase())));
+    const fix = safeAlso !== undefined && distinct.length > 0
+      ? `add to runs-on a label that "${inputExcerpt(safeAlso.name, 80)}" carries and ${profileList(unsafe)} ${unsafe.length === 1 ? "does" : "do"} not (${formatLabels(distinct)}), so the job cannot land on ${unsafe.length === 1 ? "it" : "them"}`
+      : safe.length > 0 ? `run the job on an ephemeral, fenced, untrusted profile — ${safe.slice(0, 3).map((s) => `${s.name} ${formatLabels(s.labels)}`).join("; ")} — or gate it: if: github.event.pull_request.head.repo.full_name == github.repository, or needs: a job that checks the author's permission` : `gate the job (if: github.event.pull_request.head.repo.full_name == github.repository), move it to a workflow outsiders cannot trigger, or add an ephemeral, fenced, untrusted profile to ${profilesSource}`;
+    if (hits.length > 0) {
+      at(["runs-on"], "untrusted-trigger", `job "${name}" can be started by outsiders through ${eventList(hits)} with their code (${how}), and its runs-on can land on ${unsafe.length === 1 ? "profile" : "profiles"} ${profileList(unsafe)}, which ${unsafe.length === 1 ? "is" : "are"} ${[...new Set(unsafe.map(why))].join(" / ")}: code from a fork could persist on or read secrets from that runner`, fix, unsafe);
+    } else if (unverified.length > 0) {
+      at(["runs-on"], "gate-unverified", `job "${name}" is gated by expression, not verified: outsiders' runs reach it unless ${unverified.slice(0, 3).join("; ")}; it can land on ${profileList([...unsafe, ...unsafeCandidates])}`, `make the gate decidable: if: github.event.pull_request.head.repo.full_name == github.repository, an author_association check, or needs: a permission-check job`, [...unsafe, ...unsafeCandidates], true);
+    }
+  }
+
+  // Matrix budgets: only self-hosted runs count, after include/exclude, against the serving profile's budget.
+  const maxParallelOutcomes = strategy["max-parallel"] === undefined ? [] : evaluateValue(strategy["max-parallel"], generalContext(entry, undefined));
+  const maxParallel = maxParallelOutcomes.length === 1 && typeof maxParallelOutcomes[0]!.value === "number" ? maxParallelOutcomes[0]!.value : typeof maxParallelOutcomes[0]?.value === "string" && /^\d+$/.test(maxParallelOutcomes[0].value) ? Number(maxParallelOutcomes[0].value) : undefined;
+  const maxParallelUnknown = strategy["max-parallel"] !== undefined && maxParallel === undefined;
+  if (matrix.kind === "dynamic" && matrix.tooLarge) {
+    at(["strategy", "matrix"], "max-parallel", `job "${name}": strategy.matrix is ${matrix.expression}, so GitHub refuses to run it and the guard cannot tell where its runs land`, `split the matrix into jobs (or workflows) of at most ${MATRIX_LIMIT} combinations each, or drop values that are not needed`);
+  } else if (matrix.kind !== "none" && served.length > 0) {
+    const over = maxParallelUnknown ? [] : [...definite.values()].filter(({ profile: p, runs }) => runs !== undefined && Math.min(maxParallel ?? runs, runs) > p.maxParallelPerJob);
+    const undecidable = [...definite.values()].filter(({ profile: p, runs }) => (runs === undefined && maxParallel === undefined) || (runs !== undefined && runs > p.maxParallelPerJob && maxParallelUnknown) || (runs === undefined && maxParallel !== undefined && maxParallel > p.maxParallelPerJob));
+    if (over.length > 0) {
+      const tight = over.reduce((m, o) => Math.min(m, o.profile.maxParallelPerJob), Number.POSITIVE_INFINITY);
+      const first = over[0]!;
+      const atOnce = Math.min(maxParallel ?? first.runs!, first.runs!);
+      at(maxParallel === undefined ? ["strategy"] : ["strategy", "max-parallel"], "max-parallel",
+        `job "${name}" may run ${atOnce} matrix combinations at once on ${over.length === 1 ? "profile" : "profiles"} ${profileList(over.map((o) => o.profile))} (${maxParallel === undefined ? `${first.runs} combinations land there and strategy.max-parallel is not set` : `strategy.max-parallel: ${maxParallel}`}), over the budget of ${tight} (maxParallelPerJob)`,
+        `${maxParallel === undefined ? maxParallelAtMost(tight) : `lower strategy.max-parallel to ${tight}`}, or ${raiseBudget(ctx.profilesFrom, profilesSource, first.profile, "maxParallelPerJob")} if the fleet can give that many runners`, over.map((o) => o.profile));
+    } else if (undecidable.length > 0) {
+      const tight = undecidable.reduce((m, o) => Math.min(m, o.profile.maxParallelPerJob), Number.POSITIVE_INFINITY);
+      at(["strategy"], "max-parallel", `job "${name}": how many matrix runs land at once on ${profileList(undecidable.map((o) => o.profile))} is not decidable statically (${matrix.kind === "dynamic" ? `the matrix is ${matrix.expression}` : "strategy.max-parallel is an expression"}${maxParallel === undefined && !maxParallelUnknown ? " and strategy.max-parallel is not set" : ""})`, maxParallelAtMost(tight), undecidable.map((o) => o.profile), true);
+    }
+  }
+
+  for (const { profile: p, runs } of definite.values()) {
+    if (matrix.kind === "none") demand.set(p.name, 1);
+    else if (runs === undefined) demand.set(p.name, maxParallel === undefined ? undefined : Math.min(p.maxParallelPerJob, maxParallel));
+    else demand.set(p.name, Math.min(p.maxParallelPerJob, maxParallel ?? runs, runs));
+  }
+  return { findings, demand, selfHosted: served.length > 0 };
 }

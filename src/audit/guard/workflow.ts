@@ -16,6 +16,13 @@ export interface WorkflowFile {
   readonly text: string;
   /** Forge that runs it; from the path when absent (see {@link forgeOfPath}). */
   readonly forge?: Forge;
+  /**
+   * The repository it belongs to, as shown (its root directory); local `uses: ./…` calls resolve
+   * among the files of the same repository. @default worked out from `path` (the part before `.github/workflows/`)
+   */
+  readonly repository?: string;
+  /** Its path inside that repository, e.g. `.github/workflows/ci.yml`. @default worked out from `path` */
+  readonly repoPath?: string;
 }
 
 export interface WorkflowJob {
