@@ -64,9 +64,14 @@ for (let n = 1; written < WORKFLOW_FILES; n++) {
   }
   copies.push(copy);
 }
-// One profiles file for the whole run: every repository's profiles (their names are distinct).
+// One profiles file for the whole run: every repository's profiles (one of each name; repositories
+// of one organisation share some),
+// except those carrying `self-hosted` alone, which would share a label set with other repositories'
+// untrusted pools (the profiles file refuses that); their jobs become runner-unserved findings.
 const PROFILES = join(dir, "profiles.yaml");
-writeFileSync(PROFILES, `profiles:\n${repos.map((r) => readFileSync(join(CORPUS, r.name, "profiles.yaml"), "utf8").split(/^profiles:\n/m)[1] ?? "").join("")}`);
+const profileBlocks = repos.flatMap((r) => (readFileSync(join(CORPUS, r.name, "profiles.yaml"), "utf8").split(/^profiles:\n/m)[1] ?? "").split(/^(?= {2}- name: )/m));
+const byName = new Map(profileBlocks.filter((b) => b.trim() !== "" && !/^ {4}labels: \[self-hosted\]$/m.test(b)).map((b) => [/name: (\S+)/.exec(b)?.[1] ?? b, b] as const));
+writeFileSync(PROFILES, `profiles:\n${[...byName.values()].join("")}`);
 console.log(`Corpus: ${written} workflow files in ${copies.length} repositories (copies of ${repos.length}), ${bytes} bytes (${(bytes / 1024 / 1024).toFixed(1)} MiB)\n`);
 
 // GNU time's wait sees the shell, whose usage includes the program's (peak RSS: the largest of the

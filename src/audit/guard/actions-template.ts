@@ -8,6 +8,11 @@
 import { registerHooks } from "node:module";
 import type * as WorkflowParser from "@actions/workflow-parser";
 import type { WorkflowTemplate } from "@actions/workflow-parser";
+import type * as TemplateContextModule from "@actions/workflow-parser/templates/template-context";
+import type * as TemplateReaderModule from "@actions/workflow-parser/templates/template-reader";
+import type * as WorkflowSchemaModule from "@actions/workflow-parser/workflows/workflow-schema";
+import type * as YamlReaderModule from "@actions/workflow-parser/workflows/yaml-object-reader";
+import type { Document, LineCounter } from "yaml";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import { isRecord } from "../../model/refine.ts";
 import type { ParsedWorkflow } from "./workflow.ts";
@@ -32,13 +37,27 @@ export interface JobSemantics {
 }
 
 export interface WorkflowSemantics {
+  /**
+   * Set when GitHub's parser refuses the workflow in a way that stops every run: no `on:`, or a job
+   * it cannot read (a context the job level does not have, `uses:` with `runs-on:`). Problems in
+   * the `on:` filters alone are left out: GitHub runs such workflows.
+   */
+  readonly refused?: { readonly line: number; readonly message: string };
   readonly events: ReadonlyMap<string, EventFilter>;
   /** Defaults of the `workflow_call` inputs. */
   readonly callInputs: Readonly<Record<string, unknown>>;
   readonly jobs: ReadonlyMap<string, JobSemantics>;
 }
 
-type Parser = typeof WorkflowParser;
+interface Parser {
+  readonly api: typeof WorkflowParser;
+  readonly TemplateContext: typeof TemplateContextModule.TemplateContext;
+  readonly TemplateValidationErrors: typeof TemplateContextModule.TemplateValidationErrors;
+  readonly readTemplate: typeof TemplateReaderModule.readTemplate;
+  readonly getWorkflowSchema: typeof WorkflowSchemaModule.getWorkflowSchema;
+  readonly YamlObjectReader: typeof YamlReaderModule.YamlObjectReader;
+  readonly WORKFLOW_ROOT: string;
+}
 let parser: Promise<Parser> | undefined;
 
 /**
@@ -46,20 +65,43 @@ let parser: Promise<Parser> | undefined;
  * a resolve hook adds it for that package's own JSON files only.
  */
 function loadParser(): Promise<Parser> {
-  parser ??= (() => {
+  parser ??= (async () => {
     registerHooks({
       resolve(specifier, context, next) {
         const r = next(specifier, context);
         return r.url.endsWith(".json") && r.url.includes("/@actions/workflow-parser/") ? { ...r, importAttributes: { ...context.importAttributes, type: "json" } } : r;
       },
     });
-    return import("@actions/workflow-parser");
+    const [api, context, reader, schema, yamlReader, constants] = await Promise.all([
+      import("@actions/workflow-parser"),
+      import("@actions/workflow-parser/templates/template-context"),
+      import("@actions/workflow-parser/templates/template-reader"),
+      import("@actions/workflow-parser/workflows/workflow-schema"),
+      import("@actions/workflow-parser/workflows/yaml-object-reader"),
+      import("@actions/workflow-parser/workflows/workflow-constants"),
+    ]);
+    return { api, TemplateContext: context.TemplateContext, TemplateValidationErrors: context.TemplateValidationErrors, readTemplate: reader.readTemplate, getWorkflowSchema: schema.getWorkflowSchema, YamlObjectReader: yamlReader.YamlObjectReader, WORKFLOW_ROOT: constants.WORKFLOW_ROOT };
   })();
   return parser;
 }
 
+/**
+ * GitHub's template of a workflow, read from the YAML document the guard already parsed (within
+ * its size, nesting and alias limits), so the text is parsed once. The parser's YAML reader walks
+ * the document it is given; it is built around the guard's document instead of parsing the text again.
+ */
+function readTemplate(p: Parser, name: string, yaml: { readonly doc: Document; readonly lineCounter: LineCounter }) {
+  const context = new p.TemplateContext(new p.TemplateValidationErrors(), p.getWorkflowSchema(), new p.api.NoOperationTraceWriter());
+  const fileId = context.getFileId(name);
+  const reader = Object.create(p.YamlObjectReader.prototype) as InstanceType<Parser["YamlObjectReader"]>;
+  const fields = reader as unknown as { getNodes(n: unknown, s: Set<unknown>): unknown } & Record<string, unknown>;
+  Object.assign(reader, { lineCounter: yaml.lineCounter, errors: [], doc: yaml.doc, fileId });
+  fields["_generator"] = fields.getNodes(yaml.doc, new Set());
+  return { context, value: p.readTemplate(context, p.WORKFLOW_ROOT, reader, fileId) };
+}
+
 /** A template token as plain data; an expression becomes its `${{ }}` text. */
-function plain(t: TemplateToken | undefined, p: Parser): unknown {
+function plain(t: TemplateToken | undefined, p: typeof WorkflowParser): unknown {
   if (t === undefined) return undefined;
   if (p.isBasicExpression(t)) return `\${{ ${t.expression} }}`;
   if (p.isMapping(t)) {
@@ -114,24 +156,29 @@ export async function workflowSemantics(w: ParsedWorkflow, text: string): Promis
   const own = fromYaml(w);
   let template: WorkflowTemplate;
   let p: Parser;
+  let errors: string[];
   try {
     p = await loadParser();
-    const parsed = p.parseWorkflow({ name: w.file, content: text }, new p.NoOperationTraceWriter());
+    const parsed = w.yaml !== undefined ? readTemplate(p, w.file, w.yaml) : p.api.parseWorkflow({ name: w.file, content: text }, new p.api.NoOperationTraceWriter());
     if (parsed.value === undefined) return own;
-    template = await p.convertWorkflowTemplate(parsed.context, parsed.value, undefined, { errorPolicy: 1 });
+    template = await p.api.convertWorkflowTemplate(parsed.context, parsed.value, undefined, { errorPolicy: 1 });
+    errors = parsed.context.errors.getErrors().map((e) => e.message);
   } catch {
     return own;
   }
   if (!Array.isArray(template.jobs)) return own;
+  const refused = refusal(w, errors);
   const jobs = new Map(own.jobs);
   for (const j of template.jobs) {
     const id = j.id.value;
     const mine = own.jobs.get(id);
     if (mine === undefined) continue;
     const uses = j.type === "reusableWorkflowJob" ? j.ref.value : mine.uses;
-    const withValues = j.type === "reusableWorkflowJob" ? plain(j["input-values"], p) : mine.with;
+    const withValues = j.type === "reusableWorkflowJob" ? plain(j["input-values"], p.api) : mine.with;
     jobs.set(id, {
-      if: j.if?.expression ?? mine.if,
+      // Where GitHub's converter refused the condition (a context the job level does not have),
+      // the condition as written stands: the guard still reads what the author meant.
+      if: j.if === undefined || (j.if.expression === "success()" && mine.if !== "success()") ? mine.if : j.if.expression,
       needs: j.needs?.map((n) => n.value) ?? mine.needs,
       ...(uses === undefined ? {} : { uses }),
       with: isRecord(withValues) ? withValues : {},
@@ -147,7 +194,18 @@ export async function workflowSemantics(w: ParsedWorkflow, text: string): Promis
   const callInputs: Record<string, unknown> = {};
   for (const [k, d] of Object.entries(template.events?.workflow_call?.inputs ?? {})) {
     const v = (d as { default?: unknown }).default;
-    if (v !== undefined) callInputs[k] = typeof v === "object" && v !== null ? plain(v as TemplateToken, p) : v;
+    if (v !== undefined) callInputs[k] = typeof v === "object" && v !== null ? plain(v as TemplateToken, p.api) : v;
   }
-  return { events: events.size > 0 ? events : own.events, callInputs, jobs };
+  return { ...(refused ? { refused } : {}), events: events.size > 0 ? events : own.events, callInputs, jobs };
+}
+
+/** The first of GitHub's parser errors that stops every run of the workflow (see {@link WorkflowSemantics.refused}). */
+function refusal(w: ParsedWorkflow, errors: readonly string[]): WorkflowSemantics["refused"] {
+  for (const e of errors) {
+    const m = /\(Line: (\d+), Col: \d+\): (.*)$/s.exec(e);
+    const line = m ? Number(m[1]) : 1;
+    const message = (m?.[2] ?? e).split("\n")[0]!.slice(0, 300);
+    if (/Required property is missing: on\b/.test(message) || w.jobs.some((j) => line >= j.line && line <= j.endLine)) return { line, message };
+  }
+  return undefined;
 }

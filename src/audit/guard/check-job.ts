@@ -17,6 +17,8 @@ import type { Entry, RepoWorkflow } from "./repository.ts";
 import { resolveRunsOn, type RunsOnTarget } from "./runs-on.ts";
 import { closestProfiles, formatLabels, servingProfiles } from "./serving.ts";
 import { generalContext, resolveMatrix } from "./static-context.ts";
+import { serialises } from "./concurrency.ts";
+import { evaluate, parseExpression, verdict } from "./expression.ts";
 import { substrateFacts } from "./pool-profiles.ts";
 import type { WorkflowJob } from "./workflow.ts";
 
@@ -58,6 +60,14 @@ export const profileList = (ps: readonly RunnerProfile[]) => `${ps.slice(0, 8).m
 const eventList = (cs: readonly OutsiderCase[]) => [...new Set(cs.map((c) => (c.via ? `${c.run.event} (through ${c.via})` : c.run.event)))].join(", ");
 const why = (p: RunnerProfile) => [!p.ephemeral ? "persistent" : "", !p.fenced ? "not fenced" : "", p.trust === "trusted" ? "trusted" : ""].filter(Boolean).join(", ");
 
+/** Whether a job's condition is false for every event of the entry, so the job never runs. */
+function neverRuns(condition: string | undefined, entry: Entry): boolean {
+  if (condition === undefined || entry.events.size === 0) return false;
+  const expr = parseExpression(condition);
+  if (expr === undefined) return false;
+  return [...entry.events.keys()].every((e) => verdict(evaluate(expr, generalContext({ events: new Map([[e, {}]]), inputs: entry.inputs }, null))).kind === "false");
+}
+
 /** The fix that keeps strategy.max-parallel within a budget: `set strategy.max-parallel: 1`, or `... to at most N`. */
 export function maxParallelAtMost(budget: number): string {
   return budget === 1 ? "set strategy.max-parallel: 1" : `set strategy.max-parallel to at most ${budget}`;
@@ -74,7 +84,7 @@ export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
   const strategy = isRecord(job.body["strategy"]) ? job.body["strategy"] : {};
   const matrix = expandMatrix(resolveMatrix(strategy["matrix"], generalContext(entry, undefined)));
   const demand = new Map<string, number | undefined>();
-  if (typeof job.body["uses"] === "string") return { findings, demand, selfHosted: false };
+  if (typeof job.body["uses"] === "string" || neverRuns(workflow.semantics.jobs.get(job.id)?.if, entry)) return { findings, demand, selfHosted: false };
 
   const targets = resolveRunsOn(job.body["runs-on"], matrix, entry);
   const definite = new Map<string, { profile: RunnerProfile; runs: number | undefined }>();
@@ -125,13 +135,13 @@ export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
       const reach = c.reach.get(job.id)!;
       const code = outsiderCode(job, c.run, entry.inputs);
       if (code.kind === "base") continue;
-      if (reach.kind === "unknown") unverified.push(`${c.run.event}: the job's condition depends on ${reach.unknowns.slice(0, 3).join(", ")}`);
-      else if (code.kind === "unknown") unverified.push(`${c.run.event}: it checks out code the guard cannot tell (${code.how})`);
+      if (reach.kind === "unknown") unverified.push(`on ${c.run.event}, the job's condition depends on ${reach.unknowns.slice(0, 3).join(", ")}`);
+      else if (code.kind === "unknown") unverified.push(`on ${c.run.event}, ${code.how}`);
       else if (unsafe.length > 0) {
         hits.push(c);
         how ||= code.how;
       }
-      else unverified.push(`${c.run.event}: only when ${[...new Set(targets.flatMap((t) => (t.kind === "labels" ? t.assumes : [])))].join(", ")} send it to a self-hosted runner`);
+      else unverified.push(`on ${c.run.event}, it runs on a self-hosted runner only when ${[...new Set(targets.flatMap((t) => (t.kind === "labels" ? t.assumes : [])))].join(", ")} say so`);
     }
     const safe = profiles.filter((p) => p.forge === forge && isUntrustedSafe(p));
     const safeAlso = served.filter(isUntrustedSafe)[0];
@@ -140,16 +150,19 @@ export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
       ? `add to runs-on a label that "${inputExcerpt(safeAlso.name, 80)}" carries and ${profileList(unsafe)} ${unsafe.length === 1 ? "does" : "do"} not (${formatLabels(distinct)}), so the job cannot land on ${unsafe.length === 1 ? "it" : "them"}`
       : safe.length > 0 ? `run the job on an ephemeral, fenced, untrusted profile — ${safe.slice(0, 3).map((s) => `${s.name} ${formatLabels(s.labels)}`).join("; ")} — or gate it: if: github.event.pull_request.head.repo.full_name == github.repository, or needs: a job that checks the author's permission` : `gate the job (if: github.event.pull_request.head.repo.full_name == github.repository), move it to a workflow outsiders cannot trigger, or add an ephemeral, fenced, untrusted profile to ${profilesSource}`;
     if (hits.length > 0) {
-      at(["runs-on"], "untrusted-trigger", `job "${name}" can be started by outsiders through ${eventList(hits)} with their code (${how}), and its runs-on can land on ${unsafe.length === 1 ? "profile" : "profiles"} ${profileList(unsafe)}, which ${unsafe.length === 1 ? "is" : "are"} ${[...new Set(unsafe.map(why))].join(" / ")}: code from a fork could persist on or read secrets from that runner`, fix, unsafe);
+      const because = [...new Set(hits.flatMap((c) => { const r = c.reach.get(job.id); return r?.kind === "runs" ? (r.because ?? []) : []; }))];
+      at(["runs-on"], "untrusted-trigger", `job "${name}" can be started by outsiders through ${eventList(hits)} with their code (${how})${because.length > 0 ? `, its condition resting on ${because.join("; ")}` : ""}, and its runs-on can land on ${unsafe.length === 1 ? "profile" : "profiles"} ${profileList(unsafe)}, which ${unsafe.length === 1 ? "is" : "are"} ${[...new Set(unsafe.map(why))].join(" / ")}: code from a fork could persist on or read secrets from that runner`, fix, unsafe);
     } else if (unverified.length > 0) {
-      at(["runs-on"], "gate-unverified", `job "${name}" is gated by expression, not verified: outsiders' runs reach it unless ${unverified.slice(0, 3).join("; ")}; it can land on ${profileList([...unsafe, ...unsafeCandidates])}`, `make the gate decidable: if: github.event.pull_request.head.repo.full_name == github.repository, an author_association check, or needs: a permission-check job`, [...unsafe, ...unsafeCandidates], true);
+      at(["runs-on"], "gate-unverified", `job "${name}" is gated by expression, not verified: outsiders can start it, but ${unverified.slice(0, 3).join("; ")}; it can land on ${profileList([...unsafe, ...unsafeCandidates])}`, `make the gate decidable: if: github.event.pull_request.head.repo.full_name == github.repository, an author_association check, or needs: a permission-check job`, [...unsafe, ...unsafeCandidates], true);
     }
   }
 
   // Matrix budgets: only self-hosted runs count, after include/exclude, against the serving profile's budget.
   const maxParallelOutcomes = strategy["max-parallel"] === undefined ? [] : evaluateValue(strategy["max-parallel"], generalContext(entry, undefined));
-  const maxParallel = maxParallelOutcomes.length === 1 && typeof maxParallelOutcomes[0]!.value === "number" ? maxParallelOutcomes[0]!.value : typeof maxParallelOutcomes[0]?.value === "string" && /^\d+$/.test(maxParallelOutcomes[0].value) ? Number(maxParallelOutcomes[0].value) : undefined;
-  const maxParallelUnknown = strategy["max-parallel"] !== undefined && maxParallel === undefined;
+  let maxParallel = maxParallelOutcomes.length === 1 && typeof maxParallelOutcomes[0]!.value === "number" ? maxParallelOutcomes[0]!.value : typeof maxParallelOutcomes[0]?.value === "string" && /^\d+$/.test(maxParallelOutcomes[0].value) ? Number(maxParallelOutcomes[0].value) : undefined;
+  const maxParallelUnknown = strategy["max-parallel"] !== undefined && maxParallel === undefined && !serialises(job.body["concurrency"], entry);
+  // A job concurrency group the combinations share runs them one at a time.
+  if (serialises(job.body["concurrency"], entry)) maxParallel = 1;
   if (matrix.kind === "dynamic" && matrix.tooLarge) {
     at(["strategy", "matrix"], "max-parallel", `job "${name}": strategy.matrix is ${matrix.expression}, so GitHub refuses to run it and the guard cannot tell where its runs land`, `split the matrix into jobs (or workflows) of at most ${MATRIX_LIMIT} combinations each, or drop values that are not needed`);
   } else if (matrix.kind !== "none" && served.length > 0) {

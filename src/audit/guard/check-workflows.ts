@@ -17,7 +17,7 @@ import { isRecord } from "../../model/refine.ts";
 import { entries, locate, resolveLocal, unresolvedCalls, type Entry, type RepoWorkflow } from "./repository.ts";
 import { generalContext, resolveMatrix } from "./static-context.ts";
 import { checkWorkflowBudget, peakByProfile } from "./workflow-budget.ts";
-import { parseWorkflow, type WorkflowFile } from "./workflow.ts";
+import { parseWorkflow, type ParseResult, type WorkflowFile } from "./workflow.ts";
 
 export interface GuardOptions {
   /** Where the profiles come from, named in fixes. @default "the runner profiles" */
@@ -55,17 +55,28 @@ function outsiderRuns(w: RepoWorkflow, entry: Entry, all: readonly RepoWorkflow[
  * Runs every guard check on the workflow files; findings are sorted by file and line, and made
  * safe to show (see {@link safeFinding}). Never throws on any file content.
  */
-export async function checkWorkflows(files: readonly WorkflowFile[], profiles: readonly RunnerProfile[], opts: GuardOptions = {}): Promise<GuardFinding[]> {
+export async function checkWorkflows(files: readonly WorkflowFile[], profiles: readonly RunnerProfile[], opts: GuardOptions = {}, parsedFiles?: readonly ParseResult[]): Promise<GuardFinding[]> {
   const profilesSource = opts.profilesSource ?? "the runner profiles";
   const profilesFrom = opts.profilesFrom ?? "file";
   const findings: GuardFinding[] = [];
   const all: RepoWorkflow[] = [];
-  for (const f of files) {
-    const parsed = parseWorkflow(f);
+  for (const [i, f] of files.entries()) {
+    const parsed = parsedFiles?.[i] ?? parseWorkflow(f);
     findings.push(...parsed.findings);
     if (parsed.workflow) all.push({ parsed: parsed.workflow, semantics: await workflowSemantics(parsed.workflow, f.text), ...locate(f) });
   }
-  findings.push(...unresolvedCalls(all));
+  for (const w of all) {
+    if (w.semantics.refused === undefined) continue;
+    findings.push({
+      file: w.parsed.file,
+      line: w.semantics.refused.line,
+      job: "",
+      rule: "workflow-refused",
+      message: `GitHub refuses the workflow (${w.semantics.refused.message}), so none of its jobs run and none of them can be checked`,
+      fix: "correct the workflow as GitHub's message says (actionlint shows the same problem), then run the guard again",
+    });
+  }
+  findings.push(...unresolvedCalls(all.filter((w) => w.semantics.refused === undefined)));
   const ways = entries(all);
   const caseMemo = new Map<Entry, OutsiderCase[]>();
   const cases = (w: RepoWorkflow, entry: Entry): OutsiderCase[] => {
@@ -91,6 +102,7 @@ export async function checkWorkflows(files: readonly WorkflowFile[], profiles: r
     if (have) return have;
     const out: Analysis = { findings: [], peak: new Map() };
     memo.set(entry, out);
+    if (w.semantics.refused !== undefined) return out;
     const ctx = { workflow: w, entry, profiles, profilesSource, profilesFrom, outsiders: cases(w, entry) };
     const demands = new Map<string, Map<string, number | undefined>>();
     const selfHosted = new Set<string>();

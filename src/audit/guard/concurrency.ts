@@ -5,7 +5,7 @@
  * workflows whose events come in streams (pushes, pull requests, comments) are checked; the
  * concurrency of the workflows calling a reusable workflow governs its jobs.
  */
-import { evaluateValue } from "./expression.ts";
+import { evaluateValue, OPEN, Unknown } from "./expression.ts";
 import { jobName, type GuardFinding } from "./finding.ts";
 import { isRecord } from "../../model/refine.ts";
 import type { Entry, RepoWorkflow } from "./repository.ts";
@@ -14,16 +14,51 @@ import { generalContext } from "./static-context.ts";
 /** Events that arrive in streams, so that runs can queue behind each other. */
 export const PILE_UP_EVENTS: ReadonlySet<string> = new Set(["push", "pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment", "merge_group", "issue_comment", "issues", "workflow_run", "discussion", "discussion_comment", "check_run", "check_suite", "status"]);
 
-/** A group named after the run itself (`github.run_id`, ...) holds one run each: it bounds nothing. */
-const PER_RUN = /\b(run_id|run_number|run_attempt)\b/;
+/** A group named after the run itself (`github.run_id`, the commit's `github.sha`, ...) holds one run each: it bounds nothing. */
+const PER_RUN = /\b(run_id|run_number|run_attempt|sha)\b/;
+const PULL_REQUEST_EVENTS = new Set(["pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"]);
+
+/** The context a concurrency group is evaluated in for one event: pull request fields are set only for pull request events. */
+function groupContext(entry: Entry, event: string): Record<string, unknown> {
+  const ctx = generalContext({ events: new Map([[event, {}]]), inputs: entry.inputs }, undefined);
+  const pr = PULL_REQUEST_EVENTS.has(event);
+  const set = (what: string) => new Unknown("runtime", what, undefined, true);
+  ctx["github"] = {
+    ...(ctx["github"] as object),
+    run_id: new Unknown("runtime", "github.run_id"),
+    run_number: new Unknown("runtime", "github.run_number"),
+    run_attempt: new Unknown("runtime", "github.run_attempt"),
+    head_ref: pr ? set("github.head_ref") : "",
+    event: { pull_request: pr ? { number: set("github.event.pull_request.number"), [OPEN]: { path: "github.event.pull_request" } } : null, [OPEN]: { path: "github.event" } },
+  };
+  return ctx;
+}
+
+/** Whether every way a group can come out for the event is named after the run (a new group per run). */
+function perRun(group: string, entry: Entry, event: string): boolean {
+  if (!group.includes("${{")) return false;
+  const outs = evaluateValue(group, groupContext(entry, event));
+  return outs.length > 0 && outs.every((o) => o.value instanceof Unknown && PER_RUN.test(o.value.what));
+}
+
+/**
+ * Whether a job's own concurrency runs its matrix one combination at a time: a group that does not
+ * name the matrix is shared by all of them (GitHub runs one, keeps one pending, cancels the rest).
+ */
+export function serialises(c: unknown, entry: Entry): boolean {
+  const group = typeof c === "string" ? c : isRecord(c) ? c["group"] : undefined;
+  if (typeof group !== "string" || group.trim() === "" || /\bmatrix\b/.test(group)) return false;
+  const events = entry.events.size > 0 ? [...entry.events.keys()] : ["workflow_call"];
+  return events.every((e) => !perRun(group, entry, e));
+}
 
 /** Whether a concurrency block keeps runs of `event` from piling up. */
 function bounds(c: unknown, entry: Entry, event: string): boolean {
-  if (typeof c === "string") return c.trim() !== "" && !PER_RUN.test(c);
+  if (typeof c === "string") return c.trim() !== "" && !perRun(c, entry, event);
   if (!isRecord(c)) return false;
   const group = c["group"];
-  if (typeof group !== "string" || group.trim() === "" || PER_RUN.test(group)) return false;
-  const ctx = generalContext({ events: new Map([[event, {}]]), inputs: entry.inputs }, undefined);
+  if (typeof group !== "string" || group.trim() === "" || perRun(group, entry, event)) return false;
+  const ctx = groupContext(entry, event);
   const cancel = evaluateValue(c["cancel-in-progress"] ?? false, ctx);
   const cancels = cancel.length > 0 && cancel.every((o) => o.value === true || o.value === "true");
   return cancels || c["queue"] !== "max";
@@ -55,7 +90,7 @@ export function checkConcurrency(workflow: RepoWorkflow, entry: Entry, selfHoste
     line: jobs.length === 1 ? jobs[0]!.line : top === undefined ? workflow.parsed.lineOf(["on"]) : workflow.parsed.lineOf(["concurrency"]),
     job: names.join(", "),
     rule: "concurrency",
-    message: `${jobs.length === 1 ? "job" : "jobs"} ${shown} ${jobs.length === 1 ? "runs" : "run"} on self-hosted runners and their runs pile up on ${piled.join(", ")}: ${entry.via ? `neither ${entry.via.workflow.parsed.file} (which calls this workflow) nor this workflow sets` : "the workflow sets no"} concurrency group that bounds them${jobs.some((j) => j.own) ? "" : ", and no job sets one of its own"}`,
+    message: `${jobs.length === 1 ? "job" : "jobs"} ${shown} ${jobs.length === 1 ? "runs" : "run"} on self-hosted runners and their runs pile up on ${piled.join(", ")}: ${entry.via ? `neither ${entry.via.workflow.parsed.file} (which calls this workflow) nor this workflow sets a` : "the workflow sets no"} concurrency group that bounds them${jobs.some((j) => j.own) ? "" : ", and no job sets one of its own"}`,
     fix: top === undefined && !jobs.some((j) => j.own) ? CONCURRENCY_FIX : "give the concurrency block a group that is not unique per run (not github.run_id), or set cancel-in-progress: true",
   }];
 }

@@ -19,15 +19,24 @@ import { falsy } from "@actions/expressions/result";
  */
 export type Source = "outsider" | "repository" | "runtime";
 
-/** A value not known before the run. `identity` values compare unequal to anything but themselves. */
+/**
+ * The name of someone or something, not known before the run but known to be one name: an
+ * outsider's login or fork (`outsider-*`: equal to the same kind of name, never to a literal or to
+ * the repository's), or the repository's own name, owner or branch (`repository-*`: equal to the same
+ * kind of name and taken to equal the literal it is compared with, since the workflow names its own
+ * repository).
+ */
+export type Identity = "outsider-login" | "outsider-repo" | "repository" | "repository-owner" | "repository-ref";
+
+/** A value not known before the run. */
 export class Unknown {
   readonly source: Source;
   readonly what: string;
-  /** `outsider`: an outsider's own name (never equal to a literal or to the repository's); `repository`: the repository's name (equal to the literal it is compared with). */
-  readonly identity: "outsider" | "repository" | undefined;
+  /** Set when the value is a name of a known kind (see {@link Identity}). */
+  readonly identity: Identity | undefined;
   /** Whether the value is assumed truthy (set where a condition branches on it). */
   readonly truth: boolean | undefined;
-  constructor(source: Source, what: string, identity?: "outsider" | "repository", truth?: boolean) {
+  constructor(source: Source, what: string, identity?: Identity, truth?: boolean) {
     this.source = source;
     this.what = what;
     this.identity = identity;
@@ -53,6 +62,8 @@ export interface Assumption {
   readonly what: string;
   /** Set when the value was one of a known list (a {@link Choice}): each case is known. */
   readonly choice?: boolean;
+  /** The truth assumed of the unknown where a condition branched on it. */
+  readonly truth?: boolean;
 }
 
 /** One way an expression can come out: a plain JSON value, or an unknown; and what was assumed to get there. */
@@ -70,8 +81,8 @@ const STATUS_FUNCTIONS = [
   { name: "cancelled", minArgs: 0, maxArgs: 0 },
   { name: "hashFiles", minArgs: 1, maxArgs: 255 },
 ];
-/** Longest expression evaluated; longer ones are unknown. */
-const MAX_EXPRESSION = 2000;
+/** Longest expression evaluated (GitHub's own limit); longer ones are unknown. */
+const MAX_EXPRESSION = 21_000;
 /** Most outcomes kept; past this the expression is unknown. */
 const MAX_OUTCOMES = 64;
 
@@ -120,7 +131,7 @@ export const truthy = (v: unknown): boolean => !falsy(toData(v));
 
 const merge = (a: readonly Assumption[], b: readonly Assumption[]): Assumption[] => {
   const out = [...a];
-  for (const x of b) if (!out.some((y) => y.source === x.source && y.what === x.what)) out.push(x);
+  for (const x of b) if (!out.some((y) => y.source === x.source && y.what === x.what && y.truth === x.truth)) out.push(x);
   return out;
 };
 
@@ -129,7 +140,7 @@ function product(lists: readonly (readonly Outcome[])[]): { values: unknown[]; a
   let acc: { values: unknown[]; assumes: Assumption[] }[] = [{ values: [], assumes: [] }];
   for (const list of lists) {
     acc = acc.flatMap((a) => list.map((o) => ({ values: [...a.values, o.value], assumes: merge(a.assumes, o.assumes) })));
-    if (acc.length > MAX_OUTCOMES) return [];
+    if (acc.length > MAX_OUTCOMES) return [{ values: lists.map(() => new Unknown("runtime", "an expression with too many cases")), assumes: [] }];
   }
   return acc;
 }
@@ -161,9 +172,24 @@ function identityEquals(l: unknown, r: unknown): boolean | undefined {
   const li = l instanceof Unknown ? l.identity : undefined;
   const ri = r instanceof Unknown ? r.identity : undefined;
   if (li === undefined && ri === undefined) return undefined;
-  if (l instanceof Unknown && r instanceof Unknown && (li === undefined || ri === undefined)) return undefined;
-  if (li === "outsider" || ri === "outsider") return l === r;
-  return true; // the repository's name against itself or against a literal it is compared with
+  if (li !== undefined && ri !== undefined) return li === ri;
+  // One side is a name, the other a literal or an unknown that is no name.
+  if ((l instanceof Unknown && li === undefined) || (r instanceof Unknown && ri === undefined)) return undefined;
+  return !(li ?? ri)!.startsWith("outsider");
+}
+
+/**
+ * GitHub's functions over names of a known kind: an outsider's name is in no list of literals and
+ * a fork's full name starts with no other owner; `format` of the repository's owner and name is the
+ * repository's name. Undefined when the names do not decide it.
+ */
+function identityCall(name: string, values: readonly unknown[]): { value: unknown } | undefined {
+  const [a, b] = values;
+  const id = (v: unknown) => (v instanceof Unknown ? v.identity : undefined);
+  if (name === "contains" && Array.isArray(a) && id(b)?.startsWith("outsider")) return { value: a.some((x) => x instanceof Unknown && x.identity === id(b)) };
+  if (name === "startswith" && id(a) === "outsider-repo" && typeof b === "string" && b.includes("/")) return { value: false };
+  if (name === "format" && values.some((v) => v instanceof Unknown) && values.every((v) => !(v instanceof Unknown) || id(v)?.startsWith("repository"))) return { value: new Unknown("repository", "a name made of the repository's", "repository") };
+  return undefined;
 }
 
 class Evaluation implements ExprVisitor<Outcome[]> {
@@ -194,8 +220,7 @@ class Evaluation implements ExprVisitor<Outcome[]> {
     const v = o.value;
     if (!(v instanceof Unknown)) return [{ value: v, truth: truthy(v), assumes: o.assumes }];
     if (v.truth !== undefined) return [{ value: v, truth: v.truth, assumes: o.assumes }];
-    const a = merge(o.assumes, [{ source: v.source, what: v.what }]);
-    return [true, false].map((truth) => ({ value: new Unknown(v.source, v.what, v.identity, truth), truth, assumes: a }));
+    return [true, false].map((truth) => ({ value: new Unknown(v.source, v.what, v.identity, truth), truth, assumes: merge(o.assumes, [{ source: v.source, what: v.what, truth }]) }));
   }
 
   visitLogical(l: Logical): Outcome[] {
@@ -227,7 +252,12 @@ class Evaluation implements ExprVisitor<Outcome[]> {
       if (l instanceof Unknown || r instanceof Unknown) {
         const same = eq ? identityEquals(l, r) : undefined;
         if (same !== undefined) out.push({ value: b.operator.type === TokenType.EQUAL_EQUAL ? same : !same, assumes });
-        else out.push({ value: unknownOf([l, r]), assumes });
+        else {
+          // A comparison is its own proposition: name it by both sides, so it is not taken for the operand's truth.
+          const u = unknownOf([l, r]);
+          const side = (v: unknown) => (v instanceof Unknown ? v.what : typeof v === "string" ? `'${v.slice(0, 60)}'` : (JSON.stringify(v) ?? "null").slice(0, 60));
+          out.push({ value: new Unknown(u.source, `${side(l)} ${b.operator.lexeme} ${side(r)}`), assumes });
+        }
         continue;
       }
       out.push({ value: fromData(new Evaluator(new Binary(literal(l, b.operator), b.operator, literal(r, b.operator)), new data.Dictionary()).evaluate()), assumes });
@@ -255,12 +285,20 @@ class Evaluation implements ExprVisitor<Outcome[]> {
   visitFunctionCall(f: FunctionCall): Outcome[] {
     const name = f.functionName.lexeme.toLowerCase();
     if (name === "success") return expand(this.context["success()"] ?? true, []);
+    if (name === "failure") return expand(this.context["failure()"] ?? new Unknown("runtime", "failure()"), []);
+    // A run is cancelled by a newer run or by a maintainer, not by what the job's condition reads.
+    if (name === "cancelled") return [{ value: false, assumes: [] }];
     if (name === "always") return [{ value: true, assumes: [] }];
-    if (name === "failure" || name === "cancelled" || name === "hashfiles") return [{ value: new Unknown("runtime", `${f.functionName.lexeme}()`), assumes: [] }];
+    if (name === "hashfiles") return [{ value: new Unknown("runtime", "hashFiles()"), assumes: [] }];
     const out: Outcome[] = [];
     for (const { values, assumes } of product(f.args.map((a) => this.eval(a)))) {
-      if (values.some((v) => v instanceof Unknown)) {
-        out.push({ value: unknownOf(values), assumes });
+      const named = identityCall(name, values);
+      if (named !== undefined) {
+        out.push({ value: named.value, assumes });
+        continue;
+      }
+      if (values.some((v) => v instanceof Unknown || (Array.isArray(v) && v.some((x) => x instanceof Unknown)))) {
+        out.push({ value: unknownOf(values.flatMap((v) => (Array.isArray(v) ? v : [v]))), assumes });
         continue;
       }
       try {
@@ -327,22 +365,43 @@ export type Verdict =
   | { readonly kind: "false" }
   | { readonly kind: "unknown"; readonly unknowns: readonly string[] };
 
+/** Most runtime unknowns whose truth assignments are enumerated; past this a condition is unknown. */
+const MAX_RUNTIME_UNKNOWNS = 8;
+
 /**
- * Whether a condition's outcomes let it be true: `true` when some outcome is truthy assuming only
- * what outsiders or the repository's name decide, `unknown` when only runtime unknowns could make
- * it true, `false` otherwise.
+ * Whether a condition's outcomes let it be true whatever the run decides: `true` when, for every
+ * truth of the runtime unknowns it branches on, some outcome is truthy assuming only what outsiders
+ * or the repository's name decide; `false` when no outcome can be truthy; `unknown` otherwise (it
+ * depends on a repository variable, a job output, ...).
  */
 export function verdict(outcomes: readonly Outcome[]): Verdict {
-  const runtime = new Set<string>();
-  let best: readonly Assumption[] | undefined;
+  const runtime = (a: Assumption) => a.source === "runtime" && a.choice !== true;
+  const candidates: { needs: ReadonlyMap<string, boolean>; assumes: readonly Assumption[] }[] = [];
+  const undecided = new Set<string>();
   for (const o of outcomes) {
-    const own = o.value instanceof Unknown ? [{ source: o.value.source, what: o.value.what }] : [];
-    const all = merge(o.assumes, own);
-    if (o.value instanceof Unknown ? o.value.truth === false : !truthy(o.value)) continue;
-    const undecided = all.filter((a) => a.source === "runtime" && a.choice !== true);
-    if (undecided.length === 0) best ??= all;
-    else for (const a of undecided) runtime.add(a.what);
+    const v = o.value;
+    if (v instanceof Unknown ? v.truth === false : !truthy(v)) continue;
+    if (v instanceof Unknown && v.truth === undefined && v.source === "runtime") {
+      undecided.add(v.what);
+      continue;
+    }
+    const needs = new Map<string, boolean>();
+    let consistent = true;
+    for (const a of o.assumes.filter(runtime)) {
+      if (a.truth === undefined) undecided.add(a.what);
+      else if (needs.get(a.what) === !a.truth) consistent = false;
+      else needs.set(a.what, a.truth);
+    }
+    if (consistent && ![...o.assumes.filter(runtime)].some((a) => a.truth === undefined)) candidates.push({ needs, assumes: v instanceof Unknown ? merge(o.assumes, [{ source: v.source, what: v.what }]) : o.assumes });
   }
-  if (best !== undefined) return { kind: "true", assumes: best };
-  return runtime.size > 0 ? { kind: "unknown", unknowns: [...runtime] } : { kind: "false" };
+  const names = [...new Set(candidates.flatMap((c) => [...c.needs.keys()]))];
+  if (candidates.length === 0) return undecided.size > 0 ? { kind: "unknown", unknowns: [...undecided] } : { kind: "false" };
+  if (names.length > MAX_RUNTIME_UNKNOWNS) return { kind: "unknown", unknowns: names };
+  let covered = true;
+  for (let bits = 0; bits < 1 << names.length && covered; bits++) {
+    const truth = (name: string) => ((bits >> names.indexOf(name)) & 1) === 1;
+    covered = candidates.some((c) => [...c.needs].every(([n, t]) => truth(n) === t));
+  }
+  if (covered) return { kind: "true", assumes: candidates.find((c) => c.needs.size === 0)?.assumes ?? candidates[0]!.assumes };
+  return { kind: "unknown", unknowns: [...new Set([...names, ...undecided])] };
 }

@@ -12,6 +12,7 @@ export const GUARD_RULES = {
   "untrusted-trigger": "a job outsiders can start with their code that may land on a runner not safe for them",
   "gate-unverified": "(note) a job outsiders' runs reach unless a condition the guard cannot decide holds",
   "uses-unresolved": "a local uses: ./.github/workflows/… that is not a reusable workflow of the same repository",
+  "workflow-refused": "a workflow GitHub's own parser refuses, so none of its jobs run",
   concurrency: "a self-hosted job whose runs pile up: no concurrency group bounds them",
   "max-parallel": "a matrix job whose self-hosted runs at once exceed the serving profile's budget",
   "workflow-budget": "jobs of one workflow that may hold more runners of a profile at once than it allows",

@@ -62,8 +62,17 @@ export function outsiderCanStart(event: string, types: readonly string[] | undef
 const OUTSIDER_ASSOCIATIONS = ["NONE", "FIRST_TIMER", "FIRST_TIME_CONTRIBUTOR", "CONTRIBUTOR", "MANNEQUIN"];
 
 const outsider = (what: string) => new Unknown("outsider", what);
-const outsiderId = (what: string) => new Unknown("outsider", what, "outsider");
+const outsiderId = (what: string) => new Unknown("outsider", what, "outsider-login");
+const forkName = (what: string) => new Unknown("outsider", what, "outsider-repo");
 const repo = (what: string) => new Unknown("repository", what, "repository");
+const repoOwner = (what: string) => new Unknown("repository", what, "repository-owner");
+const repoRef = (what: string) => new Unknown("repository", what, "repository-ref");
+/**
+ * Who GitHub names as the actor of an outsider's run: the outsider, or Dependabot when the outsider
+ * has it push to their fork's branch (`@dependabot recreate`), so `github.actor == 'dependabot[bot]'`
+ * is no gate.
+ */
+const actor = (what: string) => new Choice([outsiderId(what), "dependabot[bot]"], "outsider", what);
 const open = <T extends object>(path: string, fields: T, value?: unknown): T & Open => ({ ...fields, [OPEN]: value === undefined ? { path } : { path, value } });
 
 function user(path: string) {
@@ -71,29 +80,35 @@ function user(path: string) {
 }
 
 function repository(path: string) {
-  return open(path, { full_name: repo(`${path}.full_name`), name: repo(`${path}.name`), owner: open(`${path}.owner`, { login: repo(`${path}.owner.login`) }), default_branch: repo(`${path}.default_branch`), fork: false, private: repo(`${path}.private`) });
+  return open(path, { full_name: repo(`${path}.full_name`), name: repo(`${path}.name`), owner: open(`${path}.owner`, { login: repoOwner(`${path}.owner.login`) }), default_branch: repoRef(`${path}.default_branch`), fork: false });
 }
 
 function forkRepository(path: string) {
-  return open(path, { full_name: outsiderId(`${path}.full_name`), name: outsider(`${path}.name`), owner: user(`${path}.owner`), fork: true });
+  return open(path, { full_name: forkName(`${path}.full_name`), name: outsider(`${path}.name`), owner: user(`${path}.owner`), fork: true });
 }
 
 const association = (path: string) => new Choice(OUTSIDER_ASSOCIATIONS, "outsider", path);
 
-function pullRequest(path: string) {
+/**
+ * Labels of an outsider's pull request: none when it is opened (only maintainers label); after
+ * that, whatever a maintainer added, which stays on through the fork's later pushes.
+ */
+const labels = (path: string, actions: readonly string[]) => (actions.every((a) => a === "opened") ? [] : new Unknown("outsider", `${path} (a label a maintainer added stays on through the fork's later pushes)`));
+
+function pullRequest(path: string, actions: readonly string[]) {
   return open(path, {
-    number: outsider(`${path}.number`),
+    number: new Unknown("runtime", `${path}.number`),
     title: outsider(`${path}.title`),
     body: outsider(`${path}.body`),
     draft: new Choice([true, false], "outsider", `${path}.draft`),
     merged: false,
     state: "open",
-    labels: [],
+    labels: labels(`${path}.labels`, actions),
     user: user(`${path}.user`),
     author_association: association(`${path}.author_association`),
     head: open(`${path}.head`, { repo: forkRepository(`${path}.head.repo`), ref: outsider(`${path}.head.ref`), sha: outsider(`${path}.head.sha`), label: outsider(`${path}.head.label`), user: user(`${path}.head.user`) }),
     merge_commit_sha: outsider(`${path}.merge_commit_sha`),
-    base: open(`${path}.base`, { repo: repository(`${path}.base.repo`), ref: repo(`${path}.base.ref`) }),
+    base: open(`${path}.base`, { repo: repository(`${path}.base.repo`), ref: repoRef(`${path}.base.ref`), sha: repoRef(`${path}.base.sha`) }),
   });
 }
 
@@ -107,15 +122,15 @@ function eventPayload(event: string, actions: readonly string[], runEvents: read
   switch (event) {
     case "pull_request":
     case "pull_request_target":
-      return open("github.event", { ...base, pull_request: pullRequest("github.event.pull_request"), number: outsider("github.event.number"), label: null });
+      return open("github.event", { ...base, pull_request: pullRequest("github.event.pull_request", actions), number: new Unknown("runtime", "github.event.number"), label: null });
     case "pull_request_review":
-      return open("github.event", { ...base, pull_request: pullRequest("github.event.pull_request"), review: open("github.event.review", { ...comment("github.event.review"), state: new Choice(["commented", "approved", "changes_requested"], "outsider", "github.event.review.state") }) });
+      return open("github.event", { ...base, pull_request: pullRequest("github.event.pull_request", actions), review: open("github.event.review", { ...comment("github.event.review"), state: new Choice(["commented", "approved", "changes_requested"], "outsider", "github.event.review.state") }) });
     case "pull_request_review_comment":
-      return open("github.event", { ...base, pull_request: pullRequest("github.event.pull_request"), comment: comment("github.event.comment") });
+      return open("github.event", { ...base, pull_request: pullRequest("github.event.pull_request", actions), comment: comment("github.event.comment") });
     case "issue_comment":
-      return open("github.event", { ...base, comment: comment("github.event.comment"), issue: open("github.event.issue", { number: outsider("github.event.issue.number"), pull_request: outsider("github.event.issue.pull_request") }) });
+      return open("github.event", { ...base, comment: comment("github.event.comment"), issue: open("github.event.issue", { number: new Unknown("runtime", "github.event.issue.number"), pull_request: outsider("github.event.issue.pull_request") }) });
     case "issues":
-      return open("github.event", { ...base, issue: open("github.event.issue", { title: outsider("github.event.issue.title"), body: outsider("github.event.issue.body"), user: user("github.event.issue.user"), author_association: association("github.event.issue.author_association"), labels: [], pull_request: null }) });
+      return open("github.event", { ...base, issue: open("github.event.issue", { title: outsider("github.event.issue.title"), body: outsider("github.event.issue.body"), user: user("github.event.issue.user"), author_association: association("github.event.issue.author_association"), labels: labels("github.event.issue.labels", actions), pull_request: null }) });
     case "discussion":
       return open("github.event", { ...base, discussion: open("github.event.discussion", { title: outsider("github.event.discussion.title"), body: outsider("github.event.discussion.body"), user: user("github.event.discussion.user"), author_association: association("github.event.discussion.author_association") }) });
     case "discussion_comment":
@@ -126,6 +141,8 @@ function eventPayload(event: string, actions: readonly string[], runEvents: read
         workflow_run: open("github.event.workflow_run", {
           event: runEvents.length > 0 ? new Choice(runEvents, "outsider", "github.event.workflow_run.event") : outsider("github.event.workflow_run.event"),
           head_repository: forkRepository("github.event.workflow_run.head_repository"),
+          // The outsider's own run decides how it ends.
+          conclusion: new Choice(["success", "failure", "cancelled", "skipped", "neutral", "timed_out", "action_required"], "outsider", "github.event.workflow_run.conclusion"),
           head_branch: outsider("github.event.workflow_run.head_branch"),
           head_sha: outsider("github.event.workflow_run.head_sha"),
           head_commit: outsider("github.event.workflow_run.head_commit"),
@@ -155,13 +172,13 @@ export function outsiderGithub(run: OutsiderRun): Record<string, unknown> {
     event_name: run.event,
     event: eventPayload(run.event, run.actions, run.runEvents ?? []),
     repository: repo("github.repository"),
-    repository_owner: repo("github.repository_owner"),
-    actor: outsiderId("github.actor"),
-    triggering_actor: outsiderId("github.triggering_actor"),
-    ref: FORK_CODE_EVENTS.has(run.event) ? "refs/pull/0/merge" : repo("github.ref"),
-    ref_name: FORK_CODE_EVENTS.has(run.event) ? "0/merge" : repo("github.ref_name"),
+    actor: actor("github.actor"),
+    triggering_actor: actor("github.triggering_actor"),
+    ref: FORK_CODE_EVENTS.has(run.event) ? "refs/pull/0/merge" : repoRef("github.ref"),
+    ref_name: FORK_CODE_EVENTS.has(run.event) ? "0/merge" : repoRef("github.ref_name"),
     head_ref: forkCode ? outsider("github.head_ref") : "",
-    base_ref: forkCode ? repo("github.base_ref") : "",
+    base_ref: forkCode ? repoRef("github.base_ref") : "",
+    repository_owner: repoOwner("github.repository_owner"),
     ref_type: "branch",
   });
 }

@@ -13,7 +13,8 @@ import type { WorkflowJob } from "./workflow.ts";
 
 /** How a job fares in an outsider's run. */
 export type Reach =
-  | { readonly kind: "runs" }
+  /** `because`: what the outsider relies on to get past the condition (a label that stays on). */
+  | { readonly kind: "runs"; readonly because?: readonly string[] }
   | { readonly kind: "gated"; readonly by: string }
   | { readonly kind: "unknown"; readonly unknowns: readonly string[] };
 
@@ -80,13 +81,17 @@ function jobReach(sem: JobSemantics, run: OutsiderRun, inputs: Readonly<Record<s
   }
   const expr = parseExpression(sem.if);
   if (expr === undefined) return { kind: "unknown", unknowns: [`if: ${sem.if.slice(0, 120)}`] };
-  const v = verdict(evaluate(expr, outsiderContext(run, inputs, needs, success)));
+  const results = sem.needs.map((d) => (needs[d] as { result: unknown }).result);
+  const failure = results.some((r) => r === "failure") ? true : results.some((r) => r instanceof Unknown) ? new Unknown("runtime", "failure()") : false;
+  const ctx = { ...outsiderContext(run, inputs, needs, success), "failure()": failure };
+  const v = verdict(evaluate(expr, ctx));
   if (v.kind === "false") return { kind: "gated", by: gate !== undefined && !/needs\./.test(sem.if) && /^success\(\)/.test(sem.if) ? gate : `if: ${sem.if.replace(/^success\(\) && \((.*)\)$/s, "$1").slice(0, 160)}` };
   // A job that needs a permission check and reads its verdict is gated by it.
   const checks = sem.needs.filter((d) => permissionChecks.has(d));
   if (checks.length > 0 && (/^success\(\)/.test(sem.if) || checks.some((d) => sem.if.includes(`needs.${d}`)))) return { kind: "gated", by: `needs: ${checks[0]} (a permission check)` };
   if (v.kind === "unknown") return { kind: "unknown", unknowns: v.unknowns };
-  return { kind: "runs" };
+  const label = v.assumes.some((a) => a.source === "outsider" && /\(a label/.test(a.what));
+  return label ? { kind: "runs", because: ["a label: it stays on through the fork's later pushes once a maintainer adds it"] } : { kind: "runs" };
 }
 
 /** `needs.<id>.result` in an outsider's run, and why the job did not succeed. */
@@ -121,29 +126,63 @@ const worst = (outs: readonly Outcome[]): "outsider" | "runtime" | "known" => {
 export function outsiderCode(job: WorkflowJob, run: OutsiderRun, inputs: Readonly<Record<string, unknown>>): CodeVerdict {
   if (FORK_CODE_EVENTS.has(run.event)) return { kind: "outsider", how: `${run.event} runs the pull request's code` };
   const ctx = outsiderContext(run, inputs, {}, true);
-  ctx["github"] = { ...(ctx["github"] as object), sha: new Unknown("repository", "github.sha", "repository") };
+  ctx["github"] = { ...(ctx["github"] as object), sha: new Unknown("repository", "github.sha", "repository-ref") };
   let unknown: string | undefined;
   for (const s of stepsOf(job)) {
-    const uses = text(s["uses"]);
-    const w = isRecord(s["with"]) ? s["with"] : {};
-    if (CHECKOUT.test(uses)) {
-      for (const key of ["ref", "repository"] as const) {
-        if (w[key] === undefined) continue;
-        const outs = evaluateValue(w[key], ctx);
-        const kind = worst(outs);
-        if (kind === "outsider" || outs.some((o) => typeof o.value === "string" && /refs\/pull\//.test(o.value))) return { kind: "outsider", how: `actions/checkout with ${key}: ${text(w[key]).slice(0, 100)}` };
-        // A pull request's head named at run time (from its API data): the outsider's code.
-        if (kind === "runtime" && /head|pull|\bpr[_.-]/i.test(text(w[key]))) return { kind: "outsider", how: `actions/checkout with ${key}: ${text(w[key]).slice(0, 100)}` };
-        if (kind === "runtime") unknown ??= `actions/checkout with ${key}: ${text(w[key]).slice(0, 100)}`;
-      }
-    }
-    if (DOWNLOAD_ARTIFACT.test(uses) && (run.event === "workflow_run" || w["run-id"] !== undefined || w["run_id"] !== undefined)) return { kind: "outsider", how: `${uses.split("@")[0]} of another run's artifacts` };
-    const script = text(s["run"]) + (/github-script@/i.test(uses) ? text(w["script"]) : "");
-    if (FETCH_PR.test(text(s["run"]))) return { kind: "outsider", how: "a run: step that fetches the pull request" };
-    for (const m of script.matchAll(/\$\{\{([^}]*)\}\}/g)) {
-      const expr = parseExpression((m[1] ?? "").trim());
-      if (expr !== undefined && worst(evaluate(expr, ctx)) === "outsider") return { kind: "outsider", how: `\${{${m[1]}}} written into a script` };
-    }
+    const found = stepCode(s, run, ctx);
+    if (found === undefined) continue;
+    // A step that only runs when something the guard cannot decide holds (a check of the actor).
+    const cond = s["if"];
+    const gate = cond === undefined || cond === null ? undefined : parseExpression(String(cond).replace(/^\s*\$\{\{([\s\S]*)\}\}\s*$/, "$1").trim());
+    const v = cond === undefined || cond === null ? { kind: "true" as const } : gate === undefined ? { kind: "unknown" as const } : verdict(evaluate(gate, ctx));
+    if (v.kind === "false" || found.kind === "base") continue;
+    if (found.kind === "outsider" && v.kind === "true") return found;
+    unknown ??= found.kind === "outsider" ? `it brings in their code (${found.how}) in a step that runs only if ${String(cond).trim().slice(0, 120)}` : found.how;
   }
   return unknown === undefined ? { kind: "base" } : { kind: "unknown", how: unknown };
+}
+
+/** The `${{ … }}` expressions of a text, found by scanning (a quoted `}` inside one does not end it). */
+function expressionsIn(text: string): string[] {
+  const out: string[] = [];
+  for (let from = text.indexOf("${{"); from >= 0 && out.length < 200; from = text.indexOf("${{", from + 3)) {
+    let quote = false;
+    let i = from + 3;
+    for (; i < text.length - 1; i++) {
+      if (text[i] === "'") quote = !quote;
+      else if (!quote && text[i] === "}" && text[i + 1] === "}") break;
+    }
+    if (i >= text.length - 1) break;
+    out.push(text.slice(from + 3, i).trim());
+  }
+  return out;
+}
+
+/** Whether one step brings in the outsider's code: definitely, perhaps (an unknown ref), or not (undefined). */
+function stepCode(s: Record<string, unknown>, run: OutsiderRun, ctx: Record<string, unknown>): CodeVerdict | undefined {
+  const uses = text(s["uses"]);
+  const w = isRecord(s["with"]) ? s["with"] : {};
+  let unknown: string | undefined;
+  if (CHECKOUT.test(uses)) {
+    for (const key of ["ref", "repository"] as const) {
+      if (w[key] === undefined) continue;
+      const outs = evaluateValue(w[key], ctx);
+      const kind = worst(outs);
+      const how = `actions/checkout with ${key}: ${text(w[key]).slice(0, 100)}`;
+      if (kind === "outsider" || outs.some((o) => typeof o.value === "string" && /refs\/pull\//.test(o.value))) return { kind: "outsider", how };
+      // A pull request's head named at run time (from its API data): the outsider's code.
+      if (kind === "runtime" && /head|merge_commit|refs\/pull|\bpr[_.-]/i.test(text(w[key]))) return { kind: "outsider", how };
+      if (kind === "runtime") unknown ??= `it checks out a ref only known at run time (${how})`;
+    }
+  }
+  if (DOWNLOAD_ARTIFACT.test(uses) && (run.event === "workflow_run" || w["run-id"] !== undefined || w["run_id"] !== undefined)) return { kind: "outsider", how: `${uses.split("@")[0]} of another run's artifacts` };
+  if (FETCH_PR.test(text(s["run"]))) return { kind: "outsider", how: "a run: step that fetches the pull request" };
+  const script = text(s["run"]) + (/github-script@/i.test(uses) ? text(w["script"]) : "");
+  for (const e of expressionsIn(script)) {
+    const expr = parseExpression(e);
+    // Text the outsider writes (a title, a comment, a branch name) becomes part of the script; a
+    // login or a number cannot carry shell syntax.
+    if (expr !== undefined && evaluate(expr, ctx).some((o) => o.value instanceof Unknown && o.value.source === "outsider" && o.value.identity === undefined)) return { kind: "outsider", how: `\${{ ${e.slice(0, 80)} }} written into a script` };
+  }
+  return unknown === undefined ? undefined : { kind: "unknown", how: unknown };
 }

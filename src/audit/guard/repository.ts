@@ -39,8 +39,8 @@ export interface Entry {
 /** The repository and the path inside it of a workflow file (from the file, or its path). */
 export function locate(file: WorkflowFile): { repository: string; repoPath: string } {
   const path = file.path.replace(/\\/g, "/");
-  if (file.repository !== undefined) return { repository: file.repository, repoPath: file.repoPath ?? path };
   const m = /^(.*?)(?:^|\/)(\.(?:github|forgejo|gitea)\/workflows\/.*)$/.exec(path);
+  if (file.repository !== undefined) return { repository: file.repository, repoPath: file.repoPath ?? m?.[2] ?? path };
   if (m) return { repository: m[1] ?? "", repoPath: m[2] ?? path };
   const slash = path.lastIndexOf("/");
   return { repository: slash < 0 ? "" : path.slice(0, slash), repoPath: `.github/workflows/${path.slice(slash + 1)}` };
@@ -113,7 +113,8 @@ export function entries(all: readonly RepoWorkflow[]): Map<RepoWorkflow, Entry[]
   const dispatchDefaults = (w: RepoWorkflow): Record<string, unknown> => {
     const on = w.parsed.doc["on"];
     const d = isRecord(on) && isRecord(on["workflow_dispatch"]) && isRecord(on["workflow_dispatch"]["inputs"]) ? on["workflow_dispatch"]["inputs"] : {};
-    return Object.fromEntries(Object.entries(d).flatMap(([k, v]) => (isRecord(v) && v["default"] !== undefined ? [[k, v["default"]]] : [])));
+    // A default is the value; a choice without one is one of its options (the person dispatching picks).
+    return Object.fromEntries(Object.entries(d).flatMap(([k, v]) => (!isRecord(v) ? [] : v["default"] !== undefined ? [[k, v["default"]]] : Array.isArray(v["options"]) && v["options"].length > 0 ? [[k, new Choice(v["options"], "runtime", `inputs.${k}`)]] : [])));
   };
   let frontier: { w: RepoWorkflow; e: Entry }[] = [];
   for (const w of all) {

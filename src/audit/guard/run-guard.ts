@@ -3,7 +3,7 @@ import type { RunnerProfile } from "../../model/profile-schema.ts";
 import { actionlintFindings } from "./actionlint.ts";
 import { checkWorkflows, type GuardOptions } from "./check-workflows.ts";
 import { sortFindings, type GuardFinding } from "./finding.ts";
-import type { WorkflowFile } from "./workflow.ts";
+import { parseWorkflow, type WorkflowFile } from "./workflow.ts";
 
 export interface RunGuardOptions extends GuardOptions {
   /** Also run actionlint. @default true */
@@ -11,8 +11,9 @@ export interface RunGuardOptions extends GuardOptions {
 }
 
 export async function runGuard(files: readonly WorkflowFile[], profiles: readonly RunnerProfile[], opts: RunGuardOptions = {}): Promise<GuardFinding[]> {
-  // actionlint works in its own thread while the guard's own checks run here.
-  const lint = opts.actionlint === false ? Promise.resolve([]) : actionlintFindings(files, profiles);
-  const own = await checkWorkflows(files, profiles, opts);
+  // Each file is parsed once; actionlint works in its own threads while the guard's own checks run here.
+  const parsed = files.map(parseWorkflow);
+  const lint = opts.actionlint === false ? Promise.resolve([]) : actionlintFindings(files, profiles, parsed);
+  const own = await checkWorkflows(files, profiles, opts, parsed);
   return sortFindings([...own, ...(await lint)]);
 }

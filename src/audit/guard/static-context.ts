@@ -13,7 +13,12 @@ const runtime = (name: string) => new Unknown("runtime", name);
 export function generalContext(entry: Pick<Entry, "events" | "inputs">, matrix: unknown): Record<string, unknown> {
   const events = [...entry.events.keys()];
   return {
-    github: { event_name: events.length === 1 ? events[0] : events.length > 1 ? new Choice(events, "runtime", "github.event_name") : runtime("github.event_name"), [OPEN]: { path: "github" } },
+    github: {
+      event_name: events.length === 1 ? events[0] : events.length > 1 ? new Choice(events, "runtime", "github.event_name") : runtime("github.event_name"),
+      // A dispatch's inputs are also github.event.inputs.
+      event: { inputs: { ...entry.inputs, [OPEN]: { path: "github.event.inputs" } }, [OPEN]: { path: "github.event" } },
+      [OPEN]: { path: "github" },
+    },
     inputs: { ...entry.inputs, [OPEN]: { path: "inputs" } },
     matrix: matrix ?? null,
     vars: runtime("vars"),

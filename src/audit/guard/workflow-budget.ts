@@ -120,7 +120,7 @@ export function checkWorkflowBudget(
     line: first?.line ?? workflow.lineOf(["jobs"]),
     job: shown.join(", "),
     rule: "workflow-budget",
-    message: `jobs ${jobs} may run at the same time and hold ${worst.total} runners of profile "${worst.p.name}", over its budget of ${worst.p.maxConcurrentPerWorkflow} per workflow (maxConcurrentPerWorkflow)${others.length > 0 ? `; also over the budget of ${others.slice(0, 8).map((o) => `"${o.p.name}" (${o.total} of ${o.p.maxConcurrentPerWorkflow})`).join(", ")}${others.length > 8 ? ` and ${others.length - 8} more` : ""}` : ""}`,
+    message: `${worst.jobs.length === 1 ? `job ${jobs} may hold` : `jobs ${jobs} may run at the same time and hold`} ${worst.total} runners of profile "${worst.p.name}", over its budget of ${worst.p.maxConcurrentPerWorkflow} per workflow (maxConcurrentPerWorkflow)${others.length > 0 ? `; also over the budget of ${others.slice(0, 8).map((o) => `"${o.p.name}" (${o.total} of ${o.p.maxConcurrentPerWorkflow})`).join(", ")}${others.length > 8 ? ` and ${others.length - 8} more` : ""}` : ""}`,
     fix: `order these jobs with needs:, lower their strategy.max-parallel, or ${raiseBudget(profilesFrom, profilesSource, worst.p, "maxConcurrentPerWorkflow")}`,
     profile: worst.p.name,
     profiles: over.map((o) => o.p.name),

@@ -41,6 +41,8 @@ export interface ParsedWorkflow {
   readonly jobs: readonly WorkflowJob[];
   /** Line of the value at `path`, or of its nearest ancestor that exists. */
   lineOf(path: readonly (string | number)[]): number;
+  /** The parsed YAML document (within the limits), for readers that walk it again. */
+  readonly yaml?: { readonly doc: Document; readonly lineCounter: LineCounter };
 }
 
 /** `.forgejo/workflows/` and `.gitea/workflows/` hold Forgejo workflows; everything else is GitHub's. */
@@ -141,7 +143,7 @@ export function parseWorkflow(file: WorkflowFile): ParseResult {
     const end = valueRange ? line(Math.max(valueRange[0], valueRange[1] - 1)).line : start;
     jobs.push({ id, line: start, endLine: end, body: isRecord(body) ? body : {} });
   }
-  return { lintable: true, workflow: { file: file.path, forge: file.forge ?? forgeOfPath(file.path), doc: data, jobs, lineOf }, findings: [] };
+  return { lintable: true, workflow: { file: file.path, forge: file.forge ?? forgeOfPath(file.path), doc: data, jobs, lineOf, yaml: { doc, lineCounter } }, findings: [] };
 }
 
 function lineFinder(doc: Document, lc: LineCounter) {
