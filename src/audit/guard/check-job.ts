@@ -18,7 +18,8 @@ import { resolveRunsOn, type RunsOnTarget } from "./runs-on.ts";
 import { closestProfiles, formatLabels, servingProfiles } from "./serving.ts";
 import { generalContext, resolveMatrix } from "./static-context.ts";
 import { serialises } from "./concurrency.ts";
-import { evaluate, parseExpression, verdict } from "./expression.ts";
+import { evaluate, parseExpression } from "./expression.ts";
+import { verdict } from "./verdict.ts";
 import { substrateFacts } from "./pool-profiles.ts";
 import type { WorkflowJob } from "./workflow.ts";
 

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Choice, evaluate, evaluateValue, OPEN, parseExpression, Unknown, verdict, type Outcome } from "./expression.ts";
+import { Choice, evaluate, evaluateValue, OPEN, parseExpression, Unknown, type Outcome } from "./expression.ts";
+import { verdict } from "./verdict.ts";
 import { outsiderGithub } from "./outsider-context.ts";
 
 type Context = Readonly<Record<string, unknown>>;

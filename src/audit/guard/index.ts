@@ -3,6 +3,7 @@ export * from "./hosted-labels.ts";
 export * from "./workflow.ts";
 export * from "./matrix.ts";
 export * from "./expression.ts";
+export * from "./verdict.ts";
 export * from "./outsider-context.ts";
 export * from "./outsider-gates.ts";
 export * from "./runs-on.ts";

@@ -5,7 +5,8 @@
  * for them (a permission or author-association check), or, for events that run the base
  * repository's workflow, by checking out only the base repository's code.
  */
-import { evaluate, evaluateValue, parseExpression, Unknown, verdict, type Outcome } from "./expression.ts";
+import { evaluate, evaluateValue, parseExpression, Unknown, type Outcome } from "./expression.ts";
+import { verdict } from "./verdict.ts";
 import type { JobSemantics } from "./actions-template.ts";
 import { FORK_CODE_EVENTS, outsiderGithub, outsiderSecrets, type OutsiderRun } from "./outsider-context.ts";
 import { isRecord } from "../../model/refine.ts";
