@@ -121,7 +121,8 @@ export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
   if (unresolved.length > 0) {
     const u = unresolved[0]!;
     const cands = [...candidates, ...served];
-    at(["runs-on"], "runs-on-unresolvable", `job "${name}": runs-on ${u.expression}${u.context === "" ? "" : ` (for ${u.context})`} is not decidable statically: ${u.reason}${cands.length > 0 ? `; it may ask for the labels of ${profileList(cands)}` : ""}${reachable.length > 0 ? `, and outsiders can start the job through ${eventList(reachable)}` : ""}`,
+    const candidateLabels = [...new Set(targets.flatMap((t) => (t.kind === "labels" ? [`${t.group === undefined ? "" : `group ${t.group} `}${formatLabels(t.labels)}`] : [])))];
+    at(["runs-on"], "runs-on-unresolvable", `job "${name}": runs-on ${u.expression}${u.context === "" ? "" : ` (for ${u.context})`} is not decidable statically: ${u.reason}${candidateLabels.length > 0 ? `; the labels it may ask for are ${candidateLabels.slice(0, 8).join(", ")}${cands.length > 0 ? `, served by ${profileList(cands)}` : ""}` : ""}${reachable.length > 0 ? `, and outsiders can start the job through ${eventList(reachable)}` : ""}`,
       `write the labels in the workflow (runs-on: [self-hosted, ...]), or take them from a strategy.matrix or inputs with literal values, using the labels of a profile in ${profilesSource}`, [], true);
   }
 

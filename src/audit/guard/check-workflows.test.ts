@@ -146,7 +146,7 @@ test("an undecidable runs-on in a workflow outsiders can trigger says so, with t
   const findings = await checkWorkflows([{ path: ".github/workflows/u.yml", text }], profiles);
   assert.deepEqual(findings.map((f) => [f.rule, f.severity]), [["gate-unverified", "note"], ["runs-on-unresolvable", "note"]]);
   const f = findings[1];
-  assert.match(f!.message, /it may ask for the labels of "gh-runner-codex", and outsiders can start the job through pull_request/);
+  assert.match(f!.message, /the labels it may ask for are \[codex\], served by "gh-runner-codex", and outsiders can start the job through pull_request/);
 });
 
 test("runs-on from static matrix values is checked for every combination, include entries too", async () => {
