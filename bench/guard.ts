@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { median, timedProcess, type ProcessSample } from "./process-sample.ts";
+import { interleaved, median } from "./process-sample.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 const CORPUS = join(REPO, "test/fixtures/guard/real");
@@ -115,20 +115,7 @@ for (const [name, cmd] of commands) {
 console.log("");
 
 const names = [...commands.keys()];
-const samples = new Map<string, ProcessSample[]>(names.map((s) => [s, []]));
-const ratios = new Map<string, { wall: number[]; cpu: number[]; rss: number[] }>(names.map((s) => [s, { wall: [], cpu: [], rss: [] }]));
-for (const cmd of commands.values()) timedProcess(shell(cmd), REPO); // warm-up (file-system and compile caches)
-for (let i = 0; i < runs; i++) {
-  const round = new Map([...commands].map(([s, cmd]) => [s, timedProcess(shell(cmd), REPO)] as const));
-  const base = round.get(BASELINE)!;
-  for (const [s, x] of round) {
-    samples.get(s)!.push(x);
-    ratios.get(s)!.wall.push(x.wallMs / base.wallMs);
-    ratios.get(s)!.cpu.push(x.cpuMs / base.cpuMs);
-    ratios.get(s)!.rss.push(x.rssMiB / base.rssMiB);
-  }
-  process.stderr.write(`round ${i + 1}/${runs}\n`);
-}
+const { samples, ratios } = interleaved(new Map([...commands].map(([s, cmd]) => [s, shell(cmd)] as const)), BASELINE, runs, REPO);
 
 console.log(`Guard over ${written} workflows, whole processes, median of ${runs} interleaved runs after one warm-up (ratio = median of per-round X/baseline; baseline = ${BASELINE})\n`);
 console.log("| command | wall | wall ratio | CPU | CPU ratio | peak RSS | RSS ratio |");

@@ -29,3 +29,33 @@ export function median(xs: readonly number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
+
+/** Per-command samples and per-round ratios against the baseline, from {@link interleaved}. */
+export interface Interleaved {
+  readonly samples: ReadonlyMap<string, ProcessSample[]>;
+  readonly ratios: ReadonlyMap<string, { wall: number[]; cpu: number[]; rss: number[] }>;
+}
+
+/**
+ * Runs every command once as a warm-up, then `runs` rounds of one run of each in turn, and gives
+ * each run's figures and its ratio to the baseline's run of the same round (the machine's drift
+ * cancels out of a ratio taken within a round).
+ */
+export function interleaved(commands: ReadonlyMap<string, readonly string[]>, baseline: string, runs: number, cwd: string): Interleaved {
+  const names = [...commands.keys()];
+  const samples = new Map<string, ProcessSample[]>(names.map((s) => [s, []]));
+  const ratios = new Map<string, { wall: number[]; cpu: number[]; rss: number[] }>(names.map((s) => [s, { wall: [], cpu: [], rss: [] }]));
+  for (const cmd of commands.values()) timedProcess(cmd, cwd); // warm-up (file-system and compile caches)
+  for (let i = 0; i < runs; i++) {
+    const round = new Map([...commands].map(([s, cmd]) => [s, timedProcess(cmd, cwd)] as const));
+    const base = round.get(baseline)!;
+    for (const [s, x] of round) {
+      samples.get(s)!.push(x);
+      ratios.get(s)!.wall.push(x.wallMs / base.wallMs);
+      ratios.get(s)!.cpu.push(x.cpuMs / base.cpuMs);
+      ratios.get(s)!.rss.push(x.rssMiB / base.rssMiB);
+    }
+    process.stderr.write(`round ${i + 1}/${runs}\n`);
+  }
+  return { samples, ratios };
+}

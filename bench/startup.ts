@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { median, timedProcess, type ProcessSample } from "./process-sample.ts";
+import { interleaved, median } from "./process-sample.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 const CONSUMER = join(REPO, "infra/pulumi/gh-runner");
@@ -28,20 +28,7 @@ for (const s of SPECIFIERS) {
   if (r.status !== 0) throw new Error(`importing ${s} failed:\n${r.stderr}`);
 }
 
-const samples = new Map<string, ProcessSample[]>(SPECIFIERS.map((s) => [s, []]));
-const ratios = new Map<string, { wall: number[]; cpu: number[]; rss: number[] }>(SPECIFIERS.map((s) => [s, { wall: [], cpu: [], rss: [] }]));
-for (const s of SPECIFIERS) timedProcess(command(s), CONSUMER); // warm-up (file-system cache)
-for (let i = 0; i < runs; i++) {
-  const round = new Map(SPECIFIERS.map((s) => [s, timedProcess(command(s), CONSUMER)] as const));
-  const base = round.get(BASELINE)!;
-  for (const [s, x] of round) {
-    samples.get(s)!.push(x);
-    ratios.get(s)!.wall.push(x.wallMs / base.wallMs);
-    ratios.get(s)!.cpu.push(x.cpuMs / base.cpuMs);
-    ratios.get(s)!.rss.push(x.rssMiB / base.rssMiB);
-  }
-  process.stderr.write(`round ${i + 1}/${runs}\n`);
-}
+const { samples, ratios } = interleaved(new Map(SPECIFIERS.map((s) => [s, command(s)] as const)), BASELINE, runs, CONSUMER);
 
 console.log(`Start-up: \`node -e 'await import(X)'\`, whole processes, median of ${runs} interleaved runs after one warm-up (ratio = median of per-round X/baseline; baseline = ${BASELINE})\n`);
 console.log("| import | wall | wall ratio | CPU | CPU ratio | peak RSS | RSS ratio |");
