@@ -22,10 +22,20 @@ const WORKFLOW_DIRS = [".github/workflows", ".forgejo/workflows"] as const;
 /** Each copied repository is given to `guard --workflows` as its root (the guard finds the workflow folders inside). */
 const workflowsArg = (repoDir: string): string => repoDir;
 
-const { values } = parseArgs({ options: { runs: { type: "string", default: "7" } } });
+/** Stops with a message (no stack trace) and exit 2: bad arguments or a missing build. */
+function usage(message: string): never {
+  process.stderr.write(`bench/guard.ts: ${message}\n`);
+  process.exit(2);
+}
+let values: { runs: string };
+try {
+  values = parseArgs({ options: { runs: { type: "string", default: "7" } } }).values as { runs: string };
+} catch (e) {
+  usage(`${(e as Error).message}. Usage: node bench/guard.ts [--runs 7]`);
+}
 const runs = Number(values.runs);
-if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs ${values.runs}: give a whole number of runs, 1 or more`);
-if (!existsSync(join(REPO, "dist/cli"))) throw new Error("run `npm run build` first: bin/runner-fleet.js runs the built CLI in dist/");
+if (!Number.isInteger(runs) || runs < 1) usage(`--runs ${values.runs}: give a whole number of runs, 1 or more`);
+if (!existsSync(join(REPO, "dist/cli"))) usage("run `npm run build` first: bin/runner-fleet.js runs the built CLI in dist/");
 
 // The corpus: each repository's workflow files (relative to the repository), sorted.
 const repos = readdirSync(CORPUS, { withFileTypes: true })

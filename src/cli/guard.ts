@@ -82,7 +82,8 @@ export function guardCommand(): Command {
               : `--emit-actionlint-config ${target}: cannot be written (${code}). Fix: give a path in a folder you can write`,
           );
         }
-        process.stderr.write(`runner-fleet guard: wrote ${relative(process.cwd(), target) || target}\n`);
+        const rel = relative(process.cwd(), target);
+        process.stderr.write(`runner-fleet guard: wrote ${rel === "" || rel.startsWith("..") ? target : rel}\n`);
         return;
       }
       const read = readWorkflows(opts.workflows);
@@ -271,7 +272,7 @@ export function workflowDirs(given: readonly string[]): { dir: string; repositor
  */
 export function readWorkflows(dirs: readonly string[] | undefined, fs: WorkflowFs = NODE_WORKFLOW_FS): ReadWorkflowsResult {
   const chosen = dirs ?? DEFAULT_WORKFLOW_DIRS.filter((d) => existsSync(d));
-  if (chosen.length === 0) throw new CliError(`no workflow directory found (looked for ${DEFAULT_WORKFLOW_DIRS.join(", ")} under ${process.cwd()}); pass --workflows <dir>`);
+  if (chosen.length === 0) throw new CliError(`no workflow directory found (looked for ${DEFAULT_WORKFLOW_DIRS.join(", ")} under ${process.cwd()}); pass --workflows <dir> (a workflows directory or a repository root)`);
   const files: WorkflowFile[] = [];
   const findings: GuardFinding[] = [];
   const problem = (file: string, rule: "unreadable" | "file-name", message: string, fix: string) => findings.push({ file, line: 1, job: "", rule, message, fix });

@@ -204,7 +204,9 @@ function refusal(w: ParsedWorkflow, errors: readonly string[]): WorkflowSemantic
   for (const e of errors) {
     const m = /\(Line: (\d+), Col: \d+\): (.*)$/s.exec(e);
     const line = m ? Number(m[1]) : 1;
-    const message = (m?.[2] ?? e).split("\n")[0]!.slice(0, 300);
+    const raw = (m?.[2] ?? e).split("\n")[0]!.slice(0, 300);
+    // The expression parser's codes (ErrorExceededMaxLength) read as words.
+    const message = /^Error[A-Z]\w*$/.test(raw) ? `${raw.slice(5).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase()}${raw === "ErrorExceededMaxLength" ? " (an expression longer than GitHub's 21,000 characters)" : ""}` : raw;
     if (/Required property is missing: on\b/.test(message) || w.jobs.some((j) => line >= j.line && line <= j.endLine)) return { line, message };
   }
   return undefined;

@@ -11,7 +11,7 @@ import { jobName, type GuardFinding } from "./finding.ts";
 import { targetsGithubHosted } from "./hosted-labels.ts";
 import { expandMatrix, MATRIX_LIMIT } from "./matrix.ts";
 import { outsiderCode, type Reach } from "./outsider-gates.ts";
-import type { OutsiderRun } from "./outsider-context.ts";
+import { gateSuggestion, type OutsiderRun } from "./outsider-context.ts";
 import { isRecord } from "../../model/refine.ts";
 import type { Entry, RepoWorkflow } from "./repository.ts";
 import { resolveRunsOn, type RunsOnTarget } from "./runs-on.ts";
@@ -118,7 +118,10 @@ export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
   const served = [...definite.values()].map((s) => s.profile);
   const reachable = ctx.outsiders.filter((c) => c.reach.get(job.id)?.kind !== "gated");
 
-  if (unresolved.length > 0) {
+  const invalid = unresolved.find((u) => u.invalid === true);
+  if (invalid !== undefined) {
+    at(["runs-on"], "runs-on-unresolvable", `job "${name}": runs-on ${invalid.expression}${invalid.context === "" ? "" : ` (for ${invalid.context})`} names no runner: ${invalid.reason}, so GitHub cannot start the job`, `write the labels of a profile in ${profilesSource} (runs-on: [self-hosted, ...]) or { group, labels }`);
+  } else if (unresolved.length > 0) {
     const u = unresolved[0]!;
     const cands = [...candidates, ...served];
     const candidateLabels = [...new Set(targets.flatMap((t) => (t.kind === "labels" ? [`${t.group === undefined ? "" : `group ${t.group} `}${formatLabels(t.labels)}`] : [])))];
@@ -148,14 +151,15 @@ export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
     const safe = profiles.filter((p) => p.forge === forge && isUntrustedSafe(p));
     const safeAlso = served.filter(isUntrustedSafe)[0];
     const distinct = safeAlso === undefined ? [] : safeAlso.labels.filter((l) => !unsafe.some((p) => p.labels.some((q) => q.toLowerCase() === l.toLowerCase())));
+    const gate = gateSuggestion((hits.length > 0 ? hits : reachable).map((c) => c.run.event));
     const fix = safeAlso !== undefined && distinct.length > 0
       ? `add to runs-on a label that "${inputExcerpt(safeAlso.name, 80)}" carries and ${profileList(unsafe)} ${unsafe.length === 1 ? "does" : "do"} not (${formatLabels(distinct)}), so the job cannot land on ${unsafe.length === 1 ? "it" : "them"}`
-      : safe.length > 0 ? `run the job on an ephemeral, fenced, untrusted profile — ${safe.slice(0, 3).map((s) => `${s.name} ${formatLabels(s.labels)}`).join("; ")} — or gate it: if: github.event.pull_request.head.repo.full_name == github.repository, or needs: a job that checks the author's permission` : `gate the job (if: github.event.pull_request.head.repo.full_name == github.repository), move it to a workflow outsiders cannot trigger, or add an ephemeral, fenced, untrusted profile to ${profilesSource}`;
+      : safe.length > 0 ? `run the job on an ephemeral, fenced, untrusted profile — ${safe.slice(0, 3).map((s) => `${s.name} ${formatLabels(s.labels)}`).join("; ")} — or gate it (${gate})` : `gate the job (${gate}), move it to a workflow outsiders cannot trigger, or add an ephemeral, fenced, untrusted profile to ${profilesSource}`;
     if (hits.length > 0) {
       const because = [...new Set(hits.flatMap((c) => { const r = c.reach.get(job.id); return r?.kind === "runs" ? (r.because ?? []) : []; }))];
-      at(["runs-on"], "untrusted-trigger", `job "${name}" can be started by outsiders through ${eventList(hits)} with their code (${how})${because.length > 0 ? `, its condition resting on ${because.join("; ")}` : ""}, and its runs-on can land on ${unsafe.length === 1 ? "profile" : "profiles"} ${profileList(unsafe)}, which ${unsafe.length === 1 ? "is" : "are"} ${[...new Set(unsafe.map(why))].join(" / ")}: code from a fork could persist on or read secrets from that runner`, fix, unsafe);
+      at(["runs-on"], "untrusted-trigger", `job "${name}" can be started by outsiders through ${eventList(hits)} with their code (${how})${because.length > 0 ? `, its condition resting on ${because.join("; ")}` : ""}, and its runs-on can land on ${unsafe.length === 1 ? "profile" : "profiles"} ${profileList(unsafe)}, which ${unsafe.length === 1 ? "is" : "are"} ${[...new Set(unsafe.map(why))].join(" / ")}: code from outsiders could persist on or read secrets from that runner`, fix, unsafe);
     } else if (unverified.length > 0) {
-      at(["runs-on"], "gate-unverified", `job "${name}" is gated by expression, not verified: outsiders can start it, but ${unverified.slice(0, 3).join("; ")}; it can land on ${profileList([...unsafe, ...unsafeCandidates])}`, `make the gate decidable: if: github.event.pull_request.head.repo.full_name == github.repository, an author_association check, or needs: a permission-check job`, [...unsafe, ...unsafeCandidates], true);
+      at(["runs-on"], "gate-unverified", `job "${name}" is gated by expression, not verified: outsiders can start it, but ${unverified.slice(0, 3).join("; ")}; it can land on ${profileList([...unsafe, ...unsafeCandidates])}`, `make the gate decidable (${gate}), or needs: a job that checks the actor's permission`, [...unsafe, ...unsafeCandidates], true);
     }
   }
 
@@ -176,7 +180,7 @@ export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
       const atOnce = Math.min(maxParallel ?? first.runs!, first.runs!);
       at(maxParallel === undefined ? ["strategy"] : ["strategy", "max-parallel"], "max-parallel",
         `job "${name}" may run ${atOnce} matrix combinations at once on ${over.length === 1 ? "profile" : "profiles"} ${profileList(over.map((o) => o.profile))} (${maxParallel === undefined ? `${first.runs} combinations land there and strategy.max-parallel is not set` : `strategy.max-parallel: ${maxParallel}`}), over the budget of ${tight} (maxParallelPerJob)`,
-        `${maxParallel === undefined ? maxParallelAtMost(tight) : `lower strategy.max-parallel to ${tight}`}, or ${raiseBudget(ctx.profilesFrom, profilesSource, first.profile, "maxParallelPerJob")} if the fleet can give that many runners`, over.map((o) => o.profile));
+        `${maxParallel === undefined ? maxParallelAtMost(tight) : `lower strategy.max-parallel to ${tight}`}, or ${over.map((o) => raiseBudget(ctx.profilesFrom, profilesSource, o.profile, "maxParallelPerJob")).slice(0, 4).join(" and ")} if the fleet can give that many runners`, over.map((o) => o.profile));
     } else if (undecidable.length > 0) {
       const tight = undecidable.reduce((m, o) => Math.min(m, o.profile.maxParallelPerJob), Number.POSITIVE_INFINITY);
       at(["strategy"], "max-parallel", `job "${name}": how many matrix runs land at once on ${profileList(undecidable.map((o) => o.profile))} is not decidable statically (${matrix.kind === "dynamic" ? `the matrix is ${matrix.expression}` : "strategy.max-parallel is an expression"}${maxParallel === undefined && !maxParallelUnknown ? " and strategy.max-parallel is not set" : ""})`, maxParallelAtMost(tight), undecidable.map((o) => o.profile), true);

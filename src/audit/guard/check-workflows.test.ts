@@ -304,6 +304,7 @@ test("runs-on that names no runner is a finding: {}, [], a number, a label that 
   for (const runsOn of ["{}", "[]", "42", "[self-hosted, 42]", "{ runners: x }"]) {
     const findings = (await hostile(`on: push\nconcurrency: { group: g, cancel-in-progress: true }\njobs:\n  a:\n    runs-on: ${runsOn}\n    steps: [{ run: "true" }]\n`)).filter((f) => !f.rule.startsWith("actionlint:"));
     assert.ok(findings.length === 1 && ["runs-on-unresolvable", "workflow-refused"].includes(findings[0]!.rule), `${runsOn}: ${JSON.stringify(findings)}`);
+    assert.equal(findings[0]!.severity, undefined, `${runsOn}: a runs-on that names no runner is a finding, not a note`);
   }
 });
 

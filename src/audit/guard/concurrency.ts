@@ -66,6 +66,21 @@ function bounds(c: unknown, entry: Entry, event: string): boolean {
 
 export const CONCURRENCY_FIX = 'add at the top of the workflow: concurrency: { group: "${{ github.workflow }}-${{ github.ref }}", cancel-in-progress: true }';
 
+/** Why no group bounds the runs: none is set, or the one set is named after each run (or commit) for these events. */
+function why(entry: Entry, top: unknown): string {
+  if (entry.via) return `neither ${entry.via.workflow.parsed.file} (which calls this workflow) nor this workflow sets a concurrency group that bounds them`;
+  if (top === undefined || top === null) return "the workflow sets no concurrency group";
+  return "the workflow's concurrency group is named after each run or commit for these events (github.run_id, github.run_number or github.sha), or queues every run (queue: max), so runs never share it";
+}
+
+/** The group to set: the calling workflow's for a called one, one per issue for comments, else one per branch. */
+function fixFor(entry: Entry, top: unknown, events: readonly string[]): string {
+  if (entry.via) return `set a concurrency group in ${entry.via.workflow.parsed.file}, the workflow that calls this one, keyed by branch or pull request (a group in the called workflow equal to the caller's would deadlock)`;
+  if (top !== undefined && top !== null) return 'key the group by something the runs share on these events, e.g. group: "${{ github.workflow }}-${{ github.ref }}" (one per branch), instead of the run id or commit';
+  if (events.some((e) => e === "issue_comment" || e === "issues")) return 'add at the top of the workflow: concurrency: { group: "${{ github.workflow }}-${{ github.event.issue.number || github.ref }}", cancel-in-progress: true } (one group per issue or pull request, so one comment does not cancel another pull request\'s run)';
+  return CONCURRENCY_FIX;
+}
+
 export function checkConcurrency(workflow: RepoWorkflow, entry: Entry, selfHosted: ReadonlySet<string>): GuardFinding[] {
   if (entry.external) return [];
   const events = [...entry.events.keys()].filter((e) => PILE_UP_EVENTS.has(e));
@@ -90,7 +105,7 @@ export function checkConcurrency(workflow: RepoWorkflow, entry: Entry, selfHoste
     line: jobs.length === 1 ? jobs[0]!.line : top === undefined ? workflow.parsed.lineOf(["on"]) : workflow.parsed.lineOf(["concurrency"]),
     job: names.join(", "),
     rule: "concurrency",
-    message: `${jobs.length === 1 ? "job" : "jobs"} ${shown} ${jobs.length === 1 ? "runs" : "run"} on self-hosted runners and their runs pile up on ${piled.join(", ")}: ${entry.via ? `neither ${entry.via.workflow.parsed.file} (which calls this workflow) nor this workflow sets a` : "the workflow sets no"} concurrency group that bounds them${jobs.some((j) => j.own) ? "" : ", and no job sets one of its own"}`,
-    fix: top === undefined && !jobs.some((j) => j.own) ? CONCURRENCY_FIX : "give the concurrency block a group that is not unique per run (not github.run_id), or set cancel-in-progress: true",
+    message: `${jobs.length === 1 ? "job" : "jobs"} ${shown} ${jobs.length === 1 ? "runs" : "run"} on self-hosted runners and their runs pile up on ${piled.join(", ")}: ${why(entry, top)}${jobs.some((j) => j.own) ? "" : ", and no job sets a group of its own"}`,
+    fix: fixFor(entry, top, piled),
   }];
 }

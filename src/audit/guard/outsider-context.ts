@@ -187,3 +187,22 @@ export function outsiderGithub(run: OutsiderRun): Record<string, unknown> {
 export function outsiderSecrets(event: string): unknown {
   return FORK_CODE_EVENTS.has(event) ? open("secrets", { GITHUB_TOKEN: new Unknown("runtime", "secrets.GITHUB_TOKEN") }, "") : new Unknown("runtime", "secrets");
 }
+
+const MAINTAINERS = `fromJSON('["OWNER","MEMBER","COLLABORATOR"]')`;
+
+/** The gate that keeps outsiders' runs of `event` out, as an `if:` (or a needs: on a permission check). */
+function gateFor(event: string): string {
+  if (event === "issue_comment" || event === "discussion_comment" || event === "pull_request_review_comment") return `if: contains(${MAINTAINERS}, github.event.comment.author_association)`;
+  if (event === "issues") return `if: contains(${MAINTAINERS}, github.event.issue.author_association)`;
+  if (event === "discussion") return `if: contains(${MAINTAINERS}, github.event.discussion.author_association)`;
+  if (event === "workflow_run") return "if: github.event.workflow_run.head_repository.full_name == github.repository";
+  if (event.startsWith("pull_request")) return "if: github.event.pull_request.head.repo.full_name == github.repository";
+  return "needs: a job that checks the actor's permission";
+}
+
+/** A gate for each of the events, as a fix names it: `for pull_request: if: …; for issues: if: …`. */
+export function gateSuggestion(events: readonly string[]): string {
+  const byGate = new Map<string, string[]>();
+  for (const e of new Set(events)) byGate.set(gateFor(e), [...(byGate.get(gateFor(e)) ?? []), e]);
+  return [...byGate].map(([gate, es]) => (byGate.size === 1 ? gate : `for ${es.join(", ")}: ${gate}`)).join("; ");
+}

@@ -25,7 +25,14 @@ export type RunsOnTarget =
       /** Unknowns that must hold for the job to ask for these labels (empty: it does whenever it runs). */
       readonly assumes: readonly string[];
     }
-  | { readonly kind: "unresolvable"; readonly expression: string; readonly reason: string; readonly context: string };
+  | {
+      readonly kind: "unresolvable";
+      readonly expression: string;
+      readonly reason: string;
+      readonly context: string;
+      /** Set when the value is known and names no runner (`{}`, `[]`, a number): a mistake, not an unknown. */
+      readonly invalid?: true;
+    };
 
 /** Every way a workflow value can come out, lists and mappings element by element (bounded). */
 function outcomes(value: unknown, ctx: Readonly<Record<string, unknown>>): Outcome[] {
@@ -55,17 +62,17 @@ function toTarget(value: unknown, context: string, combination: number | undefin
   const combinations = combination === undefined ? [] : [combination];
   const labels = asLabels(value);
   if (labels && labels.length > 0) return { kind: "labels", labels, context, combinations, assumes };
-  if (labels) return { kind: "unresolvable", expression: "[]", reason: "it names no label, so it asks for no runner at all", context };
+  if (labels) return { kind: "unresolvable", expression: "[]", reason: "it names no label, so it asks for no runner at all", context, invalid: true };
   if (value === null || value === undefined) return { kind: "unresolvable", expression: shown(written), reason: "it comes out empty (a matrix or input value that is not set)", context };
   if (isRecord(value)) {
     const group = value["group"];
     const groupLabels = value["labels"] === undefined || value["labels"] === null ? [] : asLabels(value["labels"]);
-    if ((group === undefined || group === null) && groupLabels?.length === 0) return { kind: "unresolvable", expression: shown(value), reason: "it names neither a runner group nor labels", context };
+    if ((group === undefined || group === null) && groupLabels?.length === 0) return { kind: "unresolvable", expression: shown(value), reason: "it names neither a runner group nor labels", context, invalid: true };
     if ((group === undefined || group === null || typeof group === "string") && groupLabels) {
       return { kind: "labels", labels: groupLabels, ...(typeof group === "string" ? { group } : {}), context, combinations, assumes };
     }
   }
-  return { kind: "unresolvable", expression: shown(value), reason: "it is not a label, a list of labels or { group, labels }", context };
+  return { kind: "unresolvable", expression: shown(value), reason: "it is not a label, a list of labels or { group, labels }", context, invalid: true };
 }
 
 const describe = (combo: Combination, runsOn: unknown) => {
