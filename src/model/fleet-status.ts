@@ -1,0 +1,47 @@
+/**
+ * What a forge reports about a fleet, in the shape `runner-fleet status` compares with the declared
+ * runner pools: the runners registered at a scope and the jobs waiting there. Filled by the forge
+ * clients from GitHub's or Forgejo's API; read by the diagnosis, which never calls a forge.
+ */
+import type { ForgeKind } from "./forge.ts";
+
+/** A runner registered with the forge. */
+export interface RegisteredRunner {
+  /** The forge's id of the runner (used to remove it). */
+  readonly id: number;
+  readonly name: string;
+  readonly status: "online" | "offline";
+  /** Whether it is running a job. */
+  readonly busy: boolean;
+  /** Every label it carries, the forge's implicit ones included, as the forge reports them. */
+  readonly labels: readonly string[];
+  /** GitHub runner group, when the forge reports it. */
+  readonly group?: string;
+}
+
+/** A job the forge has not yet given to a runner. */
+export interface WaitingJob {
+  readonly id: number;
+  /** `workflow / job`, as the forge names them. */
+  readonly name: string;
+  /** The repository it belongs to (`owner/name`). */
+  readonly repository: string;
+  /** Its `runs-on` labels. */
+  readonly labels: readonly string[];
+  /** When it was queued (ISO 8601), when the forge says. */
+  readonly queuedAt?: string;
+  /** Link to the job on the forge, when known. */
+  readonly url?: string;
+}
+
+/** What one forge scope reports. */
+export interface ForgeSnapshot {
+  readonly forge: ForgeKind;
+  /** The scope queried, as shown (`github.com/acme`, `https://code.example.org/acme/app`). */
+  readonly scope: string;
+  /** Registered runners; undefined when this forge version cannot list them (Forgejo before 15). */
+  readonly runners?: readonly RegisteredRunner[];
+  readonly jobs: readonly WaitingJob[];
+  /** When the snapshot was taken (ISO 8601). */
+  readonly takenAt: string;
+}
