@@ -9,7 +9,7 @@ import { isUntrustedSafe, type RunnerProfile } from "../../model/profile-schema.
 import { evaluateValue } from "./expression.ts";
 import { jobName, type GuardFinding } from "./finding.ts";
 import { targetsGithubHosted } from "./hosted-labels.ts";
-import { expandMatrix, MATRIX_LIMIT } from "./matrix.ts";
+import { expandMatrix, MATRIX_LIMIT, type MatrixExpansion } from "./matrix.ts";
 import { outsiderCode, type Reach } from "./outsider-gates.ts";
 import { gateSuggestion, type OutsiderRun } from "./outsider-context.ts";
 import { isRecord } from "../../model/refine.ts";
@@ -69,6 +69,30 @@ function neverRuns(condition: string | undefined, entry: Entry): boolean {
   return [...entry.events.keys()].every((e) => verdict(evaluate(expr, generalContext({ events: new Map([[e, {}]]), inputs: entry.inputs }, null))).kind === "false");
 }
 
+/**
+ * A job's matrix and how many of its combinations may run at once: `strategy.max-parallel`
+ * evaluated (`maxParallelUnknown` when it is an expression the guard cannot decide), or one when
+ * the job's own concurrency group is shared by all combinations.
+ */
+export function parallelism(job: WorkflowJob, entry: Entry): { matrix: MatrixExpansion; maxParallel: number | undefined; maxParallelUnknown: boolean } {
+  const strategy = isRecord(job.body["strategy"]) ? job.body["strategy"] : {};
+  const matrix = expandMatrix(resolveMatrix(strategy["matrix"], generalContext(entry, undefined)));
+  // A job concurrency group the combinations share runs them one at a time.
+  if (serialises(job.body["concurrency"], entry)) return { matrix, maxParallel: 1, maxParallelUnknown: false };
+  if (strategy["max-parallel"] === undefined) return { matrix, maxParallel: undefined, maxParallelUnknown: false };
+  const outs = evaluateValue(strategy["max-parallel"], generalContext(entry, undefined));
+  const v = outs.length === 1 ? outs[0]!.value : undefined;
+  const maxParallel = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined;
+  return { matrix, maxParallel, maxParallelUnknown: maxParallel === undefined };
+}
+
+/** How many runs of a job's matrix go at once (1 without a matrix; the combinations when it is dynamic or uncapped, as far as known). */
+export function runsAtOnce(job: WorkflowJob, entry: Entry): number {
+  const { matrix, maxParallel } = parallelism(job, entry);
+  if (matrix.kind !== "static") return 1;
+  return Math.max(1, Math.min(matrix.combinations.length, maxParallel ?? matrix.combinations.length));
+}
+
 /** The fix that keeps strategy.max-parallel within a budget: `set strategy.max-parallel: 1`, or `... to at most N`. */
 export function maxParallelAtMost(budget: number): string {
   return budget === 1 ? "set strategy.max-parallel: 1" : `set strategy.max-parallel to at most ${budget}`;
@@ -82,8 +106,7 @@ export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
   const name = jobName(job.id);
   const at = (path: readonly (string | number)[], rule: GuardFinding["rule"], message: string, fix: string, ps: readonly RunnerProfile[] = [], note = false) =>
     findings.push({ file, line: workflow.parsed.lineOf(["jobs", job.id, ...path]), job: name, rule, message, fix, ...(ps.length > 0 ? { profile: ps[0]!.name, profiles: ps.map((p) => p.name) } : {}), ...(note ? { severity: "note" as const } : {}) });
-  const strategy = isRecord(job.body["strategy"]) ? job.body["strategy"] : {};
-  const matrix = expandMatrix(resolveMatrix(strategy["matrix"], generalContext(entry, undefined)));
+  const { matrix, maxParallel, maxParallelUnknown } = parallelism(job, entry);
   const demand = new Map<string, number | undefined>();
   if (typeof job.body["uses"] === "string" || neverRuns(workflow.semantics.jobs.get(job.id)?.if, entry)) return { findings, demand, selfHosted: false };
 
@@ -164,11 +187,6 @@ export function checkJob(ctx: JobCheckContext, job: WorkflowJob): JobCheck {
   }
 
   // Matrix budgets: only self-hosted runs count, after include/exclude, against the serving profile's budget.
-  const maxParallelOutcomes = strategy["max-parallel"] === undefined ? [] : evaluateValue(strategy["max-parallel"], generalContext(entry, undefined));
-  let maxParallel = maxParallelOutcomes.length === 1 && typeof maxParallelOutcomes[0]!.value === "number" ? maxParallelOutcomes[0]!.value : typeof maxParallelOutcomes[0]?.value === "string" && /^\d+$/.test(maxParallelOutcomes[0].value) ? Number(maxParallelOutcomes[0].value) : undefined;
-  const maxParallelUnknown = strategy["max-parallel"] !== undefined && maxParallel === undefined && !serialises(job.body["concurrency"], entry);
-  // A job concurrency group the combinations share runs them one at a time.
-  if (serialises(job.body["concurrency"], entry)) maxParallel = 1;
   if (matrix.kind === "dynamic" && matrix.tooLarge) {
     at(["strategy", "matrix"], "max-parallel", `job "${name}": strategy.matrix is ${matrix.expression}, so GitHub refuses to run it and the guard cannot tell where its runs land`, `split the matrix into jobs (or workflows) of at most ${MATRIX_LIMIT} combinations each, or drop values that are not needed`);
   } else if (matrix.kind !== "none" && served.length > 0) {

@@ -8,14 +8,11 @@
 import type { RunnerProfile } from "../../model/profile-schema.ts";
 import { workflowSemantics } from "./actions-template.ts";
 import { checkConcurrency } from "./concurrency.ts";
-import { checkJob, type OutsiderCase, type ProfilesFrom } from "./check-job.ts";
+import { checkJob, runsAtOnce, type OutsiderCase, type ProfilesFrom } from "./check-job.ts";
 import { safeFinding, sortFindings, type GuardFinding } from "./finding.ts";
-import { expandMatrix } from "./matrix.ts";
 import { outsiderCanStart, outsiderTypes, type OutsiderRun } from "./outsider-context.ts";
 import { outsiderReach, type Reach } from "./outsider-gates.ts";
-import { isRecord } from "../../model/refine.ts";
 import { entries, locate, resolveLocal, unresolvedCalls, type Entry, type RepoWorkflow } from "./repository.ts";
-import { generalContext, resolveMatrix } from "./static-context.ts";
 import { checkWorkflowBudget, peakByProfile } from "./workflow-budget.ts";
 import { parseWorkflow, type ParseResult, type WorkflowFile } from "./workflow.ts";
 
@@ -115,9 +112,7 @@ export async function checkWorkflows(files: readonly WorkflowFile[], profiles: r
       const callee = uses?.startsWith("./") ? resolveLocal(w, uses, all) : undefined;
       const calleeEntry = callee === undefined ? undefined : ways.get(callee)?.find((e) => e.via?.entry === entry && e.via.job === job.id);
       if (callee && calleeEntry && depth < 10) {
-        const strategy = isRecord(job.body["strategy"]) ? job.body["strategy"] : {};
-        const m = expandMatrix(resolveMatrix(strategy["matrix"], generalContext(entry, undefined)));
-        const times = m.kind === "static" ? Math.max(1, Math.min(m.combinations.length, typeof strategy["max-parallel"] === "number" ? strategy["max-parallel"] : m.combinations.length)) : 1;
+        const times = runsAtOnce(job, entry);
         for (const [p, n] of analyse(callee, calleeEntry, depth + 1).peak) r.demand.set(p, n * times);
       }
     }

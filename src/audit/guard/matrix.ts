@@ -25,19 +25,6 @@ export const MATRIX_LIMIT = 256;
 /** Combinations expanded before `exclude` and `include`: beyond this the matrix is too large whatever they do. */
 const EXPAND_LIMIT = 4 * MATRIX_LIMIT;
 
-/** Whether a value holds a `${{ ... }}` expression anywhere (iterative: values may nest deeply). */
-export function hasExpression(v: unknown): boolean {
-  const stack: unknown[] = [v];
-  for (let budget = 1_000_000; stack.length > 0 && budget > 0; budget--) {
-    const x = stack.pop();
-    if (typeof x === "string") {
-      if (x.includes("${{")) return true;
-    } else if (Array.isArray(x)) for (const y of x) stack.push(y);
-    else if (isRecord(x)) for (const y of Object.values(x)) stack.push(y);
-  }
-  return false;
-}
-
 /** A value as the text of a matrix expression in messages (short, redacted). */
 const asText = (v: unknown): string => (typeof v === "string" ? inputExcerpt(v, 120) : inputExcerpt(JSON.stringify(v) ?? String(v), 120));
 
