@@ -263,5 +263,5 @@ function withoutLiteralSecrets(input: unknown): { rest: unknown; issues: ConfigI
 export function arcRunnerPools(s: ResolvedArcScaleSet): RunnerPool[] {
   const substrate = SUBSTRATES["arc-scale-set"];
   const labels = runsOnLabels("github", [s.scaleSetName, ...s.runnerLabels]);
-  return [{ name: s.scaleSetName, forge: "github", substrate: substrate.kind, labels, min: s.minRunners, max: s.maxRunners, oneJob: true, isolation: s.useFirecracker ? substrate.isolation : "container" }];
+  return [{ name: s.scaleSetName, forge: "github", substrate: substrate.kind, labels, min: s.minRunners, max: s.maxRunners, oneJob: true, isolation: s.useFirecracker ? substrate.isolation : "container", registration: { url: s.githubConfigUrl } }];
 }

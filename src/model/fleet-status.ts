@@ -17,6 +17,8 @@ export interface RegisteredRunner {
   readonly labels: readonly string[];
   /** GitHub runner group, when the forge reports it. */
   readonly group?: string;
+  /** Whether it takes one job and is then removed, when the forge says. */
+  readonly ephemeral?: boolean;
 }
 
 /** A job the forge has not yet given to a runner. */
@@ -42,6 +44,8 @@ export interface ForgeSnapshot {
   /** Registered runners; undefined when this forge version cannot list them (Forgejo before 15). */
   readonly runners?: readonly RegisteredRunner[];
   readonly jobs: readonly WaitingJob[];
+  /** What this forge or this run could not see (an old forge version, repositories left out by the request budget), one sentence each. */
+  readonly unseen: readonly string[];
   /** When the snapshot was taken (ISO 8601). */
   readonly takenAt: string;
 }

@@ -72,12 +72,12 @@ describe("Forgejo runners on Kubernetes: defaults and pools", () => {
     assert.equal(gh.forge, "github");
     assert.equal(gh.networkPolicies, GH_RUNNER_DEFAULTS.networkPolicies);
     assert.deepEqual(kubernetesRunnerPools(gh), [
-      { name: "codex-gh-runner", forge: "github", substrate: "kubernetes-deployment", labels: ["self-hosted", "linux", "x64", "codex"], min: 1, max: 1, oneJob: true, isolation: "container" },
+      { name: "codex-gh-runner", forge: "github", substrate: "kubernetes-deployment", labels: ["self-hosted", "linux", "x64", "codex"], min: 1, max: 1, oneJob: true, isolation: "container", registration: { url: "https://github.com/acme/app" } },
     ]);
   });
   it("Forgejo pools carry the label names runs-on matches, min = max = replicas", () => {
     const f = resolveForgejoK8sFleet(fleet({ runners: [runner({ labels: ["a:host", "b:docker://node:22.12.0"], replicas: 3, relax: { dockerHost: "tcp://docker:2376" } })] }));
-    assert.deepEqual(kubernetesRunnerPools(f), [{ name: "build-forgejo-runner", forge: "forgejo", substrate: "kubernetes-deployment", labels: ["a", "b"], min: 3, max: 3, oneJob: false, isolation: "container" }]);
+    assert.deepEqual(kubernetesRunnerPools(f), [{ name: "build-forgejo-runner", forge: "forgejo", substrate: "kubernetes-deployment", labels: ["a", "b"], min: 3, max: 3, oneJob: false, isolation: "container", registration: { url: "https://code.example.com" } }]);
   });
   it("a Forgejo pool's slots are replicas times capacity (each runner takes capacity jobs at once)", () => {
     const f = resolveForgejoK8sFleet(fleet({ runners: [runner({ labels: ["a:host"], replicas: 2, capacity: 4 })] }));
@@ -91,7 +91,7 @@ describe("Forgejo runners on Kubernetes: defaults and pools", () => {
   it("an ARC scale set is one pool of one-job runners, from minRunners to maxRunners, in microVMs with Firecracker", () => {
     const arc = resolveArcScaleSet({ githubScope: "acme", credentials: { kind: "pat" }, podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16", nodeCidrs: ["192.168.1.0/24"], minRunners: 1, maxRunners: 4 });
     assert.deepEqual(arcRunnerPools(arc), [
-      { name: "arc-firecracker", forge: "github", substrate: "arc-scale-set", labels: ["self-hosted", "linux", "arc-firecracker", "x64", "firecracker"], min: 1, max: 4, oneJob: true, isolation: "microvm" },
+      { name: "arc-firecracker", forge: "github", substrate: "arc-scale-set", labels: ["self-hosted", "linux", "arc-firecracker", "x64", "firecracker"], min: 1, max: 4, oneJob: true, isolation: "microvm", registration: { url: "https://github.com/acme" } },
     ]);
     assert.equal(arcRunnerPools({ ...arc, useFirecracker: false })[0]!.isolation, "container");
   });

@@ -28,7 +28,7 @@ test("an ephemeral pool: untrusted by default, slots named after vm.name, regist
   assert.equal(vm.runner.ephemeral?.slots.length, FORGEJO_EPHEMERAL_DEFAULTS.slots);
   assert.equal(vm.runner.ephemeral?.refillSeconds, FORGEJO_EPHEMERAL_DEFAULTS.refillSeconds);
   assert.equal(vm.runner.ephemeral?.registerUrl, "https://forgejo.example.com/api/v1/orgs/acme/actions/runners");
-  assert.deepEqual(forgejoVmRunnerPool(vm), { name: "pool", forge: "forgejo", substrate: "libvirt-vm", labels: ["fenced"], min: 2, max: 2, oneJob: true, isolation: "vm" });
+  assert.deepEqual(forgejoVmRunnerPool(vm), { name: "pool", forge: "forgejo", substrate: "libvirt-vm", labels: ["fenced"], min: 2, max: 2, oneJob: true, isolation: "vm", registration: { url: "https://forgejo.example.com", scope: "org/acme", version: "15.0.1" } });
   for (const [scope, path] of [["instance", "/api/v1/admin/actions/runners"], ["user", "/api/v1/user/actions/runners"], ["repo/acme/app", "/api/v1/repos/acme/app/actions/runners"]] as const) {
     assert.equal(resolveForgejoVm(input({}, { scope })).runner.ephemeral?.registerUrl, `https://forgejo.example.com${path}`);
   }

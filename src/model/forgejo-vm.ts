@@ -14,7 +14,7 @@ import { z } from "./zod.ts";
 import ipaddr from "ipaddr.js";
 import { FORGEJO_VM_DEFAULTS, FORGEJO_VM_MAXIMUMS, FORGEJO_VM_MINIMUMS, forgejoRunnerUrl } from "./forgejo-vm-defaults.ts";
 import { type ForgejoVmPaths, forgejoVmPaths } from "./forgejo-vm-paths.ts";
-import { type ForgejoRunnerScope, parseForgejoRunnerScope } from "./forgejo-scope.ts";
+import { type ForgejoRunnerScope, formatForgejoRunnerScope, parseForgejoRunnerScope } from "./forgejo-scope.ts";
 import { type ConfigIssue, ConfigError } from "./issues.ts";
 import { RUNNER_LABEL_FIX, type RunnerLabel, formatRunnerLabel, parseRunnerLabel } from "./runner-label.ts";
 import { VM_IP_CIDR_FIX, type VmNetwork, interfaceCidrProblem, resolveVmNetwork, vmNetworkIssues } from "./vm-network.ts";
@@ -345,5 +345,6 @@ export function forgejoVmRunnerPool(vm: ResolvedForgejoVm): RunnerPool {
   return {
     name: vm.vm.name, forge: "forgejo", substrate: "libvirt-vm", labels: [...FORGES.forgejo.implicitLabels, ...names],
     min: slots ?? 1, max: slots ?? 1, oneJob: slots !== undefined, isolation: "vm",
+    registration: { url: vm.forge.address, scope: formatForgejoRunnerScope(vm.forge.scope), ...(vm.forge.version === undefined ? {} : { version: vm.forge.version }) },
   };
 }

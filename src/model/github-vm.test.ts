@@ -27,7 +27,7 @@ test("defaults: slots on the default pool and image, the pinned runner, the JIT 
   assert.equal(p.pool.paths.authHeader, "/etc/runner-fleet/gh-vm/github-auth-header");
   assert.deepEqual(p.vm.network, { kind: "dhcp", dns: [] });
   assert.deepEqual(githubVmSlotShape(p, p.pool.slots[0]!), { name: "gh-vm-1", title: "GitHub Actions runner", cpus: 2, memoryMiB: 4096, disk: { overlay: "/var/lib/libvirt/images/gh-vm-1.qcow2", seedIso: "/var/lib/libvirt/images/gh-vm-1-seed.iso" }, network: { bridge: "br0" } });
-  assert.deepEqual(githubVmRunnerPool(p), { name: "gh-vm", forge: "github", substrate: "libvirt-vm", labels: ["self-hosted", "linux", "x64", "fenced-vm"], min: 2, max: 2, oneJob: true, isolation: "vm" });
+  assert.deepEqual(githubVmRunnerPool(p), { name: "gh-vm", forge: "github", substrate: "libvirt-vm", labels: ["self-hosted", "linux", "x64", "fenced-vm"], min: 2, max: 2, oneJob: true, isolation: "vm", registration: { url: "https://github.com/acme/app" } });
 });
 
 test("scopes: organisation, repository and enterprise; GitHub Enterprise Server's API under /api/v3", () => {

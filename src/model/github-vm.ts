@@ -66,6 +66,19 @@ export function githubRunnersPath(scope: GithubRunnerScope): string {
   }
 }
 
+/** The URL a runner of `scope` is configured with: `<base>/<org>`, `<base>/<owner>/<repo>` or `<base>/enterprises/<slug>`. */
+export function githubConfigUrl(baseUrl: string, scope: GithubRunnerScope): string {
+  const base = baseUrl.replace(/\/+$/, "");
+  switch (scope.kind) {
+    case "repo":
+      return `${base}/${scope.owner}/${scope.repo}`;
+    case "org":
+      return `${base}/${scope.org}`;
+    case "enterprise":
+      return `${base}/enterprises/${scope.enterprise}`;
+  }
+}
+
 /** The REST API base of a GitHub base URL: api.github.com for github.com, `<url>/api/v3` for GitHub Enterprise Server. */
 export function githubApiUrl(baseUrl: string): string {
   const url = baseUrl.replace(/\/+$/, "");
@@ -291,5 +304,5 @@ export function githubVmSlotShape(pool: ResolvedGithubVmPool, slot: GithubVmSlot
 
 /** The pool as workflows see it: every slot takes one job, then its VM is replaced. */
 export function githubVmRunnerPool(pool: ResolvedGithubVmPool): RunnerPool {
-  return { name: pool.pool.name, forge: "github", substrate: "libvirt-vm", labels: [...pool.runner.jitLabels], min: pool.pool.slots.length, max: pool.pool.slots.length, oneJob: true, isolation: "vm" };
+  return { name: pool.pool.name, forge: "github", substrate: "libvirt-vm", labels: [...pool.runner.jitLabels], min: pool.pool.slots.length, max: pool.pool.slots.length, oneJob: true, isolation: "vm", registration: { url: githubConfigUrl(pool.github.url, pool.github.scope) } };
 }

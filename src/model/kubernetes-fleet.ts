@@ -11,7 +11,7 @@ import { type GhRunnerFleetInput, type ResolvedGhRunnerFleet, resolveGhRunnerFle
 import { type ForgejoK8sFleetInput, type ResolvedForgejoK8sFleet, resolveForgejoK8sFleet } from "./forgejo-k8s.ts";
 import { isRecord } from "./refine.ts";
 import { ConfigError } from "./issues.ts";
-import { combinationIssues, type RunnerPool, SUBSTRATES } from "./substrate.ts";
+import { combinationIssues, type PoolRegistration, type RunnerPool, SUBSTRATES } from "./substrate.ts";
 
 /** A Kubernetes Deployment fleet as written: GitHub (`forge` unset or "github") or Forgejo (`forge: forgejo`). */
 export type KubernetesFleetInput = GhRunnerFleetInput | ForgejoK8sFleetInput;
@@ -58,6 +58,12 @@ function resolveByForge(input: unknown): ResolvedKubernetesFleet {
   }
 }
 
+/** Where the fleet's runners register: the GitHub URL with its scope, or the Forgejo instance (its runners' tokens decide the scope). */
+function registration(fleet: ResolvedKubernetesFleet): { registration?: PoolRegistration } {
+  if (fleet.forge === "forgejo") return { registration: { url: fleet.instanceUrl } };
+  return fleet.registrationUrl === undefined ? {} : { registration: { url: fleet.registrationUrl } };
+}
+
 /** The fleet's runner pools: one per Deployment, a fixed number of container-isolated runners. */
 export function kubernetesRunnerPools(fleet: ResolvedKubernetesFleet): RunnerPool[] {
   const substrate = SUBSTRATES["kubernetes-deployment"];
@@ -70,6 +76,7 @@ export function kubernetesRunnerPools(fleet: ResolvedKubernetesFleet): RunnerPoo
     max: replicas,
     oneJob,
     isolation: substrate.isolation,
+    ...registration(fleet),
   });
   switch (fleet.forge) {
     case "github":

@@ -96,4 +96,20 @@ export interface RunnerPool {
   /** Whether each runner takes one job and is then replaced. */
   readonly oneJob: boolean;
   readonly isolation: Isolation;
+  /** Where its runners register, when the stack says (`runner-fleet status` asks that forge about them). */
+  readonly registration?: PoolRegistration;
+}
+
+/**
+ * Where a pool's runners register. GitHub: the URL a runner is configured with, scope included
+ * (`https://github.com/acme`, `https://github.com/acme/app`, `https://ghes.example.com/enterprises/acme`).
+ * Forgejo: the instance's address and the scope in its config form (`org/acme`), when the
+ * configuration decides it rather than the registration token.
+ */
+export interface PoolRegistration {
+  readonly url: string;
+  /** Forgejo only: `instance`, `user`, `org/<name>` or `repo/<owner>/<name>`. */
+  readonly scope?: string;
+  /** Forgejo only: the forge's version, when the stack declares it (runners are listed from 15). */
+  readonly version?: string;
 }

@@ -143,3 +143,26 @@ test("hostile pools give issues, never an exception, a token or a runaway messag
   for (const i of issues) assert.ok(i.message.length < 1000, i.message.slice(0, 100));
   assert.ok(issues.some((i) => i.path === "stack-a: runnerPools[2].name"));
 });
+
+test("a pool's registration (where its runners register) is read as exported", () => {
+  const read = readRunnerPools([pool({ registration: { url: "https://code.example.org", scope: "org/acme", version: "15.0.1" } }), pool({ name: "b", registration: { url: "https://github.com/acme/app" } })], "stack-a");
+  assert.deepEqual(read.issues, []);
+  assert.deepEqual(read.pools.map((p) => p.pool.registration), [{ url: "https://code.example.org", scope: "org/acme", version: "15.0.1" }, { url: "https://github.com/acme/app" }]);
+});
+
+test("a bad registration names its key path and says what to export", () => {
+  const cases: [unknown, string, RegExp][] = [
+    ["https://github.com/acme", "stack-a: runnerPools[0].registration", /must be a mapping/],
+    [{ url: 42 }, "stack-a: runnerPools[0].registration.url", /must be a string/],
+    [{ url: "ftp://x" }, "stack-a: runnerPools[0].registration.url", /not an http\(s\) URL/],
+    [{ url: "https://bot:hunter2@github.com/acme" }, "stack-a: runnerPools[0].registration.url", /looks like a secret \(a URL with credentials\)/],
+    [{ url: `https://github.com/${TOKEN}` }, "stack-a: runnerPools[0].registration.url", /looks like a secret/],
+    [{ url: "https://code.example.org", scope: ["org"] }, "stack-a: runnerPools[0].registration.scope", /must be a string/],
+  ];
+  for (const [registration, path, message] of cases) {
+    const [issue] = issuesOf([pool({ registration })]);
+    assert.equal(issue!.path, path);
+    assert.match(issue!.message, message);
+    assert.ok(!issue!.message.includes("hunter2"));
+  }
+});

@@ -11,7 +11,7 @@ import { describeValue, inputExcerpt } from "../../model/input-excerpt.ts";
 import type { ConfigIssue } from "../../model/issues.ts";
 import { PROFILE_DEFAULTS, PROFILE_LIMITS, type RunnerProfile } from "../../model/profile-schema.ts";
 import { isRecord, wholeNumberProblem } from "../../model/refine.ts";
-import { combinationIssues, SUBSTRATE_KINDS, type Isolation, type RunnerPool, type SubstrateKind } from "../../model/substrate.ts";
+import { combinationIssues, SUBSTRATE_KINDS, type Isolation, type PoolRegistration, type RunnerPool, type SubstrateKind } from "../../model/substrate.ts";
 
 /** The stack output that lists a program's runner pools. */
 export const RUNNER_POOLS_OUTPUT = "runnerPools";
@@ -104,7 +104,7 @@ function readPool(item: unknown, at: string, issues: ConfigIssue[]): RunnerPool 
     add("", `must be a runner pool (a mapping of name, forge, substrate, labels, min, max, oneJob, isolation), not ${describeValue(item)}`, "export one mapping per pool, as the components' runnerPools give them");
     return undefined;
   }
-  const { name, forge, substrate, labels, min, max, oneJob, isolation } = item;
+  const { name, forge, substrate, labels, min, max, oneJob, isolation, registration } = item;
   if (typeof name !== "string") add(".name", `must be a string, not ${describeValue(name)}`, "export the name the pool's runners are deployed under");
   else {
     const p = textProblem(name, NAME_LENGTH);
@@ -120,11 +120,40 @@ function readPool(item: unknown, at: string, issues: ConfigIssue[]): RunnerPool 
   }
   if (typeof oneJob !== "boolean") add(".oneJob", `must be true or false, not ${describeValue(oneJob)}`, "export oneJob: true when each runner takes one job and is then replaced, else false");
   if (!isOneOf(ISOLATIONS, isolation)) add(".isolation", typeof isolation === "string" ? `"${inputExcerpt(isolation, 40)}" is not an isolation` : `must be a string, not ${describeValue(isolation)}`, `export one of: ${ISOLATIONS.join(", ")}`);
+  const where = registration === undefined ? undefined : readRegistration(registration, `${at}.registration`, issues);
   if (issues.length > before) return undefined;
-  const pool = { name, forge, substrate, labels, min, max, oneJob, isolation } as RunnerPool;
+  const pool = { name, forge, substrate, labels, min, max, oneJob, isolation, ...(where === undefined ? {} : { registration: where }) } as RunnerPool;
   if (pool.min > pool.max) add(".min", `${pool.min} is more than max (${pool.max})`, "export min no larger than max");
   for (const i of substrateIssues(pool, at)) issues.push(i);
   return issues.length > before ? undefined : pool;
+}
+
+/** Where a pool's runners register: an http(s) URL without credentials, and optional scope and version strings. */
+function readRegistration(value: unknown, at: string, issues: ConfigIssue[]): PoolRegistration | undefined {
+  const fix = "export registration as the components compute it ({ url, scope?, version? }), or leave it out";
+  if (!isRecord(value)) {
+    issues.push({ path: at, message: `must be a mapping of url, scope and version, not ${describeValue(value)}`, fix });
+    return undefined;
+  }
+  const { url, scope, version } = value;
+  const before = issues.length;
+  if (typeof url !== "string") issues.push({ path: `${at}.url`, message: `must be a string, not ${describeValue(url)}`, fix: "export the URL the runners register with, e.g. https://github.com/acme" });
+  else if (credentialKind(url) !== undefined) issues.push({ path: `${at}.url`, message: `looks like a secret (${credentialKind(url)}), so it is not shown here`, fix: "export the forge's URL, never a credential; if it was a real credential, revoke it" });
+  else {
+    const parsed = URL.canParse(url) ? new URL(url) : undefined;
+    // A user name or password in it is caught above (credentialKind knows URLs with credentials).
+    if (parsed === undefined || (parsed.protocol !== "https:" && parsed.protocol !== "http:")) issues.push({ path: `${at}.url`, message: `"${inputExcerpt(url, 80)}" is not an http(s) URL`, fix: "export the URL the runners register with, e.g. https://github.com/acme or https://code.example.org" });
+  }
+  for (const [key, v] of [["scope", scope], ["version", version]] as const) {
+    if (v === undefined) continue;
+    if (typeof v !== "string") issues.push({ path: `${at}.${key}`, message: `must be a string, not ${describeValue(v)}`, fix });
+    else {
+      const p = textProblem(v, 200);
+      if (p !== undefined) issues.push({ path: `${at}.${key}`, message: p.message, fix });
+    }
+  }
+  if (issues.length > before || typeof url !== "string") return undefined;
+  return { url, ...(typeof scope === "string" ? { scope } : {}), ...(typeof version === "string" ? { version } : {}) };
 }
 
 function readLabels(labels: unknown, forge: ForgeKind | undefined, at: string, issues: ConfigIssue[]): void {

@@ -7,7 +7,7 @@ import { diagnose, healthy } from "./diagnose.ts";
 const pool = (name: string, labels: string[], min: number, max = min): RunnerPool => ({ name, forge: "github", substrate: "kubernetes-deployment", labels, min, max, oneJob: false, isolation: "container" });
 const runner = (id: number, name: string, labels: string[], status: "online" | "offline" = "online", busy = false): RegisteredRunner => ({ id, name, status, busy, labels });
 const job = (id: number, labels: string[], queuedAt = "2026-12-03T10:00:00Z"): WaitingJob => ({ id, name: `ci / test-${id}`, repository: "acme/app", labels, queuedAt });
-const snapshot = (runners: RegisteredRunner[] | undefined, jobs: WaitingJob[] = [], takenAt = "2026-12-03T10:20:00Z"): ForgeSnapshot => ({ forge: "github", scope: "github.com/acme", ...(runners ? { runners } : {}), jobs, takenAt });
+const snapshot = (runners: RegisteredRunner[] | undefined, jobs: WaitingJob[] = [], takenAt = "2026-12-03T10:20:00Z"): ForgeSnapshot => ({ forge: "github", scope: "github.com/acme", ...(runners ? { runners } : {}), jobs, unseen: [], takenAt });
 
 const CODEX = ["self-hosted", "linux", "x64", "codex"];
 const codex = pool("gh-runner-codex", CODEX, 2);
@@ -68,7 +68,7 @@ test("declared but not registered, and a pool that scales from zero with nothing
 
 test("a forge that cannot list runners (Forgejo before 15): pools are not judged, jobs say what cannot be seen", () => {
   const fenced: RunnerPool = { name: "forgejo-fenced", forge: "forgejo", substrate: "libvirt-vm", labels: ["fenced"], min: 1, max: 1, oneJob: false, isolation: "vm" };
-  const report = diagnose([codex, fenced], { forge: "forgejo", scope: "code.example.org/acme", jobs: [job(13, ["fenced"])], takenAt: "2026-12-03T10:01:00Z" });
+  const report = diagnose([codex, fenced], { forge: "forgejo", scope: "code.example.org/acme", jobs: [job(13, ["fenced"])], unseen: [], takenAt: "2026-12-03T10:01:00Z" });
   assert.equal(report.runnersVisible, false);
   assert.deepEqual(report.pools.map((p) => [p.pool, p.problem]), [["forgejo-fenced", undefined]], "only the forge's own pools");
   assert.match(report.jobs[0]!.explanation, /this forge version does not list its runners/);

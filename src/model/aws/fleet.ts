@@ -54,7 +54,7 @@ export function awsRunnerFleetIssues(options: Pick<AwsRunnerFleetOptions, "logRe
  * without case). Every EC2 runner is ephemeral (`--ephemeral`): it takes one job and its instance
  * is terminated.
  */
-export function awsRunnerPools(profile: Pick<AwsRunnerProfile, "name" | "labels" | "capacity">): RunnerPool[] {
+export function awsRunnerPools(profile: Pick<AwsRunnerProfile, "name" | "labels" | "capacity"> & Partial<Pick<AwsRunnerProfile, "githubUrl">>): RunnerPool[] {
   const github = FORGES.github;
   const labels: string[] = [];
   const seen = new Set<string>();
@@ -64,5 +64,5 @@ export function awsRunnerPools(profile: Pick<AwsRunnerProfile, "name" | "labels"
     seen.add(key);
     labels.push(github.labelName(l));
   }
-  return [{ name: profile.name, forge: "github", substrate: "ec2", labels, min: profile.capacity.min, max: profile.capacity.max, oneJob: true, isolation: SUBSTRATES.ec2.isolation }];
+  return [{ name: profile.name, forge: "github", substrate: "ec2", labels, min: profile.capacity.min, max: profile.capacity.max, oneJob: true, isolation: SUBSTRATES.ec2.isolation, ...(profile.githubUrl === undefined ? {} : { registration: { url: profile.githubUrl } }) }];
 }

@@ -25,7 +25,7 @@ describe("fleet and IAM options", () => {
 
 describe("runner pools", () => {
   it("one GitHub pool on EC2 per group: the profile's labels, then GitHub's implicit ones not already listed (without case)", () => {
-    assert.deepEqual(awsRunnerPools(profile), [{ name: "ci-intel-runner", forge: "github", substrate: "ec2", labels: [...AWS_RUNNER_DEFAULTS.labels], min: 0, max: 4, oneJob: true, isolation: "vm" }]);
+    assert.deepEqual(awsRunnerPools(profile), [{ name: "ci-intel-runner", forge: "github", substrate: "ec2", labels: [...AWS_RUNNER_DEFAULTS.labels], min: 0, max: 4, oneJob: true, isolation: "vm", registration: { url: "https://github.com/acme" } }]);
     const pools = awsRunnerPools({ name: "big", labels: ["gpu", "LINUX"], capacity: { min: 2, max: 9, desired: 2 } });
     assert.deepEqual(pools.map((p) => [p.name, p.labels, p.min, p.max]), [["big", ["gpu", "LINUX", "self-hosted"], 2, 9]]);
     for (const l of FORGES.github.implicitLabels) assert.ok(pools[0]!.labels.some((x) => x.toLowerCase() === l));
