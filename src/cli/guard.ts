@@ -30,7 +30,7 @@ import {
 } from "../audit/guard/index.ts";
 import { CliError, EXIT, printJson, table, withProgress } from "./output.ts";
 import { makeDirectory } from "../io/make-directory.ts";
-import { renderOptionsFrom, stackOption } from "./stack-options.ts";
+import { renderStacks, stackOption } from "./stack-options.ts";
 
 /** Workflow directories read when `--workflows` is not given (those that exist). */
 export const DEFAULT_WORKFLOW_DIRS = [".github/workflows", ".forgejo/workflows"] as const;
@@ -154,13 +154,7 @@ async function loadProfiles(opts: GuardOpts): Promise<{ profiles: RunnerProfile[
     return { profiles: readProfilesFile(opts.profiles), source: opts.profiles, from: "file" };
   }
   if (opts.fleet !== undefined && opts.fleet.length > 0) {
-    // Loaded only here: rendering pulls in the Pulumi SDK.
-    const { renderStack } = await import("../offline/render-stack.ts");
-    const stacks: RenderedStackLike[] = [];
-    for (const dir of opts.fleet) {
-      const rendered = await withProgress(`rendering ${dir}`, () => renderStack(dir, renderOptionsFrom(opts)), { quiet: opts.json === true || (opts.format !== undefined && opts.format !== "table") });
-      stacks.push({ source: `${dir} (stack ${rendered.stack})`, resources: rendered.resources, outputs: rendered.outputs });
-    }
+    const stacks: RenderedStackLike[] = await renderStacks(opts.fleet, opts, opts.json === true || (opts.format !== undefined && opts.format !== "table"));
     const { profiles, issues } = profilesFromStacks(stacks);
     if (issues.length > 0) throw inputError(issues, "fleet runner profiles");
     const source = `the stacks ${opts.fleet.join(", ")}`;

@@ -15,12 +15,13 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   audit: async () => (await import("./audit.ts")).auditCommand(),
   guard: async () => (await import("./guard.ts")).guardCommand(),
   provenance: async () => (await import("./provenance.ts")).provenanceCommand(),
+  status: async () => (await import("./status.ts")).statusCommand(),
 };
 
 /** The program with the named commands (all of them when `only` is not a known command). */
 export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command("runner-fleet")
-    .description("Render, validate, diff, import, audit and guard self-hosted CI runner fleets offline: no cluster, no cloud, no Pulumi CLI.")
+    .description("Render, validate, diff, import, audit and guard self-hosted CI runner fleets offline (no cluster, no cloud, no Pulumi CLI), and compare them with what their forges see (status).")
     .version("0.1.0")
     .showHelpAfterError()
     .exitOverride();

@@ -1,6 +1,15 @@
 /** The options every command that renders a stack shares, and how they become render options. */
 import { Option } from "commander";
-import type { RenderOptions } from "../offline/rendered.ts";
+import type { RenderedResource, RenderOptions } from "../offline/rendered.ts";
+import { withProgress } from "./output.ts";
+
+/** One stack rendered offline: where it came from, its resources and its outputs. */
+export interface RenderedSource {
+  /** `<dir> (stack <name>)`, as messages name it. */
+  readonly source: string;
+  readonly resources: readonly RenderedResource[];
+  readonly outputs: Record<string, unknown>;
+}
 
 export interface StackFlags {
   readonly stack?: string;
@@ -20,4 +29,16 @@ export function configFileOption(): Option {
 /** The render options the flags ask for (absent flags stay absent). */
 export function renderOptionsFrom(flags: StackFlags): RenderOptions {
   return { ...(flags.stack === undefined ? {} : { stack: flags.stack }), ...(flags.configFile === undefined ? {} : { configFile: flags.configFile }) };
+}
+
+/** Renders each stack directory offline, one after the other, with a progress line unless `quiet`. */
+export async function renderStacks(dirs: readonly string[], flags: StackFlags, quiet: boolean): Promise<RenderedSource[]> {
+  // Loaded only here: rendering pulls in the Pulumi SDK.
+  const { renderStack } = await import("../offline/render-stack.ts");
+  const stacks: RenderedSource[] = [];
+  for (const dir of dirs) {
+    const rendered = await withProgress(`rendering ${dir}`, () => renderStack(dir, renderOptionsFrom(flags)), { quiet });
+    stacks.push({ source: `${dir} (stack ${rendered.stack})`, resources: rendered.resources, outputs: rendered.outputs });
+  }
+  return stacks;
 }

@@ -6,6 +6,7 @@
 import { type ConfigIssue, ConfigError } from "../model/issues.ts";
 import { ForgeError, type ForgeErrorReason, quoteForgeText } from "./forge-error.ts";
 import { forgeApiUrl, parseForgeBaseUrl } from "./forge-url.ts";
+import { TLS_CODES, describeLocation, fetchErrorCode, readText } from "./forge-transport.ts";
 import { type ForgejoRunnerScope, forgejoRunnerScopeIssues, formatForgejoRunnerScope } from "../model/forgejo-scope.ts";
 
 /** Defaults of {@link MintForgejoRegistrationTokenOptions}. */
@@ -180,25 +181,6 @@ async function tokenFrom(response: Response): Promise<string | undefined> {
   }
 }
 
-/** Reads at most `max` bytes of the body as text and drops the rest. */
-async function readText(response: Response, max: number): Promise<string> {
-  if (response.body === null) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, max));
-}
-
 /** The `message` of Forgejo's JSON error body, safe to quote; empty when there is none. */
 async function serverMessage(response: Response, apiToken: string): Promise<string> {
   const text = await readText(response, 8 * 1024);
@@ -274,19 +256,6 @@ function notFoundFix(scope: ForgejoRunnerScope): string {
   }
 }
 
-/** Where a redirect points, reduced to origin and path (never a query that could carry a secret). */
-function describeLocation(location: string | null, from: string): string {
-  if (location === null) return "";
-  try {
-    const u = new URL(location, from);
-    return ` to ${u.origin}${u.pathname}`;
-  } catch {
-    return "";
-  }
-}
-
-const TLS_CODES = /^(ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_)/;
-
 function transportError(error: unknown, signal: AbortSignal, timeoutMs: number, fail: Fail): ForgeError {
   if (signal.aborted || (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"))) {
     return fail(
@@ -296,7 +265,7 @@ function transportError(error: unknown, signal: AbortSignal, timeoutMs: number, 
     );
   }
   // Only the error code is kept: the error objects themselves stay out of ForgeError.
-  const code = errorCode(error instanceof Error && error.cause !== undefined ? error.cause : error);
+  const code = fetchErrorCode(error);
   if (code === "ECONNREFUSED") {
     return fail("unreachable", "connection refused: nothing listens at that address (the forge is down, or forge.address names the wrong host or port)", "start the forge, or correct forge.address, then retry");
   }
@@ -307,12 +276,4 @@ function transportError(error: unknown, signal: AbortSignal, timeoutMs: number, 
     return fail("unreachable", `the forge's TLS certificate was not accepted (${code})`, "give the forge a certificate this machine trusts (for a private CA, point NODE_EXTRA_CA_CERTS at it)");
   }
   return fail("unreachable", `the request failed${code === undefined ? "" : ` (${code})`}`, "check that forge.address is reachable from this machine, then retry");
-}
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string") return code;
-  const inner = (error as { errors?: unknown }).errors;
-  return Array.isArray(inner) ? errorCode(inner[0]) : undefined;
 }

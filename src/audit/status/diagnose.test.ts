@@ -44,8 +44,8 @@ test("a pool registered with a missing label: the pool names the runner and the 
 test("a pool at its maximum with jobs queued: at-max, with busy of max", () => {
   const report = diagnose([codex], snapshot([runner(1, "gh-runner-codex-a", CODEX, "online", true), runner(2, "gh-runner-codex-b", CODEX, "online", true)], [job(9, ["codex"])]));
   assert.equal(report.jobs[0]!.reason, "at-max");
-  assert.match(report.jobs[0]!.explanation, /pools "gh-runner-codex" are at their maximum \(2 busy of 2\)/);
-  assert.match(report.jobs[0]!.fix, /raise the pools' maximum/);
+  assert.match(report.jobs[0]!.explanation, /pool "gh-runner-codex" is at its maximum \(2 busy of 2\)/);
+  assert.match(report.jobs[0]!.fix, /raise its replicas/);
 });
 
 test("offline runners: a pool whose runners are all offline, and offline runners nobody declared", () => {
@@ -62,7 +62,7 @@ test("declared but not registered, and a pool that scales from zero with nothing
   assert.match(report.pools[0]!.problem!, /declared with 2 runners always present, none registered/);
   assert.equal(report.pools[1]!.problem, undefined, "a scale set at zero is not a problem");
   assert.deepEqual(report.jobs.map((j) => j.reason), ["not-registered", "not-registered"]);
-  assert.match(report.jobs[1]!.explanation, /scale from zero/);
+  assert.match(report.jobs[1]!.explanation, /scales from zero/);
   assert.match(report.jobs[1]!.fix, /listener or autoscaler/);
 });
 
@@ -73,4 +73,11 @@ test("a forge that cannot list runners (Forgejo before 15): pools are not judged
   assert.deepEqual(report.pools.map((p) => [p.pool, p.problem]), [["forgejo-fenced", undefined]], "only the forge's own pools");
   assert.match(report.jobs[0]!.explanation, /this forge version does not list its runners/);
   assert.ok(healthy(report), "one minute of waiting is within the threshold");
+});
+
+test("offline runners nobody declared are the stale ones; jobs for GitHub-hosted runners are not the fleet's", () => {
+  const report = diagnose([codex], snapshot([runner(1, "gh-runner-codex-a", CODEX), runner(2, "old-builder", ["self-hosted", "build"], "offline"), runner(3, "spare", ["self-hosted", "spare"])], [job(4, ["ubuntu-latest"]), job(5, ["self-hosted", "gpu"])]));
+  assert.deepEqual(report.undeclared.map((r) => r.name), ["old-builder", "spare"]);
+  assert.deepEqual(report.stale.map((r) => r.name), ["old-builder"]);
+  assert.deepEqual(report.jobs.map((j) => j.job.id), [5]);
 });

@@ -6,6 +6,8 @@
  */
 import type { ForgeSnapshot, RegisteredRunner, WaitingJob } from "../../model/fleet-status.ts";
 import type { RunnerPool } from "../../model/substrate.ts";
+import { targetsGithubHosted } from "../guard/hosted-labels.ts";
+import { substrateFacts } from "../guard/pool-profiles.ts";
 
 /** How a declared pool is doing. */
 export interface PoolStatus {
@@ -37,6 +39,8 @@ export interface StatusReport {
   readonly pools: readonly PoolStatus[];
   /** Registered runners that match no declared pool. */
   readonly undeclared: readonly RegisteredRunner[];
+  /** Offline runners nobody declared: what `--prune` may remove. */
+  readonly stale: readonly RegisteredRunner[];
   readonly jobs: readonly JobDiagnosis[];
   /** Whether the forge could list runners at all. */
   readonly runnersVisible: boolean;
@@ -91,8 +95,10 @@ function diagnoseJob(job: WaitingJob, pools: readonly RunnerPool[], statuses: Re
     return { ...base, reason: "unserved", explanation: `no declared pool carries all of ${labels}`, fix: near === undefined ? `declare a pool with the labels ${labels}, or change the job's runs-on` : `change runs-on to the labels of pool "${near.name}" (it lacks ${missing.join(", ")}), or add ${missing.join(", ")} to a pool's labels` };
   }
   const st = serving.map((p) => statuses.get(p.name)!);
-  const names = serving.map((p) => `"${p.name}"`).join(", ");
-  if (!visible) return { ...base, reason: "starting", explanation: `pools ${names} serve it, but this forge version does not list its runners`, fix: "check the runners on the forge's web page, or upgrade the forge to list runners through its API" };
+  const one = serving.length === 1;
+  const names = `${one ? "pool" : "pools"} ${serving.map((p) => `"${p.name}"`).join(", ")}`;
+  const more = [...new Set(serving.map((p) => substrateFacts(p.substrate).more))].join(" or ");
+  if (!visible) return { ...base, reason: "starting", explanation: `${names} ${one ? "serves" : "serve"} it, but this forge version does not list its runners`, fix: "check the runners on the forge's web page, or upgrade the forge to list runners through its API" };
   const mislabelled = st.filter((s) => s.mislabelled.length > 0 && s.registered === 0);
   if (mislabelled.length > 0) {
     const m = mislabelled[0]!.mislabelled[0]!;
@@ -101,12 +107,12 @@ function diagnoseJob(job: WaitingJob, pools: readonly RunnerPool[], statuses: Re
   if (st.every((s) => s.registered === 0)) {
     const scaled = serving.every((p) => p.min === 0 && p.max > 0);
     return scaled
-      ? { ...base, reason: "not-registered", explanation: `pools ${names} scale from zero and no runner has registered for the job yet`, fix: "check that the pool's listener or autoscaler is running and can reach the forge (its logs say why it does not start a runner)" }
-      : { ...base, reason: "not-registered", explanation: `pools ${names} are declared but none of their runners is registered`, fix: "deploy the pool, or check that its runners can register (token, URL, network)" };
+      ? { ...base, reason: "not-registered", explanation: `${names} ${one ? "scales" : "scale"} from zero and no runner has registered for the job yet`, fix: "check that the pool's listener or autoscaler is running and can reach the forge (its logs say why it does not start a runner)" }
+      : { ...base, reason: "not-registered", explanation: `${names} ${one ? "is" : "are"} declared but none of ${one ? "its" : "their"} runners is registered`, fix: "deploy the pool, or check that its runners can register (token, URL, network)" };
   }
-  if (st.every((s) => s.online === 0)) return { ...base, reason: "offline", explanation: `every runner of pools ${names} is offline`, fix: "restart the runners (their service or pods), and check they reach the forge" };
-  if (st.every((s) => s.busy >= s.online && s.registered >= s.max)) return { ...base, reason: "at-max", explanation: `pools ${names} are at their maximum (${st.map((s) => `${s.busy} busy of ${s.max}`).join(", ")})`, fix: `wait for a runner, or raise the pools' maximum` };
-  return { ...base, reason: "starting", explanation: `pools ${names} have ${st.reduce((n, s) => n + s.online - s.busy, 0)} idle runner(s) or room to start one`, fix: "if it keeps waiting, check that the repository may use the runner group, and the runners' logs" };
+  if (st.every((s) => s.online === 0)) return { ...base, reason: "offline", explanation: `every runner of ${names} is offline`, fix: "restart the runners (their service or pods), and check they reach the forge" };
+  if (st.every((s) => s.busy >= s.online && s.registered >= s.max)) return { ...base, reason: "at-max", explanation: `${names} ${one ? "is at its" : "are at their"} maximum (${st.map((s) => `${s.busy} busy of ${s.max}`).join(", ")})`, fix: `wait for a runner, or raise ${more} in the stack` };
+  return { ...base, reason: "starting", explanation: `${names} ${one ? "has" : "have"} ${st.reduce((n, s) => n + s.online - s.busy, 0)} idle runner(s) or room to start one`, fix: "if it keeps waiting, check that the repository may use the runner group, and the runners' logs" };
 }
 
 /** Compares the declared pools of one forge with its snapshot. */
@@ -114,10 +120,13 @@ export function diagnose(pools: readonly RunnerPool[], snapshot: ForgeSnapshot, 
   const ours = pools.filter((p) => p.forge === snapshot.forge);
   const statuses = new Map(ours.map((p) => [p.name, poolStatus(p, snapshot.runners)]));
   const undeclared = (snapshot.runners ?? []).filter((r) => !ours.some((p) => sameLabels(r.labels, p.labels) || namedAfter(r, p)));
+  // A job for GitHub-hosted runners waits for GitHub, not for this fleet.
+  const waiting = snapshot.forge === "github" ? snapshot.jobs.filter((j) => !targetsGithubHosted(j.labels)) : snapshot.jobs;
   return {
     pools: [...statuses.values()],
     undeclared,
-    jobs: snapshot.jobs.map((j) => diagnoseJob(j, ours, statuses, snapshot.runners !== undefined, now)),
+    stale: undeclared.filter((r) => r.status === "offline"),
+    jobs: waiting.map((j) => diagnoseJob(j, ours, statuses, snapshot.runners !== undefined, now)),
     runnersVisible: snapshot.runners !== undefined,
   };
 }

@@ -1,0 +1,149 @@
+/**
+ * How `runner-fleet status` prints what it found: tables that fit the terminal, JSON with
+ * everything, or Markdown for an issue comment. Every text from the forge (runner names, labels,
+ * job names) passes through {@link shown} first, so a hostile name cannot forge lines or
+ * Markdown.
+ */
+import type { JobDiagnosis, PoolStatus, StatusReport } from "../audit/status/diagnose.ts";
+import type { RegisteredRunner } from "../model/fleet-status.ts";
+import type { ForgeKind } from "../model/forge.ts";
+import { table, terminalWidth, wrapProse } from "./output.ts";
+
+/** What status learnt about one forge scope. */
+export interface TargetResult {
+  readonly forge: ForgeKind;
+  /** The scope as shown, e.g. `github.com/acme`. */
+  readonly scope: string;
+  /** The declared pools that register there. */
+  readonly pools: readonly string[];
+  /** Undefined when the forge could not be asked (see `error`). */
+  readonly report?: StatusReport;
+  /** What could not be seen, one sentence each. */
+  readonly unseen: readonly string[];
+  /** The API call that removes each stale runner, by runner id. */
+  readonly removeWith: ReadonlyMap<number, string>;
+  /** Why the forge could not be asked (already free of credentials). */
+  readonly error?: string;
+}
+
+export interface StatusResult {
+  readonly targets: readonly TargetResult[];
+  readonly thresholdMinutes: number;
+  readonly healthy: boolean;
+}
+
+const FORGE_NAMES: Readonly<Record<ForgeKind, string>> = { github: "GitHub", forgejo: "Forgejo" };
+
+/** Forge text made one plain line: control characters out, at most `max` characters. */
+export function shown(text: string, max = 120): string {
+  const one = text.replace(/\p{Cc}+/gu, " ").trim();
+  return one.length > max ? `${one.slice(0, max)}…` : one;
+}
+
+const labels = (ls: readonly string[]) => ls.map((l) => shown(l, 60)).join(", ");
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+function poolProblem(p: PoolStatus): string {
+  const parts = p.mislabelled.map((m) => `runner ${shown(m.runner, 60)} registered${m.missing.length > 0 ? ` without ${labels(m.missing)}` : ""}${m.extra.length > 0 ? `${m.missing.length > 0 ? " and" : ""} with extra ${labels(m.extra)}` : ""}`);
+  if (p.problem !== undefined && p.mislabelled.length === 0) parts.unshift(p.problem);
+  return parts.length === 0 ? "-" : parts.join("; ");
+}
+
+function waited(j: JobDiagnosis): string {
+  return j.waitedMinutes === undefined ? "unknown" : j.waitedMinutes < 120 ? `${j.waitedMinutes} min` : `${Math.floor(j.waitedMinutes / 60)} h ${j.waitedMinutes % 60} min`;
+}
+
+const POOL_HEADERS = ["POOL", "MIN/MAX", "REGISTERED", "ONLINE", "BUSY", "PROBLEM"];
+const poolRow = (p: PoolStatus) => [p.pool, `${p.min}/${p.max}`, String(p.registered), String(p.online), String(p.busy), poolProblem(p)];
+const JOB_HEADERS = ["WAITING JOB", "WAITED", "LABELS", "POOLS", "REASON", "FIX"];
+const jobRow = (j: JobDiagnosis) => [`${shown(j.job.repository, 80)}: ${shown(j.job.name)}`, waited(j), labels(j.job.labels), j.pools.length === 0 ? "none" : j.pools.join(", "), `${j.reason}: ${shown(j.explanation, 400)}`, shown(j.fix, 400)];
+const RUNNER_HEADERS = ["RUNNER NOBODY DECLARED", "STATUS", "LABELS", "REMOVE WITH"];
+const runnerRow = (t: TargetResult, r: RegisteredRunner) => [shown(r.name, 80), r.status === "online" ? (r.busy ? "online, busy" : "online") : "offline", labels(r.labels), r.status === "offline" ? (t.removeWith.get(r.id) ?? "-") : "- (online)"];
+
+/** One line that says how the whole fleet is doing. */
+export function summaryLine(result: StatusResult): string {
+  const reports = result.targets.flatMap((t) => (t.report === undefined ? [] : [t.report]));
+  const pools = reports.flatMap((r) => r.pools);
+  const jobs = reports.flatMap((r) => r.jobs);
+  const late = jobs.filter((j) => (j.waitedMinutes ?? 0) > result.thresholdMinutes).length;
+  const stale = reports.reduce((n, r) => n + r.stale.length, 0);
+  const failed = result.targets.filter((t) => t.error !== undefined).length;
+  const parts = [
+    `${plural(pools.length, "pool")}, ${pools.filter((p) => p.problem !== undefined).length} with a problem`,
+    `${plural(jobs.length, "job")} waiting, ${late} longer than ${result.thresholdMinutes} min`,
+    `${plural(stale, "offline runner")} nobody declared`,
+    ...(failed > 0 ? [`${plural(failed, "forge scope")} not reached`] : []),
+  ];
+  return `${parts.join("; ")}: ${failed > 0 ? "incomplete" : result.healthy ? "healthy" : "needs attention"}`;
+}
+
+/** The report as tables, one block per forge scope. */
+export function statusTable(result: StatusResult, width = terminalWidth()): string {
+  const out: string[] = [];
+  const prose = (text: string) => wrapProse(text, width).replace(/\n$/, "");
+  for (const t of result.targets) {
+    const r = t.report;
+    out.push(prose(`${FORGE_NAMES[t.forge]} ${t.scope}${r === undefined ? "" : `: ${r.runnersVisible ? plural(r.pools.reduce((n, p) => n + p.registered, 0) + r.undeclared.length, "runner") : "runners not listed"}, ${plural(r.jobs.length, "waiting job")}`}`));
+    if (t.error !== undefined) {
+      out.push(prose(`Not reached: ${t.error}`), "");
+      continue;
+    }
+    if (r === undefined) continue;
+    out.push("", table(POOL_HEADERS, r.pools.map(poolRow), width).trimEnd());
+    if (r.jobs.length > 0) out.push("", table(JOB_HEADERS, r.jobs.map(jobRow), width).trimEnd());
+    if (r.undeclared.length > 0) out.push("", table(RUNNER_HEADERS, r.undeclared.map((u) => runnerRow(t, u)), width).trimEnd());
+    for (const u of t.unseen) out.push("", prose(`Not seen: ${u}`));
+    out.push("");
+  }
+  out.push(prose(summaryLine(result)));
+  return `${out.join("\n")}\n`;
+}
+
+/** A Markdown table cell: one line, pipes and backticks escaped. */
+const cell = (text: string) => text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/[`*_<>[\]]/g, (c) => `\\${c}`);
+function mdTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [`| ${headers.map((h) => cell(h.charAt(0) + h.slice(1).toLowerCase())).join(" | ")} |`, `|${headers.map(() => " --- ").join("|")}|`, ...rows.map((row) => `| ${row.map(cell).join(" | ")} |`)].join("\n");
+}
+
+/** The report as Markdown, for an issue or pull-request comment. */
+export function statusMarkdown(result: StatusResult): string {
+  const out: string[] = ["## Runner fleet status", "", `**${cell(summaryLine(result))}**`];
+  for (const t of result.targets) {
+    out.push("", `### ${FORGE_NAMES[t.forge]} ${cell(t.scope)}`, "");
+    if (t.error !== undefined) {
+      out.push(`Not reached: ${cell(t.error)}`);
+      continue;
+    }
+    const r = t.report;
+    if (r === undefined) continue;
+    out.push(mdTable(POOL_HEADERS, r.pools.map(poolRow)));
+    if (r.jobs.length > 0) out.push("", mdTable(JOB_HEADERS, r.jobs.map(jobRow)));
+    if (r.undeclared.length > 0) out.push("", mdTable(RUNNER_HEADERS, r.undeclared.map((u) => runnerRow(t, u))));
+    for (const u of t.unseen) out.push("", `Not seen: ${cell(u)}`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** Everything, for programs: the same facts as the tables, untruncated. */
+export function statusJson(result: StatusResult): unknown {
+  return {
+    healthy: result.healthy,
+    thresholdMinutes: result.thresholdMinutes,
+    summary: summaryLine(result),
+    targets: result.targets.map((t) => ({
+      forge: t.forge,
+      scope: t.scope,
+      pools: t.pools,
+      ...(t.error === undefined ? {} : { error: t.error }),
+      ...(t.report === undefined
+        ? {}
+        : {
+            runnersVisible: t.report.runnersVisible,
+            poolStatus: t.report.pools,
+            jobs: t.report.jobs.map((j) => ({ ...j.job, ...(j.waitedMinutes === undefined ? {} : { waitedMinutes: j.waitedMinutes }), pools: j.pools, reason: j.reason, explanation: j.explanation, fix: j.fix })),
+            undeclared: t.report.undeclared.map((r) => ({ ...r, ...(t.removeWith.has(r.id) ? { removeWith: t.removeWith.get(r.id) } : {}) })),
+          }),
+      unseen: t.unseen,
+    })),
+  };
+}

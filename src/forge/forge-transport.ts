@@ -1,0 +1,55 @@
+/**
+ * Pieces every forge HTTP client shares: reading a bounded body, reducing a network error to its
+ * code, and describing where a redirect points. None of them keeps an error object or a header,
+ * so nothing that could carry a credential travels further.
+ */
+
+/** Error codes of a TLS failure (an untrusted or invalid certificate, a failed handshake). */
+export const TLS_CODES = /^(ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_)/;
+
+/**
+ * Reads at most `max` bytes of the body as text and drops the rest. A body that stalls rejects
+ * when the request's signal aborts.
+ */
+export async function readText(response: Response, max: number): Promise<string> {
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, max));
+}
+
+/** The code of a network error (`ECONNREFUSED`, `ENOTFOUND`, a TLS code), looking into `cause` and aggregated errors. */
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string") return code;
+  const inner = (error as { errors?: unknown }).errors;
+  return Array.isArray(inner) ? errorCode(inner[0]) : undefined;
+}
+
+/** The code of what fetch threw: the code of its `cause` when it has one. */
+export function fetchErrorCode(error: unknown): string | undefined {
+  return errorCode(error instanceof Error && error.cause !== undefined ? error.cause : error);
+}
+
+/** Where a redirect points, reduced to origin and path (never a query that could carry a secret). */
+export function describeLocation(location: string | null, from: string): string {
+  if (location === null) return "";
+  try {
+    const u = new URL(location, from);
+    return ` to ${u.origin}${u.pathname}`;
+  } catch {
+    return "";
+  }
+}
