@@ -27,19 +27,20 @@ function result(): StatusResult {
     takenAt: "2026-12-03T10:00:00Z",
   };
   const report = diagnose([codex], snapshot);
-  return { targets: [{ forge: "github", scope: "github.com/acme/app", pools: ["codex-gh-runner"], report, unseen: snapshot.unseen, removeWith: new Map([[9, "DELETE https://api.github.com/repos/acme/app/actions/runners/9"]]) }], thresholdMinutes: 5, healthy: false };
+  return { targets: [{ forge: "github", scope: "github.com/acme/app", pools: ["codex-gh-runner"], report, unseen: snapshot.unseen, takenAt: new Date(snapshot.takenAt), removeWith: new Map([[9, "DELETE https://api.github.com/repos/acme/app/actions/runners/9"]]) }], thresholdMinutes: 5, healthy: false };
 }
 
 test("the table fits an 80-column terminal and says why the job waits, what removes the stale runner, and what was not seen", () => {
   const text = statusTable(result(), 80);
   for (const line of text.split("\n")) assert.ok(line.length <= 80, `too wide: ${line}`);
   assert.match(text, /^GitHub github\.com\/acme\/app: 2 runners, 1 waiting job/);
+  assert.match(text, /evil \| name # heading\s+9\s+offline/);
   assert.match(text, /codex-gh-runner\s+1\/1\s+1\s+1\s+1\s+-/);
   assert.match(text, /20 min/);
   assert.match(text.replace(/\s+/g, " "), /unserved: no declared pool carries all of \[self-hosted, gpu\]/);
-  assert.ok(text.replace(/\s+/g, "").includes("DELETEhttps://api.github.com/repos/acme/app/actions/runners/9"), "the removal call, wrapped inside its column");
+  assert.match(text, /\n {2}DELETE https:\/\/api\.github\.com\/repos\/acme\/app\/actions\/runners\/9\n/, "the removal call on a line of its own, never wrapped");
   assert.match(text, /Not seen: waiting jobs were looked for in 3 of 40 repositories/);
-  assert.match(text.replace(/\s+/g, " "), /1 pool, 0 with a problem; 1 job waiting, 1 longer than 5 min; 1 offline runner nobody declared: needs attention $/);
+  assert.match(text.replace(/\s+/g, " "), /1 pool, 0 with a problem; 1 job waiting, 1 longer than 5 min; 1 stale runner \(offline, nobody declared\): needs attention $/);
   assert.doesNotMatch(text, /\n# heading/, "a name cannot start a line of its own");
 });
 

@@ -4,7 +4,7 @@
  * job names) passes through {@link shown} first, so a hostile name cannot forge lines or
  * Markdown.
  */
-import type { JobDiagnosis, PoolStatus, StatusReport } from "../audit/status/diagnose.ts";
+import { type JobDiagnosis, offlineMinutes, type PoolStatus, type StatusReport } from "../audit/status/diagnose.ts";
 import type { RegisteredRunner } from "../model/fleet-status.ts";
 import type { ForgeKind } from "../model/forge.ts";
 import { table, terminalWidth, wrapProse } from "./output.ts";
@@ -18,6 +18,8 @@ export interface TargetResult {
   readonly pools: readonly string[];
   /** Undefined when the forge could not be asked (see `error`). */
   readonly report?: StatusReport;
+  /** When the forge was asked. */
+  readonly takenAt: Date;
   /** What could not be seen, one sentence each. */
   readonly unseen: readonly string[];
   /** The API call that removes each stale runner, by runner id. */
@@ -30,6 +32,8 @@ export interface StatusResult {
   readonly targets: readonly TargetResult[];
   readonly thresholdMinutes: number;
   readonly healthy: boolean;
+  /** With a state file: minutes offline after which a runner nobody declared is stale. */
+  readonly staleAfterMinutes?: number;
 }
 
 const FORGE_NAMES: Readonly<Record<ForgeKind, string>> = { github: "GitHub", forgejo: "Forgejo" };
@@ -57,8 +61,21 @@ const POOL_HEADERS = ["POOL", "MIN/MAX", "REGISTERED", "ONLINE", "BUSY", "PROBLE
 const poolRow = (p: PoolStatus) => [p.pool, `${p.min}/${p.max}`, String(p.registered), String(p.online), String(p.busy), poolProblem(p)];
 const JOB_HEADERS = ["WAITING JOB", "WAITED", "LABELS", "POOLS", "REASON", "FIX"];
 const jobRow = (j: JobDiagnosis) => [`${shown(j.job.repository, 80)}: ${shown(j.job.name)}`, waited(j), labels(j.job.labels), j.pools.length === 0 ? "none" : j.pools.join(", "), `${j.reason}: ${shown(j.explanation, 400)}`, shown(j.fix, 400)];
-const RUNNER_HEADERS = ["RUNNER NOBODY DECLARED", "STATUS", "LABELS", "REMOVE WITH"];
-const runnerRow = (t: TargetResult, r: RegisteredRunner) => [shown(r.name, 80), r.status === "online" ? (r.busy ? "online, busy" : "online") : "offline", labels(r.labels), r.status === "offline" ? (t.removeWith.get(r.id) ?? "-") : "- (online)"];
+const RUNNER_HEADERS = ["RUNNER NOBODY DECLARED", "ID", "STATUS", "LABELS"];
+const duration = (minutes: number) => (minutes < 120 ? `${minutes} min` : minutes < 2880 ? `${Math.floor(minutes / 60)} h` : `${Math.floor(minutes / 1440)} days`);
+function runnerState(r: RegisteredRunner, at: Date): string {
+  if (r.status === "online") return r.busy ? "online, busy" : "online";
+  const m = offlineMinutes(r, at);
+  return m === undefined ? "offline" : `offline ${duration(m)}`;
+}
+const runnerRow = (result: StatusResult, t: TargetResult, r: RegisteredRunner) => [
+  shown(r.name, 80),
+  String(r.id),
+  `${runnerState(r, t.takenAt)}${r.status === "offline" && !t.removeWith.has(r.id) ? ` (stale after ${duration(result.staleAfterMinutes ?? 0)})` : ""}`,
+  labels(r.labels),
+];
+/** The calls that remove the stale runners, one per line (a URL is never wrapped). */
+const removals = (t: TargetResult) => (t.removeWith.size === 0 ? [] : [`Stale (offline, nobody declared); --prune removes them, or by hand:`, ...[...t.removeWith.values()].map((c) => `  ${c}`)]);
 
 /** One line that says how the whole fleet is doing. */
 export function summaryLine(result: StatusResult): string {
@@ -71,7 +88,7 @@ export function summaryLine(result: StatusResult): string {
   const parts = [
     `${plural(pools.length, "pool")}, ${pools.filter((p) => p.problem !== undefined).length} with a problem`,
     `${plural(jobs.length, "job")} waiting, ${late} longer than ${result.thresholdMinutes} min`,
-    `${plural(stale, "offline runner")} nobody declared`,
+    `${plural(stale, "stale runner")} (offline, nobody declared)`,
     ...(failed > 0 ? [`${plural(failed, "forge scope")} not reached`] : []),
   ];
   return `${parts.join("; ")}: ${failed > 0 ? "incomplete" : result.healthy ? "healthy" : "needs attention"}`;
@@ -83,7 +100,7 @@ export function statusTable(result: StatusResult, width = terminalWidth()): stri
   const prose = (text: string) => wrapProse(text, width).replace(/\n$/, "");
   for (const t of result.targets) {
     const r = t.report;
-    out.push(prose(`${FORGE_NAMES[t.forge]} ${t.scope}${r === undefined ? "" : `: ${r.runnersVisible ? plural(r.pools.reduce((n, p) => n + p.registered, 0) + r.undeclared.length, "runner") : "runners not listed"}, ${plural(r.jobs.length, "waiting job")}`}`));
+    out.push(prose(`${FORGE_NAMES[t.forge]} ${t.scope}${r === undefined ? "" : `: ${r.runnersVisible ? plural(r.registered, "runner") : "runners not listed"}, ${plural(r.jobs.length, "waiting job")}`}`));
     if (t.error !== undefined) {
       out.push(prose(`Not reached: ${t.error}`), "");
       continue;
@@ -91,7 +108,8 @@ export function statusTable(result: StatusResult, width = terminalWidth()): stri
     if (r === undefined) continue;
     out.push("", table(POOL_HEADERS, r.pools.map(poolRow), width).trimEnd());
     if (r.jobs.length > 0) out.push("", table(JOB_HEADERS, r.jobs.map(jobRow), width).trimEnd());
-    if (r.undeclared.length > 0) out.push("", table(RUNNER_HEADERS, r.undeclared.map((u) => runnerRow(t, u)), width).trimEnd());
+    if (r.undeclared.length > 0) out.push("", table(RUNNER_HEADERS, r.undeclared.map((u) => runnerRow(result, t, u)), width).trimEnd());
+    if (t.removeWith.size > 0) out.push("", ...removals(t));
     for (const u of t.unseen) out.push("", prose(`Not seen: ${u}`));
     out.push("");
   }
@@ -118,7 +136,8 @@ export function statusMarkdown(result: StatusResult): string {
     if (r === undefined) continue;
     out.push(mdTable(POOL_HEADERS, r.pools.map(poolRow)));
     if (r.jobs.length > 0) out.push("", mdTable(JOB_HEADERS, r.jobs.map(jobRow)));
-    if (r.undeclared.length > 0) out.push("", mdTable(RUNNER_HEADERS, r.undeclared.map((u) => runnerRow(t, u))));
+    if (r.undeclared.length > 0) out.push("", mdTable(RUNNER_HEADERS, r.undeclared.map((u) => runnerRow(result, t, u))));
+    if (t.removeWith.size > 0) out.push("", "Stale (offline, nobody declared); `--prune` removes them, or by hand:", "", "```text", ...[...t.removeWith.values()].map((c) => c.replace(/`/g, "")), "```");
     for (const u of t.unseen) out.push("", `Not seen: ${cell(u)}`);
   }
   return `${out.join("\n")}\n`;
@@ -141,7 +160,10 @@ export function statusJson(result: StatusResult): unknown {
             runnersVisible: t.report.runnersVisible,
             poolStatus: t.report.pools,
             jobs: t.report.jobs.map((j) => ({ ...j.job, ...(j.waitedMinutes === undefined ? {} : { waitedMinutes: j.waitedMinutes }), pools: j.pools, reason: j.reason, explanation: j.explanation, fix: j.fix })),
-            undeclared: t.report.undeclared.map((r) => ({ ...r, ...(t.removeWith.has(r.id) ? { removeWith: t.removeWith.get(r.id) } : {}) })),
+            undeclared: t.report.undeclared.map((r) => {
+              const m = offlineMinutes(r, t.takenAt);
+              return { ...r, ...(m === undefined ? {} : { offlineMinutes: m }), ...(t.removeWith.has(r.id) ? { removeWith: t.removeWith.get(r.id) } : {}) };
+            }),
           }),
       unseen: t.unseen,
     })),

@@ -42,7 +42,7 @@ function setup(fail?: number) {
   const snapshot: ForgeSnapshot = { forge: "github", scope: "github.com/acme", runners: RUNNERS, jobs: [], unseen: [], takenAt: "2026-12-03T10:00:00Z" };
   const report = diagnose([pool], snapshot);
   const client = fakeClient(fail);
-  const target: TargetResult = { forge: "github", scope: "github.com/acme", pools: [pool.name], report, unseen: [], removeWith: new Map(report.stale.map((r) => [r.id, client.deleteCall(r.id)])) };
+  const target: TargetResult = { forge: "github", scope: "github.com/acme", pools: [pool.name], report, unseen: [], takenAt: new Date(snapshot.takenAt), removeWith: new Map(report.stale.map((r) => [r.id, client.deleteCall(r.id)])) };
   const result: StatusResult = { targets: [target], thresholdMinutes: 5, healthy: true };
   return { result, clients: new Map([[target, client]]), client };
 }

@@ -19,9 +19,12 @@ import { CliError, EXIT, printJson, withProgress } from "./output.ts";
 import { type AuthFlags, statusAuth } from "./status-auth.ts";
 import { statusJson, statusMarkdown, statusTable, type StatusResult, type TargetResult } from "./status-format.ts";
 import { confirmAndPrune } from "./status-prune.ts";
+import { readStatusState, trackOffline, writeStatusState } from "./status-state.ts";
 import { configFileOption, renderStacks, stackOption } from "./stack-options.ts";
 
 const FORMATS = ["table", "json", "markdown"] as const;
+/** With a state file, how long an offline runner nobody declared stays before it is stale. */
+const OFFLINE_FOR_MINUTES = 60;
 type Format = (typeof FORMATS)[number];
 
 interface StatusOpts extends AuthFlags {
@@ -37,6 +40,8 @@ interface StatusOpts extends AuthFlags {
   readonly maxRequests: number;
   readonly maxRateLimitWait: number;
   readonly prune?: boolean;
+  readonly stateFile?: string;
+  readonly offlineFor?: number;
 }
 
 /** One forge scope the declared pools register with, and the pools that do. */
@@ -101,7 +106,10 @@ const defaultClient: ClientFactory = async (forge, options) =>
   forge === "github" ? (await import("../forge/github-status.ts")).createGithubStatusClient(options) : (await import("../forge/forgejo-status.ts")).createForgejoStatusClient(options);
 
 /** Asks each target's forge, diagnoses, and returns what to print and the clients to prune with. */
-export async function runStatus(targets: readonly StatusTarget[], opts: { limits: StatusLimits; auth: AuthFlags; repositories?: readonly string[]; thresholdMinutes: number; quiet: boolean; env?: NodeJS.ProcessEnv; client?: ClientFactory }): Promise<{ result: StatusResult; clients: Map<TargetResult, StatusClient> }> {
+export async function runStatus(
+  targets: readonly StatusTarget[],
+  opts: { limits: StatusLimits; auth: AuthFlags; repositories?: readonly string[]; thresholdMinutes: number; quiet: boolean; env?: NodeJS.ProcessEnv; client?: ClientFactory; offline?: { state: Map<string, string>; staleAfterMinutes: number } },
+): Promise<{ result: StatusResult; clients: Map<TargetResult, StatusClient> }> {
   const results: TargetResult[] = [];
   const clients = new Map<TargetResult, StatusClient>();
   for (const t of targets) {
@@ -112,18 +120,19 @@ export async function runStatus(targets: readonly StatusTarget[], opts: { limits
     const client = await (opts.client ?? defaultClient)(t.forge, { url: t.url, scope: t.scope, auth, limits: opts.limits, declaredLabels, ...(opts.repositories === undefined ? {} : { repositories: opts.repositories }), ...(t.version === undefined ? {} : { version: t.version }) });
     try {
       const snapshot = await withProgress(`asking ${shownScope}`, () => client.snapshot(), { quiet: opts.quiet });
-      const report = diagnose(t.pools, snapshot);
+      const report = opts.offline === undefined ? diagnose(t.pools, snapshot) : diagnose(t.pools, trackOffline(snapshot, opts.offline.state), undefined, opts.offline.staleAfterMinutes);
       const removeWith = new Map(report.stale.map((r) => [r.id, client.deleteCall(r.id)]));
-      const result: TargetResult = { ...base, report, unseen: snapshot.unseen, removeWith };
+      const result: TargetResult = { ...base, report, unseen: snapshot.unseen, removeWith, takenAt: new Date(snapshot.takenAt) };
       results.push(result);
       clients.set(result, client);
     } catch (e) {
       if (!(e instanceof ForgeError)) throw e;
-      results.push({ ...base, unseen: [], removeWith: new Map(), error: e.message });
+      results.push({ ...base, unseen: [], removeWith: new Map(), takenAt: new Date(), error: e.message });
     }
   }
   const reports = results.flatMap((r) => (r.report === undefined ? [] : [r.report]));
-  return { result: { targets: results, thresholdMinutes: opts.thresholdMinutes, healthy: reports.every((r) => healthy(r, opts.thresholdMinutes)) }, clients };
+  const result: StatusResult = { targets: results, thresholdMinutes: opts.thresholdMinutes, healthy: reports.every((r) => healthy(r, opts.thresholdMinutes)), ...(opts.offline === undefined ? {} : { staleAfterMinutes: opts.offline.staleAfterMinutes }) };
+  return { result, clients };
 }
 
 export function statusCommand(): Command {
@@ -146,6 +155,8 @@ export function statusCommand(): Command {
     .option("--app-id <id>", "authenticate to GitHub as this App (default: $GITHUB_APP_ID)")
     .option("--app-key-file <path>", "the App's private key file, .pem (default: $GITHUB_APP_PRIVATE_KEY_FILE)")
     .option("--app-installation <id>", "the App's installation id (default: $GITHUB_APP_INSTALLATION_ID)")
+    .option("--state-file <path>", "remember since when each runner has been offline (the forges do not say), so that --offline-for can apply")
+    .option("--offline-for <minutes>", "with --state-file: an offline runner nobody declared is stale (and offered to --prune) after this long", number("--offline-for", 0, 525_600, "minutes"))
     .option("--prune", "remove offline runners nobody declared, after you type yes to confirm")
     .showHelpAfterError()
     .exitOverride()
@@ -167,11 +178,16 @@ export function statusCommand(): Command {
       }
       if (issues.length > 0) throw inputError(issues, "declared runner pools");
       if (pools.length === 0) throw new CliError(`${dirs.join(", ")} declare no runner pools. Fix: check the stack settings (runners, scale sets, VMs)`);
+      if (opts.offlineFor !== undefined && opts.stateFile === undefined) throw new CliError("--offline-for needs --state-file: neither forge's API says since when a runner is offline, so status counts from the first run that saw it offline. Fix: add --state-file <path> (and run status on a schedule), or drop --offline-for");
+      const state = opts.stateFile === undefined ? undefined : readStatusState(opts.stateFile);
       const limits: StatusLimits = { timeoutMs: opts.timeout * 1000, maxRequests: opts.maxRequests, maxRateLimitWaitSeconds: opts.maxRateLimitWait };
-      const { result, clients } = await runStatus(statusTargets(pools, opts), { limits, auth: opts, ...(opts.repo === undefined ? {} : { repositories: opts.repo }), thresholdMinutes: opts.threshold, quiet });
+      const { result, clients } = await runStatus(statusTargets(pools, opts), { limits, auth: opts, ...(opts.repo === undefined ? {} : { repositories: opts.repo }), thresholdMinutes: opts.threshold, quiet, ...(state === undefined ? {} : { offline: { state, staleAfterMinutes: opts.offlineFor ?? OFFLINE_FOR_MINUTES } }) });
+      if (state !== undefined && opts.stateFile !== undefined) writeStatusState(opts.stateFile, state);
+      const failed = result.targets.filter((t) => t.error !== undefined);
+      // Nothing was learnt: the errors are the whole answer.
+      if (failed.length === result.targets.length) throw new CliError(failed.map((t) => t.error).join("\n"));
       if (format === "json") printJson(statusJson(result));
       else process.stdout.write(format === "markdown" ? statusMarkdown(result) : statusTable(result));
-      const failed = result.targets.filter((t) => t.error !== undefined);
       for (const t of failed) process.stderr.write(`runner-fleet status: ${t.error}\n`);
       process.exitCode = failed.length > 0 ? EXIT.usage : result.healthy ? EXIT.ok : EXIT.findings;
       if (opts.prune === true) {

@@ -19,6 +19,11 @@ export interface RegisteredRunner {
   readonly group?: string;
   /** Whether it takes one job and is then removed, when the forge says. */
   readonly ephemeral?: boolean;
+  /**
+   * Since when it has been offline (ISO 8601), as far as earlier status runs saw it; neither forge's
+   * API says, so this is absent unless status keeps a state file.
+   */
+  readonly offlineSince?: string;
 }
 
 /** A job the forge has not yet given to a runner. */

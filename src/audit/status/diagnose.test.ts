@@ -81,3 +81,10 @@ test("offline runners nobody declared are the stale ones; jobs for GitHub-hosted
   assert.deepEqual(report.stale.map((r) => r.name), ["old-builder"]);
   assert.deepEqual(report.jobs.map((j) => j.job.id), [5]);
 });
+
+test("with offline times known, only runners offline for the threshold or longer are stale", () => {
+  const offline = (id: number, since?: string): RegisteredRunner => ({ ...runner(id, `old-${id}`, ["self-hosted", "build"], "offline"), ...(since === undefined ? {} : { offlineSince: since }) });
+  const s = snapshot([offline(1, "2026-12-03T10:10:00Z"), offline(2, "2026-12-03T08:00:00Z"), offline(3)]);
+  assert.deepEqual(diagnose([codex], s, undefined, 60).stale.map((r) => r.id), [2, 3], "10 minutes is under the hour; unknown counts as stale");
+  assert.deepEqual(diagnose([codex], s).stale.map((r) => r.id), [1, 2, 3]);
+});

@@ -39,11 +39,16 @@ export interface StatusReport {
   readonly pools: readonly PoolStatus[];
   /** Registered runners that match no declared pool. */
   readonly undeclared: readonly RegisteredRunner[];
-  /** Offline runners nobody declared: what `--prune` may remove. */
+  /**
+   * Offline runners nobody declared, offline for at least the threshold when their offline time is
+   * known (else all of them): what `--prune` may remove.
+   */
   readonly stale: readonly RegisteredRunner[];
   readonly jobs: readonly JobDiagnosis[];
   /** Whether the forge could list runners at all. */
   readonly runnersVisible: boolean;
+  /** Runners registered at the scope, declared or not. */
+  readonly registered: number;
 }
 
 const lower = (labels: readonly string[]) => new Set(labels.map((l) => l.toLowerCase()));
@@ -115,8 +120,18 @@ function diagnoseJob(job: WaitingJob, pools: readonly RunnerPool[], statuses: Re
   return { ...base, reason: "starting", explanation: `${names} ${one ? "has" : "have"} ${st.reduce((n, s) => n + s.online - s.busy, 0)} idle runner(s) or room to start one`, fix: "if it keeps waiting, check that the repository may use the runner group, and the runners' logs" };
 }
 
-/** Compares the declared pools of one forge with its snapshot. */
-export function diagnose(pools: readonly RunnerPool[], snapshot: ForgeSnapshot, now: Date = new Date(snapshot.takenAt)): StatusReport {
+/** Minutes a runner has been offline, when known. */
+export function offlineMinutes(runner: RegisteredRunner, now: Date): number | undefined {
+  if (runner.status !== "offline" || runner.offlineSince === undefined) return undefined;
+  const since = Date.parse(runner.offlineSince);
+  return Number.isNaN(since) ? undefined : Math.max(0, Math.floor((now.getTime() - since) / 60_000));
+}
+
+/**
+ * Compares the declared pools of one forge with its snapshot. An offline runner nobody declared is
+ * stale when it has been offline for `staleAfterMinutes` or longer, or when how long is not known.
+ */
+export function diagnose(pools: readonly RunnerPool[], snapshot: ForgeSnapshot, now: Date = new Date(snapshot.takenAt), staleAfterMinutes = 0): StatusReport {
   const ours = pools.filter((p) => p.forge === snapshot.forge);
   const statuses = new Map(ours.map((p) => [p.name, poolStatus(p, snapshot.runners)]));
   const undeclared = (snapshot.runners ?? []).filter((r) => !ours.some((p) => sameLabels(r.labels, p.labels) || namedAfter(r, p)));
@@ -125,8 +140,10 @@ export function diagnose(pools: readonly RunnerPool[], snapshot: ForgeSnapshot, 
   return {
     pools: [...statuses.values()],
     undeclared,
-    stale: undeclared.filter((r) => r.status === "offline"),
-    jobs: waiting.map((j) => diagnoseJob(j, ours, statuses, snapshot.runners !== undefined, now)),
+    stale: undeclared.filter((r) => r.status === "offline" && (offlineMinutes(r, now) ?? staleAfterMinutes) >= staleAfterMinutes),
+    // The longest wait first: the job most worth a look.
+    jobs: waiting.map((j) => diagnoseJob(j, ours, statuses, snapshot.runners !== undefined, now)).sort((a, b) => (b.waitedMinutes ?? -1) - (a.waitedMinutes ?? -1)),
+    registered: snapshot.runners?.length ?? 0,
     runnersVisible: snapshot.runners !== undefined,
   };
 }
