@@ -91,7 +91,7 @@ describe("aws-firecracker-runners stack (offline, Pulumi.dev.yaml)", async () =>
   it("exports the runner pool workflows target: GitHub on EC2, the profile's labels and GitHub's implicit ones, the group's size, one job per VM", () => {
     const group = one(base, "aws:autoscaling/group:Group");
     const labels = [...awsFips.labels, ...["self-hosted", "linux"].filter((l) => !awsFips.labels.some((x) => x.toLowerCase() === l))];
-    assert.deepEqual(base.outputs["runnerPools"], [{ name: group["name"], forge: "github", substrate: "ec2", labels, min: group["minSize"], max: group["maxSize"], oneJob: true, isolation: "vm" }]);
+    assert.deepEqual(base.outputs["runnerPools"], [{ name: group["name"], forge: "github", substrate: "ec2", labels, min: group["minSize"], max: group["maxSize"], oneJob: true, isolation: "vm", registration: { url: "https://github.com/acme" } }]);
   });
 
   it("ships the broker as the compiled module index.mjs with its settings.json, and exports their digests", () => {

@@ -60,8 +60,8 @@ describe("forgejo-k8s-runners stack (offline, Pulumi.dev.yaml)", async () => {
 
   it("exports runnerPools: the label names runs-on matches, min = max = replicas, persistent, container isolation", () => {
     assert.deepEqual(base.outputs["runnerPools"], [
-      { name: "build-forgejo-runner", forge: "forgejo", substrate: "kubernetes-deployment", labels: ["k8s", "alpine-3"], min: 2, max: 2, oneJob: false, isolation: "container" },
-      { name: "lint-forgejo-runner", forge: "forgejo", substrate: "kubernetes-deployment", labels: ["lint"], min: 1, max: 1, oneJob: false, isolation: "container" },
+      { name: "build-forgejo-runner", forge: "forgejo", substrate: "kubernetes-deployment", labels: ["k8s", "alpine-3"], min: 2, max: 2, oneJob: false, isolation: "container", registration: { url: "https://code.example.com" } },
+      { name: "lint-forgejo-runner", forge: "forgejo", substrate: "kubernetes-deployment", labels: ["lint"], min: 1, max: 1, oneJob: false, isolation: "container", registration: { url: "https://code.example.com" } },
     ]);
   });
 

@@ -105,8 +105,8 @@ describe("foundation-runners stack (offline, Pulumi.crunchy.yaml)", async () => 
 
   it("exports its pools: one persistent runner, and three one-job runners for untrusted jobs", () => {
     assert.deepEqual(base.outputs["runnerPools"], [
-      { name: "fenced-runner-1", forge: "forgejo", substrate: "libvirt-vm", labels: ["fenced"], min: 1, max: 1, oneJob: false, isolation: "vm" },
-      { name: "untrusted-pool", forge: "forgejo", substrate: "libvirt-vm", labels: ["untrusted"], min: 3, max: 3, oneJob: true, isolation: "vm" },
+      { name: "fenced-runner-1", forge: "forgejo", substrate: "libvirt-vm", labels: ["fenced"], min: 1, max: 1, oneJob: false, isolation: "vm", registration: { url: "https://forgejo.example.com", scope: "org/foundation" } },
+      { name: "untrusted-pool", forge: "forgejo", substrate: "libvirt-vm", labels: ["untrusted"], min: 3, max: 3, oneJob: true, isolation: "vm", registration: { url: "https://forgejo.example.com", scope: "org/foundation", version: "15.0.1" } },
     ]);
   });
 

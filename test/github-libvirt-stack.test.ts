@@ -83,7 +83,7 @@ describe("github-libvirt-runners stack (offline, Pulumi.dev.yaml)", async () => 
   });
 
   it("exports its pool: GitHub on libvirt VMs, every label runs-on can match, one job per VM", () => {
-    assert.deepEqual(base.outputs["runnerPools"], [{ name: "gh-vm", forge: "github", substrate: "libvirt-vm", labels: ["self-hosted", "linux", "x64", "fenced-vm"], min: 3, max: 3, oneJob: true, isolation: "vm" }]);
+    assert.deepEqual(base.outputs["runnerPools"], [{ name: "gh-vm", forge: "github", substrate: "libvirt-vm", labels: ["self-hosted", "linux", "x64", "fenced-vm"], min: 3, max: 3, oneJob: true, isolation: "vm", registration: { url: "https://github.com/acme/app" } }]);
   });
 
   it("no rendered file holds the token or its ciphertext; the credential reaches the host only, masked", () => {

@@ -8,16 +8,26 @@
 export const TLS_CODES = /^(ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_)/;
 
 /**
- * Reads at most `max` bytes of the body as text and drops the rest. A body that stalls rejects
- * when the request's signal aborts.
+ * The most one answer may hold. A page of runners, jobs or repositories is at most a few hundred
+ * kilobytes; anything far larger is not the forge's API (a proxy, a misdirected download) and is
+ * refused instead of filling memory.
  */
-export async function readText(response: Response, max: number): Promise<string> {
-  if (response.body === null) return "";
+export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+
+/** The answer's size in MiB, as messages say it. */
+export const MAX_ANSWER_TEXT = `${MAX_ANSWER_BYTES / 1024 / 1024} MiB`;
+
+/**
+ * Reads the body up to `max` bytes; `tooLarge` says there was more, which is dropped unread. A
+ * body that stalls rejects when the request's signal aborts.
+ */
+export async function readBounded(response: Response, max: number): Promise<{ readonly bytes: Uint8Array<ArrayBuffer>; readonly tooLarge: boolean }> {
+  if (response.body === null) return { bytes: new Uint8Array(0), tooLarge: false };
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
-    while (size < max) {
+    while (size <= max) {
       const { done, value } = await reader.read();
       if (done) break;
       chunks.push(value);
@@ -26,7 +36,17 @@ export async function readText(response: Response, max: number): Promise<string>
   } finally {
     await reader.cancel().catch(() => undefined);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, max));
+  const bytes = Buffer.concat(chunks);
+  return size > max ? { bytes: bytes.subarray(0, max), tooLarge: true } : { bytes, tooLarge: false };
+}
+
+/**
+ * Reads at most `max` bytes of the body as text and drops the rest. A body that stalls rejects
+ * when the request's signal aborts.
+ */
+export async function readText(response: Response, max: number): Promise<string> {
+  const { bytes } = await readBounded(response, max);
+  return new TextDecoder().decode(bytes);
 }
 
 /** The code of a network error (`ECONNREFUSED`, `ENOTFOUND`, a TLS code), looking into `cause` and aggregated errors. */

@@ -3,14 +3,16 @@
  * run stays bounded and never leaks a credential. Every request has its own deadline (body
  * included), redirects are not followed, rate limits are waited out once when the wait is short,
  * a failed request is retried at most once, and every attempt counts against a request budget.
- * Answers are checked for the shape GitHub documents before anything reads them.
+ * No answer is read past {@link MAX_ANSWER_BYTES}, no request leaves the API base, and the App's
+ * token request must answer a token. Answers are checked for the shape GitHub documents before
+ * anything reads them (github-list.ts).
  */
 import { randomUUID } from "node:crypto";
 import { Octokit } from "@octokit/core";
 import { createAppAuth } from "@octokit/auth-app";
-import { paginateRest } from "@octokit/plugin-paginate-rest";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
+import { MAX_ANSWER_BYTES, MAX_ANSWER_TEXT, readBounded } from "./forge-transport.ts";
 import type { StatusAuth, StatusLimits } from "./status-client.ts";
 
 /** The REST API version the client asks for (`x-github-api-version`). */
@@ -50,21 +52,62 @@ export class IncompleteAnswer extends Error {
   }
 }
 
+/** An answer larger than {@link MAX_ANSWER_BYTES}; it is dropped unread. */
+export class AnswerTooLarge extends Error {
+  readonly url: string;
+  readonly status: number;
+  constructor(url: string, status: number) {
+    super(`the answer from ${url} (HTTP ${status}) is larger than ${MAX_ANSWER_TEXT}`);
+    this.name = "AnswerTooLarge";
+    this.url = url;
+    this.status = status;
+  }
+}
+
+/** Whether a URL lies inside the API: the same origin, and under the API base's path. */
+export function insideApi(url: URL, apiBase: string): boolean {
+  const base = new URL(apiBase);
+  const path = base.pathname.replace(/\/+$/, "");
+  return url.origin === base.origin && (path === "" || url.pathname === path || url.pathname.startsWith(`${path}/`));
+}
+
 /**
- * Counts every HTTP attempt (pages, retries and the App's token request included) and asks every
- * one for the API version; registered first, so it sits inside the retrying plugins.
+ * Counts every HTTP attempt (pages, retries and the App's token request included), asks every one
+ * for the API version, and refuses any request to an absolute address outside the API base before
+ * a credential is added; registered first, so it sits inside the retrying plugins. Checks that the
+ * App's token request answered a token (a sign-in page would otherwise leave "token undefined").
  */
-function requestBudget(octokit: Octokit) {
+function requestBudget(octokit: Octokit, octokitOptions: { baseUrl?: string }) {
   const budget = { used: 0, max: Number.POSITIVE_INFINITY };
+  const apiBase = octokitOptions.baseUrl ?? "https://api.github.com";
   octokit.hook.before("request", (options) => {
+    const target = String(options.url);
+    if (/^[a-z][a-z\d+.-]*:/i.test(target)) {
+      let url: URL | undefined;
+      try {
+        url = new URL(target);
+      } catch {
+        url = undefined;
+      }
+      if (url === undefined || !insideApi(url, apiBase)) {
+        throw new IncompleteAnswer(apiBase, `a request to ${url === undefined ? "an address that is not a URL" : `${url.origin}${url.pathname}`}, outside ${apiBase}, was not sent, so that the credentials go nowhere else`);
+      }
+    }
     options.headers["x-github-api-version"] = GITHUB_STATUS_API_VERSION;
     budget.used += 1;
     if (budget.used > budget.max) throw new RequestBudgetExhausted(budget.max);
   });
+  octokit.hook.after("request", (response, options) => {
+    if (options.method !== "POST" || !/\/app\/installations\/[^/]+\/access_tokens$/.test(String(options.url))) return;
+    const token: unknown = typeof response.data === "object" && response.data !== null ? (response.data as { token?: unknown }).token : undefined;
+    if (typeof token !== "string" || !/^[\x21-\x7e]+$/.test(token)) {
+      throw new IncompleteAnswer(response.url, `GitHub answered the GitHub App's request for an installation token (HTTP ${response.status}) without a token`);
+    }
+  });
   return { budget };
 }
 
-const StatusOctokit = Octokit.plugin(requestBudget, paginateRest, throttling, retry);
+const StatusOctokit = Octokit.plugin(requestBudget, throttling, retry);
 export type StatusOctokit = InstanceType<typeof StatusOctokit>;
 
 export interface GithubConnection {
@@ -82,7 +125,8 @@ const NULL_BODY = new Set([204, 205, 304]);
 
 /**
  * A fetch whose deadline covers the whole answer: the body is read inside it, so a server that
- * sends headers and then stalls ends in a TimeoutError instead of an empty body.
+ * sends headers and then stalls ends in a TimeoutError instead of an empty body, and a body larger
+ * than {@link MAX_ANSWER_BYTES} ends in {@link AnswerTooLarge} instead of filling memory.
  */
 function deadlineFetch(timeoutMs: number, sent: (url: string) => void): typeof globalThis.fetch {
   return async (input, init) => {
@@ -91,7 +135,12 @@ function deadlineFetch(timeoutMs: number, sent: (url: string) => void): typeof g
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
     const response = await globalThis.fetch(input, { ...init, signal });
-    const body = NULL_BODY.has(response.status) ? null : await response.arrayBuffer();
+    let body: Uint8Array<ArrayBuffer> | null = null;
+    if (!NULL_BODY.has(response.status)) {
+      const read = await readBounded(response, MAX_ANSWER_BYTES);
+      if (read.tooLarge) throw new AnswerTooLarge(response.url || url, response.status);
+      body = read.bytes;
+    }
     const whole = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
     Object.defineProperty(whole, "url", { value: response.url || url });
     return whole;
@@ -131,31 +180,4 @@ export function connectGithub(apiBase: string, auth: StatusAuth, limits: StatusL
       octokit.budget.max = max;
     },
   };
-}
-
-type Headers = Readonly<Record<string, string | number | undefined>>;
-
-/**
- * Every item of a paginated list, checked: each page must be a 200 with a list, and `parse` must
- * accept every item (it returns undefined for an item without the documented fields).
- */
-export async function listAll<T>(connection: GithubConnection, route: string, params: Record<string, string | number>, parse: (item: unknown) => T | undefined, what: string): Promise<T[]> {
-  const out: T[] = [];
-  const pages = connection.octokit.paginate.iterator(route, params) as AsyncIterable<{ status: number; url: string; headers: Headers; data: unknown }>;
-  try {
-    for await (const page of pages) {
-      if (page.status !== 200) throw new UnexpectedAnswer(page.status, page.url, page.headers, page.data);
-      if (!Array.isArray(page.data)) throw new IncompleteAnswer(page.url, `no list of ${what}`);
-      for (const item of page.data) {
-        const parsed = parse(item);
-        if (parsed === undefined) throw new IncompleteAnswer(page.url, `an entry of the list of ${what} lacks documented fields`);
-        out.push(parsed);
-      }
-    }
-  } catch (error) {
-    // The paginate plugin reads each page as an object; a body that is not JSON ends in its TypeError.
-    if (error instanceof TypeError) throw new IncompleteAnswer(connection.lastUrl(), `the answer is not the JSON object GitHub sends for ${what}`);
-    throw error;
-  }
-  return out;
 }

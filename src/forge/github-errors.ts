@@ -7,7 +7,8 @@
  */
 import type { GithubRunnerScope } from "../model/github-vm.ts";
 import { ForgeError, type ForgeErrorReason, quoteForgeText } from "./forge-error.ts";
-import { IncompleteAnswer, RequestBudgetExhausted } from "./github-client.ts";
+import { MAX_ANSWER_TEXT } from "./forge-transport.ts";
+import { AnswerTooLarge, IncompleteAnswer, RequestBudgetExhausted } from "./github-client.ts";
 import type { StatusAuth, StatusLimits } from "./status-client.ts";
 
 /** The calls the status client makes, each with its own permission. */
@@ -73,6 +74,10 @@ export function githubForgeError(error: unknown, ctx: GithubErrorContext): Forge
   }
   if (error instanceof IncompleteAnswer) {
     return fail("http-error", error.url, `incomplete answer: ${error.what}`, "check that the forge URL is GitHub or GitHub Enterprise Server itself, not a proxy or sign-in page, then retry");
+  }
+  const tooLarge = causeOf(error, AnswerTooLarge);
+  if (tooLarge !== undefined) {
+    return fail("http-error", tooLarge.url, `the answer (HTTP ${tooLarge.status}) is larger than ${MAX_ANSWER_TEXT}, more than any page of GitHub's lists; it was not read`, "check that the forge URL is GitHub or GitHub Enterprise Server itself, not a proxy or a download", tooLarge.status);
   }
   if (isTimeout(error)) {
     return fail("timeout", requestUrl(error) ?? ctx.url, `no answer within ${ctx.limits.timeoutMs} ms (the request was tried twice)`, "check that the forge is up and reachable from here (a firewall that drops packets looks like this), or raise the timeout");
@@ -160,12 +165,23 @@ function rateLimit(http: HttpLike, ctx: GithubErrorContext): { problem: string; 
   if (http.status !== 403 && http.status !== 429) return undefined;
   const max = ctx.limits.maxRateLimitWaitSeconds;
   const message = isRecord(http.data) && typeof http.data["message"] === "string" ? http.data["message"] : "";
+  const after = Number(http.headers["retry-after"]);
+  const asked = Number.isFinite(after) && after > 0 ? after : undefined;
   if (/\bsecondary rate\b/i.test(message)) {
-    const after = Number(http.headers["retry-after"]);
-    const wait = Number.isFinite(after) && after > 0 ? `GitHub asks to wait ${after} s` : "GitHub asks to wait at least a minute";
-    return { problem: `GitHub's secondary rate limit was hit and ${wait}, more than the ${max} s status waits (or the one wait was not enough)`, fix: "run status again in a few minutes, or name fewer repositories with --repo" };
+    // Without retry-after, the throttling plugin waits a minute.
+    const problem = (asked ?? 60) <= max
+      ? `GitHub's secondary rate limit was hit again after waiting ${asked ?? 60} s once`
+      : `GitHub's secondary rate limit was hit and GitHub asks to wait ${asked === undefined ? "at least a minute" : `${asked} s`}, more than the ${max} s status waits`;
+    return { problem, fix: "run status again in a few minutes, or name fewer repositories with --repo" };
   }
-  if (String(http.headers["x-ratelimit-remaining"]) !== "0") return undefined;
+  if (String(http.headers["x-ratelimit-remaining"]) !== "0") {
+    if (http.status !== 429) return undefined;
+    // A 429 that is neither of GitHub's documented limits: a proxy's, or GitHub's without its headers.
+    return {
+      problem: asked === undefined ? "GitHub is limiting the rate of requests without saying for how long" : `GitHub is limiting the rate of requests and asks to wait ${asked} s`,
+      fix: "run status again in a few minutes, or name fewer repositories with --repo",
+    };
+  }
   const reset = Number(http.headers["x-ratelimit-reset"]);
   if (!Number.isFinite(reset)) return { problem: "GitHub's rate limit is used up", fix: "run status again later, or use a GitHub App (its installations have a larger limit)" };
   const at = new Date(reset * 1000);
@@ -207,15 +223,34 @@ function isTimeout(error: unknown): boolean {
 function serverSays(data: unknown, auth: StatusAuth): string {
   const message = isRecord(data) ? data["message"] : typeof data === "string" ? data : undefined;
   if (typeof message !== "string" || message.trim() === "") return "";
-  return ` (GitHub said: "${quoteForgeText(message, secretsOf(auth), 200)}")`;
+  return ` (GitHub said: "${quoteServer(message, auth)}")`;
 }
 
 function headerText(value: unknown, auth: StatusAuth): string {
-  return typeof value === "string" ? quoteForgeText(value, secretsOf(auth), 200) : "";
+  return typeof value === "string" ? quoteServer(value, auth) : "";
 }
 
 function secretsOf(auth: StatusAuth): string[] {
   return auth.kind === "token" ? [auth.token] : [auth.privateKey];
+}
+
+/**
+ * Anything shaped like a GitHub credential: a token (`ghp_`, `gho_`, `ghu_`, `ghs_` installation
+ * tokens the App minted, `ghr_`, `github_pat_`) or a signed JWT; redacted from server text too,
+ * since an installation token is not known here.
+ */
+const CREDENTIAL_SHAPE = /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*)/g;
+
+function quoteServer(text: string, auth: StatusAuth): string {
+  return quoteForgeText(text.replace(CREDENTIAL_SHAPE, "[redacted]"), secretsOf(auth), 200);
+}
+
+/** The first error of that class on the error or its causes (Octokit wraps what fetch threw). */
+function causeOf<T>(error: unknown, type: new (...args: never[]) => T): T | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth += 1) {
+    if (e instanceof type) return e;
+  }
+  return undefined;
 }
 
 /** A URL without query or fragment, which might carry something not ours to print. */

@@ -8,9 +8,10 @@
 import type { ForgeSnapshot, RegisteredRunner, WaitingJob } from "../model/fleet-status.ts";
 import { type GithubRunnerScope, githubApiUrl, githubRunnersPath, parseGithubRunnerScope } from "../model/github-vm.ts";
 import { type ConfigIssue, ConfigError } from "../model/issues.ts";
-import { ForgeError } from "./forge-error.ts";
+import { ForgeError, quoteForgeText } from "./forge-error.ts";
 import { isLoopbackHost } from "./forge-url.ts";
-import { type GithubConnection, RequestBudgetExhausted, UnexpectedAnswer, connectGithub, listAll } from "./github-client.ts";
+import { type GithubConnection, RequestBudgetExhausted, UnexpectedAnswer, connectGithub } from "./github-client.ts";
+import { listAll } from "./github-list.ts";
 import { type GithubErrorContext, type GithubOperation, githubForgeError } from "./github-errors.ts";
 import type { StatusClient, StatusClientOptions } from "./status-client.ts";
 
@@ -46,7 +47,7 @@ export function createGithubStatusClient(options: StatusClientOptions): StatusCl
       connection.resetBudget(options.limits.maxRequests);
       const unseen: string[] = [];
       const listed = await call(context("runners", "list the self-hosted runners", `${apiBase}${runnersPath}`), () =>
-        listAll(connection, `GET ${runnersPath}`, { per_page: PER_PAGE }, parseRunner, "runners"));
+        listAll(connection, { route: `GET ${runnersPath}`, params: { per_page: PER_PAGE }, key: "runners", parse: parseRunner, what: "runners" }));
       let groups: ReadonlyMap<number, string> | undefined;
       if (scope.kind === "org") {
         try {
@@ -56,7 +57,12 @@ export function createGithubStatusClient(options: StatusClientOptions): StatusCl
           unseen.push(`runner groups were not read: the request budget of ${options.limits.maxRequests} requests ran out; raise --max-requests`);
         }
       }
-      const runners = listed.map((r) => toRegistered(r, groups));
+      // A runner registered or removed while the pages were read can appear on two pages; it is one runner.
+      const byId = new Map(listed.map((r) => [r.id, r]));
+      for (const r of byId.values()) {
+        if (r.unknownStatus !== undefined) unseen.push(`runner "${quoteForgeText(r.name, [], 100)}" (id ${r.id}) has the status "${quoteForgeText(r.unknownStatus, [], 40)}", which GitHub does not document: it is counted as online, so it is never offered for removal`);
+      }
+      const runners = [...byId.values()].map((r) => toRegistered(r, groups));
       const jobs = await waitingJobs(connection, scope, repositories, options.limits.maxRequests, unseen, context, call);
       return { forge: "github", scope: shown, runners, jobs, unseen, takenAt };
     },
@@ -81,7 +87,7 @@ type Context = (operation: GithubOperation, action: string, url: string, reposit
 /** The organisation's runner groups by id; undefined when the token may not read them (403/404), which costs nothing else. */
 async function runnerGroups(connection: GithubConnection, org: string, ctx: GithubErrorContext, call: Call): Promise<ReadonlyMap<number, string> | undefined> {
   try {
-    const groups = await call(ctx, () => listAll(connection, "GET /orgs/{org}/actions/runner-groups", { org, per_page: PER_PAGE }, parseGroup, "runner groups"));
+    const groups = await call(ctx, () => listAll(connection, { route: "GET /orgs/{org}/actions/runner-groups", params: { org, per_page: PER_PAGE }, key: "runner_groups", parse: parseGroup, what: "runner groups" }));
     return new Map(groups.map((g) => [g.id, g.name]));
   } catch (error) {
     if (error instanceof ForgeError && (error.reason === "forbidden" || error.reason === "not-found")) return undefined;
@@ -110,11 +116,17 @@ async function waitingJobs(
     const found: string[] = [];
     try {
       await call(context("repositories", `list the repositories of "${scope.org}"`, `${connection.apiBase}/orgs/${scope.org}/repos`), () =>
-        listAll(connection, "GET /orgs/{org}/repos", { org: scope.org, type: "all", sort: "pushed", direction: "desc", per_page: PER_PAGE }, (item) => {
-          const repo = parseRepository(item);
-          if (repo !== undefined && !repo.archived && !repo.disabled) found.push(repo.fullName);
-          return repo;
-        }, "repositories"));
+        listAll(connection, {
+          route: "GET /orgs/{org}/repos",
+          params: { org: scope.org, type: "all", sort: "pushed", direction: "desc", per_page: PER_PAGE },
+          key: undefined,
+          parse: (item) => {
+            const repo = parseRepository(item);
+            if (repo !== undefined && !repo.archived && !repo.disabled && !found.includes(repo.fullName)) found.push(repo.fullName);
+            return repo;
+          },
+          what: "repositories",
+        }));
     } catch (error) {
       if (!(error instanceof RequestBudgetExhausted)) throw error;
       complete = false;
@@ -142,21 +154,21 @@ async function repositoryJobs(connection: GithubConnection, repository: string, 
   const runIds = new Set<number>();
   for (const status of ["queued", "in_progress"]) {
     const ctx = context("runs", `list the ${status.replace("_", "-")} workflow runs of ${repository}`, `${connection.apiBase}/repos/${repository}/actions/runs`, repository);
-    const runs = await call(ctx, () => listAll(connection, "GET /repos/{owner}/{repo}/actions/runs", { owner, repo, status, per_page: PER_PAGE }, parseRun, "workflow runs"));
+    const runs = await call(ctx, () => listAll(connection, { route: "GET /repos/{owner}/{repo}/actions/runs", params: { owner, repo, status, per_page: PER_PAGE }, key: "workflow_runs", parse: parseRun, what: "workflow runs" }));
     for (const run of runs) runIds.add(run);
   }
   const jobs: WaitingJob[] = [];
   for (const runId of runIds) {
     const ctx = context("jobs", `list the jobs of workflow run ${runId} in ${repository}`, `${connection.apiBase}/repos/${repository}/actions/runs/${runId}/jobs`, repository);
-    const runJobs = await call(ctx, () => listAll(connection, "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs", { owner, repo, run_id: runId, filter: "latest", per_page: PER_PAGE }, parseJob, "jobs"));
+    const runJobs = await call(ctx, () => listAll(connection, { route: "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs", params: { owner, repo, run_id: runId, filter: "latest", per_page: PER_PAGE }, key: "jobs", parse: parseJob, what: "jobs" }));
     for (const job of runJobs) {
-      if (job.status !== "queued") continue;
+      if (job.status !== "queued" || jobs.some((j) => j.id === job.id)) continue;
       jobs.push({
         id: job.id,
         name: job.workflow === undefined ? job.name : `${job.workflow} / ${job.name}`,
         repository,
         labels: job.labels,
-        queuedAt: job.createdAt,
+        ...(job.createdAt === undefined ? {} : { queuedAt: job.createdAt }),
         ...(job.url === undefined ? {} : { url: job.url }),
       });
     }
@@ -200,20 +212,30 @@ function checkOptions(options: StatusClientOptions): { scope: GithubRunnerScope;
   return { scope, repositories: options.repositories, web };
 }
 
-interface Runner { readonly id: number; readonly name: string; readonly online: boolean; readonly busy: boolean; readonly labels: string[]; readonly ephemeral?: boolean; readonly groupId?: number }
+/** A GitHub id: a whole number from 1 that survives JSON as a JavaScript number (a larger one would remove the wrong runner). */
+const isId = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 1;
+
+interface Runner {
+  readonly id: number; readonly name: string; readonly online: boolean; readonly busy: boolean; readonly labels: string[];
+  readonly ephemeral?: boolean; readonly groupId?: number;
+  /** A status GitHub does not document (it documents online and offline); the runner then counts as online. */
+  readonly unknownStatus?: string;
+}
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function parseRunner(item: unknown): Runner | undefined {
   if (!isRecord(item)) return undefined;
   const { id, name, status, busy, labels, ephemeral, runner_group_id: groupId } = item;
-  if (typeof id !== "number" || typeof name !== "string" || typeof status !== "string" || typeof busy !== "boolean" || !Array.isArray(labels)) return undefined;
+  if (!isId(id) || typeof name !== "string" || typeof status !== "string" || typeof busy !== "boolean" || !Array.isArray(labels)) return undefined;
   const names = labels.map((l) => (isRecord(l) && typeof l["name"] === "string" ? l["name"] : undefined));
   if (names.some((n) => n === undefined)) return undefined;
+  const known = status.toLowerCase();
   return {
-    id, name, online: status === "online", busy, labels: names as string[],
+    id, name, online: known !== "offline", busy, labels: names as string[],
     ...(typeof ephemeral === "boolean" ? { ephemeral } : {}),
-    ...(typeof groupId === "number" ? { groupId } : {}),
+    ...(isId(groupId) ? { groupId } : {}),
+    ...(known === "online" || known === "offline" ? {} : { unknownStatus: status }),
   };
 }
 
@@ -227,28 +249,41 @@ function toRegistered(r: Runner, groups: ReadonlyMap<number, string> | undefined
 }
 
 function parseGroup(item: unknown): { id: number; name: string } | undefined {
-  return isRecord(item) && typeof item["id"] === "number" && typeof item["name"] === "string" ? { id: item["id"], name: item["name"] } : undefined;
+  return isRecord(item) && isId(item["id"]) && typeof item["name"] === "string" ? { id: item["id"], name: item["name"] } : undefined;
 }
 
 function parseRepository(item: unknown): { fullName: string; archived: boolean; disabled: boolean } | undefined {
-  if (!isRecord(item) || typeof item["full_name"] !== "string" || !item["full_name"].includes("/")) return undefined;
+  if (!isRecord(item) || typeof item["full_name"] !== "string" || !/^[^/\s]+\/[^/\s]+$/.test(item["full_name"])) return undefined;
   return { fullName: item["full_name"], archived: item["archived"] === true, disabled: item["disabled"] === true };
 }
 
 function parseRun(item: unknown): number | undefined {
-  return isRecord(item) && typeof item["id"] === "number" ? item["id"] : undefined;
+  return isRecord(item) && isId(item["id"]) ? item["id"] : undefined;
 }
 
-interface Job { readonly id: number; readonly name: string; readonly status: string; readonly labels: string[]; readonly createdAt: string; readonly workflow?: string; readonly url?: string }
+interface Job { readonly id: number; readonly name: string; readonly status: string; readonly labels: string[]; readonly createdAt?: string; readonly workflow?: string; readonly url?: string }
 
+/** A job; a creation time that is not a time, or a link that is not http(s), is left out rather than passed on. */
 function parseJob(item: unknown): Job | undefined {
   if (!isRecord(item)) return undefined;
   const { id, name, status, labels, created_at: createdAt, workflow_name: workflow, html_url: url } = item;
-  if (typeof id !== "number" || typeof name !== "string" || typeof status !== "string" || typeof createdAt !== "string") return undefined;
+  if (!isId(id) || typeof name !== "string" || typeof status !== "string" || typeof createdAt !== "string") return undefined;
   if (!Array.isArray(labels) || !labels.every((l) => typeof l === "string")) return undefined;
   return {
-    id, name, status, labels: labels as string[], createdAt,
+    id, name, status, labels: labels as string[],
+    ...(Number.isNaN(Date.parse(createdAt)) ? {} : { createdAt }),
     ...(typeof workflow === "string" && workflow !== "" ? { workflow } : {}),
-    ...(typeof url === "string" && url !== "" ? { url } : {}),
+    ...(webLink(url) === undefined ? {} : { url: url as string }),
   };
+}
+
+/** An http(s) address, or undefined (a `javascript:` link must not reach a Markdown report). */
+function webLink(value: unknown): string | undefined {
+  if (typeof value !== "string" || value === "") return undefined;
+  try {
+    const u = new URL(value);
+    return u.protocol === "https:" || u.protocol === "http:" ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -318,7 +318,7 @@ describe("AwsRunnerFleet", async () => {
     const c = new AwsRunnerFleet(n, { profile: profileOf({ labels: ["self-hosted", "build-fips", "Linux"], capacity: { min: 1, max: 6, desired: 2 } }), ...wiring });
     await settled(c.autoScalingGroup);
     const g = mine(n, "aws:autoscaling/group:Group")[0]!.inputs;
-    assert.deepEqual(c.pools, [{ name: g["name"], forge: "github", substrate: "ec2", labels: ["self-hosted", "build-fips", "Linux"], min: g["minSize"], max: g["maxSize"], oneJob: true, isolation: "vm" }]);
+    assert.deepEqual(c.pools, [{ name: g["name"], forge: "github", substrate: "ec2", labels: ["self-hosted", "build-fips", "Linux"], min: g["minSize"], max: g["maxSize"], oneJob: true, isolation: "vm", registration: { url: "https://github.com/acme" } }]);
     // GitHub's implicit labels are added when the profile leaves them out.
     const bare = new AwsRunnerFleet(fresh("fleet"), { profile: profileOf({ labels: ["build-fips"] }), ...wiring });
     assert.deepEqual(bare.pools.map((p) => [p.labels, p.min, p.max]), [[["build-fips", "self-hosted", "linux"], 0, 4]]);

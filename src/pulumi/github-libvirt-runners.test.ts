@@ -42,7 +42,7 @@ describe("GitHubLibvirtRunners component", () => {
     const depNames = await Promise.all(deps.map((d) => promiseOf(d.urn).then((u) => u.split("::").pop() ?? "")));
     assert.deepEqual(depNames.sort(), ["pool-credential", "pool-host-prep", ...staged].sort(), "the slots start only after the token and every file are staged");
     assert.equal(c.stagedFiles.length, staged.length);
-    assert.deepEqual(c.pools, [{ name: "gh-vm", forge: "github", substrate: "libvirt-vm", labels: ["self-hosted", "linux", "x64", "fenced-vm"], min: 2, max: 2, oneJob: true, isolation: "vm" }]);
+    assert.deepEqual(c.pools, [{ name: "gh-vm", forge: "github", substrate: "libvirt-vm", labels: ["self-hosted", "linux", "x64", "fenced-vm"], min: 2, max: 2, oneJob: true, isolation: "vm", registration: { url: "https://github.com/acme" } }]);
     assert.equal(c.resolved.github.jitConfigUrl, "https://api.github.com/orgs/acme/actions/runners/generate-jitconfig");
   });
 

@@ -35,7 +35,7 @@ describe("GitHubRunnerScaleSet component", async () => {
     ]);
     assert.deepEqual(c.runsOn, ["arc-firecracker"]);
     assert.deepEqual(c.pools, [
-      { name: "arc-firecracker", forge: "github", substrate: "arc-scale-set", labels: ["self-hosted", "linux", "arc-firecracker", "x64", "firecracker"], min: 0, max: 5, oneJob: true, isolation: "microvm" },
+      { name: "arc-firecracker", forge: "github", substrate: "arc-scale-set", labels: ["self-hosted", "linux", "arc-firecracker", "x64", "firecracker"], min: 0, max: 5, oneJob: true, isolation: "microvm", registration: { url: "https://github.com/acme/app" } },
     ]);
   });
 

@@ -104,7 +104,7 @@ describe("KubernetesRunners component", async () => {
       `${KubernetesRunners.TYPE}::forgejo`,
     ]);
     assert.equal(c.fleet.forge, "forgejo");
-    assert.deepEqual(c.pools, [{ name: "build-forgejo-runner", forge: "forgejo", substrate: "kubernetes-deployment", labels: ["k8s", "small"], min: 2, max: 2, oneJob: false, isolation: "container" }]);
+    assert.deepEqual(c.pools, [{ name: "build-forgejo-runner", forge: "forgejo", substrate: "kubernetes-deployment", labels: ["k8s", "small"], min: 2, max: 2, oneJob: false, isolation: "container", registration: { url: "https://code.example.com" } }]);
   });
 
   it("a GitHub fleet's pools carry GitHub's implicit labels", () => {

@@ -60,8 +60,20 @@ export interface FakeAnswer {
   readonly body?: unknown;
 }
 
-/** What an override returns: an answer, "hang" (never answer), "stall-body" (headers and part of the body, then nothing), or undefined (answer from the state). */
-export type FakeOverride = (request: FakeRequest) => FakeAnswer | "hang" | "stall-body" | undefined;
+/**
+ * An answer sent as it is, not checked against Forgejo's description: what a proxy, a broken
+ * server or an attacker in the path could send (a sign-in page, a list of the wrong shape, a body
+ * of many megabytes, a `Link` header to another host).
+ */
+export interface RawAnswer {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The body, byte for byte. */
+  readonly raw: string | Uint8Array;
+}
+
+/** What an override returns: an answer, a raw answer, "hang" (never answer), "stall-body" (headers and part of the body, then nothing), or undefined (answer from the state). */
+export type FakeOverride = (request: FakeRequest) => FakeAnswer | RawAnswer | "hang" | "stall-body" | undefined;
 
 /** A Forgejo error answer (`APIError`: message and the API documentation's address). */
 export function errorAnswer(status: number, message: string, headers: Readonly<Record<string, string>> = {}): FakeAnswer {
@@ -148,6 +160,11 @@ export class FakeForgejo {
     const op = inApi ? findOperation(this.spec, method, apiPath) : undefined;
     const taken = this.override?.(request);
     if (taken === "hang") return;
+    if (taken !== undefined && taken !== "stall-body" && "raw" in taken) {
+      res.writeHead(taken.status, { ...taken.headers });
+      res.end(taken.raw);
+      return;
+    }
     const answer = taken === "stall-body" || taken === undefined ? (op === undefined ? errorAnswer(404, "not found") : this.unauthorised(request) ?? this.answer(op.operationId, op.params, request)) : taken;
     if (!this.valid(request, op?.template, answer, res)) return;
     const head = { "content-type": "application/json;charset=utf-8", ...answer.headers };

@@ -58,8 +58,20 @@ export interface FakeAnswer {
   readonly body?: unknown;
 }
 
-/** What an override returns: an answer, "hang" (never answer), "stall-body" (headers and half a body, then nothing), or undefined (answer from the state). */
-export type FakeOverride = (request: FakeRequest) => FakeAnswer | "hang" | "stall-body" | undefined;
+/**
+ * An answer sent as it is, not checked against GitHub's description: what a proxy, a broken
+ * server or an attacker in the path could send (a sign-in page, a list of the wrong shape, a body
+ * of many megabytes, a `Link` header to another host).
+ */
+export interface RawAnswer {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The body, byte for byte. */
+  readonly raw: string | Uint8Array;
+}
+
+/** What an override returns: an answer, a raw answer, "hang" (never answer), "stall-body" (headers and half a body, then nothing), or undefined (answer from the state). */
+export type FakeOverride = (request: FakeRequest) => FakeAnswer | RawAnswer | "hang" | "stall-body" | undefined;
 
 const DOCS = "https://docs.github.com/rest";
 
@@ -155,6 +167,11 @@ export class FakeGithub {
     if (taken === "stall-body") {
       res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
       res.write('{"total_count": 1, "runners": [');
+      return;
+    }
+    if (taken !== undefined && "raw" in taken) {
+      res.writeHead(taken.status, { ...taken.headers });
+      res.end(taken.raw);
       return;
     }
     const answer = taken ?? (match === undefined ? errorAnswer(404, "Not Found") : this.authorised(request, match.route) ?? match.route.answer(match.params, request));
