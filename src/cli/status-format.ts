@@ -102,7 +102,7 @@ export function statusTable(result: StatusResult, width = terminalWidth()): stri
     const r = t.report;
     out.push(prose(`${FORGE_NAMES[t.forge]} ${t.scope}${r === undefined ? "" : `: ${r.runnersVisible ? plural(r.registered, "runner") : "runners not listed"}, ${plural(r.jobs.length, "waiting job")}`}`));
     if (t.error !== undefined) {
-      out.push(prose(`Not reached: ${t.error}`), "");
+      out.push(prose(`Not reached: ${shown(t.error, 2000)}`), "");
       continue;
     }
     if (r === undefined) continue;
@@ -110,7 +110,7 @@ export function statusTable(result: StatusResult, width = terminalWidth()): stri
     if (r.jobs.length > 0) out.push("", table(JOB_HEADERS, r.jobs.map(jobRow), width).trimEnd());
     if (r.undeclared.length > 0) out.push("", table(RUNNER_HEADERS, r.undeclared.map((u) => runnerRow(result, t, u)), width).trimEnd());
     if (t.removeWith.size > 0) out.push("", ...removals(t));
-    for (const u of t.unseen) out.push("", prose(`Not seen: ${u}`));
+    for (const u of t.unseen) out.push("", prose(`Not seen: ${shown(u, 600)}`));
     out.push("");
   }
   out.push(prose(summaryLine(result)));
@@ -118,7 +118,7 @@ export function statusTable(result: StatusResult, width = terminalWidth()): stri
 }
 
 /** A Markdown table cell: one line, pipes and backticks escaped. */
-const cell = (text: string) => text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/[`*_<>[\]]/g, (c) => `\\${c}`);
+const cell = (text: string) => text.replace(/\p{Cc}+/gu, " ").replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/[`*_<>[\]]/g, (c) => `\\${c}`);
 function mdTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   return [`| ${headers.map((h) => cell(h.charAt(0) + h.slice(1).toLowerCase())).join(" | ")} |`, `|${headers.map(() => " --- ").join("|")}|`, ...rows.map((row) => `| ${row.map(cell).join(" | ")} |`)].join("\n");
 }

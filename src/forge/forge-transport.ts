@@ -73,3 +73,30 @@ export function describeLocation(location: string | null, from: string): string 
     return "";
   }
 }
+
+/**
+ * What went wrong when a request got no usable answer: a timeout (`answered`: the headers came,
+ * then the body stalled) or a transport failure reduced to its error code. `address` names where
+ * the user sets the forge's address, for the fix (`forge.address`, "the forge's address").
+ */
+export function transportProblem(error: unknown, aborted: boolean, timeoutMs: number, address: string, answered = false): { readonly reason: "timeout" | "unreachable"; readonly problem: string; readonly fix: string } {
+  if (aborted || (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"))) {
+    return {
+      reason: "timeout",
+      problem: answered ? `no complete answer within ${timeoutMs} ms (the forge sent its headers, then stalled)` : `no answer within ${timeoutMs} ms`,
+      fix: "check that the forge is up and reachable from here (a firewall that drops packets looks like this), or raise the timeout",
+    };
+  }
+  // Only the error code is kept: the error objects themselves stay out of ForgeError.
+  const code = fetchErrorCode(error);
+  if (code === "ECONNREFUSED") {
+    return { reason: "unreachable", problem: `connection refused: nothing listens at that address (the forge is down, or ${address} names the wrong host or port)`, fix: `start the forge, or correct ${address}, then retry` };
+  }
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+    return { reason: "unreachable", problem: `the host name does not resolve (${code})`, fix: `check the host in ${address} and this machine's DNS` };
+  }
+  if (code !== undefined && TLS_CODES.test(code)) {
+    return { reason: "unreachable", problem: `the forge's TLS certificate was not accepted (${code})`, fix: "give the forge a certificate this machine trusts (for a private CA, point NODE_EXTRA_CA_CERTS at it)" };
+  }
+  return { reason: "unreachable", problem: `the request failed${code === undefined ? "" : ` (${code})`}`, fix: `check that ${address} is reachable from this machine, then retry` };
+}

@@ -8,7 +8,7 @@ import { inspect } from "node:util";
 import { ForgeError } from "./forge-error.ts";
 import { createForgejoStatusClient } from "./forgejo-status.ts";
 import type { StatusClientOptions } from "./status-client.ts";
-import { FakeForgejo, type FakeRequest, type RawAnswer, errorAnswer, runner } from "../../test/fake-forge/forgejo.ts";
+import { FakeForgejo, type FakeRequest, type RawAnswer, errorAnswer, repository, runner, waitingJob } from "../../test/fake-forge/forgejo.ts";
 
 const TOKEN = "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567";
 const NOW = new Date("2026-05-01T10:30:00Z");
@@ -131,6 +131,16 @@ describe("answers that are not Forgejo's JSON", () => {
     assert.deepEqual(r.labels, ["gpu ]8;;x", "docker"]);
   });
 
+  it("a repository name that would lead the run's request elsewhere (\"..\") is not used", async () => {
+    fake.state.runners["org/acme"] = [];
+    fake.state.jobs["org/acme"] = [waitingJob({ id: 5, run_id: 9, repo_id: 12 })];
+    fake.override = (r) => (r.apiPath === "/repositories/12" ? json({ ...repository({ id: 12, owner: "acme", name: "app" }), full_name: "../.." }) : undefined);
+    const snap = await client().snapshot();
+    assert.deepEqual(snap.jobs.map((j) => [j.id, j.repository, j.queuedAt]), [[5, "(repository id 12)", undefined]]);
+    assert.match(snap.unseen.join("\n"), /repository 12 has a name that is not "owner\/name" \("\.\.\/\.\."\)/);
+    assert.deepEqual(fake.requests.map((r) => r.apiPath), ["/version", RUNNERS, `${RUNNERS}/jobs`, "/repositories/12"]);
+  });
+
   it("a body larger than 8 MiB is refused, counted in bytes", async () => {
     // 3 million three-byte characters: 9 MB, but fewer than 8 Mi characters.
     const huge = JSON.stringify([runner({ id: 1, name: "€".repeat(3_000_000) })]);
@@ -234,7 +244,7 @@ describe("failures", () => {
   it("a 5xx twice is the forge's failure, with the token redacted from what it said", async () => {
     fake.override = onRunners(() => json({ message: `db error near token ${TOKEN}` }, {}, 500));
     const error = await failure(client().snapshot(), { reason: "http-error", status: 500, url: runnersUrl() });
-    assert.match(error.message, /the forge failed \(HTTP 500\).*token \[redacted\]/);
+    assert.match(error.message, /the forge failed \(HTTP 500, after one retry\).*token \[redacted\]/);
     assert.equal(fake.requests.filter((r) => r.apiPath === RUNNERS).length, 2);
   });
 

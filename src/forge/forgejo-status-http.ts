@@ -1,18 +1,16 @@
 /**
  * The HTTP side of the Forgejo status client: one request to the forge's API with the token, a
- * time limit that covers the body, a count of requests against the snapshot's budget, one wait
- * when the forge answers 429 with `Retry-After`, and every failure as a {@link ForgeError} that
- * names the address, the status, what it means and the fix, never the token.
+ * time limit that covers the body, a bound on its size, a count of requests against the snapshot's
+ * budget, one wait when the forge answers 429 with `Retry-After`, one retry of a read the forge
+ * failed (5xx), and every failure as a {@link ForgeError} that names the address, the status, what
+ * it means and the fix, never the token.
  */
 import type { StatusLimits } from "./status-client.ts";
 import { ForgeError, type ForgeErrorReason, quoteForgeText } from "./forge-error.ts";
 import { forgeApiUrl } from "./forge-url.ts";
-import { TLS_CODES, describeLocation, fetchErrorCode, readText } from "./forge-transport.ts";
+import { MAX_ANSWER_BYTES, MAX_ANSWER_TEXT, describeLocation, readBounded, transportProblem } from "./forge-transport.ts";
 import { forgejoTokenRequirement } from "./forgejo-token.ts";
 import type { ForgejoRunnerScope } from "../model/forgejo-scope.ts";
-
-/** The largest answer read (a page of runners is a few kilobytes). */
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /** One call to the forge's API. */
 export interface ForgejoCall {
@@ -83,16 +81,19 @@ export class ForgejoHttp {
     const fail = this.failer(call, url);
     for (let attempt = 0; ; attempt++) {
       const answer = await this.send(call, url, fail);
-      if (answer.status === 429 && attempt === 0) {
-        const wait = retryAfterSeconds(answer.headers.get("retry-after"), this.options.now());
-        // The retry is a request like any other: it needs room in the budget.
-        if (wait !== undefined && wait <= this.options.limits.maxRateLimitWaitSeconds && this.budgetLeft > 0) {
+      if ((answer.status >= 200 && answer.status < 300) || call.allow?.includes(answer.status)) return answer;
+      // A retry is a request like any other: it needs room in the budget.
+      if (attempt === 0 && this.budgetLeft > 0) {
+        const wait = answer.status === 429
+          ? retryAfterSeconds(answer.headers.get("retry-after"), this.options.now())
+          // A read the forge failed is tried once more, a second later; a removal is not repeated.
+          : answer.status >= 500 && call.method === "GET" ? 1 : undefined;
+        if (wait !== undefined && wait <= this.options.limits.maxRateLimitWaitSeconds) {
           await new Promise((resolve) => setTimeout(resolve, wait * (this.options.limits.rateLimitSecondMs ?? 1000)));
           continue;
         }
       }
-      if ((answer.status >= 200 && answer.status < 300) || call.allow?.includes(answer.status)) return answer;
-      throw this.statusError(call, answer, fail);
+      throw this.statusError(call, answer, fail, attempt > 0);
     }
   }
 
@@ -111,16 +112,17 @@ export class ForgejoHttp {
     } catch (error) {
       throw transportError(error, signal, timeoutMs, false, fail);
     }
-    let text: string;
+    let read: Awaited<ReturnType<typeof readBounded>>;
     try {
-      text = await readText(response, MAX_BODY_BYTES + 1);
+      read = await readBounded(response, MAX_ANSWER_BYTES);
     } catch (error) {
       throw transportError(error, signal, timeoutMs, true, fail);
     }
     const status = response.status;
-    if (text.length > MAX_BODY_BYTES) {
-      throw fail("http-error", `the answer is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB (HTTP ${status})`, "check that the address points at Forgejo itself", { status });
+    if (read.tooLarge) {
+      throw fail("http-error", `the answer (HTTP ${status}) is larger than ${MAX_ANSWER_TEXT}, more than any page of Forgejo's lists; it was not read`, "check that the address points at Forgejo itself, not at a proxy or a download", { status });
     }
+    const text = new TextDecoder().decode(read.bytes);
     let body: unknown;
     if (text.trim() !== "") {
       try {
@@ -139,7 +141,7 @@ export class ForgejoHttp {
     return (reason, problem, fix, extra = {}) => new ForgeError({ reason, url, scope: this.options.scopeText, problem, fix, action: call.action, ...extra });
   }
 
-  private statusError(call: ForgejoCall, answer: ForgejoAnswer, fail: Fail): ForgeError {
+  private statusError(call: ForgejoCall, answer: ForgejoAnswer, fail: Fail, retried: boolean): ForgeError {
     const { status } = answer;
     const said = serverSays(answer.body, this.options.token);
     const need = forgejoTokenRequirement(this.options.scope);
@@ -181,7 +183,7 @@ export class ForgejoHttp {
       );
     }
     if (status >= 500) {
-      return fail("http-error", `the forge failed (HTTP ${status})${said}`, "check the forge's logs and whether Actions is enabled ([actions] ENABLED in app.ini), then retry", { status });
+      return fail("http-error", `the forge failed (HTTP ${status}${retried ? ", after one retry" : ""})${said}`, "check the forge's logs and whether Actions is enabled ([actions] ENABLED in app.ini), then retry", { status });
     }
     return fail("http-error", `the forge refused the request (HTTP ${status})${said}`, "check the forge's address and the scope", { status });
   }
@@ -223,23 +225,6 @@ function notFoundFix(scope: ForgejoRunnerScope, scopeText: string): string {
 }
 
 function transportError(error: unknown, signal: AbortSignal, timeoutMs: number, answered: boolean, fail: Fail): ForgeError {
-  if (signal.aborted || (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"))) {
-    return fail(
-      "timeout",
-      answered ? `no complete answer within ${timeoutMs} ms (the forge sent its headers, then stalled)` : `no answer within ${timeoutMs} ms`,
-      "check that the forge is up and reachable from here (a firewall that drops packets looks like this), or raise the timeout",
-    );
-  }
-  // Only the error code is kept: the error objects themselves stay out of ForgeError.
-  const code = fetchErrorCode(error);
-  if (code === "ECONNREFUSED") {
-    return fail("unreachable", "connection refused: nothing listens at that address (the forge is down, or the address names the wrong host or port)", "start the forge, or correct its address, then retry");
-  }
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
-    return fail("unreachable", `the host name does not resolve (${code})`, "check the host in the forge's address and this machine's DNS");
-  }
-  if (code !== undefined && TLS_CODES.test(code)) {
-    return fail("unreachable", `the forge's TLS certificate was not accepted (${code})`, "give the forge a certificate this machine trusts (for a private CA, point NODE_EXTRA_CA_CERTS at it)");
-  }
-  return fail("unreachable", `the request failed${code === undefined ? "" : ` (${code})`}`, "check that the forge's address is reachable from this machine, then retry");
+  const t = transportProblem(error, signal.aborted, timeoutMs, "the forge's address", answered);
+  return fail(t.reason, t.problem, t.fix);
 }

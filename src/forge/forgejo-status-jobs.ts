@@ -61,6 +61,8 @@ interface RunFacts {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isId = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 const text = (v: unknown): string | undefined => (typeof v === "string" && v.trim() !== "" ? v : undefined);
+/** `owner/name` as Forgejo allows them: letters, digits, `_`, `-` and `.`, neither part `.` or `..`. */
+const isRepoName = (v: string): boolean => /^[\w.-]{1,100}\/[\w.-]{1,100}$/.test(v) && v.split("/").every((p) => p !== "." && p !== "..");
 
 /** Lists the scope's waiting jobs and traces each to its run while the request budget lasts. */
 export async function readWaitingJobs(request: WaitingJobsRequest): Promise<WaitingJob[]> {
@@ -121,7 +123,11 @@ async function trace(request: WaitingJobsRequest, jobs: readonly RawJob[]): Prom
       const owner = isObject(answer.body.owner) ? text(answer.body.owner.login) : undefined;
       const repo = text(answer.body.name);
       const full = text(answer.body.full_name) ?? (owner !== undefined && repo !== undefined ? `${owner}/${repo}` : undefined);
-      name = full === undefined ? undefined : http.quote(full);
+      // The name goes into the run's path: only owner/name, no "." or ".." that would lead elsewhere.
+      name = full !== undefined && isRepoName(full) ? full : undefined;
+      if (full !== undefined && name === undefined) {
+        notes.add(`repository ${id} has a name that is not "owner/name" ("${http.quote(full).slice(0, 100)}"), so its waiting jobs are shown without repository and wait`);
+      }
     } else {
       notes.add(
         answer.status === 403

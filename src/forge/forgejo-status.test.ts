@@ -282,7 +282,7 @@ describe("errors", () => {
   it("a 5xx is the forge's failure", async () => {
     fake.override = (req) => (req.apiPath === "/version" ? errorAnswer(502, "bad gateway") : undefined);
     const error = await failure(client().snapshot(), "http-error");
-    assert.match(error.message, /the forge failed \(HTTP 502\)/);
+    assert.match(error.message, /the forge failed \(HTTP 502, after one retry\)/);
   });
 
   it("a redirect is not followed", async () => {
@@ -416,8 +416,8 @@ describe("the stand-in Forgejo", () => {
   it("refuses to send what Forgejo's description does not allow: the answer becomes a 500 and is recorded", async () => {
     fake.state.runners["org/acme"] = [runner({ id: 1, extra: { status: "busy" } })];
     const error = await failure(client().snapshot(), "http-error");
-    assert.match(error.message, /HTTP 500/);
-    assert.equal(fake.invalid.length, 1);
+    assert.match(error.message, /HTTP 500, after one retry/);
+    assert.equal(fake.invalid.length, 2, "recorded each time it was sent: a failed read is tried twice");
     assert.match(fake.invalid[0]!, /GET \/api\/v1\/orgs\/acme\/actions\/runners\?.* → HTTP 200: \/0\/status must be equal to one of the allowed values/);
     fake.invalid.length = 0;
   });

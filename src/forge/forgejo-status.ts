@@ -85,7 +85,7 @@ export function createForgejoStatusClient(options: StatusClientOptions): StatusC
       const shown = version.text === undefined ? "this Forgejo (version unknown)" : `Forgejo ${version.text}`;
       const lists = version.major !== undefined && version.major >= FORGEJO_RUNNER_API_MAJOR;
       let runners: RegisteredRunner[] | undefined;
-      if (lists) runners = await listRunners(client, scope);
+      if (lists) runners = await listRunners(client, scope, unseen);
       else unseen.push(`${shown} cannot list its runners through the API (Forgejo ${FORGEJO_RUNNER_API_MAJOR} can): registrations, offline runners and pruning are not checked`);
       const jobs = await readWaitingJobs({
         http: client,
@@ -190,11 +190,21 @@ async function readVersion(http: ForgejoHttp, declared: string | undefined, unse
   const declaredText = declared?.trim() === "" ? undefined : declared?.trim();
   if (typeof reported === "string" && reported.trim() !== "") {
     const text = http.quote(reported.trim());
+    const major = forgejoMajor(text);
+    if (major === undefined) {
+      // "development", a build's own name: the version the fleet declares says more.
+      const declaredMajor = declaredText === undefined ? undefined : forgejoMajor(declaredText);
+      if (declaredText !== undefined && declaredMajor !== undefined) {
+        unseen.push(`the forge reports its version as "${text}", without a major number: the declared ${declaredText} is used`);
+        return { text: declaredText, major: declaredMajor };
+      }
+      unseen.push(`the forge reports its version as "${text}", without a major number, and the fleet declares none, so it is taken to be older than Forgejo ${FORGEJO_RUNNER_API_MAJOR}`);
+      return { text };
+    }
     if (declaredText !== undefined && !sameForgejoVersion(declaredText, text)) {
       unseen.push(`the fleet declares Forgejo ${declaredText}, but the forge reports ${text}: the forge's own version is used`);
     }
-    const major = forgejoMajor(text);
-    return { text, ...(major === undefined ? {} : { major }) };
+    return { text, major };
   }
   if (declaredText !== undefined) {
     const major = forgejoMajor(declaredText);
@@ -204,13 +214,17 @@ async function readVersion(http: ForgejoHttp, declared: string | undefined, unse
   return {};
 }
 
-/** Every runner registered at the scope (not those inherited from wider scopes), all pages. */
-async function listRunners(http: ForgejoHttp, scope: ForgejoRunnerScope): Promise<RegisteredRunner[]> {
+/**
+ * Every runner registered at the scope (not those inherited from wider scopes), all pages, read in
+ * order from page 1. The `Link` header's next page only says that there is one (its URL is never
+ * followed); `X-Total-Count` says how many there are. A page that is empty, or repeats what was
+ * read, while more are announced ends in an error rather than a short list.
+ */
+async function listRunners(http: ForgejoHttp, scope: ForgejoRunnerScope, unseen: string[]): Promise<RegisteredRunner[]> {
   const path = forgejoRunnersPath(scope);
   const action = "list the registered runners";
   const runners = new Map<number, RegisteredRunner>();
-  let page = 1;
-  for (;;) {
+  for (let page = 1; ; page++) {
     // One request stays for the job listing.
     if (http.budgetLeft < 2) throw budgetError(http, action, path);
     const answer = await http.call({
@@ -220,22 +234,45 @@ async function listRunners(http: ForgejoHttp, scope: ForgejoRunnerScope): Promis
       // visible=false: only the scope's own runners, the ones this scope can remove.
       query: { visible: "false", page: String(page), limit: String(FORGEJO_RUNNER_PAGE_SIZE) },
     });
-    if (!Array.isArray(answer.body)) throw shapeError(http, answer.url, action, "is not a list of runners");
+    const list = runnerList(answer.body, answer.headers.get("x-total-count"));
+    if (list === undefined) throw shapeError(http, answer.url, action, "is not a list of runners");
     let added = 0;
-    for (const [i, item] of answer.body.entries()) {
-      const runner = toRunner(item, http);
-      if (runner === undefined) throw shapeError(http, answer.url, action, `has an entry [${i}] that is not a runner (id, name, status)`);
+    for (const [i, item] of list.items.entries()) {
+      const runner = toRunner(item, http, unseen);
+      if (runner === undefined) throw shapeError(http, answer.url, action, `has an entry [${i}] that is not a runner (id, name, status, labels)`);
       if (!runners.has(runner.id)) added++;
       runners.set(runner.id, runner);
     }
-    const total = Number(answer.headers.get("x-total-count") ?? Number.NaN);
-    const next = nextPage(answer.headers.get("link"));
-    if (answer.body.length === 0 || added === 0) break;
-    if (next !== undefined && next > page) page = next;
-    else if (Number.isSafeInteger(total) && runners.size < total) page++;
-    else break;
+    const linked = nextPage(answer.headers.get("link")) !== undefined;
+    const more = list.total === undefined ? linked : runners.size < list.total;
+    if (!more) break;
+    if (list.items.length === 0 || added === 0) {
+      const read = list.total === undefined ? `${runners.size} read, and the Link header names a next page` : `${runners.size} of ${list.total} read`;
+      throw new ForgeError({
+        reason: "http-error",
+        url: answer.url,
+        scope: http.options.scopeText,
+        action,
+        problem: `the answer for page ${page} ${list.items.length === 0 ? "is empty" : "repeats runners already read"}, yet the forge says there are more (${read})`,
+        fix: "retry (runners registered or removed while the pages were read can cause this once); if it persists, check that the address points at Forgejo itself, not at a proxy that ignores the page parameter",
+      });
+    }
   }
   return [...runners.values()];
+}
+
+/**
+ * The runners of one page and the total, when said: Forgejo answers a list (and `X-Total-Count`);
+ * a pre-release answered `{runners, total_count}`; an empty list may come as `null`.
+ */
+function runnerList(body: unknown, totalHeader: string | null): { items: unknown[]; total?: number } | undefined {
+  const count = (v: unknown) => (typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : typeof v === "string" && /^\d{1,15}$/.test(v.trim()) ? Number(v.trim()) : undefined);
+  const header = count(totalHeader);
+  if (body === null || body === undefined) return { items: [], ...(header === undefined ? {} : { total: header }) };
+  if (Array.isArray(body)) return { items: body, ...(header === undefined ? {} : { total: header }) };
+  if (typeof body !== "object" || !Array.isArray((body as { runners?: unknown }).runners)) return undefined;
+  const total = header ?? count((body as { total_count?: unknown }).total_count);
+  return { items: (body as { runners: unknown[] }).runners, ...(total === undefined ? {} : { total }) };
 }
 
 /** The `page` of the `rel="next"` link of a `Link` header (only the page: the URL itself is not followed). */
@@ -254,18 +291,29 @@ export function nextPage(link: string | null): number | undefined {
   return undefined;
 }
 
-/** Forgejo's runner status: `offline`, `idle` (online, free) or `active` (online, running a job). */
-function toRunner(item: unknown, http: ForgejoHttp): RegisteredRunner | undefined {
-  if (typeof item !== "object" || item === null) return undefined;
+/**
+ * Forgejo's runner status: `offline`, `idle` (online, free) or `active` (online, running a job).
+ * Any other status counts as online (so the runner is never offered for removal) with a sentence
+ * in `unseen`. Labels must be strings (`null` is none): a label dropped silently could make a
+ * runner look like nobody's, and so removable.
+ */
+function toRunner(item: unknown, http: ForgejoHttp, unseen: string[]): RegisteredRunner | undefined {
+  if (typeof item !== "object" || item === null || Array.isArray(item)) return undefined;
   const r = item as Record<string, unknown>;
-  if (typeof r.id !== "number" || !Number.isSafeInteger(r.id) || typeof r.name !== "string" || typeof r.status !== "string") return undefined;
-  const online = r.status === "idle" || r.status === "active";
+  if (typeof r.id !== "number" || !Number.isSafeInteger(r.id) || r.id < 1 || typeof r.name !== "string" || typeof r.status !== "string") return undefined;
+  const labels = r.labels === null ? [] : r.labels;
+  if (!Array.isArray(labels) || !labels.every((l) => typeof l === "string")) return undefined;
+  const status = r.status.toLowerCase();
+  const name = http.quote(r.name);
+  if (status !== "offline" && status !== "idle" && status !== "active") {
+    unseen.push(`runner "${name}" (id ${r.id}) has the status "${http.quote(r.status).slice(0, 40)}", which Forgejo does not document (offline, idle, active): it is counted as online, so it is never offered for removal`);
+  }
   return {
     id: r.id,
-    name: http.quote(r.name),
-    status: online ? "online" : "offline",
-    busy: r.status === "active",
-    labels: Array.isArray(r.labels) ? r.labels.filter((l): l is string => typeof l === "string").map((l) => http.quote(l)) : [],
+    name,
+    status: status === "offline" ? "offline" : "online",
+    busy: status === "active",
+    labels: labels.map((l: string) => http.quote(l)),
     ...(typeof r.ephemeral === "boolean" ? { ephemeral: r.ephemeral } : {}),
   };
 }

@@ -6,7 +6,7 @@
 import { type ConfigIssue, ConfigError } from "../model/issues.ts";
 import { ForgeError, type ForgeErrorReason, quoteForgeText } from "./forge-error.ts";
 import { forgeApiUrl, parseForgeBaseUrl } from "./forge-url.ts";
-import { TLS_CODES, describeLocation, fetchErrorCode, readText } from "./forge-transport.ts";
+import { describeLocation, readText, transportProblem } from "./forge-transport.ts";
 import { type ForgejoRunnerScope, forgejoRunnerScopeIssues, formatForgejoRunnerScope } from "../model/forgejo-scope.ts";
 
 /** Defaults of {@link MintForgejoRegistrationTokenOptions}. */
@@ -138,7 +138,7 @@ export async function mintForgejoRegistrationToken(options: MintForgejoRegistrat
       signal,
     });
   } catch (error) {
-    throw transportError(error, signal, timeoutMs, fail);
+    throw transportError(error, signal, timeoutMs, false, fail);
   }
 
   try {
@@ -158,7 +158,7 @@ export async function mintForgejoRegistrationToken(options: MintForgejoRegistrat
     throw statusError(response, options.scope, serverSays, fail);
   } catch (error) {
     if (error instanceof ForgeError) throw error;
-    throw transportError(error, signal, timeoutMs, fail);
+    throw transportError(error, signal, timeoutMs, true, fail);
   }
 }
 
@@ -256,24 +256,7 @@ function notFoundFix(scope: ForgejoRunnerScope): string {
   }
 }
 
-function transportError(error: unknown, signal: AbortSignal, timeoutMs: number, fail: Fail): ForgeError {
-  if (signal.aborted || (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"))) {
-    return fail(
-      "timeout",
-      `no complete answer within ${timeoutMs} ms`,
-      "check that the forge is up and reachable from here (a firewall that drops packets looks like this), or raise the timeout",
-    );
-  }
-  // Only the error code is kept: the error objects themselves stay out of ForgeError.
-  const code = fetchErrorCode(error);
-  if (code === "ECONNREFUSED") {
-    return fail("unreachable", "connection refused: nothing listens at that address (the forge is down, or forge.address names the wrong host or port)", "start the forge, or correct forge.address, then retry");
-  }
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
-    return fail("unreachable", `the host name does not resolve (${code})`, "check the host in forge.address and this machine's DNS");
-  }
-  if (code !== undefined && TLS_CODES.test(code)) {
-    return fail("unreachable", `the forge's TLS certificate was not accepted (${code})`, "give the forge a certificate this machine trusts (for a private CA, point NODE_EXTRA_CA_CERTS at it)");
-  }
-  return fail("unreachable", `the request failed${code === undefined ? "" : ` (${code})`}`, "check that forge.address is reachable from this machine, then retry");
+function transportError(error: unknown, signal: AbortSignal, timeoutMs: number, answered: boolean, fail: Fail): ForgeError {
+  const t = transportProblem(error, signal.aborted, timeoutMs, "forge.address", answered);
+  return fail(t.reason, t.problem, t.fix);
 }

@@ -116,6 +116,9 @@ function statusError(http: HttpLike, ctx: GithubErrorContext, fail: Fail): Forge
   if (status === 422 && ctx.operation === "delete-runner") {
     return fail("http-error", url, `GitHub refused to remove the runner (${code}: it is running a job or cannot be removed)${said}`, "wait until the runner's job has finished, then prune again", status);
   }
+  if (status >= 500 && ctx.operation === "delete-runner") {
+    return fail("http-error", url, `GitHub failed (${code}: an error on the forge's side; the removal is not repeated, since it may have happened)${said}`, "run status again to see whether the runner is still registered, then prune again", status);
+  }
   if (status >= 500) return fail("http-error", url, `GitHub failed (${code}: an error on the forge's side, after one retry)${said}`, "retry later; for GitHub Enterprise Server, check the instance's health and logs", status);
   if (status >= 200 && status < 300) return fail("http-error", url, `GitHub answered ${code}, not the status this call gets`, "check that the forge URL is GitHub or GitHub Enterprise Server itself, not a proxy", status);
   return fail("http-error", url, `GitHub refused the request (${code})${said}`, `check the scope "${ctx.scopeText}" and the forge URL`, status);

@@ -8,7 +8,7 @@ import { ForgeError } from "./forge-error.ts";
 import { IncompleteAnswer, connectGithub } from "./github-client.ts";
 import { createGithubStatusClient } from "./github-status.ts";
 import type { StatusAuth, StatusClient, StatusClientOptions, StatusLimits } from "./status-client.ts";
-import { FakeGithub, type FakeRequest, type RawAnswer, queuedJob, runner, workflowRun } from "../../test/fake-forge/github.ts";
+import { FakeGithub, type FakeRequest, type RawAnswer, queuedJob, repository, runner, workflowRun } from "../../test/fake-forge/github.ts";
 
 const TOKEN = "ghp_hostileTestToken0123456789abcdefABCDEF";
 const TOKEN_AUTH: StatusAuth = { kind: "token", token: TOKEN, from: "GITHUB_TOKEN" };
@@ -119,6 +119,15 @@ describe("answers that are not GitHub's JSON", () => {
     fake.override = (r) => (r.apiPath.endsWith("/runs/11/jobs") ? json({ total_count: 1, jobs: [{ ...job, created_at: "yesterday", html_url: "javascript:alert(1)" }] }) : undefined);
     const snapshot = await client().snapshot();
     assert.deepEqual(snapshot.jobs, [{ id: 111, name: "CI / build", repository: "acme/app", labels: ["self-hosted"] }]);
+  });
+
+  it("a repository name that would lead the next requests elsewhere (\"..\") is refused", async () => {
+    fake.state.runners["acme"] = [];
+    fake.state.runnerGroups["acme"] = [];
+    fake.override = (r) => (r.apiPath === "/orgs/acme/repos" ? json([repository({ full_name: "acme/app" }), repository({ full_name: "../.." })]) : undefined);
+    const error = await failure(client("acme").snapshot(), { reason: "http-error", url: `${fake.apiUrl}/orgs/acme/repos` });
+    assert.match(error.message, /entry \[1\] of the list of repositories lacks documented fields/);
+    assert.ok(fake.requests.every((r) => !r.apiPath.includes("/actions/runs")), "no run was asked for");
   });
 
   it("a body larger than 8 MiB is refused without reading it all", async () => {
@@ -236,6 +245,17 @@ describe("rate limits and failures", () => {
     assert.match(error.message, /GitHub failed \(HTTP 500 Internal Server Error: an error on the forge's side, after one retry\)/);
     assert.match(error.message, /internal error for \[redacted\] and \[redacted\]/);
     assert.equal(fake.requests.length, 2);
+  });
+});
+
+describe("removal", () => {
+  it("a removal the forge failed (5xx) is not repeated, and the error says to look again", async () => {
+    fake.state.runners["acme/app"] = [runner({ id: 9, name: "old", status: "offline" })];
+    fake.override = (r) => (r.method === "DELETE" ? json({ message: "oops" }, {}, 502) : undefined);
+    const error = await failure(client().deleteRunner(9), { reason: "http-error", status: 502, url: `${runnersUrl()}/9` });
+    assert.match(error.message, /the removal is not repeated, since it may have happened/);
+    assert.match(error.fix, /run status again to see whether the runner is still registered/);
+    assert.deepEqual(fake.calls(), ["DELETE /api/v3/repos/acme/app/actions/runners/9"]);
   });
 });
 

@@ -74,7 +74,8 @@ export function createGithubStatusClient(options: StatusClientOptions): StatusCl
       connection.resetBudget(Number.POSITIVE_INFINITY);
       const url = `${apiBase}${runnersPath}/${id}`;
       await call(context("delete-runner", `remove the self-hosted runner ${id}`, url), async () => {
-        const answer = await connection.octokit.request(`DELETE ${runnersPath}/{runner_id}`, { runner_id: id });
+        // Not retried: a removal that failed on the forge's side may have happened, and a second one would answer 404.
+        const answer = await connection.octokit.request(`DELETE ${runnersPath}/{runner_id}`, { runner_id: id, request: { retries: 0 } });
         if (answer.status !== 204) throw new UnexpectedAnswer(answer.status, answer.url, answer.headers, answer.data);
       });
     },
@@ -253,7 +254,8 @@ function parseGroup(item: unknown): { id: number; name: string } | undefined {
 }
 
 function parseRepository(item: unknown): { fullName: string; archived: boolean; disabled: boolean } | undefined {
-  if (!isRecord(item) || typeof item["full_name"] !== "string" || !/^[^/\s]+\/[^/\s]+$/.test(item["full_name"])) return undefined;
+  // The name goes into the next requests' paths: only owner/name, no "." or ".." that would lead elsewhere.
+  if (!isRecord(item) || typeof item["full_name"] !== "string" || !/^[\w.-]+\/[\w.-]+$/.test(item["full_name"]) || item["full_name"].split("/").some((p) => p === "." || p === "..")) return undefined;
   return { fullName: item["full_name"], archived: item["archived"] === true, disabled: item["disabled"] === true };
 }
 
