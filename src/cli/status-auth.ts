@@ -54,7 +54,7 @@ function readKeyFile(path: string): string {
     const buf = Buffer.alloc(st.size);
     readSync(fd, buf, 0, st.size, 0);
     const text = buf.toString("utf8");
-    if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(text)) throw new CliError(`--app-key-file ${path} holds no PEM private key. Fix: give the .pem file GitHub let you download for the App (it starts with -----BEGIN RSA PRIVATE KEY-----)`);
+    if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(text)) throw new CliError(`--app-key-file ${path} holds no PEM private key. Fix: give the .pem file GitHub let you download for the App (a PEM file whose first line begins a PRIVATE KEY block)`);
     return text;
   } catch (e) {
     if (e instanceof CliError) throw e;
