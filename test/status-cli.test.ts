@@ -170,10 +170,18 @@ describe("status against GitHub (the gh-runner stack: codex and gemini, one runn
     assert.equal(later.code, 0, later.stderr);
     assert.match(later.stdout, /old-builder\s+400\s+offline 90 min/);
     assert.match(first.stdout, /"offlineSince"/);
-    assert.ok(later.stdout.includes(`  DELETE ${fake.apiUrl}/repos/${REPO_SCOPE}/actions/runners/400\n`), later.stdout);
+    assert.ok(later.stdout.includes(`by hand at ${fake.apiUrl}:\n  DELETE /repos/${REPO_SCOPE}/actions/runners/400\n`), later.stdout);
     const without = await status("--offline-for", "60");
     assert.equal(without.code, 2);
     assert.match(without.stderr, /--offline-for needs --state-file/);
+  });
+
+  it("a request budget that runs out before every waiting job is seen: incomplete, exit 1, saying what was not seen", async () => {
+    healthy();
+    const r = await status("--max-requests", "2");
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout.replace(/\s+/g, " "), /Not seen: waiting jobs were looked for in 0 of 1 repositories: the request budget of 2 requests ran out/);
+    assert.match(r.stdout.replace(/\s+/g, " "), /: incomplete \(see Not seen\)/);
   });
 
   it("a rate limit that resets in a second is waited out, and the report is complete", async () => {
@@ -218,7 +226,7 @@ describe("status against GitHub (the gh-runner stack: codex and gemini, one runn
     fake.requests.length = 0;
     const none = await cli(["status", "infra/pulumi/gh-runner", "--config-file", config]);
     assert.equal(none.code, 2);
-    assert.match(none.stderr, /no GitHub credentials: GITHUB_TOKEN and GH_TOKEN are not set\. Fix: export a token in GITHUB_TOKEN/);
+    assert.match(none.stderr, /no GitHub credentials: GITHUB_TOKEN and GH_TOKEN are not set or empty\. Fix: export a token in GITHUB_TOKEN/);
     const flag = await cli(["status", "infra/pulumi/gh-runner", "--config-file", config, "--token", TOKEN]);
     assert.equal(flag.code, 2);
     assert.ok(!flag.stderr.includes(TOKEN), flag.stderr);

@@ -5,6 +5,7 @@
  * never appears in a message: errors name the variable or the file.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { credentialKind } from "../model/credential-shape.ts";
 import type { ForgeKind } from "../model/forge.ts";
 import type { StatusAuth } from "../forge/status-client.ts";
 import { CliError } from "./output.ts";
@@ -32,6 +33,7 @@ const FORGEJO_TOKEN_FIX =
   "export a Forgejo access token in FORGEJO_TOKEN (or name another variable with --forgejo-token-env), with read:repository, read:organization, read:user or read:admin for the scope the runners register at (write: of the same area to prune)";
 
 function envName(flag: string, name: string): string {
+  if (credentialKind(name) !== undefined) throw new CliError(`${flag} was given something shaped like a token, not the name of a variable (it is not shown here). Fix: put the token in an environment variable and give its name, e.g. export CI_TOKEN=… and ${flag} CI_TOKEN; if the token was typed where others can see it (shell history, process list), revoke it`);
   if (!ENV_NAME.test(name)) throw new CliError(`${flag} "${name.length <= 64 ? name : `${name.slice(0, 64)}…`}" is not an environment variable name. Fix: give the variable's name (letters, digits and _), e.g. ${flag} CI_TOKEN, never the token itself`);
   return name;
 }
@@ -45,6 +47,9 @@ function tokenFrom(env: NodeJS.ProcessEnv, names: readonly string[]): { token: s
 }
 
 function readKeyFile(path: string): string {
+  if (/[\n\r]|-----BEGIN/.test(path) || credentialKind(path) !== undefined) {
+    throw new CliError("--app-key-file takes the path of the App's private key file, not the key itself (it is not shown here). Fix: save the key to a file only you can read (chmod 600) and give its path; if the key was typed where others can see it, generate a new one in the App's settings");
+  }
   let fd: number | undefined;
   try {
     fd = openSync(path, "r");
@@ -54,6 +59,7 @@ function readKeyFile(path: string): string {
     const buf = Buffer.alloc(st.size);
     readSync(fd, buf, 0, st.size, 0);
     const text = buf.toString("utf8");
+    if (/-----BEGIN (EC|ENCRYPTED|OPENSSH) PRIVATE KEY-----/.test(text)) throw new CliError(`--app-key-file ${path} holds a private key GitHub Apps do not use (an EC, encrypted or OpenSSH key). Fix: give the RSA key (.pem) GitHub let you download from the App's settings`);
     if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(text)) throw new CliError(`--app-key-file ${path} holds no PEM private key. Fix: give the .pem file GitHub let you download for the App (a PEM file whose first line begins a PRIVATE KEY block)`);
     return text;
   } catch (e) {
@@ -73,21 +79,22 @@ function appAuth(flags: AuthFlags, env: NodeJS.ProcessEnv): StatusAuth | undefin
   if (missing.length > 0) throw new CliError(`a GitHub App needs its id, private key file and installation id; missing ${missing.join(", ")}. Fix: give all three (the installation id is the number at the end of the installation's settings URL)`);
   if (!/^[1-9][0-9]{0,19}$/.test(appId!) && !/^Iv[0-9A-Za-z.]{1,40}$/.test(appId!)) throw new CliError(`--app-id "${appId!.slice(0, 40)}" is not a GitHub App id. Fix: give the App ID (a number) or Client ID (Iv…) from the App's settings page`);
   if (!/^[1-9][0-9]{0,19}$/.test(installation!)) throw new CliError(`--app-installation "${installation!.slice(0, 40)}" is not an installation id. Fix: give the number at the end of the installation's settings URL (https://github.com/organizations/<org>/settings/installations/<id>)`);
-  return { kind: "app", appId: appId!, privateKey: readKeyFile(keyFile!), installationId: Number(installation), from: `the GitHub App ${appId!} (installation ${installation!})` };
+  // `from` names the key file: messages say "the private key from <file>".
+  return { kind: "app", appId: appId!, privateKey: readKeyFile(keyFile!), installationId: Number(installation), from: keyFile! };
 }
 
-/** The credentials for one forge, or a usage error (exit 2) saying what to set. */
+/** The credentials for one forge, or a usage error (exit 2) saying what to set. A GitHub App, when configured, is used instead of a token. */
 export function statusAuth(forge: ForgeKind, flags: AuthFlags, env: NodeJS.ProcessEnv = process.env): StatusAuth {
   if (forge === "github") {
     const app = appAuth(flags, env);
     if (app !== undefined) return app;
     const names = flags.githubTokenEnv === undefined ? ["GITHUB_TOKEN", "GH_TOKEN"] : [envName("--github-token-env", flags.githubTokenEnv)];
     const found = tokenFrom(env, names);
-    if (found === undefined) throw new CliError(`no GitHub credentials: ${names.join(" and ")} ${names.length === 1 ? "is" : "are"} not set. Fix: ${GITHUB_TOKEN_FIX}`);
+    if (found === undefined) throw new CliError(`no GitHub credentials: ${names.join(" and ")} ${names.length === 1 ? "is" : "are"} not set or empty. Fix: ${GITHUB_TOKEN_FIX}`);
     return { kind: "token", ...found };
   }
   const names = [flags.forgejoTokenEnv === undefined ? "FORGEJO_TOKEN" : envName("--forgejo-token-env", flags.forgejoTokenEnv)];
   const found = tokenFrom(env, names);
-  if (found === undefined) throw new CliError(`no Forgejo token: ${names[0]} is not set. Fix: ${FORGEJO_TOKEN_FIX}`);
+  if (found === undefined) throw new CliError(`no Forgejo token: ${names[0]} is not set or empty. Fix: ${FORGEJO_TOKEN_FIX}`);
   return { kind: "token", ...found };
 }

@@ -38,7 +38,8 @@ test("the table fits an 80-column terminal and says why the job waits, what remo
   assert.match(text, /codex-gh-runner\s+1\/1\s+1\s+1\s+1\s+-/);
   assert.match(text, /20 min/);
   assert.match(text.replace(/\s+/g, " "), /unserved: no declared pool carries all of \[self-hosted, gpu\]/);
-  assert.match(text, /\n {2}DELETE https:\/\/api\.github\.com\/repos\/acme\/app\/actions\/runners\/9\n/, "the removal call on a line of its own, never wrapped");
+  assert.match(text.replace(/\s+/g, " "), /Stale \(offline, nobody declared\): --prune removes them, or by hand at https:\/\/api\.github\.com:/);
+  assert.match(text, /\n {2}DELETE \/repos\/acme\/app\/actions\/runners\/9\n/, "each removal call by its path, on a line of its own");
   assert.match(text, /Not seen: waiting jobs were looked for in 3 of 40 repositories/);
   assert.match(text.replace(/\s+/g, " "), /1 pool, 0 with a problem; 1 job waiting, 1 longer than 5 min; 1 stale runner \(offline, nobody declared\): needs attention $/);
   assert.doesNotMatch(text, /\n# heading/, "a name cannot start a line of its own");

@@ -50,6 +50,9 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 function poolProblem(p: PoolStatus): string {
   const parts = p.mislabelled.map((m) => `runner ${shown(m.runner, 60)} registered${m.missing.length > 0 ? ` without ${labels(m.missing)}` : ""}${m.extra.length > 0 ? `${m.missing.length > 0 ? " and" : ""} with extra ${labels(m.extra)}` : ""}`);
   if (p.problem !== undefined && p.mislabelled.length === 0) parts.unshift(p.problem);
+  // Not a problem, but worth knowing: registrations left by runners replaced without deregistering.
+  const left = p.registered - p.online;
+  if (parts.length === 0 && left > 0) parts.push(`- (${plural(left, "offline registration")}: left by replaced runners? remove ${left === 1 ? "it" : "them"} on the forge, or GitHub does after 14 days)`);
   return parts.length === 0 ? "-" : parts.join("; ");
 }
 
@@ -74,8 +77,18 @@ const runnerRow = (result: StatusResult, t: TargetResult, r: RegisteredRunner) =
   `${runnerState(r, t.takenAt)}${r.status === "offline" && !t.removeWith.has(r.id) ? ` (stale after ${duration(result.staleAfterMinutes ?? 0)})` : ""}`,
   labels(r.labels),
 ];
-/** The calls that remove the stale runners, one per line (a URL is never wrapped). */
-const removals = (t: TargetResult) => (t.removeWith.size === 0 ? [] : [`Stale (offline, nobody declared); --prune removes them, or by hand:`, ...[...t.removeWith.values()].map((c) => `  ${c}`)]);
+/**
+ * The calls that remove the stale runners: the API's address once, then each call by its path, so
+ * that a call fits a line (a path is never broken in the middle).
+ */
+function removals(t: TargetResult): { readonly base: string; readonly calls: readonly string[] } {
+  const split = [...t.removeWith.values()].map((c) => /^(\w+) (https?:\/\/.*?)(\/(?:repos|orgs|enterprises|admin|user)\/.*)$/.exec(c));
+  const bases = new Set(split.map((m) => m?.[2]));
+  const base = bases.size === 1 ? [...bases][0] : undefined;
+  if (base === undefined) return { base: "", calls: [...t.removeWith.values()] };
+  return { base, calls: split.map((m) => `${m![1]} ${m![3]}`) };
+}
+const removalIntro = (base: string) => `Stale (offline, nobody declared): --prune removes them, or by hand${base === "" ? "" : ` at ${base}`}:`;
 
 /** One line that says how the whole fleet is doing. */
 export function summaryLine(result: StatusResult): string {
@@ -85,13 +98,15 @@ export function summaryLine(result: StatusResult): string {
   const late = jobs.filter((j) => (j.waitedMinutes ?? 0) > result.thresholdMinutes).length;
   const stale = reports.reduce((n, r) => n + r.stale.length, 0);
   const failed = result.targets.filter((t) => t.error !== undefined).length;
+  const unseen = reports.some((r) => !r.complete);
   const parts = [
     `${plural(pools.length, "pool")}, ${pools.filter((p) => p.problem !== undefined).length} with a problem`,
     `${plural(jobs.length, "job")} waiting, ${late} longer than ${result.thresholdMinutes} min`,
     `${plural(stale, "stale runner")} (offline, nobody declared)`,
     ...(failed > 0 ? [`${plural(failed, "forge scope")} not reached`] : []),
   ];
-  return `${parts.join("; ")}: ${failed > 0 ? "incomplete" : result.healthy ? "healthy" : "needs attention"}`;
+  const verdict = failed > 0 ? "incomplete" : unseen ? "incomplete (see Not seen)" : result.healthy ? "healthy" : "needs attention";
+  return `${parts.join("; ")}: ${verdict}`;
 }
 
 /** The report as tables, one block per forge scope. */
@@ -109,7 +124,10 @@ export function statusTable(result: StatusResult, width = terminalWidth()): stri
     out.push("", table(POOL_HEADERS, r.pools.map(poolRow), width).trimEnd());
     if (r.jobs.length > 0) out.push("", table(JOB_HEADERS, r.jobs.map(jobRow), width).trimEnd());
     if (r.undeclared.length > 0) out.push("", table(RUNNER_HEADERS, r.undeclared.map((u) => runnerRow(result, t, u)), width).trimEnd());
-    if (t.removeWith.size > 0) out.push("", ...removals(t));
+    if (t.removeWith.size > 0) {
+      const { base, calls } = removals(t);
+      out.push("", prose(removalIntro(base)), ...calls.map((c) => prose(`  ${c}`)));
+    }
     for (const u of t.unseen) out.push("", prose(`Not seen: ${shown(u, 600)}`));
     out.push("");
   }
@@ -137,7 +155,10 @@ export function statusMarkdown(result: StatusResult): string {
     out.push(mdTable(POOL_HEADERS, r.pools.map(poolRow)));
     if (r.jobs.length > 0) out.push("", mdTable(JOB_HEADERS, r.jobs.map(jobRow)));
     if (r.undeclared.length > 0) out.push("", mdTable(RUNNER_HEADERS, r.undeclared.map((u) => runnerRow(result, t, u))));
-    if (t.removeWith.size > 0) out.push("", "Stale (offline, nobody declared); `--prune` removes them, or by hand:", "", "```text", ...[...t.removeWith.values()].map((c) => c.replace(/`/g, "")), "```");
+    if (t.removeWith.size > 0) {
+      const { base, calls } = removals(t);
+      out.push("", cell(removalIntro(base)), "", "```text", ...calls.map((c) => c.replace(/`/g, "")), "```");
+    }
     for (const u of t.unseen) out.push("", `Not seen: ${cell(u)}`);
   }
   return `${out.join("\n")}\n`;

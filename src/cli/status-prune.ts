@@ -41,8 +41,10 @@ export async function confirmAndPrune(result: StatusResult, clients: ReadonlyMap
   io.output.write(`prune: ${candidates.length} offline runner${candidates.length === 1 ? "" : "s"} nobody declared:\n`);
   for (const c of candidates) io.output.write(`  ${shown(c.runner.name, 80)} (id ${c.runner.id}, ${c.target.scope}): ${c.client.deleteCall(c.runner.id)}\n`);
   const reply = await answer(io, 'Remove them? Type "yes" to remove, anything else to keep them: ');
+  // A typed answer ends its line; a piped one is not echoed, so end the prompt's line here.
+  if (!(io.input as { isTTY?: boolean }).isTTY) io.output.write("\n");
   if (reply?.trim() !== "yes") {
-    io.output.write("\nprune: nothing removed\n");
+    io.output.write("prune: nothing removed\n");
     return 0;
   }
   let removed = 0;

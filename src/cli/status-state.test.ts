@@ -50,7 +50,13 @@ test("a file that is not a status state names the file and says how to start aga
       assert.throws(() => readStatusState(path), (e: unknown) => e instanceof CliError && e.message.includes(path) && message.test(e.message) && /delete it to start again/.test(e.message));
     }
     assert.throws(() => readStatusState(dir), (e: unknown) => e instanceof CliError && /is not a regular file/.test(e.message));
-    assert.throws(() => writeStatusState(join(dir, "missing", "s.json"), new Map()), (e: unknown) => e instanceof CliError && /cannot be written \(ENOENT\)/.test(e.message));
+    // A folder that does not exist yet is made (before any forge is asked); one that cannot be made is an error.
+    assert.deepEqual(readStatusState(join(dir, "new", "deeper", "s.json")), new Map());
+    writeStatusState(join(dir, "new", "deeper", "s.json"), new Map());
+    writeFileSync(join(dir, "a-file"), "");
+    assert.throws(() => readStatusState(join(dir, "a-file", "s.json")), (e: unknown) => e instanceof CliError && /cannot be read \(ENOTDIR\)/.test(e.message));
+    assert.throws(() => readStatusState("/proc/runner-fleet-status-test/s.json"), (e: unknown) => e instanceof CliError && /its folder cannot be made/.test(e.message));
+    assert.throws(() => writeStatusState(join(dir, "a-file", "s.json"), new Map()), (e: unknown) => e instanceof CliError && /cannot be written/.test(e.message));
     assert.equal(readFileSync(path, "utf8").length > 0, true);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -5,6 +5,8 @@
  * to within that interval. The file holds runner ids and times only, never a credential.
  */
 import { closeSync, fstatSync, openSync, readSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { makeDirectory } from "../io/make-directory.ts";
 import type { ForgeSnapshot, RegisteredRunner } from "../model/fleet-status.ts";
 import { CliError } from "./output.ts";
 
@@ -18,13 +20,23 @@ interface StateFile {
 const MAX_BYTES = 8 * 1024 * 1024;
 const FIX = "give a file that only runner-fleet status writes, or delete it to start again (the offline ages restart from now)";
 
-/** Reads the state; a missing file is an empty state. */
+/**
+ * Reads the state; a missing file is an empty state, and its folder is made now, so that a folder
+ * that cannot be made fails before any forge is asked.
+ */
 export function readStatusState(path: string): Map<string, string> {
   let fd: number;
   try {
     fd = openSync(path, "r");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return new Map();
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+      try {
+        makeDirectory(dirname(path));
+      } catch (m) {
+        throw new CliError(`--state-file ${path}: its folder cannot be made (${(m as NodeJS.ErrnoException).code ?? "error"}). Fix: give a path in a folder you can write`);
+      }
+      return new Map();
+    }
     throw new CliError(`--state-file ${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}). Fix: give a path you can read and write`);
   }
   let text: string;
@@ -86,6 +98,7 @@ export function writeStatusState(path: string, state: ReadonlyMap<string, string
   const doc: StateFile = { version: 1, offlineSince: Object.fromEntries([...state].sort(([a], [b]) => a.localeCompare(b))) };
   const tmp = `${path}.${process.pid}.tmp`;
   try {
+    makeDirectory(dirname(path));
     writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, path);
   } catch (e) {

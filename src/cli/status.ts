@@ -117,7 +117,10 @@ export async function runStatus(
     const base = { forge: t.forge, scope: shownScope, pools: t.pools.map((p) => p.name) };
     const auth = statusAuth(t.forge, opts.auth, opts.env);
     const declaredLabels = [...new Set(t.pools.flatMap((p) => p.labels))];
-    const client = await (opts.client ?? defaultClient)(t.forge, { url: t.url, scope: t.scope, auth, limits: opts.limits, declaredLabels, ...(opts.repositories === undefined ? {} : { repositories: opts.repositories }), ...(t.version === undefined ? {} : { version: t.version }) });
+    // --repo narrows where an organisation's or enterprise's jobs are looked for; a repository scope has its own.
+    const wide = t.forge === "github" && (!t.scope.includes("/") || t.scope.startsWith("enterprises/"));
+    const repositories = wide ? opts.repositories : undefined;
+    const client = await (opts.client ?? defaultClient)(t.forge, { url: t.url, scope: t.scope, auth, limits: opts.limits, declaredLabels, ...(repositories === undefined ? {} : { repositories }), ...(t.version === undefined ? {} : { version: t.version }) });
     try {
       const snapshot = await withProgress(`asking ${shownScope}`, () => client.snapshot(), { quiet: opts.quiet });
       const report = opts.offline === undefined ? diagnose(t.pools, snapshot) : diagnose(t.pools, trackOffline(snapshot, opts.offline.state), undefined, opts.offline.staleAfterMinutes);

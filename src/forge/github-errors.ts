@@ -108,6 +108,9 @@ function statusError(http: HttpLike, ctx: GithubErrorContext, fail: Fail): Forge
     const needs = accepted === "" ? "" : `; GitHub says the call needs "${accepted}"`;
     return fail("forbidden", url, `${credential} is valid but may not do this (${code}: a permission is missing)${said}${needs}`, `give ${credential} ${grant(need, ctx.auth)}`, status);
   }
+  if (status === 404 && ctx.auth.kind === "app" && /\/app\/installations\/[^/]+\/access_tokens$/.test(url)) {
+    return fail("not-found", url, `GitHub has no installation ${ctx.auth.installationId} of the GitHub App ${ctx.auth.appId} (${code}: the installation id is wrong, or the App was uninstalled)${said}`, `give the installation id from the installation's settings URL (https://github.com/organizations/<org>/settings/installations/<id>), and install the App on the account that owns the runners`, status);
+  }
   if (status === 404) return fail("not-found", url, notFoundProblem(code, ctx, credential), notFoundFix(ctx, need), status);
   if (status >= 300 && status < 400) {
     const location = describeLocation(http.headers["location"], url);

@@ -238,7 +238,8 @@ describe("GitHub App", () => {
     fake.state.apps["123"] = { publicKey, installations: [7] };
     const error = await rejectsWith(client("acme", { auth: { kind: "app", appId: "123", privateKey, installationId: 42, from: "KEY_FILE" } }).snapshot(),
       { reason: "not-found", status: 404, url: `${fake.apiUrl}/app/installations/42/access_tokens` });
-    assert.match(error.message, /the GitHub App is not installed on that account/);
+    assert.match(error.message, /GitHub has no installation 42 of the GitHub App 123 \(HTTP 404 Not Found: the installation id is wrong, or the App was uninstalled\)/);
+    assert.match(error.message, /Fix: give the installation id from the installation.s settings URL/);
     assert.ok(!error.message.includes("PRIVATE KEY"));
   });
 });

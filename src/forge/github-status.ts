@@ -63,8 +63,8 @@ export function createGithubStatusClient(options: StatusClientOptions): StatusCl
         if (r.unknownStatus !== undefined) unseen.push(`runner "${quoteForgeText(r.name, [], 100)}" (id ${r.id}) has the status "${quoteForgeText(r.unknownStatus, [], 40)}", which GitHub does not document: it is counted as online, so it is never offered for removal`);
       }
       const runners = [...byId.values()].map((r) => toRegistered(r, groups));
-      const jobs = await waitingJobs(connection, scope, repositories, options.limits.maxRequests, unseen, context, call);
-      return { forge: "github", scope: shown, runners, jobs, unseen, takenAt };
+      const { jobs, partial } = await waitingJobs(connection, scope, repositories, options.limits.maxRequests, unseen, context, call);
+      return { forge: "github", scope: shown, runners, jobs, unseen, takenAt, ...(partial ? { partial } : {}) };
     },
     deleteCall(id: number): string {
       return `DELETE ${apiBase}${runnersPath}/${id}`;
@@ -102,7 +102,7 @@ async function runnerGroups(connection: GithubConnection, org: string, ctx: Gith
  */
 async function waitingJobs(
   connection: GithubConnection, scope: GithubRunnerScope, named: readonly string[] | undefined, budget: number, unseen: string[], context: Context, call: Call,
-): Promise<WaitingJob[]> {
+): Promise<{ jobs: WaitingJob[]; partial: boolean }> {
   const jobs: WaitingJob[] = [];
   let repos: readonly string[];
   let complete = true;
@@ -111,7 +111,7 @@ async function waitingJobs(
   else if (scope.kind === "repo") repos = [`${scope.owner}/${scope.repo}`];
   else if (scope.kind === "enterprise") {
     unseen.push("waiting jobs were not looked for: GitHub has no enterprise-wide list of jobs; pass --repo to name the repositories to look in");
-    return jobs;
+    return { jobs, partial: true };
   } else {
     byPush = true;
     const found: string[] = [];
@@ -145,8 +145,9 @@ async function waitingJobs(
     if (!(error instanceof RequestBudgetExhausted)) throw error;
     const of = complete ? `${repos.length}` : `at least ${repos.length}`;
     unseen.push(`waiting jobs were looked for in ${walked} of ${of} repositories${byPush ? " (most recently pushed first)" : ""}: the request budget of ${budget} requests ran out; pass --repo to name the repositories, or raise --max-requests`);
+    return { jobs, partial: true };
   }
-  return jobs;
+  return { jobs, partial: false };
 }
 
 /** The queued jobs of one repository: those of its queued and of its in-progress runs (a running workflow can have jobs still waiting). */

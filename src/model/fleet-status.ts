@@ -51,6 +51,8 @@ export interface ForgeSnapshot {
   readonly jobs: readonly WaitingJob[];
   /** What this forge or this run could not see (an old forge version, repositories left out by the request budget), one sentence each. */
   readonly unseen: readonly string[];
+  /** True when waiting jobs may have been missed (the request budget ran out, or the forge has no list to ask). */
+  readonly partial?: boolean;
   /** When the snapshot was taken (ISO 8601). */
   readonly takenAt: string;
 }

@@ -72,7 +72,16 @@ test("a forge that cannot list runners (Forgejo before 15): pools are not judged
   assert.equal(report.runnersVisible, false);
   assert.deepEqual(report.pools.map((p) => [p.pool, p.problem]), [["forgejo-fenced", undefined]], "only the forge's own pools");
   assert.match(report.jobs[0]!.explanation, /this forge version does not list its runners/);
-  assert.ok(healthy(report), "one minute of waiting is within the threshold");
+  assert.equal(report.complete, false);
+  assert.ok(!healthy(report), "registrations that cannot be seen are not known to be fine");
+});
+
+test("a snapshot that may have missed waiting jobs (the request budget ran out) is not healthy", () => {
+  const runners = [runner(1, "gh-runner-codex-a", CODEX), runner(2, "gh-runner-codex-b", CODEX)];
+  assert.ok(healthy(diagnose([codex], snapshot(runners))));
+  const partial = diagnose([codex], { ...snapshot(runners), partial: true });
+  assert.equal(partial.complete, false);
+  assert.ok(!healthy(partial));
 });
 
 test("offline runners nobody declared are the stale ones; jobs for GitHub-hosted runners are not the fleet's", () => {

@@ -49,6 +49,8 @@ export interface StatusReport {
   readonly runnersVisible: boolean;
   /** Runners registered at the scope, declared or not. */
   readonly registered: number;
+  /** Whether everything was seen: the runners listed and no waiting job possibly missed. */
+  readonly complete: boolean;
 }
 
 const lower = (labels: readonly string[]) => new Set(labels.map((l) => l.toLowerCase()));
@@ -144,11 +146,15 @@ export function diagnose(pools: readonly RunnerPool[], snapshot: ForgeSnapshot, 
     // The longest wait first: the job most worth a look.
     jobs: waiting.map((j) => diagnoseJob(j, ours, statuses, snapshot.runners !== undefined, now)).sort((a, b) => (b.waitedMinutes ?? -1) - (a.waitedMinutes ?? -1)),
     registered: snapshot.runners?.length ?? 0,
+    complete: snapshot.runners !== undefined && snapshot.partial !== true,
     runnersVisible: snapshot.runners !== undefined,
   };
 }
 
-/** Whether the fleet is healthy: every pool without a problem, and no job waiting longer than `thresholdMinutes`. */
+/**
+ * Whether the fleet is healthy: everything seen, every pool without a problem, and no job waiting
+ * longer than `thresholdMinutes` (a job whose wait the forge does not tell counts as within it).
+ */
 export function healthy(report: StatusReport, thresholdMinutes = 5): boolean {
-  return report.pools.every((p) => p.problem === undefined) && report.jobs.every((j) => (j.waitedMinutes ?? 0) <= thresholdMinutes);
+  return report.complete && report.pools.every((p) => p.problem === undefined) && report.jobs.every((j) => (j.waitedMinutes ?? 0) <= thresholdMinutes);
 }
