@@ -121,6 +121,21 @@ describe("answers that are not GitHub's JSON", () => {
     assert.deepEqual(snapshot.jobs, [{ id: 111, name: "CI / build", repository: "acme/app", labels: ["self-hosted"] }]);
   });
 
+  it("a job list of an older GitHub (no labels on finished jobs, no creation time) is read; a queued job without labels is an error", async () => {
+    fake.state.runners["acme/app"] = [];
+    fake.state.runs["acme/app"] = [workflowRun({ id: 11, status: "in_progress" })];
+    const strip = (job: Record<string, unknown>, ...keys: string[]) => Object.fromEntries(Object.entries(job).filter(([k]) => !keys.includes(k)));
+    const done = strip(queuedJob({ id: 110, run_id: 11, status: "completed" }), "labels", "created_at", "workflow_name", "head_branch");
+    const waiting = strip(queuedJob({ id: 111, run_id: 11, labels: ["self-hosted", "gpu"] }), "created_at", "workflow_name", "head_branch");
+    fake.override = (r) => (r.apiPath.endsWith("/runs/11/jobs") ? json({ total_count: 2, jobs: [done, waiting] }) : undefined);
+    const snapshot = await client().snapshot();
+    assert.deepEqual(snapshot.jobs, [{ id: 111, name: "build", repository: "acme/app", labels: ["self-hosted", "gpu"], url: "https://github.com/acme/app/actions/runs/11/job/111" }]);
+
+    fake.override = (r) => (r.apiPath.endsWith("/runs/11/jobs") ? json({ total_count: 2, jobs: [done, strip(waiting, "labels")] }) : undefined);
+    const error = await failure(client().snapshot(), { reason: "http-error", url: `${fake.apiUrl}/repos/acme/app/actions/runs/11/jobs` });
+    assert.match(error.message, /entry \[1\] of the list of jobs lacks documented fields/);
+  });
+
   it("a repository name that would lead the next requests elsewhere (\"..\") is refused", async () => {
     fake.state.runners["acme"] = [];
     fake.state.runnerGroups["acme"] = [];

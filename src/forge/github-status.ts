@@ -266,15 +266,23 @@ function parseRun(item: unknown): number | undefined {
 
 interface Job { readonly id: number; readonly name: string; readonly status: string; readonly labels: string[]; readonly createdAt?: string; readonly workflow?: string; readonly url?: string }
 
-/** A job; a creation time that is not a time, or a link that is not http(s), is left out rather than passed on. */
+/**
+ * A job. Only a queued job is reported, so only a queued one must carry its name and labels; the
+ * others need an id and a status. Answers of older GitHub versions, and of GitHub Enterprise Server,
+ * lack fields the current description requires (`labels` before mid-2021; `created_at`,
+ * `workflow_name`, `head_branch` before late 2022): a job without a creation time is reported without
+ * a wait. A creation time that is not a time, or a link that is not http(s), is left out rather than
+ * passed on.
+ */
 function parseJob(item: unknown): Job | undefined {
   if (!isRecord(item)) return undefined;
   const { id, name, status, labels, created_at: createdAt, workflow_name: workflow, html_url: url } = item;
-  if (!isId(id) || typeof name !== "string" || typeof status !== "string" || typeof createdAt !== "string") return undefined;
-  if (!Array.isArray(labels) || !labels.every((l) => typeof l === "string")) return undefined;
+  if (!isId(id) || typeof status !== "string") return undefined;
+  const labelNames = Array.isArray(labels) && labels.every((l) => typeof l === "string") ? (labels as string[]) : undefined;
+  if (status === "queued" && (typeof name !== "string" || labelNames === undefined)) return undefined;
   return {
-    id, name, status, labels: labels as string[],
-    ...(Number.isNaN(Date.parse(createdAt)) ? {} : { createdAt }),
+    id, name: typeof name === "string" ? name : "", status, labels: labelNames ?? [],
+    ...(typeof createdAt !== "string" || Number.isNaN(Date.parse(createdAt)) ? {} : { createdAt }),
     ...(typeof workflow === "string" && workflow !== "" ? { workflow } : {}),
     ...(webLink(url) === undefined ? {} : { url: url as string }),
   };
