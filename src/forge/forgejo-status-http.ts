@@ -9,7 +9,7 @@ import type { StatusLimits } from "./status-client.ts";
 import { ForgeError, type ForgeErrorReason, quoteForgeText } from "./forge-error.ts";
 import { forgeApiUrl } from "./forge-url.ts";
 import { MAX_ANSWER_BYTES, MAX_ANSWER_TEXT, describeLocation, readBounded, transportProblem } from "./forge-transport.ts";
-import { forgejoTokenRequirement } from "./forgejo-token.ts";
+import { forgejoTokenRequirement, notFoundProblem } from "./forgejo-token.ts";
 import type { ForgejoRunnerScope } from "../model/forgejo-scope.ts";
 
 /** One call to the forge's API. */
@@ -207,17 +207,6 @@ function serverSays(body: unknown, token: string): string {
   return ` (the forge said: "${quoteForgeText(message, [token], 200)}")`;
 }
 
-function notFoundProblem(scope: ForgejoRunnerScope): string {
-  switch (scope.kind) {
-    case "org":
-      return `the organisation "${scope.org}" was not found, or the token's user cannot see it`;
-    case "repo":
-      return `the repository "${scope.owner}/${scope.repo}" was not found, the token's user cannot see it, or Actions is disabled for it`;
-    case "instance":
-    case "user":
-      return "the forge has no such API endpoint";
-  }
-}
 
 function notFoundFix(scope: ForgejoRunnerScope, scopeText: string): string {
   const base = "check that the address is the forge's base URL including any sub-path (e.g. https://forge.example.com/git) and that it runs Forgejo with Actions enabled";

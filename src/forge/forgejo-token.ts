@@ -231,7 +231,8 @@ function statusError(response: Response, scope: ForgejoRunnerScope, serverSays: 
   }
 }
 
-function notFoundProblem(scope: ForgejoRunnerScope): string {
+/** What a 404 at a scope means on Forgejo. */
+export function notFoundProblem(scope: ForgejoRunnerScope): string {
   switch (scope.kind) {
     case "org":
       return `the organisation "${scope.org}" was not found, or the token's user cannot see it`;

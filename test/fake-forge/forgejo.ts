@@ -19,6 +19,7 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from "node:net";
 import { type ForgejoSpecName, answerProblems, findOperation } from "./forgejo-swagger.ts";
 import type { ForgejoJob, ForgejoObject, ForgejoRepository, ForgejoRun, ForgejoRunner } from "./forgejo-builders.ts";
+import type { FakeAnswer, FakeOverride as Override } from "./answers.ts";
 
 export * from "./forgejo-builders.ts";
 
@@ -53,27 +54,9 @@ export interface FakeRequest {
   readonly headers: IncomingHttpHeaders;
 }
 
-/** An answer: status, extra headers, and a JSON body (undefined: none). */
-export interface FakeAnswer {
-  readonly status: number;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: unknown;
-}
-
-/**
- * An answer sent as it is, not checked against Forgejo's description: what a proxy, a broken
- * server or an attacker in the path could send (a sign-in page, a list of the wrong shape, a body
- * of many megabytes, a `Link` header to another host).
- */
-export interface RawAnswer {
-  readonly status: number;
-  readonly headers?: Readonly<Record<string, string>>;
-  /** The body, byte for byte. */
-  readonly raw: string | Uint8Array;
-}
-
-/** What an override returns: an answer, a raw answer, "hang" (never answer), "stall-body" (headers and part of the body, then nothing), or undefined (answer from the state). */
-export type FakeOverride = (request: FakeRequest) => FakeAnswer | RawAnswer | "hang" | "stall-body" | undefined;
+export type { FakeAnswer, RawAnswer } from "./answers.ts";
+/** What an override returns (see answers.ts). */
+export type FakeOverride = Override<FakeRequest>;
 
 /** A Forgejo error answer (`APIError`: message and the API documentation's address). */
 export function errorAnswer(status: number, message: string, headers: Readonly<Record<string, string>> = {}): FakeAnswer {

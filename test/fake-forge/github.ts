@@ -17,6 +17,7 @@ import { randomBytes, verify } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { answerProblems } from "./github-openapi.ts";
 import type { GithubJob, GithubObject, GithubRepository, GithubRunner, GithubRunnerGroup, GithubWorkflowRun } from "./github-builders.ts";
+import type { FakeAnswer, FakeOverride as Override } from "./answers.ts";
 
 export * from "./github-builders.ts";
 
@@ -51,27 +52,9 @@ export interface FakeRequest {
   readonly body: string;
 }
 
-/** An answer: status, extra headers, and a JSON body (undefined: none). */
-export interface FakeAnswer {
-  readonly status: number;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: unknown;
-}
-
-/**
- * An answer sent as it is, not checked against GitHub's description: what a proxy, a broken
- * server or an attacker in the path could send (a sign-in page, a list of the wrong shape, a body
- * of many megabytes, a `Link` header to another host).
- */
-export interface RawAnswer {
-  readonly status: number;
-  readonly headers?: Readonly<Record<string, string>>;
-  /** The body, byte for byte. */
-  readonly raw: string | Uint8Array;
-}
-
-/** What an override returns: an answer, a raw answer, "hang" (never answer), "stall-body" (headers and half a body, then nothing), or undefined (answer from the state). */
-export type FakeOverride = (request: FakeRequest) => FakeAnswer | RawAnswer | "hang" | "stall-body" | undefined;
+export type { FakeAnswer, RawAnswer } from "./answers.ts";
+/** What an override returns (see answers.ts). */
+export type FakeOverride = Override<FakeRequest>;
 
 const DOCS = "https://docs.github.com/rest";
 
