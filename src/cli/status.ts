@@ -100,27 +100,25 @@ export function statusTargets(pools: readonly { source: string; index: number; p
 }
 
 /** Creates the forge client for a target (the forge modules load only when needed). */
-export type ClientFactory = (forge: ForgeKind, options: StatusClientOptions) => Promise<StatusClient>;
-
-const defaultClient: ClientFactory = async (forge, options) =>
+const clientFor = async (forge: ForgeKind, options: StatusClientOptions): Promise<StatusClient> =>
   forge === "github" ? (await import("../forge/github-status.ts")).createGithubStatusClient(options) : (await import("../forge/forgejo-status.ts")).createForgejoStatusClient(options);
 
 /** Asks each target's forge, diagnoses, and returns what to print and the clients to prune with. */
 export async function runStatus(
   targets: readonly StatusTarget[],
-  opts: { limits: StatusLimits; auth: AuthFlags; repositories?: readonly string[]; thresholdMinutes: number; quiet: boolean; env?: NodeJS.ProcessEnv; client?: ClientFactory; offline?: { state: Map<string, string>; staleAfterMinutes: number } },
+  opts: { limits: StatusLimits; auth: AuthFlags; repositories?: readonly string[]; thresholdMinutes: number; quiet: boolean; offline?: { state: Map<string, string>; staleAfterMinutes: number } },
 ): Promise<{ result: StatusResult; clients: Map<TargetResult, StatusClient> }> {
   const results: TargetResult[] = [];
   const clients = new Map<TargetResult, StatusClient>();
   for (const t of targets) {
     const shownScope = `${new URL(t.url).host}/${t.scope}`;
     const base = { forge: t.forge, scope: shownScope, pools: t.pools.map((p) => p.name) };
-    const auth = statusAuth(t.forge, opts.auth, opts.env);
+    const auth = statusAuth(t.forge, opts.auth);
     const declaredLabels = [...new Set(t.pools.flatMap((p) => p.labels))];
     // --repo narrows where an organisation's or enterprise's jobs are looked for; a repository scope has its own.
     const wide = t.forge === "github" && (!t.scope.includes("/") || t.scope.startsWith("enterprises/"));
     const repositories = wide ? opts.repositories : undefined;
-    const client = await (opts.client ?? defaultClient)(t.forge, { url: t.url, scope: t.scope, auth, limits: opts.limits, declaredLabels, ...(repositories === undefined ? {} : { repositories }), ...(t.version === undefined ? {} : { version: t.version }) });
+    const client = await clientFor(t.forge, { url: t.url, scope: t.scope, auth, limits: opts.limits, declaredLabels, ...(repositories === undefined ? {} : { repositories }), ...(t.version === undefined ? {} : { version: t.version }) });
     try {
       const snapshot = await withProgress(`asking ${shownScope}`, () => client.snapshot(), { quiet: opts.quiet });
       const report = opts.offline === undefined ? diagnose(t.pools, snapshot) : diagnose(t.pools, trackOffline(snapshot, opts.offline.state), undefined, opts.offline.staleAfterMinutes);
