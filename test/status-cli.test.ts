@@ -234,6 +234,24 @@ describe("status against GitHub (the gh-runner stack: codex and gemini, one runn
   });
 });
 
+describe("status refuses bad flags before rendering or asking anything: exit 2, naming the flag and the fix", () => {
+  it("numbers out of range, and two output formats at once", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--threshold", "abc"], /--threshold "abc" is not a whole number of minutes from 0 to 10080\. Fix: give e\.g\. --threshold 5/],
+      [["--timeout", "0"], /--timeout "0" is not a whole number of seconds from 1 to 600\. Fix:/],
+      [["--max-requests", "-3"], /--max-requests "-3" is not a whole number of requests from 1 to 100000\. Fix:/],
+      [["--offline-for", "2.5"], /--offline-for "2\.5" is not a whole number of minutes/],
+      [["--json", "--format", "markdown"], /--json and --format markdown ask for different outputs\. Fix: give one of them/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(["status", "infra/pulumi/gh-runner", ...args]);
+      assert.equal(r.code, 2, args.join(" "));
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    }
+  });
+});
+
 describe("status against Forgejo 15 (the forgejo-k8s-runners stack: build and lint pools; its scope from --scope)", () => {
   const fake = new fj.FakeForgejo({ token: FJ_TOKEN });
   let config = "";

@@ -11,6 +11,7 @@ import { statusJson, statusMarkdown, statusTable, type StatusResult } from "./st
 import { statusTargets } from "./status.ts";
 
 const CODEX = ["self-hosted", "linux", "x64", "codex"];
+const TOKEN = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
 const pool = (name: string, labels: string[], over: Partial<RunnerPool> = {}): RunnerPool => ({ name, forge: "github", substrate: "kubernetes-deployment", labels, min: 1, max: 1, oneJob: false, isolation: "container", ...over });
 const codex = pool("codex-gh-runner", CODEX, { registration: { url: "https://github.com/acme/app" } });
 
@@ -20,7 +21,7 @@ function result(): StatusResult {
     scope: "github.com/acme/app",
     runners: [
       { id: 1, name: "codex-gh-runner-a", status: "online", busy: true, labels: CODEX },
-      { id: 9, name: "evil | name\n# heading", status: "offline", busy: false, labels: ["self-hosted", "x`y"] },
+      { id: 9, name: "evil | name\n# heading", status: "offline", busy: false, labels: ["self-hosted", "x`y", TOKEN] },
     ],
     jobs: [{ id: 7, name: "ci / gpu-tests", repository: "acme/app", labels: ["self-hosted", "gpu"], queuedAt: "2026-12-03T09:40:00Z" }],
     unseen: ["waiting jobs were looked for in 3 of 40 repositories"],
@@ -34,7 +35,8 @@ test("the table fits an 80-column terminal and says why the job waits, what remo
   const text = statusTable(result(), 80);
   for (const line of text.split("\n")) assert.ok(line.length <= 80, `too wide: ${line}`);
   assert.match(text, /^GitHub github\.com\/acme\/app: 2 runners, 1 waiting job/);
-  assert.match(text, /evil \| name # heading\s+9\s+offline/);
+  assert.match(text, /evil \| name\\n# heading\s+9\s+offline/, "a newline in a name is shown escaped");
+  assert.ok(!text.includes(TOKEN), "a credential-shaped label is redacted");
   assert.match(text, /codex-gh-runner\s+1\/1\s+1\s+1\s+1\s+-/);
   assert.match(text, /20 min/);
   assert.match(text.replace(/\s+/g, " "), /unserved: no declared pool carries all of \[self-hosted, gpu\]/);
@@ -49,7 +51,8 @@ test("Markdown escapes what the forge names, so a runner name cannot break the t
   const md = statusMarkdown(result());
   assert.match(md, /^## Runner fleet status\n/);
   assert.match(md, /\| Pool \| Min\/max \| Registered \| Online \| Busy \| Problem \|/);
-  assert.match(md, /evil \\\| name # heading/);
+  assert.match(md, /evil \\\| name\\\\n# heading/);
+  assert.ok(!md.includes(TOKEN));
   assert.match(md, /x\\`y/);
   // Every row of each table has as many cells as its header: no name adds or removes a column.
   const pipes = (line: string) => (line.match(/(?<!\\)\|/g) ?? []).length;
@@ -63,7 +66,7 @@ test("JSON carries every fact: health, pool counts, each job's reason and fix, e
   const [t] = json.targets;
   assert.equal(t!.poolStatus[0]!.registered, 1);
   assert.deepEqual(t!.jobs.map((j) => [j.id, j.reason, j.waitedMinutes]), [[7, "unserved", 20]]);
-  assert.deepEqual(t!.undeclared, [{ id: 9, name: "evil | name\n# heading", status: "offline", busy: false, labels: ["self-hosted", "x`y"], removeWith: "DELETE https://api.github.com/repos/acme/app/actions/runners/9" }]);
+  assert.deepEqual(t!.undeclared, [{ id: 9, name: "evil | name\n# heading", status: "offline", busy: false, labels: ["self-hosted", "x`y", TOKEN], removeWith: "DELETE https://api.github.com/repos/acme/app/actions/runners/9" }]);
 });
 
 test("pools are grouped by the forge scope they register with; GitHub URLs carry their scope", () => {

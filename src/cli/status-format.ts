@@ -7,6 +7,7 @@
 import { type JobDiagnosis, offlineMinutes, type PoolStatus, type StatusReport } from "../audit/status/diagnose.ts";
 import type { RegisteredRunner } from "../model/fleet-status.ts";
 import type { ForgeKind } from "../model/forge.ts";
+import { inputExcerpt } from "../model/input-excerpt.ts";
 import { table, terminalWidth, wrapProse } from "./output.ts";
 
 /** What status learnt about one forge scope. */
@@ -38,10 +39,9 @@ export interface StatusResult {
 
 const FORGE_NAMES: Readonly<Record<ForgeKind, string>> = { github: "GitHub", forgejo: "Forgejo" };
 
-/** Forge text made one plain line: control characters out, at most `max` characters. */
+/** Forge text as the report shows it: the project's one excerpt rule (credentials redacted, control characters escaped, at most `max` characters). */
 export function shown(text: string, max = 120): string {
-  const one = text.replace(/\p{Cc}+/gu, " ").trim();
-  return one.length > max ? `${one.slice(0, max)}…` : one;
+  return inputExcerpt(text, max);
 }
 
 const labels = (ls: readonly string[]) => ls.map((l) => shown(l, 60)).join(", ");

@@ -25,11 +25,8 @@ after(async () => {
   await elsewhere.stop();
 });
 afterEach(() => {
-  fake.assertValid();
-  fake.override = undefined;
-  fake.requests.length = 0;
+  fake.reset();
   elsewhere.requests.length = 0;
-  fake.state = { version: "15.0.1+gitea-1.22.0", runners: {}, jobs: {}, runs: [], repositories: [], maxPageSize: 50 };
 });
 
 function client(over: Partial<StatusClientOptions> = {}) {

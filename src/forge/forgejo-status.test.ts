@@ -15,12 +15,7 @@ const NOW = new Date("2026-05-01T10:30:00Z");
 const fake = new FakeForgejo();
 before(() => fake.start());
 after(() => fake.stop());
-afterEach(() => {
-  fake.assertValid();
-  fake.override = undefined;
-  fake.requests.length = 0;
-  fake.state = { version: "15.0.1+gitea-1.22.0", runners: {}, jobs: {}, runs: [], repositories: [], maxPageSize: 50 };
-});
+afterEach(() => fake.reset());
 
 function client(over: Partial<StatusClientOptions> = {}) {
   return createForgejoStatusClient({

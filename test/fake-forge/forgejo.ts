@@ -15,11 +15,10 @@
 //   ...
 //   fake.assertValid();            // or assert.deepEqual(fake.invalid, [])
 //   await fake.stop();
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { type ForgejoSpecName, answerProblems, findOperation } from "./forgejo-swagger.ts";
 import type { ForgejoJob, ForgejoObject, ForgejoRepository, ForgejoRun, ForgejoRunner } from "./forgejo-builders.ts";
-import type { FakeAnswer, FakeOverride as Override } from "./answers.ts";
+import { type FakeAnswer, type FakeOverride as Override, type FakeRequest, FakeServer } from "./answers.ts";
 
 export * from "./forgejo-builders.ts";
 
@@ -43,18 +42,7 @@ export interface FakeForgejoState {
   maxPageSize: number;
 }
 
-/** One request as the fake received it. */
-export interface FakeRequest {
-  readonly method: string;
-  /** Path and query as sent, e.g. `/api/v1/orgs/acme/actions/runners?page=2&limit=50`. */
-  readonly path: string;
-  /** The path below `/api/v1`, without the query, e.g. `/orgs/acme/actions/runners`. */
-  readonly apiPath: string;
-  readonly query: URLSearchParams;
-  readonly headers: IncomingHttpHeaders;
-}
-
-export type { FakeAnswer, RawAnswer } from "./answers.ts";
+export type { FakeAnswer, FakeRequest, RawAnswer } from "./answers.ts";
 /** What an override returns (see answers.ts). */
 export type FakeOverride = Override<FakeRequest>;
 
@@ -79,28 +67,12 @@ export function fakeMajor(version: string | undefined): number {
   return m === null ? 12 : Number(m[1]);
 }
 
-export class FakeForgejo {
+export class FakeForgejo extends FakeServer<FakeRequest> {
   state: FakeForgejoState;
-  /** Takes over answers; consulted before the state for every request. */
-  override: FakeOverride | undefined;
-  /** Every request received, in order. */
-  readonly requests: FakeRequest[] = [];
-  /** Answers that did not match Forgejo's description (each was replaced by a 500). */
-  readonly invalid: string[] = [];
-  private readonly server: Server;
-  private port = 0;
 
   constructor(state: Partial<FakeForgejoState> = {}) {
-    this.state = { version: "15.0.1+gitea-1.22.0", runners: {}, jobs: {}, runs: [], repositories: [], maxPageSize: 50, ...state };
-    this.server = createServer((req, res) => {
-      req.resume();
-      req.on("end", () => this.handle(req.method ?? "GET", req.url ?? "/", req.headers, res));
-    });
-  }
-
-  /** The forge's web address (what `runner-fleet status` is given). */
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    super("Forgejo");
+    this.state = { ...FakeForgejo.emptyState(), ...state };
   }
 
   /** The API base. */
@@ -113,25 +85,22 @@ export class FakeForgejo {
     return fakeMajor(this.state.version) >= 15 ? "v15" : "v12";
   }
 
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-    return this;
+  /** A Forgejo 15 with nothing registered and nothing waiting. */
+  static emptyState(): FakeForgejoState {
+    return { version: "15.0.1+gitea-1.22.0", runners: {}, jobs: {}, runs: [], repositories: [], maxPageSize: 50 };
   }
 
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  /** Back to an empty Forgejo 15: no override, no recorded request (checks first that every answer was valid). */
+  reset(): void {
+    this.assertValid();
+    this.override = undefined;
+    this.requests.length = 0;
+    this.state = FakeForgejo.emptyState();
   }
 
-  /** Throws when any answer did not match Forgejo's description. */
-  assertValid(): void {
-    if (this.invalid.length > 0) throw new Error(`the stand-in Forgejo sent answers Forgejo's description does not allow:\n${this.invalid.join("\n")}`);
-  }
-
-  /** The recorded requests as `METHOD /api/v1/path?query`. */
-  calls(): string[] {
-    return this.requests.map((r) => `${r.method} ${r.path}`);
+  protected receive(req: IncomingMessage, res: ServerResponse): void {
+    req.resume();
+    req.on("end", () => this.handle(req.method ?? "GET", req.url ?? "/", req.headers, res));
   }
 
   private handle(method: string, rawPath: string, headers: IncomingHttpHeaders, res: ServerResponse): void {

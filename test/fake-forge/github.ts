@@ -12,12 +12,11 @@
 //   ...
 //   fake.assertValid();            // or assert.deepEqual(fake.invalid, [])
 //   await fake.stop();
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { randomBytes, verify } from "node:crypto";
-import type { AddressInfo } from "node:net";
 import { answerProblems } from "./github-openapi.ts";
 import type { GithubJob, GithubObject, GithubRepository, GithubRunner, GithubRunnerGroup, GithubWorkflowRun } from "./github-builders.ts";
-import type { FakeAnswer, FakeOverride as Override } from "./answers.ts";
+import { type FakeAnswer, type FakeOverride as Override, type FakeRequest as BaseRequest, FakeServer } from "./answers.ts";
 
 export * from "./github-builders.ts";
 
@@ -40,15 +39,8 @@ export interface FakeGithubState {
   maxPageSize: number;
 }
 
-/** One request as the fake received it. */
-export interface FakeRequest {
-  readonly method: string;
-  /** Path and query as sent, e.g. `/api/v3/orgs/acme/actions/runners?per_page=100`. */
-  readonly path: string;
-  /** The path below `/api/v3`, without the query, e.g. `/orgs/acme/actions/runners`. */
-  readonly apiPath: string;
-  readonly query: URLSearchParams;
-  readonly headers: IncomingHttpHeaders;
+/** One request as the fake received it, with its body (the App's token request has one). */
+export interface FakeRequest extends BaseRequest {
   readonly body: string;
 }
 
@@ -84,33 +76,16 @@ interface Route {
   readonly answer: (params: Record<string, string>, request: FakeRequest) => FakeAnswer;
 }
 
-export class FakeGithub {
+export class FakeGithub extends FakeServer<FakeRequest> {
   state: FakeGithubState;
-  /** Takes over answers; consulted before the state for every request. */
-  override: FakeOverride | undefined;
-  /** Every request received, in order. */
-  readonly requests: FakeRequest[] = [];
-  /** Answers that did not match GitHub's description (each was replaced by a 500). */
-  readonly invalid: string[] = [];
   /** Installation tokens issued to GitHub Apps. */
   readonly issuedTokens: string[] = [];
-  private readonly server: Server;
   private readonly routes: Route[];
-  private port = 0;
 
   constructor(state: Partial<FakeGithubState> = {}) {
+    super("GitHub");
     this.state = { runners: {}, runnerGroups: {}, repositories: {}, runs: {}, jobs: {}, apps: {}, maxPageSize: 100, ...state };
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => this.handle(req.method ?? "GET", req.url ?? "/", req.headers, Buffer.concat(chunks).toString("utf8"), res));
-    });
     this.routes = this.makeRoutes();
-  }
-
-  /** The forge's web address (what `runner-fleet status` is given). */
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
   }
 
   /** The REST API base, as GitHub Enterprise Server serves it. */
@@ -118,25 +93,10 @@ export class FakeGithub {
     return `${this.url}/api/v3`;
   }
 
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  /** Throws when any answer did not match GitHub's description. */
-  assertValid(): void {
-    if (this.invalid.length > 0) throw new Error(`the stand-in GitHub sent answers GitHub's description does not allow:\n${this.invalid.join("\n")}`);
-  }
-
-  /** The recorded requests as `METHOD /api/v3/path?query`. */
-  calls(): string[] {
-    return this.requests.map((r) => `${r.method} ${r.path}`);
+  protected receive(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => this.handle(req.method ?? "GET", req.url ?? "/", req.headers, Buffer.concat(chunks).toString("utf8"), res));
   }
 
   private handle(method: string, rawPath: string, headers: IncomingHttpHeaders, body: string, res: ServerResponse): void {
